@@ -1,0 +1,17 @@
+// Bundles: the extension host entry, the CLI and the spawner (a tiny separate process that does
+// every fork/exec, so the host's event loop never pays for spawn()). The webview bundle arrives later.
+import * as esbuild from 'esbuild';
+
+const watch = process.argv.includes('--watch');
+// mainFields: jsonc-parser's UMD build uses dynamic requires esbuild cannot follow; its ESM build bundles cleanly.
+const common = { bundle: true, platform: 'node', target: 'node20', sourcemap: true, logLevel: 'warning', mainFields: ['module', 'main'] };
+const builds = [
+  { ...common, entryPoints: ['src/host/extension.ts'], outfile: 'dist/extension.js', format: 'cjs', external: ['vscode'] },
+  { ...common, entryPoints: ['src/cli/main.ts'], outfile: 'dist/cli.js', format: 'cjs', banner: { js: '#!/usr/bin/env node' } },
+  { ...common, entryPoints: ['src/node/spawner/spawner-main.ts'], outfile: 'dist/spawner.js', format: 'cjs' },
+];
+if (watch) {
+  for (const b of builds) await (await esbuild.context(b)).watch();
+} else {
+  await Promise.all(builds.map((b) => esbuild.build(b)));
+}

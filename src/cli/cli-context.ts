@@ -1,0 +1,88 @@
+// Shared by the client commands: where Redis is, connecting, picking the target supervisors.
+import { access } from 'node:fs/promises';
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+import type Redis from 'ioredis';
+import { ConfigError } from '../core/config/located-error';
+import { DEFAULT_REDIS_URL } from '../core/config/parse-config';
+import type { SupervisorSnapshot } from '../core/snapshot';
+import { parseDuration } from '../core/units';
+import { loadConfig } from '../node/config-loader';
+import { ControlClient } from '../node/control-client';
+import { connectAndWait } from '../node/redis-connection';
+import { ActionFailed, UsageError } from './cli-types';
+
+export const COMMON_OPTIONS = {
+  redis: { type: 'string' },
+  config: { type: 'string' },
+  'key-prefix': { type: 'string' },
+  supervisor: { type: 'string' },
+  json: { type: 'boolean' },
+} as const satisfies ParseArgsConfig['options'];
+
+export function parse<O extends NonNullable<ParseArgsConfig['options']>>(argv: string[], options: O, usage: string) {
+  try {
+    return parseArgs({ args: argv, options, allowPositionals: true, strict: true });
+  } catch (err) {
+    throw new UsageError(`${err instanceof Error ? err.message : String(err)}\nusage: ${usage}`);
+  }
+}
+
+/** --redis, else CHAPERONE_REDIS_URL, else chaperone.json's redis.url (from --config or ./), else the default. */
+export async function resolveRedis(values: { redis?: string; config?: string; 'key-prefix'?: string }): Promise<{ url: string; keyPrefix: string }> {
+  let keyPrefix = values['key-prefix'] ?? 'chaperone:';
+  if (values.redis) return { url: values.redis, keyPrefix };
+  const file = values.config ?? ((await exists('chaperone.json')) ? 'chaperone.json' : undefined);
+  let fromConfig: string | undefined;
+  if (file) {
+    try {
+      const cfg = await loadConfig(file);
+      fromConfig = cfg.redis.url;
+      if (!values['key-prefix']) keyPrefix = cfg.redis.keyPrefix;
+    } catch (err) {
+      if (err instanceof ConfigError) throw new UsageError(err.message);
+      throw err;
+    }
+  }
+  return { url: process.env.CHAPERONE_REDIS_URL ?? fromConfig ?? DEFAULT_REDIS_URL, keyPrefix };
+}
+
+export async function withClient<T>(values: Parameters<typeof resolveRedis>[0], fn: (c: ControlClient) => Promise<T>): Promise<T> {
+  const { url, keyPrefix } = await resolveRedis(values);
+  let redis: Redis;
+  try {
+    redis = await connectAndWait(url, { name: 'chaperone-cli' });
+  } catch (err) {
+    throw new ActionFailed(err instanceof Error ? err.message : String(err));
+  }
+  try {
+    return await fn(new ControlClient(redis, keyPrefix));
+  } finally {
+    redis.disconnect();
+  }
+}
+
+export async function targets(client: ControlClient, pool: string, supervisor?: string): Promise<SupervisorSnapshot[]> {
+  const all = await client.supervisorsWithPool(pool);
+  const chosen = supervisor ? all.filter((s) => s.id === supervisor) : all;
+  if (chosen.length === 0) {
+    const where = supervisor ? `supervisor ${supervisor}` : 'any live supervisor';
+    throw new ActionFailed(`no pool "${pool}" on ${where} (see \`chaperone status\`)`);
+  }
+  return chosen;
+}
+
+export function durationOption(value: string | undefined, name: string, fallback?: number): number | undefined {
+  if (value === undefined) return fallback;
+  const ms = parseDuration(/^\d+$/.test(value) ? Number(value) : value);
+  if (ms === undefined) throw new UsageError(`--${name}: "${value}" is not a duration (e.g. 500ms, 60s, 5m)`);
+  return ms;
+}
+
+async function exists(p: string): Promise<boolean> {
+  try {
+    await access(p);
+    return true;
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,75 @@
+import { ConfigError } from '../../core/config/located-error';
+import { Engine } from '../../engine';
+import { loadConfig } from '../../node/config-loader';
+import { consoleLogger } from '../../node/console-logger';
+import { redactUrl } from '../../node/redis-connection';
+import { parse } from '../cli-context';
+import { EXIT_OK, UsageError, type CliCommand, type CliIo } from '../cli-types';
+import { renderSnapshot } from './status';
+
+const usage = 'chaperone supervise [--config FILE] [--redis URL] [--id ID] [--live] [--quiet]';
+
+export const superviseCommand: CliCommand = {
+  name: 'supervise',
+  summary: 'run the supervisor in the foreground; SIGINT/SIGTERM drain every pool and exit 0',
+  usage,
+  async run(argv, io) {
+    const { values, positionals } = parse(
+      argv,
+      { config: { type: 'string', short: 'c' }, redis: { type: 'string' }, id: { type: 'string' }, live: { type: 'boolean' }, quiet: { type: 'boolean', short: 'q' } },
+      usage,
+    );
+    if (positionals.length) throw new UsageError(`usage: ${usage}`);
+    let config;
+    try {
+      config = await loadConfig(values.config ?? 'chaperone.json');
+    } catch (err) {
+      if (err instanceof ConfigError) throw new UsageError(`invalid configuration:\n${err.message}`);
+      throw err;
+    }
+    const logger = consoleLogger('chaperone', values.quiet ?? values.live ?? false);
+    const redisUrl = values.redis ?? process.env.CHAPERONE_REDIS_URL ?? config.redis.url;
+    const engine = new Engine({ config, logger, redisUrl, ...(values.id ? { supervisorId: values.id } : {}) });
+    await engine.start();
+    logger.info(`supervisor ${engine.supervisor.identity.id} started: ${config.pools.length} pool(s) from ${config.file}; control plane ${redactUrl(redisUrl)}`);
+    const live = values.live ? startLiveView(engine, io) : undefined;
+    await waitForSignal(engine, logger);
+    live?.();
+    return EXIT_OK;
+  },
+};
+
+function waitForSignal(engine: Engine, logger: ReturnType<typeof consoleLogger>): Promise<void> {
+  return new Promise((resolve) => {
+    let signals = 0;
+    const onSignal = (sig: string): void => {
+      signals++;
+      if (signals === 1) {
+        logger.warn(`${sig}: draining every pool (again to kill at once)`);
+        engine.shutdown().then(resolve, (err: unknown) => {
+          logger.error(`shutdown failed: ${err instanceof Error ? err.message : String(err)}`);
+          resolve();
+        });
+      } else {
+        logger.warn(`${sig} again: SIGKILL to every worker`);
+        for (const pool of engine.supervisor.pools.values()) {
+          for (const w of pool.workers) if (w.pid !== null) void engine.runner.signalGroup(w.pid, 'SIGKILL');
+        }
+      }
+    };
+    process.on('SIGINT', () => onSignal('SIGINT'));
+    process.on('SIGTERM', () => onSignal('SIGTERM'));
+  });
+}
+
+/** A status view that redraws in place once a second (the demo uses it). */
+function startLiveView(engine: Engine, io: CliIo): () => void {
+  const draw = (): void => {
+    const snap = engine.controlPlane?.snapshot() ?? { ...engine.supervisor.snapshot() };
+    const redis = engine.controlPlane?.connected ? 'redis connected' : 'redis DISCONNECTED (workers keep running)';
+    io.out(`\x1b[H\x1b[2J${renderSnapshot(snap, redis, Date.now())}\n\nCtrl-C drains every pool and exits.`);
+  };
+  const t = setInterval(draw, 1000);
+  draw();
+  return () => clearInterval(t);
+}

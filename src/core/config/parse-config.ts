@@ -1,0 +1,229 @@
+// chaperone.json -> ChaperoneConfig. JSONC through jsonc-parser so every node keeps its source range,
+// validated against the shipped JSON schema with ajv; every problem names file, line, column and path.
+import * as path from 'node:path';
+import Ajv, { type ErrorObject } from 'ajv';
+import { findNodeAtLocation, parseTree, printParseErrorCode, type Node, type ParseError } from 'jsonc-parser';
+import schema from '../../../schema/chaperone.schema.json';
+import { DURATION_HINT, SIZE_HINT, parseDuration, parseSize } from '../units';
+import { ConfigError, type ConfigProblem } from './located-error';
+import type { ChaperoneConfig, PoolConfig, SourceRange } from './types';
+
+const ajv = new Ajv({ allErrors: true, strict: true, allowUnionTypes: true });
+ajv.addFormat('duration', { type: 'string', validate: (s: string) => parseDuration(s) !== undefined });
+ajv.addFormat('size', { type: 'string', validate: (s: string) => parseSize(s) !== undefined });
+const validate = ajv.compile(schema);
+
+export const DEFAULT_REDIS_URL = 'redis://127.0.0.1:6379';
+
+/** Maps offsets to 1-based line/column. */
+export class LineIndex {
+  private readonly starts: number[] = [0];
+  constructor(text: string) {
+    for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) === 10) this.starts.push(i + 1);
+  }
+  range(offset: number, length: number): SourceRange {
+    let lo = 0;
+    let hi = this.starts.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if (this.starts[mid] <= offset) lo = mid;
+      else hi = mid - 1;
+    }
+    return { offset, length, line: lo + 1, column: offset - this.starts[lo] + 1 };
+  }
+}
+
+type JsonPath = (string | number)[];
+
+/** A parsed document that can locate any JSON path in its source. */
+export class ConfigDocument {
+  constructor(
+    readonly file: string,
+    readonly root: Node | undefined,
+    readonly lines: LineIndex,
+  ) {}
+
+  /** Range of the value at `path`, or of the nearest existing ancestor. */
+  rangeOf(path: JsonPath, preferKey = false): SourceRange {
+    for (let n = path.length; n >= 0; n--) {
+      const node = this.root ? findNodeAtLocation(this.root, path.slice(0, n)) : undefined;
+      if (node) {
+        const target = preferKey && node.parent?.type === 'property' && node.parent.children?.[0] ? node.parent.children[0] : node;
+        return this.lines.range(target.offset, target.length);
+      }
+    }
+    return this.lines.range(0, 0);
+  }
+}
+
+export function parseConfigText(text: string, file: string): { config: ChaperoneConfig; document: ConfigDocument } {
+  const lines = new LineIndex(text);
+  const parseErrors: ParseError[] = [];
+  const root = parseTree(text, parseErrors, { allowTrailingComma: true, disallowComments: false });
+  const document = new ConfigDocument(file, root, lines);
+  if (parseErrors.length > 0 || !root) {
+    const problems = parseErrors.map<ConfigProblem>((e) => ({
+      file, path: [], message: `JSON syntax: ${printParseErrorCode(e.error)}`, range: lines.range(e.offset, e.length),
+    }));
+    if (problems.length === 0) problems.push({ file, path: [], message: 'the file is empty', range: lines.range(0, 0) });
+    throw new ConfigError(problems);
+  }
+  const raw: unknown = valueOf(root);
+  if (!validate(raw)) throw new ConfigError(dedupe((validate.errors ?? []).map((e) => schemaProblem(e, document))));
+  const config = buildConfig(raw as RawConfig, document);
+  return { config, document };
+}
+
+function valueOf(node: Node): unknown {
+  switch (node.type) {
+    case 'object': {
+      const out: Record<string, unknown> = {};
+      for (const prop of node.children ?? []) {
+        const [k, v] = prop.children ?? [];
+        if (k && v) out[String(k.value)] = valueOf(v);
+      }
+      return out;
+    }
+    case 'array':
+      return (node.children ?? []).map(valueOf);
+    default:
+      return node.value;
+  }
+}
+
+function pointerToPath(pointer: string): JsonPath {
+  if (!pointer) return [];
+  return pointer.slice(1).split('/').map((s) => {
+    const key = s.replace(/~1/g, '/').replace(/~0/g, '~');
+    return /^\d+$/.test(key) ? Number(key) : key;
+  });
+}
+
+function schemaProblem(e: ErrorObject, doc: ConfigDocument): ConfigProblem {
+  const p = pointerToPath(e.instancePath);
+  switch (e.keyword) {
+    case 'additionalProperties': {
+      const extra = String((e.params as { additionalProperty: string }).additionalProperty);
+      const full = [...p, extra];
+      return { file: doc.file, path: full, message: `unknown property "${extra}"`, range: doc.rangeOf(full, true) };
+    }
+    case 'required': {
+      const missing = String((e.params as { missingProperty: string }).missingProperty);
+      return { file: doc.file, path: p, message: `missing required property "${missing}"`, range: doc.rangeOf(p, true) };
+    }
+    case 'format': {
+      const fmt = (e.params as { format: string }).format;
+      const hint = fmt === 'duration' ? DURATION_HINT : fmt === 'size' ? SIZE_HINT : `format ${fmt}`;
+      return { file: doc.file, path: p, message: `must be ${hint}`, range: doc.rangeOf(p) };
+    }
+    case 'enum': {
+      const allowed = (e.params as { allowedValues: unknown[] }).allowedValues.map((v) => JSON.stringify(v)).join(', ');
+      return { file: doc.file, path: p, message: `must be one of ${allowed}`, range: doc.rangeOf(p) };
+    }
+    case 'propertyNames':
+      return { file: doc.file, path: p, message: `invalid name: ${e.message ?? ''}`, range: doc.rangeOf(p) };
+    case 'oneOf':
+      return { file: doc.file, path: p, message: 'must be a number of processes or { "min": N, "max": M }', range: doc.rangeOf(p) };
+    default:
+      return { file: doc.file, path: p, message: e.message ?? e.keyword, range: doc.rangeOf(p) };
+  }
+}
+
+function dedupe(problems: ConfigProblem[]): ConfigProblem[] {
+  // oneOf produces one error per branch plus its own; keep the clearest per location.
+  const byPath = new Map<string, ConfigProblem>();
+  for (const p of problems) {
+    const key = JSON.stringify(p.path);
+    const prev = byPath.get(key);
+    if (!prev || p.message.startsWith('must be a number of processes')) byPath.set(key, p);
+  }
+  // Drop messages about a parent when a child under it is reported too, unless they differ in kind.
+  return [...byPath.values()].sort((a, b) => a.range.offset - b.range.offset);
+}
+
+interface RawPool {
+  command: string[];
+  cwd?: string;
+  env?: Record<string, string>;
+  processes?: number | { min: number; max: number; initial?: number };
+  autostart?: boolean;
+  restart?: { delay?: string | number; maxDelay?: string | number; factor?: number; jitter?: number; minUptime?: string | number; maxRestarts?: number; window?: string | number };
+  stop?: { signal?: string; timeout?: string | number };
+  limits?: { memory?: string | number; cpu?: number; samples?: number };
+  queues?: string[];
+  scale?: { strategy?: 'fixed' };
+}
+interface RawConfig {
+  redis?: { url?: string; keyPrefix?: string };
+  supervisor?: { id?: string; heartbeat?: string | number; sampleInterval?: string | number; logLines?: number };
+  pools?: Record<string, RawPool>;
+}
+
+function buildConfig(raw: RawConfig, doc: ConfigDocument): ChaperoneConfig {
+  const problems: ConfigProblem[] = [];
+  const problem = (p: JsonPath, message: string): void => {
+    problems.push({ file: doc.file, path: p, message, range: doc.rangeOf(p) });
+  };
+  const dur = (v: string | number | undefined, fallback: number): number => (v === undefined ? fallback : (parseDuration(v) ?? fallback));
+  const baseDir = path.dirname(path.resolve(doc.file));
+
+  const url = raw.redis?.url ?? DEFAULT_REDIS_URL;
+  if (/^rediss?:\/\/[^/@]*:[^/@]+@/.test(url)) {
+    problem(['redis', 'url'], 'must not contain a password: set CHAPERONE_REDIS_PASSWORD in the environment (or use "Set Password" in the editor)');
+  }
+  const heartbeatMs = dur(raw.supervisor?.heartbeat, 1000);
+  if (heartbeatMs < 100 || heartbeatMs > 2000) problem(['supervisor', 'heartbeat'], 'must be between 100ms and 2s');
+  const sampleIntervalMs = dur(raw.supervisor?.sampleInterval, 1000);
+  if (sampleIntervalMs < 100) problem(['supervisor', 'sampleInterval'], 'must be at least 100ms');
+
+  const pools: PoolConfig[] = [];
+  for (const [name, p] of Object.entries(raw.pools ?? {})) {
+    const at = (...rest: JsonPath): JsonPath => ['pools', name, ...rest];
+    if (p.command[0].trim() === '') problem(at('command', 0), 'the program must not be empty');
+    let min: number;
+    let max: number;
+    let initial: number;
+    if (typeof p.processes === 'object') {
+      ({ min, max } = p.processes);
+      initial = p.processes.initial ?? min;
+      if (min > max) problem(at('processes', 'min'), `min (${min}) must not exceed max (${max})`);
+      if (initial < min || initial > max) problem(at('processes', 'initial'), `initial (${initial}) must lie between min (${min}) and max (${max})`);
+    } else {
+      min = max = initial = p.processes ?? 1;
+    }
+    const restart = {
+      delayMs: dur(p.restart?.delay, 100),
+      maxDelayMs: dur(p.restart?.maxDelay, 15_000),
+      factor: p.restart?.factor ?? 1.5,
+      jitter: p.restart?.jitter ?? 0.2,
+      minUptimeMs: dur(p.restart?.minUptime, 2000),
+      maxRestarts: p.restart?.maxRestarts ?? 10,
+      windowMs: dur(p.restart?.window, 60_000),
+    };
+    if (restart.maxDelayMs < restart.delayMs) problem(at('restart', 'maxDelay'), `maxDelay must not be below delay (${restart.delayMs}ms)`);
+    const limits: PoolConfig['limits'] = { samples: p.limits?.samples ?? 3 };
+    if (p.limits?.memory !== undefined) limits.memoryBytes = parseSize(p.limits.memory);
+    if (p.limits?.cpu !== undefined) limits.cpuPercent = p.limits.cpu;
+    pools.push({
+      name,
+      command: [...p.command],
+      cwd: path.resolve(baseDir, p.cwd ?? '.'),
+      env: { ...(p.env ?? {}) },
+      min, max, initial,
+      autostart: p.autostart ?? true,
+      restart,
+      stop: { signal: p.stop?.signal ?? 'SIGTERM', timeoutMs: dur(p.stop?.timeout, 30_000) },
+      limits,
+      queues: [...(p.queues ?? [])],
+      scale: { strategy: p.scale?.strategy ?? 'fixed' },
+      range: doc.rangeOf(['pools', name], true),
+    });
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
+  return {
+    file: doc.file,
+    redis: { url, keyPrefix: raw.redis?.keyPrefix ?? 'chaperone:' },
+    supervisor: { id: raw.supervisor?.id, heartbeatMs, sampleIntervalMs, logLines: raw.supervisor?.logLines ?? 1000 },
+    pools,
+  };
+}

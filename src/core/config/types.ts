@@ -1,0 +1,34 @@
+import type { RestartPolicy } from '../restart-policy';
+
+/** A place in a source file; line and column are 1-based, offset/length as in jsonc-parser. */
+export interface SourceRange {
+  offset: number;
+  length: number;
+  line: number;
+  column: number;
+}
+
+export interface PoolConfig {
+  name: string;
+  command: string[];
+  cwd: string; // absolute
+  env: Record<string, string>;
+  min: number;
+  max: number;
+  initial: number;
+  autostart: boolean;
+  restart: RestartPolicy;
+  stop: { signal: string; timeoutMs: number };
+  limits: { memoryBytes?: number; cpuPercent?: number; samples: number };
+  queues: string[];
+  scale: { strategy: 'fixed' };
+  /** Where the pool is defined in chaperone.json (its key), for diagnostics. */
+  range?: SourceRange;
+}
+
+export interface ChaperoneConfig {
+  file: string;
+  redis: { url: string; keyPrefix: string };
+  supervisor: { id?: string; heartbeatMs: number; sampleIntervalMs: number; logLines: number };
+  pools: PoolConfig[];
+}

@@ -1,0 +1,227 @@
+// A pool: N copies of one command. Keeps the desired count, scales within [min, max], drains,
+// replaces single workers (limits, lost spawner) and does rolling restarts (replacement first).
+import { Emitter } from './emitter';
+import type { PoolConfig } from './config/types';
+import type { PoolSnapshot, PoolState } from './snapshot';
+import { Worker, type LogLine, type StopResult, type WorkerDeps } from './worker';
+
+export class ActionError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ActionError';
+  }
+}
+
+export interface DrainReport {
+  pool: string;
+  /** Workers that exited on their own after the stop signal. */
+  finished: StopResult[];
+  /** Workers still busy when the timeout came: killed with their process group. */
+  killedAtTimeout: StopResult[];
+  durationMs: number;
+}
+
+type Operation = 'draining' | 'stopping' | 'restarting';
+
+export class Pool {
+  readonly changed = new Emitter<Pool>();
+  readonly logged = new Emitter<LogLine>();
+  desired: number;
+  workers: Worker[] = [];
+  private seq = 0;
+  private operation: Operation | undefined;
+  private stopped = true;
+
+  constructor(
+    readonly config: PoolConfig,
+    private readonly deps: WorkerDeps,
+    private readonly logLines: number,
+    private readonly extraEnv: Record<string, string> = {},
+  ) {
+    this.desired = config.initial;
+  }
+
+  get name(): string {
+    return this.config.name;
+  }
+
+  get state(): PoolState {
+    if (this.operation) return this.operation;
+    if (this.stopped) return 'stopped';
+    const active = this.activeWorkers();
+    if (active.some((w) => w.state === 'fatal' || w.state === 'backoff')) return 'degraded';
+    if (active.length === this.desired && active.every((w) => w.state === 'running')) return 'running';
+    return 'starting';
+  }
+
+  start(): void {
+    if (!this.stopped) return;
+    this.stopped = false;
+    if (this.desired === 0) this.desired = this.config.initial;
+    this.reconcile();
+  }
+
+  scale(count: number): { from: number; to: number } {
+    const { min, max } = this.config;
+    if (!Number.isInteger(count) || count < min || count > max) {
+      throw new ActionError(`cannot scale pool "${this.name}" to ${count}: it must stay within min ${min} and max ${max} (chaperone.json: pools.${this.name}.processes)`);
+    }
+    if (this.operation === 'draining' || this.operation === 'stopping') throw new ActionError(`pool "${this.name}" is ${this.operation}; start it first`);
+    const from = this.desired;
+    this.desired = count;
+    if (this.stopped) this.stopped = false;
+    this.reconcile();
+    return { from, to: count };
+  }
+
+  /** Stop signal to every worker, no respawn, wait for the exits (SIGKILL at the timeout). */
+  async drain(timeoutMs = this.config.stop.timeoutMs, operation: 'draining' | 'stopping' = 'draining'): Promise<DrainReport> {
+    const started = this.deps.clock.now();
+    this.operation = operation;
+    this.stopped = true;
+    this.emitChange();
+    const results = await Promise.all(
+      this.workers.map((w) => w.stop({ signal: this.config.stop.signal, timeoutMs, reason: operation === 'draining' ? 'drained' : 'stopped' })),
+    );
+    this.workers = this.workers.filter((w) => w.state !== 'stopped');
+    this.operation = undefined;
+    this.emitChange();
+    return {
+      pool: this.name,
+      finished: results.filter((r) => r.pid !== null && !r.killed),
+      killedAtTimeout: results.filter((r) => r.killed),
+      durationMs: this.deps.clock.now() - started,
+    };
+  }
+
+  /**
+   * Rolling restart: for each worker, its replacement must be running before it gets the stop signal,
+   * so the pool never has fewer than N-1 (in practice N) running workers.
+   */
+  async restart(): Promise<{ replaced: number }> {
+    if (this.operation) throw new ActionError(`pool "${this.name}" is already ${this.operation}`);
+    if (this.stopped) {
+      this.start();
+      return { replaced: 0 };
+    }
+    this.operation = 'restarting';
+    this.emitChange();
+    let replaced = 0;
+    try {
+      for (const old of [...this.activeWorkers()]) {
+        if (!old.active) continue;
+        await this.replace(old, 'rolling restart');
+        replaced++;
+      }
+    } finally {
+      this.operation = undefined;
+      this.reconcile();
+    }
+    return { replaced };
+  }
+
+  /** Starts a replacement, waits until it runs, then stops `old` gracefully. */
+  async replace(old: Worker, reason: string): Promise<void> {
+    if (old.state === 'fatal' || old.state === 'backoff' || old.state === 'stopped') {
+      // Nothing running to keep: recover in place.
+      if (old.state === 'stopped') return;
+      old.restartNow();
+      const s = await old.whenSettled();
+      if (s === 'fatal') throw new ActionError(`worker ${old.id} of pool "${this.name}" is still failing: ${old.fatalReason ?? 'fatal'}`);
+      return;
+    }
+    old.retiring = true; // from now on it no longer counts towards the desired number
+    const fresh = this.addWorker();
+    const settled = await fresh.whenSettled();
+    if (settled !== 'running') {
+      old.retiring = false;
+      void fresh.stop({ signal: this.config.stop.signal, timeoutMs: this.config.stop.timeoutMs, reason: 'replacement failed' });
+      throw new ActionError(`replacement for ${old.id} did not start (${fresh.fatalReason ?? settled}); ${old.id} keeps running`);
+    }
+    await old.stop({ signal: this.config.stop.signal, timeoutMs: this.config.stop.timeoutMs, reason });
+    this.prune();
+  }
+
+  /** Called when a limit is breached or the spawner was lost: replace in the background. */
+  replaceInBackground(w: Worker, reason: string): void {
+    if (w.retiring || this.operation === 'draining' || this.operation === 'stopping') return;
+    w.noteExitReason(reason);
+    this.replace(w, reason).catch((err: unknown) => {
+      this.deps.logger.error(`${w.id}: ${reason}: ${err instanceof Error ? err.message : String(err)}`);
+    });
+  }
+
+  snapshot(): PoolSnapshot {
+    return {
+      name: this.name,
+      state: this.state,
+      desired: this.stopped ? 0 : this.desired,
+      min: this.config.min,
+      max: this.config.max,
+      queues: [...this.config.queues],
+      workers: this.workers.map((w) => w.snapshot()),
+    };
+  }
+
+  findWorker(id: string): Worker | undefined {
+    return this.workers.find((w) => w.id === id);
+  }
+
+  activeWorkers(): Worker[] {
+    return this.workers.filter((w) => w.active);
+  }
+
+  private reconcile(): void {
+    if (this.stopped || this.operation === 'draining' || this.operation === 'stopping') return;
+    this.prune();
+    const active = this.activeWorkers();
+    for (let i = active.length; i < this.desired; i++) this.addWorker();
+    if (active.length > this.desired) {
+      // Scale down the youngest first: the oldest have proven themselves and hold warm caches.
+      const extra = [...active].sort((a, b) => b.uptimeMs - a.uptimeMs).slice(this.desired);
+      for (const w of extra) {
+        void w.stop({ signal: this.config.stop.signal, timeoutMs: this.config.stop.timeoutMs, reason: 'scaled down' }).then(() => this.prune());
+      }
+    }
+    this.emitChange();
+  }
+
+  private addWorker(): Worker {
+    const id = `${this.name}-${++this.seq}`;
+    const w = new Worker(
+      id,
+      this.name,
+      {
+        workerId: id,
+        argv: this.config.command,
+        cwd: this.config.cwd,
+        env: { ...this.extraEnv, ...this.config.env, CHAPERONE_POOL: this.name, CHAPERONE_WORKER_ID: id },
+      },
+      this.config.restart,
+      this.deps,
+      this.logLines,
+    );
+    w.changed.on(() => this.onWorkerChange(w));
+    w.logged.on((line) => this.logged.emit(line));
+    this.workers.push(w);
+    w.start();
+    return w;
+  }
+
+  private onWorkerChange(w: Worker): void {
+    if (w.orphaned && !w.retiring && w.state !== 'stopped') this.replaceInBackground(w, 'spawner restarted');
+    if (w.state === 'stopped') this.prune();
+    this.emitChange();
+  }
+
+  private prune(): void {
+    // Stopped workers that were retired leave the list; their exit record lives on in the logs/audit.
+    const before = this.workers.length;
+    this.workers = this.workers.filter((w) => !(w.state === 'stopped' && w.retiring));
+    if (before !== this.workers.length) this.emitChange();
+  }
+
+  private emitChange(): void {
+    this.changed.emit(this);
+  }
+}

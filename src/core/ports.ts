@@ -1,0 +1,76 @@
+// The only doors between src/core and the outside world. Real implementations live in src/node;
+// unit tests use a fake clock and in-memory fakes of these interfaces (never of core itself).
+
+/** Cancels a timer created by Clock.setTimer. */
+export type CancelTimer = () => void;
+
+export interface Clock {
+  /** Milliseconds since the epoch. */
+  now(): number;
+  setTimer(ms: number, fn: () => void): CancelTimer;
+}
+
+/** What a pool asks the runner to start. argv is never interpreted by a shell. */
+export interface ProcessSpec {
+  workerId: string;
+  argv: readonly string[];
+  cwd: string;
+  env: Readonly<Record<string, string>>;
+}
+
+export type OutputStream = 'stdout' | 'stderr';
+
+/** Why a process could not be started at all (not an exit): no crash loop follows. */
+export interface SpawnFailure {
+  code: string; // ENOENT, EACCES, ENOTDIR, ECWD ...
+  message: string;
+}
+
+export interface ProcessHandlers {
+  onOutput(stream: OutputStream, text: string): void;
+  onExit(code: number | null, signal: string | null): void;
+  /** The runner lost its link to the process (e.g. the spawner died); it may still be alive. */
+  onOrphaned(): void;
+}
+
+export interface ProcessRunner {
+  /** Starts a process in its own process group. Resolves with the pid or a SpawnFailure. */
+  start(spec: ProcessSpec, handlers: ProcessHandlers): Promise<{ pid: number } | { failure: SpawnFailure }>;
+  /** Sends a signal to the whole process group led by pid. Resolves false if nothing was there. */
+  signalGroup(pid: number, signal: string): Promise<boolean>;
+  /** True while any process of the group led by pid is alive (zombies excluded where the OS tells). */
+  isGroupAlive(pid: number): Promise<boolean>;
+}
+
+export interface ProcessUsage {
+  cpu: number; // percent of one core
+  memoryBytes: number;
+}
+
+export interface UsageSampler {
+  /** One call for all pids; pids that vanished are simply missing from the result. */
+  sample(pids: readonly number[]): Promise<Map<number, ProcessUsage>>;
+}
+
+export interface AuditEntry {
+  at: number;
+  actor: string; // "cli:alice@host", "local", "supervisor"
+  verb: string;
+  target: string; // pool or pool/worker
+  args?: Record<string, unknown>;
+  outcome: 'ok' | 'error' | 'accepted';
+  detail?: string;
+}
+
+export interface AuditSink {
+  record(entry: AuditEntry): void;
+}
+
+export interface Logger {
+  info(message: string): void;
+  warn(message: string): void;
+  error(message: string): void;
+}
+
+/** A uniform random number in [0, 1); injected so backoff jitter is testable. */
+export type Random = () => number;

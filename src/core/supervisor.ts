@@ -1,0 +1,188 @@
+// The supervisor: owns the pools, samples worker usage in one batched call per tick, enforces
+// limits, executes commands (from anywhere) and records every action in the audit log.
+import { WRITE_VERBS, type CommandResult, type SupervisorCommand } from './commands';
+import type { ChaperoneConfig } from './config/types';
+import { Emitter } from './emitter';
+import type { AuditSink, CancelTimer, UsageSampler } from './ports';
+import { ActionError, Pool, type DrainReport } from './pool';
+import type { PoolSnapshot, SupervisorSnapshot } from './snapshot';
+import { formatBytes } from './units';
+import type { LogLine, WorkerDeps } from './worker';
+
+export interface SupervisorDeps extends WorkerDeps {
+  sampler: UsageSampler;
+  audit: AuditSink;
+}
+
+export interface SupervisorIdentity {
+  id: string;
+  host: string;
+  pid: number;
+  version: string;
+}
+
+export class Supervisor {
+  readonly changed = new Emitter<void>();
+  readonly logged = new Emitter<{ pool: string; line: LogLine }>();
+  readonly pools = new Map<string, Pool>();
+  readonly startedAt: number;
+  private tickTimer: CancelTimer | undefined;
+  private sampling = false;
+  private running = false;
+
+  constructor(
+    readonly identity: SupervisorIdentity,
+    readonly config: ChaperoneConfig,
+    private readonly deps: SupervisorDeps,
+  ) {
+    this.startedAt = deps.clock.now();
+    for (const pc of config.pools) {
+      const pool = new Pool(pc, deps, config.supervisor.logLines, { CHAPERONE_SUPERVISOR_ID: identity.id });
+      pool.changed.on(() => this.changed.emit());
+      pool.logged.on((line) => this.logged.emit({ pool: pc.name, line }));
+      this.pools.set(pc.name, pool);
+    }
+  }
+
+  start(): void {
+    if (this.running) return;
+    this.running = true;
+    for (const p of this.pools.values()) if (p.config.autostart) p.start();
+    this.scheduleTick();
+  }
+
+  /** Drains every pool (SIGINT/SIGTERM of `supervise`, editor shutdown). */
+  async shutdown(timeoutMs?: number): Promise<DrainReport[]> {
+    this.running = false;
+    if (this.tickTimer) this.tickTimer();
+    this.tickTimer = undefined;
+    const reports = await Promise.all([...this.pools.values()].map((p) => p.drain(timeoutMs ?? p.config.stop.timeoutMs, 'stopping')));
+    this.deps.audit.record({ at: this.deps.clock.now(), actor: 'supervisor', verb: 'shutdown', target: '*', outcome: 'ok', detail: summarizeDrains(reports) });
+    return reports;
+  }
+
+  snapshot(): Omit<SupervisorSnapshot, 'controlPlane'> {
+    const now = this.deps.clock.now();
+    return {
+      ...this.identity,
+      startedAt: this.startedAt,
+      lastSeen: now,
+      configFile: this.config.file,
+      pools: [...this.pools.values()].map((p): PoolSnapshot => p.snapshot()),
+    };
+  }
+
+  /**
+   * Runs a command and returns its result. `onAccepted` is called for long actions when the caller
+   * does not want to wait (drain without --wait): the action goes on and is still audited when done.
+   */
+  async execute(cmd: SupervisorCommand, wait = true, onAccepted?: (r: CommandResult) => void): Promise<CommandResult> {
+    const now = this.deps.clock.now();
+    const result = (ok: boolean, message: string, data?: unknown, status?: CommandResult['status']): CommandResult => ({
+      id: cmd.id, supervisor: this.identity.id, ok, status: status ?? (ok ? 'ok' : 'error'), message, at: this.deps.clock.now(), ...(data === undefined ? {} : { data }),
+    });
+    const audited = (r: CommandResult): CommandResult => {
+      if (WRITE_VERBS.has(cmd.verb)) {
+        this.deps.audit.record({
+          at: r.at, actor: cmd.actor, verb: cmd.verb, target: cmd.worker ? `${cmd.pool}/${cmd.worker}` : cmd.pool,
+          args: { ...(cmd.count !== undefined ? { count: cmd.count } : {}), ...(cmd.timeoutMs !== undefined ? { timeoutMs: cmd.timeoutMs } : {}) },
+          outcome: r.status, detail: r.message,
+        });
+      }
+      return r;
+    };
+    if (now > cmd.deadline) return audited(result(false, `command expired ${now - cmd.deadline}ms before it was read`));
+    const pool = this.pools.get(cmd.pool);
+    if (!pool) return audited(result(false, `no pool "${cmd.pool}" on supervisor ${this.identity.id} (pools: ${[...this.pools.keys()].join(', ') || 'none'})`));
+    try {
+      switch (cmd.verb) {
+        case 'start': {
+          pool.start();
+          return audited(result(true, `pool ${pool.name} started with ${pool.desired} worker(s)`));
+        }
+        case 'scale': {
+          const { from, to } = pool.scale(cmd.count ?? -1);
+          return audited(result(true, `pool ${pool.name} scaled from ${from} to ${to}`, { from, to }));
+        }
+        case 'drain':
+        case 'stop': {
+          const busy = pool.activeWorkers().length;
+          const running = pool.drain(cmd.timeoutMs ?? pool.config.stop.timeoutMs, cmd.verb === 'drain' ? 'draining' : 'stopping');
+          if (!wait) {
+            const accepted = result(true, `${cmd.verb} of pool ${pool.name} started: ${busy} worker(s) signalled`, { workers: busy }, 'accepted');
+            onAccepted?.(audited(accepted));
+            const report = await running;
+            return audited(result(true, describeDrain(report), report));
+          }
+          const report = await running;
+          return audited(result(true, describeDrain(report), report));
+        }
+        case 'restart': {
+          const { replaced } = await pool.restart();
+          return audited(result(true, `pool ${pool.name}: rolling restart replaced ${replaced} worker(s)`, { replaced }));
+        }
+        case 'logs': {
+          const lines = Math.min(Math.max(cmd.lines ?? 100, 1), 10_000);
+          const workers = cmd.worker ? [pool.findWorker(cmd.worker)] : pool.workers;
+          if (cmd.worker && !workers[0]) return result(false, `no worker "${cmd.worker}" in pool ${pool.name} (workers: ${pool.workers.map((w) => w.id).join(', ') || 'none'})`);
+          const all = workers.flatMap((w) => (w ? w.logs.tail(lines) : [])).sort((a, b) => a.at - b.at).slice(-lines);
+          return result(true, `${all.length} line(s)`, { lines: all });
+        }
+      }
+    } catch (err) {
+      const message = err instanceof ActionError ? err.message : `internal error: ${err instanceof Error ? err.message : String(err)}`;
+      return audited(result(false, message));
+    }
+  }
+
+  /** One sampling tick: one sampler call for every pid, then the limit checks. */
+  async tick(): Promise<void> {
+    if (this.sampling) return; // a slow sample must not pile up
+    this.sampling = true;
+    try {
+      const workers = [...this.pools.values()].flatMap((p) => p.workers.map((w) => ({ p, w }))).filter(({ w }) => w.pid !== null);
+      if (workers.length === 0) return;
+      const usage = await this.deps.sampler.sample(workers.map(({ w }) => w.pid as number));
+      for (const { p, w } of workers) {
+        const u = w.pid === null ? undefined : usage.get(w.pid);
+        if (!u) continue;
+        w.cpu = u.cpu;
+        w.memoryBytes = u.memoryBytes;
+        const { memoryBytes: memLimit, cpuPercent: cpuLimit, samples } = p.config.limits;
+        w.overLimit.memory = memLimit !== undefined && u.memoryBytes > memLimit ? w.overLimit.memory + 1 : 0;
+        w.overLimit.cpu = cpuLimit !== undefined && u.cpu > cpuLimit ? w.overLimit.cpu + 1 : 0;
+        if (w.state !== 'running' || w.retiring) continue;
+        let reason: string | undefined;
+        if (memLimit !== undefined && w.overLimit.memory >= samples) reason = `memory ${formatBytes(u.memoryBytes)} over the limit ${formatBytes(memLimit)} for ${samples} samples`;
+        else if (cpuLimit !== undefined && w.overLimit.cpu >= samples) reason = `CPU ${u.cpu.toFixed(0)}% over the limit ${cpuLimit}% for ${samples} samples`;
+        if (reason) {
+          this.deps.logger.warn(`${w.id}: ${reason}; graceful restart`);
+          this.deps.audit.record({ at: this.deps.clock.now(), actor: 'supervisor', verb: 'limit-restart', target: `${p.name}/${w.id}`, outcome: 'ok', detail: reason });
+          p.replaceInBackground(w, reason);
+        }
+      }
+      this.changed.emit();
+    } catch (err) {
+      this.deps.logger.warn(`usage sampling failed: ${err instanceof Error ? err.message : String(err)}`);
+    } finally {
+      this.sampling = false;
+    }
+  }
+
+  private scheduleTick(): void {
+    if (!this.running) return;
+    this.tickTimer = this.deps.clock.setTimer(this.config.supervisor.sampleIntervalMs, () => {
+      void this.tick().finally(() => this.scheduleTick());
+    });
+  }
+}
+
+export function describeDrain(r: DrainReport): string {
+  const killed = r.killedAtTimeout.map((k) => `${k.workerId} (pid ${k.pid})`).join(', ');
+  return `pool ${r.pool}: ${r.finished.length} worker(s) finished in ${r.durationMs}ms` +
+    (r.killedAtTimeout.length ? `; still busy at the timeout and killed: ${killed}` : '; none left busy');
+}
+
+function summarizeDrains(reports: DrainReport[]): string {
+  return reports.map(describeDrain).join('; ');
+}

@@ -1,0 +1,73 @@
+// Everything that differs between POSIX and Windows about signalling process groups lives here.
+//
+// POSIX: workers are started detached (setsid), so each is the leader of its own process group and
+// process.kill(-pid, sig) reaches it and every descendant that did not leave the group.
+// Windows: there are no POSIX signals and no process groups in that sense. The documented fallback:
+// graceful stop = `taskkill /PID <pid> /T` (asks the tree to close), SIGKILL = `taskkill /PID <pid> /T /F`.
+// taskkill is run through the spawner (argv array, no shell) so the host never spawns.
+import { readFile } from 'node:fs/promises';
+
+export const isWindows = process.platform === 'win32';
+
+/** Signals the group led by pid. Returns false when no such group exists (ESRCH). POSIX only. */
+export function signalGroupPosix(pid: number, signal: string): boolean {
+  try {
+    process.kill(-pid, signal as NodeJS.Signals);
+    return true;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ESRCH') return false;
+    if ((err as NodeJS.ErrnoException).code === 'EPERM') return true; // exists, not ours to signal
+    throw err;
+  }
+}
+
+/** argv for the Windows fallback of a signal. */
+export function windowsKillArgv(pid: number, signal: string): string[] {
+  return signal === 'SIGKILL' ? ['taskkill', '/PID', String(pid), '/T', '/F'] : ['taskkill', '/PID', String(pid), '/T'];
+}
+
+/**
+ * True while the group led by pid has a live member. A zombie leader that nobody reaps yet
+ * (its parent is gone) counts as dead: on Linux, /proc/<pid>/stat tells.
+ */
+export async function isGroupAlive(pid: number): Promise<boolean> {
+  if (isWindows) {
+    try {
+      process.kill(pid, 0);
+      return true;
+    } catch {
+      return false;
+    }
+  }
+  try {
+    process.kill(-pid, 0);
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+  if (process.platform !== 'linux') return true;
+  // The group exists; if its only member is the zombie leader, treat it as gone.
+  try {
+    const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
+    const state = stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
+    if (state !== 'Z') return true;
+  } catch {
+    // leader gone, other members remain
+  }
+  return groupHasLiveMember(pid);
+}
+
+async function groupHasLiveMember(pgid: number): Promise<boolean> {
+  // Only reached in the rare zombie-leader case; a walk of /proc is acceptable there.
+  const { readdir } = await import('node:fs/promises');
+  for (const name of await readdir('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      const stat = await readFile(`/proc/${name}/stat`, 'utf8');
+      const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      if (Number(rest[2]) === pgid && rest[0] !== 'Z') return true;
+    } catch {
+      // raced with an exit
+    }
+  }
+  return false;
+}

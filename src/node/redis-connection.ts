@@ -1,0 +1,64 @@
+// ioredis connections as every part of Chaperone wants them: password and username from the
+// environment (never from chaperone.json), commands fail fast while disconnected (no unbounded offline
+// queue), reconnect with bounded exponential backoff, and errors never become unhandled.
+import Redis, { type RedisOptions } from 'ioredis';
+import type { Logger } from '../core/ports';
+
+export interface ConnectOptions {
+  name: string;
+  logger?: Logger;
+  /** For blocking readers: do not retry a request after a reconnect. */
+  blocking?: boolean;
+}
+
+export function redisOptions(o: ConnectOptions): RedisOptions {
+  const opts: RedisOptions = {
+    connectionName: o.name,
+    lazyConnect: true,
+    enableOfflineQueue: false,
+    maxRetriesPerRequest: o.blocking ? 0 : 1,
+    connectTimeout: 3000,
+    // Bounded backoff: 100ms, 200ms, ... up to 5s, forever (the supervisor outlives Redis outages).
+    retryStrategy: (times: number) => Math.min(5000, 100 * 2 ** Math.min(times, 6)),
+    reconnectOnError: () => false,
+  };
+  if (process.env.CHAPERONE_REDIS_PASSWORD) opts.password = process.env.CHAPERONE_REDIS_PASSWORD;
+  if (process.env.CHAPERONE_REDIS_USERNAME) opts.username = process.env.CHAPERONE_REDIS_USERNAME;
+  return opts;
+}
+
+export function connectRedis(url: string, o: ConnectOptions): Redis {
+  const redis = new Redis(url, redisOptions(o));
+  let lastError = '';
+  redis.on('error', (err: Error) => {
+    // ioredis emits one error per failed reconnect: log each distinct one once.
+    if (err.message !== lastError) o.logger?.warn(`redis (${o.name}): ${err.message}`);
+    lastError = err.message;
+  });
+  redis.on('ready', () => {
+    lastError = '';
+  });
+  return redis;
+}
+
+/** Connects and waits for "ready", or fails with a message that names the URL (without secrets). */
+export async function connectAndWait(url: string, o: ConnectOptions, timeoutMs = 3000): Promise<Redis> {
+  const redis = connectRedis(url, { ...o, logger: undefined });
+  redis.options.retryStrategy = () => null; // a one-shot client gives up at once
+  try {
+    await withTimeout(redis.connect(), timeoutMs, `timed out after ${timeoutMs}ms`);
+    return redis;
+  } catch (err) {
+    redis.disconnect();
+    throw new Error(`cannot reach Redis at ${redactUrl(url)}: ${err instanceof Error ? err.message : String(err)}`);
+  }
+}
+
+export function redactUrl(url: string): string {
+  return url.replace(/\/\/([^@/]*)@/, '//***@');
+}
+
+function withTimeout<T>(p: Promise<T>, ms: number, message: string): Promise<T> {
+  let t: NodeJS.Timeout | undefined;
+  return Promise.race([p, new Promise<T>((_, reject) => (t = setTimeout(() => reject(new Error(message)), ms)))]).finally(() => clearTimeout(t));
+}
