@@ -47,6 +47,11 @@ export class Engine {
     }
   }
 
+  /** More places for the audit trail (the editor's output channel, tests). */
+  addAuditSink(sink: AuditSink): void {
+    this.audits.push(sink);
+  }
+
   async start(): Promise<void> {
     await this.controlPlane?.start();
     this.supervisor.start();

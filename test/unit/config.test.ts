@@ -1,0 +1,99 @@
+import { strict as assert } from 'node:assert';
+import * as path from 'node:path';
+import { ConfigError, type ConfigProblem } from '../../src/core/config/located-error';
+import { parseConfigText } from '../../src/core/config/parse-config';
+
+const FILE = '/work/app/chaperone.json';
+
+function problems(text: string): ConfigProblem[] {
+  try {
+    parseConfigText(text, FILE);
+  } catch (err) {
+    assert.ok(err instanceof ConfigError, String(err));
+    return err.problems;
+  }
+  assert.fail('expected a ConfigError');
+}
+
+describe('config: chaperone.json', () => {
+  it('parses the documented shape (JSONC, comments, trailing commas) with defaults', () => {
+    const text = `{
+  "redis": { "url": "redis://127.0.0.1:6379/0" },       // password: env CHAPERONE_REDIS_PASSWORD
+  "pools": {
+    "emails": {
+      "command": ["php", "artisan", "queue:work", "redis", "--queue=emails"],
+      "cwd": ".", "env": { "APP_ENV": "local" },
+      "processes": { "min": 1, "max": 8 },
+      "restart": { "delay": "100ms", "maxDelay": "15s", "factor": 1.5, "minUptime": "2s",
+                   "maxRestarts": 10, "window": "60s" },
+      "stop": { "signal": "SIGTERM", "timeout": "30s" },
+      "limits": { "memory": "512MB", "cpu": 95 },
+      "queues": ["laravel:emails"],
+      "scale": { "strategy": "fixed" },
+    },
+    "reports": { "command": ["node", "w.js"], "processes": 2, "stop": { "timeout": 1500 } }
+  }
+}`;
+    const { config } = parseConfigText(text, FILE);
+    const [emails, reports] = config.pools;
+    assert.equal(emails.name, 'emails');
+    assert.deepEqual([emails.min, emails.max, emails.initial], [1, 8, 1]);
+    assert.deepEqual(emails.restart, { delayMs: 100, maxDelayMs: 15_000, factor: 1.5, jitter: 0.2, minUptimeMs: 2000, maxRestarts: 10, windowMs: 60_000 });
+    assert.deepEqual(emails.stop, { signal: 'SIGTERM', timeoutMs: 30_000 });
+    assert.deepEqual(emails.limits, { memoryBytes: 512_000_000, cpuPercent: 95, samples: 3 });
+    assert.equal(emails.cwd, path.dirname(FILE));
+    assert.deepEqual(emails.range && [emails.range.line, emails.range.column], [4, 5]);
+    assert.deepEqual([reports.min, reports.max, reports.initial, reports.stop.timeoutMs], [2, 2, 2, 1500]);
+    assert.equal(config.redis.url, 'redis://127.0.0.1:6379/0');
+    assert.equal(config.supervisor.heartbeatMs, 1000);
+  });
+
+  it('locates a syntax error to line and column', () => {
+    const ps = problems('{\n  "pools": {\n    "a": { "command": ["x"] }\n    "b": {}\n  }\n}');
+    assert.equal(ps[0].range.line, 4);
+    assert.equal(ps[0].range.column, 5);
+    assert.match(ps[0].message, /JSON syntax/);
+  });
+
+  it('names file, line, column and JSON path of a bad duration', () => {
+    const ps = problems('{\n  "pools": {\n    "emails": {\n      "command": ["x"],\n      "restart": { "delay": "soon" }\n    }\n  }\n}');
+    assert.equal(ps.length, 1);
+    const err = new ConfigError(ps);
+    assert.equal(err.message, `${FILE}:5:29: pools.emails.restart.delay: must be a duration such as "500ms", "10s", "5m" or a number of milliseconds`);
+  });
+
+  it('points an unknown property at its key (a typo is not silently ignored)', () => {
+    const ps = problems('{ "pools": { "emails": {\n  "comand": ["x"] } } }');
+    const unknown = ps.find((p) => /unknown property "comand"/.test(p.message));
+    assert.ok(unknown);
+    assert.deepEqual([unknown.range.line, unknown.range.column], [2, 3]);
+    assert.ok(ps.some((p) => /missing required property "command"/.test(p.message)));
+  });
+
+  it('refuses an empty command, a bad signal, a bad size and min > max, each at its place', () => {
+    const ps = problems(JSON.stringify({ pools: { a: { command: [], stop: { signal: 'SIGNOPE' }, limits: { memory: 'lots' } }, b: { command: ['x'], processes: { min: 5, max: 2 } } } }, null, 1));
+    const byPath = Object.fromEntries(ps.map((p) => [p.path.join('.'), p.message]));
+    assert.match(byPath['pools.a.command'], /must NOT have fewer than 1 items/);
+    assert.match(byPath['pools.a.stop.signal'], /must be one of "SIGTERM"/);
+    assert.match(byPath['pools.a.limits.memory'], /must be a size/);
+    // min > max is a semantic check, reported once the schema passes
+    const ps2 = problems(JSON.stringify({ pools: { b: { command: ['x'], processes: { min: 5, max: 2 } } } }, null, 1));
+    assert.match(ps2[0].message, /min \(5\) must not exceed max \(2\)/);
+    assert.deepEqual(ps2[0].path, ['pools', 'b', 'processes', 'min']);
+  });
+
+  it('refuses a password in the Redis URL', () => {
+    const ps = problems('{ "redis": { "url": "redis://user:hunter2@db:6379" } }');
+    assert.match(ps[0].message, /must not contain a password: set CHAPERONE_REDIS_PASSWORD/);
+  });
+
+  it('explains a processes value that is neither a number nor {min,max}', () => {
+    const ps = problems('{ "pools": { "a": { "command": ["x"], "processes": "two" } } }');
+    assert.equal(ps.length, 1);
+    assert.match(ps[0].message, /must be a number of processes or \{ "min": N, "max": M \}/);
+  });
+
+  it('reports an empty file', () => {
+    assert.match(problems('')[0].message, /JSON syntax|empty/);
+  });
+});

@@ -1,0 +1,161 @@
+import { strict as assert } from 'node:assert';
+import { parseConfigText } from '../../src/core/config/parse-config';
+import type { PoolConfig } from '../../src/core/config/types';
+import { Pool } from '../../src/core/pool';
+import type { Logger } from '../../src/core/ports';
+import { Worker } from '../../src/core/worker';
+import { FakeClock } from '../helpers/fake-clock';
+import { FakeRunner } from '../helpers/fake-runner';
+
+const quiet: Logger = { info: () => undefined, warn: () => undefined, error: () => undefined };
+
+function poolConfig(extra: object = {}): PoolConfig {
+  const text = JSON.stringify({
+    pools: { p: { command: ['w'], processes: { min: 0, max: 5, initial: 2 }, restart: { delay: '100ms', factor: 2, jitter: 0, minUptime: '1s', maxRestarts: 3, window: '60s' }, stop: { timeout: '5s' }, ...extra } },
+  });
+  return parseConfigText(text, '/x/chaperone.json').config.pools[0];
+}
+
+function setup(extra: object = {}) {
+  const clock = new FakeClock();
+  const runner = new FakeRunner();
+  const deps = { clock, runner, random: () => 0.5, logger: quiet };
+  const cfg = poolConfig(extra);
+  const worker = () => new Worker('w-1', 'p', { workerId: 'w-1', argv: ['w'], cwd: '/', env: {} }, cfg.restart, deps, 100);
+  const pool = () => new Pool(cfg, deps, 100);
+  return { clock, runner, worker, pool };
+}
+
+describe('worker state machine (fake clock)', () => {
+  it('is running only after minUptime', async () => {
+    const { clock, worker } = setup();
+    const w = worker();
+    w.start();
+    await clock.advance(0);
+    assert.equal(w.state, 'starting');
+    await clock.advance(999);
+    assert.equal(w.state, 'starting');
+    await clock.advance(1);
+    assert.equal(w.state, 'running');
+  });
+
+  it('crash -> backoff (100, 200, 400ms) -> starting, then fatal after the budget; restartNow recovers', async () => {
+    const { clock, runner, worker } = setup();
+    const w = worker();
+    w.start();
+    for (let i = 0; i < 3; i++) {
+      await clock.advance(10);
+      runner.exit(runner.alive()[0], 1, null);
+      assert.equal(w.state, 'backoff');
+      assert.equal(w.snapshot().lastExit?.code, 1);
+      await clock.advance(10_000);
+      assert.ok(runner.procs.at(-1)?.alive);
+      assert.equal(w.restarts, i + 1);
+    }
+    await clock.advance(10);
+    runner.exit(runner.alive()[0], 1, null);
+    assert.equal(w.state, 'fatal');
+    assert.match(w.fatalReason ?? '', /restarted 3 times within 60s/);
+    assert.equal(runner.alive().length, 0);
+    w.restartNow();
+    await clock.advance(1000);
+    assert.equal(w.state, 'running');
+  });
+
+  it('measures the backoff exactly on the fake clock', async () => {
+    const { clock, runner, worker } = setup();
+    const w = worker();
+    w.start();
+    const delays: number[] = [];
+    for (let i = 0; i < 3; i++) {
+      await clock.advance(10);
+      runner.exit(runner.alive()[0], 1, null);
+      const exitedAt = clock.now();
+      const count = runner.procs.length;
+      while (runner.procs.length === count) await clock.advance(1);
+      delays.push(clock.now() - exitedAt);
+    }
+    assert.deepEqual(delays, [100, 200, 400]);
+  });
+
+  it('a spawn failure is fatal at once with its reason', async () => {
+    const { clock, runner, worker } = setup();
+    runner.failNext = { code: 'ENOENT', message: 'command not found: w' };
+    const w = worker();
+    w.start();
+    await clock.advance(0);
+    assert.equal(w.state, 'fatal');
+    assert.match(w.fatalReason ?? '', /command not found: w \(ENOENT\)/);
+    assert.equal(w.restarts, 0);
+  });
+
+  it('stop: stop signal, then SIGKILL to the group at the timeout', async () => {
+    const { clock, runner, worker } = setup();
+    runner.onSignal = (p, s) => s === 'SIGKILL' && runner.exit(p, null, 'SIGKILL');
+    const w = worker();
+    w.start();
+    await clock.advance(1000);
+    const done = w.stop({ signal: 'SIGTERM', timeoutMs: 5000, reason: 'stopped' });
+    await clock.advance(4999);
+    assert.deepEqual(runner.procs[0].signals, ['SIGTERM']);
+    assert.equal(w.state, 'stopping');
+    await clock.advance(1);
+    const r = await done;
+    assert.deepEqual(runner.procs[0].signals, ['SIGTERM', 'SIGKILL']);
+    assert.equal(r.killed, true);
+    assert.equal(w.state, 'stopped');
+    assert.match(w.lastExit?.reason ?? '', /killed after the 5s stop timeout/);
+  });
+});
+
+describe('pool state machine (fake clock)', () => {
+  it('scales within [min, max] and refuses beyond, naming the config place', async () => {
+    const { clock, runner, pool } = setup();
+    const p = pool();
+    p.start();
+    await clock.advance(1000);
+    assert.equal(runner.alive().length, 2);
+    p.scale(4);
+    await clock.advance(1000);
+    assert.equal(runner.alive().length, 4);
+    p.scale(1);
+    await clock.advance(10);
+    assert.equal(runner.alive().length, 1);
+    assert.throws(() => p.scale(6), /must stay within min 0 and max 5 \(chaperone.json: pools.p.processes\)/);
+  });
+
+  it('rolling restart keeps N running: the replacement runs before the old one is stopped', async () => {
+    const { clock, runner, pool } = setup();
+    const p = pool();
+    p.scale(3);
+    await clock.advance(1000);
+    const oldPids = runner.alive().map((x) => x.pid);
+    const done = p.restart();
+    let minRunning = Infinity;
+    for (let t = 0; t < 5000; t += 50) {
+      await clock.advance(50);
+      minRunning = Math.min(minRunning, p.workers.filter((w) => w.state === 'running' && !w.retiring).length);
+    }
+    assert.deepEqual(await done, { replaced: 3 });
+    assert.ok(minRunning >= 2, `running dropped to ${minRunning}`);
+    assert.equal(runner.alive().length, 3);
+    assert.ok(runner.alive().every((x) => !oldPids.includes(x.pid)));
+  });
+
+  it('drain reports which workers were still busy at the timeout', async () => {
+    const { clock, runner, pool } = setup();
+    const p = pool();
+    p.start();
+    await clock.advance(1000);
+    const [a, b] = runner.alive();
+    runner.onSignal = (proc, s) => (proc === a || s === 'SIGKILL') && runner.exit(proc, s === 'SIGKILL' ? null : 0, s === 'SIGKILL' ? 'SIGKILL' : null);
+    const done = p.drain(2000);
+    await clock.advance(2000);
+    const report = await done;
+    assert.deepEqual(report.finished.map((r) => r.pid), [a.pid]);
+    assert.deepEqual(report.killedAtTimeout.map((r) => r.pid), [b.pid]);
+    assert.equal(p.state, 'stopped');
+    await clock.advance(10_000);
+    assert.equal(runner.alive().length, 0, 'no respawn after a drain');
+  });
+});
