@@ -1,0 +1,146 @@
+// npm run bench:supervisor — PM2 vs Chaperone vs a raw spawn() baseline, same machine, same run,
+// same worker, medians of >= 5. Not a test: it prints figures and the targets beside them.
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { TestRedis } from '../test/helpers/redis-server';
+import { isAlive, sleep } from '../test/helpers/wait';
+import { ChaperoneContender, Pm2Contender, RawContender, type Contender } from './contenders';
+import { ReadyServer } from './ready-server';
+
+// Node start-up on this machine pays ~140 ms for NODE_EXTRA_CA_CERTS; it would drown the differences.
+delete process.env.NODE_EXTRA_CA_CERTS;
+
+const REPS = Number(process.env.BENCH_REPS ?? 5);
+const N = 50;
+const CPU_WINDOW_MS = Number(process.env.BENCH_CPU_MS ?? 20_000);
+
+interface Figures {
+  restartMs: number;
+  start50Ms: number;
+  stop50Ms: number;
+  cpuPercent: number;
+  maxBlockMs: number | null;
+}
+
+const median = (xs: number[]): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+};
+
+async function waitGone(pids: number[]): Promise<void> {
+  while (pids.some(isAlive)) await sleep(2);
+}
+
+async function measure(c: Contender, ready: ReadyServer, inProcess: boolean): Promise<Figures> {
+  // crash -> new worker up
+  const restarts: number[] = [];
+  let mark = ready.mark;
+  await c.start(1);
+  await ready.waitReady(1, mark);
+  for (let i = 0; i < REPS + 2; i++) {
+    await sleep(1100); // past every contender's min uptime: each crash is a "stable" one
+    const [pid] = ready.pids();
+    mark = ready.mark;
+    const t0 = performance.now();
+    ready.crash(pid);
+    const t1 = await ready.waitReady(1, mark, (p) => p !== pid);
+    if (i >= 2) restarts.push(t1 - t0); // two warm-up rounds
+  }
+  await c.stop();
+  await sleep(300);
+
+  // start 50, stop 50 (+ the event loop of this process while starting)
+  const starts: number[] = [];
+  const stops: number[] = [];
+  const blocks: number[] = [];
+  for (let i = 0; i < REPS; i++) {
+    const h = monitorEventLoopDelay({ resolution: 1 });
+    h.enable();
+    mark = ready.mark;
+    const t0 = performance.now();
+    await c.start(N);
+    const t1 = await ready.waitReady(N, mark);
+    h.disable();
+    starts.push(t1 - t0);
+    blocks.push(h.max / 1e6);
+    await sleep(300);
+    const pids = ready.pids();
+    const s0 = performance.now();
+    await c.stop();
+    await waitGone(pids);
+    stops.push(performance.now() - s0);
+    await sleep(300);
+  }
+
+  // supervisor CPU with 50 idle workers (Chaperone samples them at 1 Hz)
+  mark = ready.mark;
+  await c.start(N);
+  await ready.waitReady(N, mark);
+  await sleep(2000);
+  const cpu0 = c.cpuMs();
+  const w0 = performance.now();
+  await sleep(CPU_WINDOW_MS);
+  const cpuPercent = ((c.cpuMs() - cpu0) / (performance.now() - w0)) * 100;
+  const pids = ready.pids();
+  await c.stop();
+  await waitGone(pids);
+  return { restartMs: median(restarts), start50Ms: median(starts), stop50Ms: median(stops), cpuPercent, maxBlockMs: inProcess ? median(blocks) : null };
+}
+
+function fmt(x: number | null, unit: string, digits = 1): string {
+  return x === null ? 'n/a' : `${x.toFixed(digits)}${unit}`;
+}
+
+async function main(): Promise<void> {
+  const ready = new ReadyServer();
+  await ready.listen();
+  const redis = await TestRedis.start();
+  const results: Record<string, Figures> = {};
+  try {
+    const raw = new RawContender(ready.port);
+    process.stderr.write('measuring raw spawn...\n');
+    results.raw = await measure(raw, ready, true);
+    await raw.teardown();
+
+    const chap = new ChaperoneContender(ready.port, redis.url);
+    await chap.init();
+    process.stderr.write('measuring Chaperone...\n');
+    results.chaperone = await measure(chap, ready, true);
+    await chap.teardown();
+
+    const pm2 = new Pm2Contender(ready.port);
+    await pm2.init();
+    process.stderr.write('measuring PM2...\n');
+    try {
+      results.pm2 = await measure(pm2, ready, false);
+    } finally {
+      await pm2.teardown();
+    }
+  } finally {
+    ready.close();
+    await redis.stop();
+  }
+  const { raw, chaperone: ch, pm2 } = results;
+  const rows: string[][] = [
+    ['crash -> new worker up', fmt(pm2.restartMs, ' ms'), fmt(ch.restartMs, ' ms'), fmt(raw.restartMs, ' ms'), `${(ch.restartMs / pm2.restartMs).toFixed(2)}x PM2, ${(ch.restartMs / raw.restartMs).toFixed(2)}x raw`, '<= 0.5x PM2, <= 1.15x raw'],
+    ['start 50 workers', fmt(pm2.start50Ms, ' ms', 0), fmt(ch.start50Ms, ' ms', 0), fmt(raw.start50Ms, ' ms', 0), `${(ch.start50Ms / pm2.start50Ms).toFixed(2)}x PM2`, '<= 0.4x PM2'],
+    ['stop 50 workers', fmt(pm2.stop50Ms, ' ms', 0), fmt(ch.stop50Ms, ' ms', 0), fmt(raw.stop50Ms, ' ms', 0), `1/${(pm2.stop50Ms / ch.stop50Ms).toFixed(0)} of PM2`, '<= 1/30 PM2'],
+    ['supervisor CPU, 50 idle, 1 Hz sampling', fmt(pm2.cpuPercent, ' %', 2), fmt(ch.cpuPercent, ' %', 2), fmt(raw.cpuPercent, ' %', 2), '', '<= 0.4 %'],
+    ['largest event-loop block, starting 50', 'n/a (daemon)', fmt(ch.maxBlockMs, ' ms'), fmt(raw.maxBlockMs, ' ms'), '', '<= 5 ms'],
+  ];
+  const header = ['metric', 'PM2', 'Chaperone', 'raw spawn', 'ratio', 'target'];
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
+  const line = (r: string[]) => `| ${r.map((c, i) => c.padEnd(widths[i])).join(' | ')} |`;
+  console.log(`supervisor benchmark: medians of ${REPS}, ${N} workers, node ${process.version}, ${new Date().toISOString()}`);
+  console.log(line(header));
+  console.log(`|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`);
+  rows.forEach((r) => console.log(line(r)));
+  console.log(JSON.stringify(results));
+}
+
+main().then(
+  () => process.exit(0),
+  (err: unknown) => {
+    console.error(err);
+    process.exit(1);
+  },
+);
