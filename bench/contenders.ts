@@ -17,6 +17,8 @@ export interface Contender {
   start(n: number): Promise<void>;
   /** Stops every worker; resolves when the supervisor says they are gone. */
   stop(): Promise<void>;
+  /** Untimed clean-up after a stop, before the next start. */
+  reset?(): Promise<void>;
   /** CPU time (ms) used so far by the supervising process(es). */
   cpuMs(): number;
   teardown(): Promise<void>;
@@ -122,6 +124,7 @@ interface Pm2Api {
   connect(cb: (err: Error | null) => void): void;
   start(opts: object, cb: (err: Error | null) => void): void;
   delete(name: string, cb: (err: Error | null) => void): void;
+  stop(name: string, cb: (err: Error | null) => void): void;
   killDaemon(cb: (err: Error | null) => void): void;
   disconnect(): void;
 }
@@ -153,6 +156,10 @@ export class Pm2Contender implements Contender {
   }
 
   stop(): Promise<void> {
+    return new Promise((r, j) => this.pm2.stop('bench', (e) => (e ? j(e) : r())));
+  }
+
+  reset(): Promise<void> {
     return new Promise((r, j) => this.pm2.delete('bench', (e) => (e ? j(e) : r())));
   }
 

@@ -6,7 +6,6 @@ import type { ChaperoneConfig } from './core/config/types';
 import type { AuditEntry, AuditSink, Logger } from './core/ports';
 import { Supervisor } from './core/supervisor';
 import { RedisControlPlane } from './node/control-plane';
-import { PidusageSampler } from './node/pidusage-sampler';
 import { SpawnerClient } from './node/spawner/spawner-client';
 import { systemClock } from './node/system-clock';
 
@@ -39,7 +38,7 @@ export class Engine {
     this.supervisor = new Supervisor(
       { id, host: os.hostname(), pid: process.pid, version: VERSION },
       config,
-      { runner: this.runner, clock: systemClock, random: Math.random, logger, sampler: new PidusageSampler(), audit },
+      { runner: this.runner, clock: systemClock, random: Math.random, logger, sampler: this.runner, audit },
     );
     if (opts.controlPlane !== false) {
       this.controlPlane = new RedisControlPlane(this.supervisor, opts.redisUrl ?? config.redis.url, config.redis.keyPrefix, config.supervisor.heartbeatMs, logger);

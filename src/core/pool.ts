@@ -54,11 +54,13 @@ export class Pool {
     return 'starting';
   }
 
-  start(): void {
-    if (!this.stopped) return;
+  /** Returns false when the pool was already running. */
+  start(): boolean {
+    if (!this.stopped) return false;
     this.stopped = false;
     if (this.desired === 0) this.desired = this.config.initial;
     this.reconcile();
+    return true;
   }
 
   scale(count: number): { from: number; to: number } {

@@ -97,8 +97,8 @@ export class Supervisor {
     try {
       switch (cmd.verb) {
         case 'start': {
-          pool.start();
-          return audited(result(true, `pool ${pool.name} started with ${pool.desired} worker(s)`));
+          const started = pool.start();
+          return audited(result(true, started ? `pool ${pool.name} started with ${pool.desired} worker(s)` : `pool ${pool.name} is already running (${pool.desired} worker(s))`));
         }
         case 'scale': {
           const { from, to } = pool.scale(cmd.count ?? -1);

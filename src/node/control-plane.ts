@@ -11,6 +11,9 @@ import { AUDIT_MAXLEN, ControlKeys, FORGET_AFTER_MS, RESULT_TTL_S, SNAPSHOT_TTL_
 import { connectRedis } from './redis-connection';
 
 const MAX_BUFFERED = 1000; // audit entries / results kept while Redis is away
+// A new command wakes XREAD at once; the block time only bounds idle round trips (CPU at idle).
+const READ_BLOCK_MS = 5000;
+const PRUNE_EVERY_MS = 60_000;
 const LOG_FLUSH_MS = 100;
 const MAX_LOG_BATCH = 500;
 
@@ -28,6 +31,7 @@ export class RedisControlPlane implements AuditSink {
   private logBatches = new Map<string, LogLine[]>();
   private logFlushTimer: NodeJS.Timeout | undefined;
   private readLoop: Promise<void> | undefined;
+  private lastPrune = 0;
 
   constructor(
     private readonly supervisor: Supervisor,
@@ -119,11 +123,14 @@ export class RedisControlPlane implements AuditSink {
       const multi = main
         .multi()
         .set(this.keys.snapshot(id), JSON.stringify(snap), 'PX', Math.max(SNAPSHOT_TTL_MS, this.heartbeatMs * 5))
-        .zadd(this.keys.supervisors(), snap.lastSeen, id)
-        .zremrangebyscore(this.keys.supervisors(), '-inf', snap.lastSeen - FORGET_AFTER_MS);
+        .zadd(this.keys.supervisors(), snap.lastSeen, id);
       if (channels.length) multi.pubsub('NUMSUB', ...channels);
+      if (snap.lastSeen - this.lastPrune > PRUNE_EVERY_MS) {
+        this.lastPrune = snap.lastSeen;
+        multi.zremrangebyscore(this.keys.supervisors(), '-inf', snap.lastSeen - FORGET_AFTER_MS);
+      }
       const res = await multi.exec();
-      const numsub = channels.length ? (res?.[3]?.[1] as (string | number)[] | undefined) : undefined;
+      const numsub = channels.length ? (res?.[2]?.[1] as (string | number)[] | undefined) : undefined;
       if (numsub) {
         const next = new Set<string>();
         for (let i = 0; i < numsub.length; i += 2) if (Number(numsub[i + 1]) > 0) next.add(pools[channels.indexOf(String(numsub[i]))]);
@@ -149,7 +156,7 @@ export class RedisControlPlane implements AuditSink {
           // for it, and a fixed id (unlike '$') cannot skip what arrives between two reads.
           this.lastId = await lastStreamId(reader, key);
         }
-        const res = (await reader.xread('COUNT', 20, 'BLOCK', 1000, 'STREAMS', key, this.lastId)) as [string, [string, string[]][]][] | null;
+        const res = (await reader.xread('COUNT', 20, 'BLOCK', READ_BLOCK_MS, 'STREAMS', key, this.lastId)) as [string, [string, string[]][]][] | null;
         for (const [, entries] of res ?? []) {
           for (const [entryId, flat] of entries) {
             this.lastId = entryId;

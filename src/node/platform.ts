@@ -9,15 +9,17 @@ import { readFile } from 'node:fs/promises';
 
 export const isWindows = process.platform === 'win32';
 
-/** Signals the group led by pid. Returns false when no such group exists (ESRCH). POSIX only. */
+/**
+ * Signals the group led by pid. Returns false when the signal could not be delivered (ESRCH: no
+ * such group; anything else, e.g. EINVAL). Never throws: callers fire and forget, and a signal that
+ * cannot be sent must not take the supervisor down. POSIX only.
+ */
 export function signalGroupPosix(pid: number, signal: string): boolean {
   try {
     process.kill(-pid, signal as NodeJS.Signals);
     return true;
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ESRCH') return false;
-    if ((err as NodeJS.ErrnoException).code === 'EPERM') return true; // exists, not ours to signal
-    throw err;
+    return (err as NodeJS.ErrnoException).code === 'EPERM'; // exists, not ours to signal
   }
 }
 

@@ -2,21 +2,25 @@
 // message and the spawner forks. If the spawner dies, every worker it started is reported orphaned
 // (the engine keeps its pid and watches its process group directly), and a new spawner is started.
 import { fork, type ChildProcess } from 'node:child_process';
-import type { Logger, ProcessHandlers, ProcessRunner, ProcessSpec, SpawnFailure } from '../../core/ports';
+import type { Logger, ProcessHandlers, ProcessRunner, ProcessSpec, ProcessUsage, SpawnFailure, UsageSampler } from '../../core/ports';
 import { isGroupAlive, isWindows, signalGroupPosix } from '../platform';
 import { isFromSpawner, type FromSpawner, type ToSpawner } from './spawner-protocol';
 
 type StartResult = { pid: number } | { failure: SpawnFailure };
 
-/** Environment variables of the host that must not leak into workers. */
-const HOST_ONLY_ENV = /^(ELECTRON_RUN_AS_NODE|NODE_CHANNEL_FD|NODE_CHANNEL_SERIALIZATION_MODE|VSCODE_[A-Z_]+)$/;
+const SAMPLE_TIMEOUT_MS = 5000;
 
-export class SpawnerClient implements ProcessRunner {
+/**
+ * Also the UsageSampler: the spawner reads CPU/memory of all pids in one request per tick, so the
+ * host never does per-pid I/O (nor, on macOS, a `ps` per sample).
+ */
+export class SpawnerClient implements ProcessRunner, UsageSampler {
   private child: ChildProcess | undefined;
   private ready: Promise<ChildProcess> | undefined;
   private nextRef = 1;
   private readonly pending = new Map<number, { handlers: ProcessHandlers; resolve: (r: StartResult) => void }>();
   private readonly byPid = new Map<number, ProcessHandlers>();
+  private readonly samples = new Map<number, (m: Map<number, ProcessUsage>) => void>();
   private closed = false;
   private restarts = 0;
   /** pid of the current spawner process (for tests and diagnostics). */
@@ -30,12 +34,10 @@ export class SpawnerClient implements ProcessRunner {
   async start(spec: ProcessSpec, handlers: ProcessHandlers): Promise<StartResult> {
     const child = await this.ensure();
     const ref = this.nextRef++;
-    const env: Record<string, string> = {};
-    for (const [k, v] of Object.entries(process.env)) if (v !== undefined && !HOST_ONLY_ENV.test(k)) env[k] = v;
-    Object.assign(env, spec.env);
+    // Only the pool's own variables travel: the spawner inherited the rest of the environment.
     return new Promise<StartResult>((resolve) => {
       this.pending.set(ref, { handlers, resolve });
-      this.send(child, { type: 'spawn', ref, argv: [...spec.argv], cwd: spec.cwd, env });
+      this.send(child, { type: 'spawn', ref, argv: [...spec.argv], cwd: spec.cwd, env: { ...spec.env } });
     });
   }
 
@@ -44,6 +46,24 @@ export class SpawnerClient implements ProcessRunner {
     const child = await this.ensure();
     this.send(child, { type: 'signal', pid, signal, group: true });
     return true;
+  }
+
+  async sample(pids: readonly number[]): Promise<Map<number, ProcessUsage>> {
+    const empty = new Map<number, ProcessUsage>();
+    if (pids.length === 0 || !this.child?.connected) return empty;
+    const child = this.child;
+    const ref = this.nextRef++;
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        this.samples.delete(ref);
+        resolve(empty);
+      }, SAMPLE_TIMEOUT_MS);
+      this.samples.set(ref, (m) => {
+        clearTimeout(timer);
+        resolve(m);
+      });
+      this.send(child, { type: 'sample', ref, pids: [...pids] });
+    });
   }
 
   isGroupAlive(pid: number): Promise<boolean> {
@@ -111,6 +131,12 @@ export class SpawnerClient implements ProcessRunner {
       case 'output':
         this.byPid.get(m.pid)?.onOutput(m.stream, m.data);
         return;
+      case 'usage': {
+        const done = this.samples.get(m.ref);
+        this.samples.delete(m.ref);
+        done?.(new Map(m.usage.map(([pid, cpu, memoryBytes]) => [pid, { cpu, memoryBytes }])));
+        return;
+      }
       case 'exit': {
         const h = this.byPid.get(m.pid);
         this.byPid.delete(m.pid);
@@ -131,6 +157,8 @@ export class SpawnerClient implements ProcessRunner {
     this.byPid.clear();
     for (const [, p] of this.pending) p.resolve({ failure: { code: 'ESPAWNER', message: 'the spawner exited while starting the process' } });
     this.pending.clear();
+    for (const done of this.samples.values()) done(new Map());
+    this.samples.clear();
     if (this.closed) return;
     this.restarts++;
     this.logger.warn(`spawner exited (code ${code}, signal ${signal}); ${orphans.length} worker(s) orphaned; starting a new spawner (restart #${this.restarts})`);

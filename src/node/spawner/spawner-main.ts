@@ -6,8 +6,15 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { stat } from 'node:fs/promises';
 import { isWindows, signalGroupPosix, windowsKillArgv } from '../platform';
 import { isToSpawner, type FromSpawner, type ToSpawner } from './spawner-protocol';
+import { createUsageSource, type UsageSource } from './usage-sampling';
 
 const children = new Map<number, ChildProcess>();
+
+/** Variables of the host (and of our IPC channel) that must not leak into workers. */
+const HOST_ONLY_ENV = /^(ELECTRON_RUN_AS_NODE|NODE_CHANNEL_FD|NODE_CHANNEL_SERIALIZATION_MODE|VSCODE_[A-Z_]+)$/;
+/** The environment every worker starts from: ours (inherited from the host) minus the above. */
+const baseEnv: Record<string, string> = {};
+for (const [k, v] of Object.entries(process.env)) if (v !== undefined && !HOST_ONLY_ENV.test(k)) baseEnv[k] = v;
 
 function send(m: FromSpawner): void {
   if (process.connected) process.send?.(m);
@@ -27,7 +34,7 @@ async function doSpawn(m: Extract<ToSpawner, { type: 'spawn' }>): Promise<void> 
   }
   let child: ChildProcess;
   try {
-    child = spawn(m.argv[0], m.argv.slice(1), { cwd: m.cwd, env: m.env, detached: !isWindows, stdio: ['ignore', 'pipe', 'pipe'], windowsHide: true });
+    child = spawn(m.argv[0], m.argv.slice(1), { cwd: m.cwd, env: { ...baseEnv, ...m.env }, detached: !isWindows, stdio: ['ignore', 'pipe', 'pipe'], windowsHide: true });
   } catch (err) {
     const e = err as NodeJS.ErrnoException;
     send({ type: 'spawn-failed', ref: m.ref, code: e.code ?? 'ESPAWN', message: e.message });
@@ -84,9 +91,17 @@ function shutdownAll(signal: string, timeoutMs: number): void {
   }, 50);
 }
 
+let usage: Promise<UsageSource> | undefined;
+async function doSample(ref: number, pids: number[]): Promise<void> {
+  usage ??= createUsageSource();
+  const rows = await (await usage).sample(pids);
+  send({ type: 'usage', ref, usage: rows.map((u) => [u.pid, u.cpu, u.memoryBytes]) });
+}
+
 process.on('message', (m: unknown) => {
   if (!isToSpawner(m)) return;
   if (m.type === 'spawn') void doSpawn(m);
+  else if (m.type === 'sample') void doSample(m.ref, m.pids);
   else if (m.type === 'signal') doSignal(m.pid, m.signal, m.group);
   else if (m.type === 'shutdown') shutdownAll(m.signal, m.timeoutMs);
 });

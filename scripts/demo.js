@@ -1,0 +1,85 @@
+#!/usr/bin/env node
+// npm run demo: a supervisor on examples/demo/chaperone.json (real worker processes consuming the
+// Redis list demo:jobs), a producer filling that list in waves, and the live status view.
+// Redis: CHAPERONE_REDIS_URL, else 127.0.0.1:6379 if it answers, else a private redis-server on a
+// free port with no persistence (said on screen), stopped again on exit.
+'use strict';
+const { spawn } = require('child_process');
+const net = require('net');
+const path = require('path');
+const Redis = require('ioredis');
+
+const root = path.resolve(__dirname, '..');
+
+async function answers(url) {
+  const r = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null, connectTimeout: 1000 });
+  r.on('error', () => undefined);
+  try {
+    await r.connect();
+    await r.ping();
+    return true;
+  } catch {
+    return false;
+  } finally {
+    r.disconnect();
+  }
+}
+
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const s = net.createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address();
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+async function privateRedis() {
+  const port = await freePort();
+  const proc = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
+  const failed = new Promise((resolve) => proc.once('error', () => resolve(false)));
+  const url = `redis://127.0.0.1:${port}`;
+  for (let i = 0; i < 50; i++) {
+    if (await Promise.race([answers(url), failed])) return { url, proc };
+    if (proc.exitCode !== null) break;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  proc.kill();
+  return undefined;
+}
+
+async function main() {
+  let url = process.env.CHAPERONE_REDIS_URL;
+  let own;
+  if (!url) {
+    if (await answers('redis://127.0.0.1:6379')) {
+      url = 'redis://127.0.0.1:6379';
+    } else {
+      own = await privateRedis();
+      if (!own) {
+        console.error('demo: no Redis at 127.0.0.1:6379 and no redis-server on PATH. Set CHAPERONE_REDIS_URL or install redis-server.');
+        process.exit(1);
+      }
+      url = own.url;
+      console.log(`demo: no Redis at 127.0.0.1:6379; started a private redis-server at ${url} (no persistence; stopped on exit)`);
+      await new Promise((r) => setTimeout(r, 1500));
+    }
+  }
+  const env = { ...process.env, CHAPERONE_REDIS_URL: url };
+  const producer = spawn(process.execPath, [path.join(root, 'examples/demo/producer.js')], { env, stdio: 'ignore' });
+  const sup = spawn(process.execPath, [path.join(root, 'dist/cli.js'), 'supervise', '--config', path.join(root, 'examples/demo/chaperone.json'), '--redis', url, '--live'], { env, stdio: ['inherit', 'inherit', 'inherit'] });
+  // Ctrl-C reaches the whole terminal group: supervise drains its pools and exits by itself.
+  process.on('SIGINT', () => undefined);
+  process.on('SIGTERM', () => sup.kill('SIGTERM'));
+  const code = await new Promise((r) => sup.once('exit', (c) => r(c ?? 1)));
+  producer.kill('SIGTERM');
+  own?.proc.kill('SIGTERM');
+  process.exit(code);
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});
