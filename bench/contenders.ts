@@ -73,13 +73,14 @@ export class RawContender implements Contender {
 }
 
 export class ChaperoneContender implements Contender {
-  name = 'Chaperone';
+  name: string;
   private engine: Engine;
   private pool: Pool;
 
-  constructor(port: number, redisUrl: string) {
+  constructor(port: number, redisUrl: string, heartbeat = '2s') {
+    this.name = `Chaperone (heartbeat ${heartbeat})`;
     const text = JSON.stringify({
-      supervisor: { sampleInterval: '1s', heartbeat: '1s' },
+      supervisor: { sampleInterval: '1s', heartbeat },
       pools: {
         bench: {
           command: [process.execPath, WORKER], env: { BENCH_PORT: String(port) }, autostart: false,
@@ -90,7 +91,7 @@ export class ChaperoneContender implements Contender {
       },
     });
     const { config } = parseConfigText(text, path.join(os.tmpdir(), 'bench-chaperone.json'));
-    this.engine = new Engine({ config, logger: silentLogger, spawnerPath: SPAWNER, redisUrl, supervisorId: 'bench' });
+    this.engine = new Engine({ config, logger: silentLogger, spawnerPath: SPAWNER, redisUrl, supervisorId: `bench-${heartbeat}` });
     this.pool = this.engine.supervisor.pools.get('bench') as Pool;
   }
 

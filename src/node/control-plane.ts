@@ -14,6 +14,9 @@ const MAX_BUFFERED = 1000; // audit entries / results kept while Redis is away
 // A new command wakes XREAD at once; the block time only bounds idle round trips (CPU at idle).
 const READ_BLOCK_MS = 5000;
 const PRUNE_EVERY_MS = 60_000;
+// A new follower announces itself with its `logs --follow` command; NUMSUB only notices that
+// followers left, which may take a few beats.
+const NUMSUB_EVERY_BEATS = 5;
 const LOG_FLUSH_MS = 100;
 const MAX_LOG_BATCH = 500;
 
@@ -32,6 +35,7 @@ export class RedisControlPlane implements AuditSink {
   private logFlushTimer: NodeJS.Timeout | undefined;
   private readLoop: Promise<void> | undefined;
   private lastPrune = 0;
+  private beats = 0;
 
   constructor(
     private readonly supervisor: Supervisor,
@@ -119,17 +123,20 @@ export class RedisControlPlane implements AuditSink {
     const id = snap.id;
     try {
       const pools = [...this.supervisor.pools.keys()];
-      const channels = pools.map((p) => this.keys.logs(id, p));
-      const multi = main
-        .multi()
+      const channels = this.beats++ % NUMSUB_EVERY_BEATS === 0 ? pools.map((p) => this.keys.logs(id, p)) : [];
+      // A pipeline, not MULTI: nothing here needs atomicity, and it is the cheapest round trip.
+      const pipe = main
+        .pipeline()
         .set(this.keys.snapshot(id), JSON.stringify(snap), 'PX', Math.max(SNAPSHOT_TTL_MS, this.heartbeatMs * 5))
         .zadd(this.keys.supervisors(), snap.lastSeen, id);
-      if (channels.length) multi.pubsub('NUMSUB', ...channels);
+      if (channels.length) pipe.pubsub('NUMSUB', ...channels);
       if (snap.lastSeen - this.lastPrune > PRUNE_EVERY_MS) {
         this.lastPrune = snap.lastSeen;
-        multi.zremrangebyscore(this.keys.supervisors(), '-inf', snap.lastSeen - FORGET_AFTER_MS);
+        pipe.zremrangebyscore(this.keys.supervisors(), '-inf', snap.lastSeen - FORGET_AFTER_MS);
       }
-      const res = await multi.exec();
+      const res = await pipe.exec();
+      const failed = res?.find(([err]) => err);
+      if (failed?.[0]) throw failed[0];
       const numsub = channels.length ? (res?.[2]?.[1] as (string | number)[] | undefined) : undefined;
       if (numsub) {
         const next = new Set<string>();

@@ -76,7 +76,7 @@ describe('control plane through Redis', function () {
       assert.ok(s);
       assert.equal(typeof s.host, 'string');
       assert.equal(s.pid, sup.pid);
-      assert.ok(Date.now() - s.lastSeen < 3000, 'heartbeat at most 2s old (+ slack)');
+      assert.ok(Date.now() - s.lastSeen < 4000, `heartbeat ${Date.now() - s.lastSeen}ms old: the default beat is 2s (+ slack for the CLI's start-up)`);
       const pool = s.pools[0];
       assert.deepEqual([pool.name, pool.state, pool.desired], ['web', 'running', 2]);
       for (const w of pool.workers) {

@@ -45,7 +45,7 @@ describe('config: chaperone.json', () => {
     assert.deepEqual(emails.range && [emails.range.line, emails.range.column], [4, 5]);
     assert.deepEqual([reports.min, reports.max, reports.initial, reports.stop.timeoutMs], [2, 2, 2, 1500]);
     assert.equal(config.redis.url, 'redis://127.0.0.1:6379/0');
-    assert.equal(config.supervisor.heartbeatMs, 1000);
+    assert.equal(config.supervisor.heartbeatMs, 2000);
   });
 
   it('locates a syntax error to line and column', () => {

@@ -171,7 +171,7 @@ function buildConfig(raw: RawConfig, doc: ConfigDocument): ChaperoneConfig {
   if (/^rediss?:\/\/[^/@]*:[^/@]+@/.test(url)) {
     problem(['redis', 'url'], 'must not contain a password: set CHAPERONE_REDIS_PASSWORD in the environment (or use "Set Password" in the editor)');
   }
-  const heartbeatMs = dur(raw.supervisor?.heartbeat, 1000);
+  const heartbeatMs = dur(raw.supervisor?.heartbeat, 2000);
   if (heartbeatMs < 100 || heartbeatMs > 2000) problem(['supervisor', 'heartbeat'], 'must be between 100ms and 2s');
   const sampleIntervalMs = dur(raw.supervisor?.sampleInterval, 1000);
   if (sampleIntervalMs < 100) problem(['supervisor', 'sampleInterval'], 'must be at least 100ms');

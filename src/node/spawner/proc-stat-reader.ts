@@ -42,11 +42,10 @@ export class ProcStatReader {
       try {
         fd ??= openSync(`/proc/${pid}/stat`, 'r');
         const n = readSync(fd, this.buf, 0, this.buf.length, 0);
-        const stat = this.buf.toString('latin1', 0, n);
-        const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-        if (f[0] === 'Z') throw new Error('zombie');
-        const ticks = Number(f[11]) + Number(f[12]); // utime + stime
-        const memoryBytes = Number(f[21]) * this.pageSize; // rss pages
+        const f = statFields(this.buf, n);
+        if (f.zombie) throw new Error('zombie');
+        const ticks = f.utime + f.stime;
+        const memoryBytes = f.rss * this.pageSize;
         let cpu: number;
         if (p) {
           const dtS = Number(now - p.at) / 1e9;
@@ -54,7 +53,7 @@ export class ProcStatReader {
         } else {
           // First sight of this pid: the average since it started, as pidusage reports it.
           uptimeS ??= Number(readFileSync('/proc/uptime', 'latin1').split(' ')[0]);
-          const ageS = uptimeS - Number(f[19]) / this.clockTicks;
+          const ageS = uptimeS - f.starttime / this.clockTicks;
           cpu = ageS > 0 ? (ticks / this.clockTicks / ageS) * 100 : 0;
         }
         p = { fd, ticks, at: now };
@@ -73,4 +72,25 @@ export class ProcStatReader {
     for (const p of this.prev.values()) closeSync(p.fd);
     this.prev.clear();
   }
+}
+
+/**
+ * The fields we need from /proc/<pid>/stat, read straight from the bytes (no string per field).
+ * Fields are counted after the ")" that ends the command name (which may itself contain spaces):
+ * state is the 1st, utime the 12th, stime the 13th, starttime the 20th, rss the 22nd.
+ */
+export function statFields(buf: Buffer, n: number): { zombie: boolean; utime: number; stime: number; starttime: number; rss: number } {
+  let i = buf.lastIndexOf(0x29, n - 1) + 2; // after ") "
+  const zombie = buf[i] === 0x5a; // 'Z'
+  let field = 1;
+  const want: Record<number, number> = { 12: 0, 13: 0, 20: 0, 22: 0 };
+  while (i < n && field <= 22) {
+    if (buf[i] === 0x20) {
+      field++;
+    } else if (field in want) {
+      want[field] = want[field] * 10 + (buf[i] - 0x30);
+    }
+    i++;
+  }
+  return { zombie, utime: want[12], stime: want[13], starttime: want[20], rss: want[22] };
 }

@@ -85,7 +85,7 @@ export class SpawnerClient implements ProcessRunner, UsageSampler {
     if (this.ready) return this.ready;
     this.ready = new Promise<ChildProcess>((resolve, reject) => {
       // fork() costs the host one spawn, once (and again only if the spawner dies).
-      const child = fork(this.spawnerPath, [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], serialization: 'advanced' });
+      const child = fork(this.spawnerPath, [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], serialization: 'json' });
       this.child = child;
       let isReady = false;
       child.on('message', (m: unknown) => {
