@@ -3,7 +3,7 @@
 
 export type CommandVerb = 'drain' | 'stop' | 'start' | 'restart' | 'scale' | 'logs';
 export const COMMAND_VERBS: readonly CommandVerb[] = ['drain', 'stop', 'start', 'restart', 'scale', 'logs'];
-/** Verbs that change something (read-only verbs are not audited as actions). */
+/** Verbs that change something: refused on read-only connections (with the queue adapters). */
 export const WRITE_VERBS: ReadonlySet<CommandVerb> = new Set(['drain', 'stop', 'start', 'restart', 'scale']);
 
 export interface SupervisorCommand {

@@ -1,6 +1,6 @@
 // The supervisor: owns the pools, samples worker usage in one batched call per tick, enforces
 // limits, executes commands (from anywhere) and records every action in the audit log.
-import { WRITE_VERBS, type CommandResult, type SupervisorCommand } from './commands';
+import type { CommandResult, SupervisorCommand } from './commands';
 import type { ChaperoneConfig } from './config/types';
 import { Emitter } from './emitter';
 import type { AuditSink, CancelTimer, UsageSampler } from './ports';
@@ -81,14 +81,13 @@ export class Supervisor {
     const result = (ok: boolean, message: string, data?: unknown, status?: CommandResult['status']): CommandResult => ({
       id: cmd.id, supervisor: this.identity.id, ok, status: status ?? (ok ? 'ok' : 'error'), message, at: this.deps.clock.now(), ...(data === undefined ? {} : { data }),
     });
+    // Every command goes to the audit log, read-only ones (logs) included.
     const audited = (r: CommandResult): CommandResult => {
-      if (WRITE_VERBS.has(cmd.verb)) {
-        this.deps.audit.record({
-          at: r.at, actor: cmd.actor, verb: cmd.verb, target: cmd.worker ? `${cmd.pool}/${cmd.worker}` : cmd.pool,
-          args: { ...(cmd.count !== undefined ? { count: cmd.count } : {}), ...(cmd.timeoutMs !== undefined ? { timeoutMs: cmd.timeoutMs } : {}) },
-          outcome: r.status, detail: r.message,
-        });
-      }
+      this.deps.audit.record({
+        at: r.at, actor: cmd.actor, verb: cmd.verb, target: cmd.worker ? `${cmd.pool}/${cmd.worker}` : cmd.pool,
+        args: { ...(cmd.count !== undefined ? { count: cmd.count } : {}), ...(cmd.timeoutMs !== undefined ? { timeoutMs: cmd.timeoutMs } : {}) },
+        outcome: r.status, detail: r.message,
+      });
       return r;
     };
     if (now > cmd.deadline) return audited(result(false, `command expired ${now - cmd.deadline}ms before it was read`));
@@ -124,8 +123,10 @@ export class Supervisor {
         case 'logs': {
           const lines = Math.min(Math.max(cmd.lines ?? 100, 1), 10_000);
           const workers = cmd.worker ? [pool.findWorker(cmd.worker)] : pool.workers;
-          if (cmd.worker && !workers[0]) return result(false, `no worker "${cmd.worker}" in pool ${pool.name} (workers: ${pool.workers.map((w) => w.id).join(', ') || 'none'})`);
+          if (cmd.worker && !workers[0]) return audited(result(false, `no worker "${cmd.worker}" in pool ${pool.name} (workers: ${pool.workers.map((w) => w.id).join(', ') || 'none'})`));
           const all = workers.flatMap((w) => (w ? w.logs.tail(lines) : [])).sort((a, b) => a.at - b.at).slice(-lines);
+          // The lines themselves stay out of the audit log: only that they were read, and by whom.
+          audited(result(true, `${all.length} line(s)`));
           return result(true, `${all.length} line(s)`, { lines: all });
         }
       }

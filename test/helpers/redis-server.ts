@@ -26,6 +26,11 @@ export class TestRedis {
     return `redis://127.0.0.1:${this.port}`;
   }
 
+  /** A server on `port` that is not started yet (for "Redis comes up later" tests). */
+  static reserve(port: number): TestRedis {
+    return new TestRedis(port);
+  }
+
   static async start(): Promise<TestRedis> {
     const r = new TestRedis(await freePort());
     await r.launch();

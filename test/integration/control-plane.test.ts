@@ -7,7 +7,7 @@ import { ControlClient } from '../../src/node/control-client';
 import { connectAndWait } from '../../src/node/redis-connection';
 import { node, startEngine, tempDir, type Harness } from '../helpers/engine-harness';
 import { CLI, FIXTURES } from '../helpers/paths';
-import { TestRedis } from '../helpers/redis-server';
+import { freePort, TestRedis } from '../helpers/redis-server';
 import { isAlive, sleep, waitFor } from '../helpers/wait';
 
 const W = (name: string) => path.join(FIXTURES, 'workers', name);
@@ -151,7 +151,7 @@ describe('control plane through Redis', function () {
       c.disconnect();
       const rows = entries.map(([, f]) => Object.fromEntries(f.reduce<string[][]>((acc, v, i) => (i % 2 ? acc : [...acc, [v, f[i + 1]]]), [])));
       const verbs = rows.filter((r) => r.supervisor === 'cli-test').map((r) => `${r.verb}:${r.outcome}`);
-      for (const v of ['scale:ok', 'scale:error', 'restart:ok', 'drain:ok', 'start:ok']) assert.ok(verbs.includes(v), `${v} in ${verbs.join(', ')}`);
+      for (const v of ['scale:ok', 'scale:error', 'restart:ok', 'logs:ok', 'drain:ok', 'start:ok']) assert.ok(verbs.includes(v), `${v} in ${verbs.join(', ')}`);
       assert.ok(rows.every((r) => r.actor && r.at), 'who and when for every entry');
     });
 
@@ -208,6 +208,24 @@ describe('control plane through Redis', function () {
   });
 
   describe('Redis down', () => {
+    it('supervises while Redis is unreachable at start-up, and appears once it comes up', async () => {
+      const later = TestRedis.reserve(await freePort());
+      const h = await startEngine({ supervisor: { heartbeat: '300ms' }, pools: { idle: { command: node(W('idle.js')), processes: 2, restart: { minUptime: '200ms' } } } }, { redisUrl: later.url, id: 'late-redis' });
+      try {
+        await waitFor(() => h.running('idle').length === 2, 'workers running without Redis');
+        assert.equal(h.engine.controlPlane?.connected, false);
+        await later.launch();
+        await waitFor(() => h.engine.controlPlane?.connected, 'connected once Redis is up', 15_000);
+        const c = later.client();
+        const snap = await waitFor(async () => c.get('chaperone:supervisor:late-redis'), 'the snapshot in Redis');
+        assert.equal((JSON.parse(snap) as { pools: { workers: unknown[] }[] }).pools[0].workers.length, 2);
+        c.disconnect();
+      } finally {
+        await h.engine.shutdown(2000);
+        await later.stop();
+      }
+    });
+
     it('workers keep running, the supervisor reconnects, status shows the gap, commands work again', async () => {
       const own = await TestRedis.start();
       const rejections: unknown[] = [];
