@@ -1,8 +1,14 @@
 // The registration list: one command per file, all listed here.
 import type { CliCommand } from './cli-types';
+import { cancelCommand } from './commands/cancel';
 import { drainCommand } from './commands/drain';
+import { jobsCommand } from './commands/jobs';
 import { logsCommand } from './commands/logs';
+import { pauseCommand } from './commands/pause';
+import { queuesCommand } from './commands/queues';
 import { restartCommand } from './commands/restart';
+import { resumeCommand } from './commands/resume';
+import { retryCommand } from './commands/retry';
 import { scaleCommand } from './commands/scale';
 import { startCommand } from './commands/start';
 import { statusCommand } from './commands/status';
@@ -11,4 +17,5 @@ import { superviseCommand } from './commands/supervise';
 
 export const COMMANDS: readonly CliCommand[] = [
   superviseCommand, statusCommand, drainCommand, restartCommand, scaleCommand, startCommand, stopCommand, logsCommand,
+  queuesCommand, jobsCommand, cancelCommand, retryCommand, pauseCommand, resumeCommand,
 ];

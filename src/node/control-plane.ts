@@ -7,7 +7,8 @@ import type { AuditEntry, AuditSink, Logger } from '../core/ports';
 import type { ControlPlaneStatus, SupervisorSnapshot } from '../core/snapshot';
 import type { Supervisor } from '../core/supervisor';
 import type { LogLine } from '../core/worker';
-import { AUDIT_MAXLEN, ControlKeys, FORGET_AFTER_MS, RESULT_TTL_S, SNAPSHOT_TTL_MS } from './control-keys';
+import { appendAudit } from './audit-stream';
+import { ControlKeys, FORGET_AFTER_MS, RESULT_TTL_S, SNAPSHOT_TTL_MS } from './control-keys';
 import { connectRedis } from './redis-connection';
 
 const MAX_BUFFERED = 1000; // audit entries / results kept while Redis is away
@@ -90,10 +91,7 @@ export class RedisControlPlane implements AuditSink {
 
   /** AuditSink: every action goes to the audit stream (buffered while Redis is away). */
   record(entry: AuditEntry): void {
-    const fields = ['at', String(entry.at), 'actor', entry.actor, 'supervisor', this.supervisor.identity.id, 'verb', entry.verb, 'target', entry.target, 'outcome', entry.outcome];
-    if (entry.detail) fields.push('detail', entry.detail);
-    if (entry.args && Object.keys(entry.args).length) fields.push('args', JSON.stringify(entry.args));
-    this.write(() => (this.main as Redis).xadd(this.keys.audit(), 'MAXLEN', '~', String(AUDIT_MAXLEN), '*', ...fields));
+    this.write(() => appendAudit(this.main as Redis, this.keys.audit(), entry, this.supervisor.identity.id));
   }
 
   private onReady(): void {

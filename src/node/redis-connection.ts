@@ -2,6 +2,7 @@
 // environment (never from chaperone.json), commands fail fast while disconnected (no unbounded offline
 // queue), reconnect with bounded exponential backoff, and errors never become unhandled.
 import Redis, { type RedisOptions } from 'ioredis';
+import { envName } from '../core/config/parse-config';
 import type { Logger } from '../core/ports';
 
 export interface ConnectOptions {
@@ -9,6 +10,8 @@ export interface ConnectOptions {
   logger?: Logger;
   /** For blocking readers: do not retry a request after a reconnect. */
   blocking?: boolean;
+  /** A named connection of chaperone.json: credentials from CHAPERONE_REDIS_PASSWORD_<NAME>. */
+  connection?: string;
 }
 
 export function redisOptions(o: ConnectOptions): RedisOptions {
@@ -22,8 +25,11 @@ export function redisOptions(o: ConnectOptions): RedisOptions {
     retryStrategy: (times: number) => Math.min(5000, 100 * 2 ** Math.min(times, 6)),
     reconnectOnError: () => false,
   };
-  if (process.env.CHAPERONE_REDIS_PASSWORD) opts.password = process.env.CHAPERONE_REDIS_PASSWORD;
-  if (process.env.CHAPERONE_REDIS_USERNAME) opts.username = process.env.CHAPERONE_REDIS_USERNAME;
+  const suffix = o.connection && o.connection !== 'default' ? `_${envName(o.connection)}` : '';
+  const password = process.env[`CHAPERONE_REDIS_PASSWORD${suffix}`];
+  const username = process.env[`CHAPERONE_REDIS_USERNAME${suffix}`];
+  if (password) opts.password = password;
+  if (username) opts.username = username;
   return opts;
 }
 

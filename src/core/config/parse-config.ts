@@ -6,7 +6,12 @@ import { findNodeAtLocation, parseTree, printParseErrorCode, type Node, type Par
 import schema from '../../../schema/chaperone.schema.json';
 import { DURATION_HINT, SIZE_HINT, parseDuration, parseSize } from '../units';
 import { ConfigError, type ConfigProblem } from './located-error';
-import type { ChaperoneConfig, PoolConfig, SourceRange } from './types';
+import type { ChaperoneConfig, ConnectionConfig, PoolConfig, QueueSystemsConfig, SourceRange } from './types';
+
+/** The environment-variable suffix of a connection name: "eu-prod" -> "EU_PROD". */
+export function envName(connection: string): string {
+  return connection.toUpperCase().replace(/[^A-Z0-9]/g, '_');
+}
 
 const ajv = new Ajv({ allErrors: true, strict: true, allowUnionTypes: true });
 ajv.addFormat('duration', { type: 'string', validate: (s: string) => parseDuration(s) !== undefined });
@@ -153,7 +158,12 @@ interface RawPool {
   queues?: string[];
   scale?: { strategy?: 'fixed' };
 }
+interface RawSystems {
+  bullmq?: { prefix?: string };
+}
 interface RawConfig {
+  queues?: RawSystems;
+  connections?: Record<string, { url: string; readOnly?: boolean; queues?: RawSystems }>;
   redis?: { url?: string; keyPrefix?: string };
   supervisor?: { id?: string; heartbeat?: string | number; sampleInterval?: string | number; logLines?: number };
   pools?: Record<string, RawPool>;
@@ -219,8 +229,20 @@ function buildConfig(raw: RawConfig, doc: ConfigDocument): ChaperoneConfig {
       range: doc.rangeOf(['pools', name], true),
     });
   }
+  const systems = (raw?: RawSystems): QueueSystemsConfig =>
+    raw === undefined ? { bullmq: { prefix: 'bull' } } : { ...(raw.bullmq ? { bullmq: { prefix: raw.bullmq.prefix ?? 'bull' } } : {}) };
+  const connections: ConnectionConfig[] = [{ name: 'default', url, readOnly: false, systems: systems(raw.queues) }];
+  for (const [name, c] of Object.entries(raw.connections ?? {})) {
+    if (name === 'default') {
+      problem(['connections', name], '"default" is the top-level redis.url; name this connection otherwise');
+      continue;
+    }
+    if (/^rediss?:\/\/[^/@]*:[^/@]+@/.test(c.url)) problem(['connections', name, 'url'], `must not contain a password: set CHAPERONE_REDIS_PASSWORD_${envName(name)} in the environment`);
+    connections.push({ name, url: c.url, readOnly: c.readOnly ?? false, systems: systems(c.queues), range: doc.rangeOf(['connections', name], true) });
+  }
   if (problems.length > 0) throw new ConfigError(problems);
   return {
+    connections,
     file: doc.file,
     redis: { url, keyPrefix: raw.redis?.keyPrefix ?? 'chaperone:' },
     supervisor: { id: raw.supervisor?.id, heartbeatMs, sampleIntervalMs, logLines: raw.supervisor?.logLines ?? 1000 },

@@ -26,9 +26,25 @@ export interface PoolConfig {
   range?: SourceRange;
 }
 
+/** Per-system settings of a connection; a system listed here is watched on it. */
+export interface QueueSystemsConfig {
+  bullmq?: { prefix: string };
+}
+
+export interface ConnectionConfig {
+  /** "default" is the top-level redis.url with the top-level queues. */
+  name: string;
+  url: string;
+  readOnly: boolean;
+  systems: QueueSystemsConfig;
+  range?: SourceRange;
+}
+
 export interface ChaperoneConfig {
   file: string;
   redis: { url: string; keyPrefix: string };
   supervisor: { id?: string; heartbeatMs: number; sampleIntervalMs: number; logLines: number };
   pools: PoolConfig[];
+  /** The default connection first, then the named ones. */
+  connections: ConnectionConfig[];
 }

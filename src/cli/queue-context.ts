@@ -1,0 +1,84 @@
+// Builds the QueueService the queue commands use: connections from chaperone.json (or the default
+// one from --redis / CHAPERONE_REDIS_URL), each connected with its own credentials.
+import { access } from 'node:fs/promises';
+import * as os from 'node:os';
+import type Redis from 'ioredis';
+import { ConfigError } from '../core/config/located-error';
+import { DEFAULT_REDIS_URL } from '../core/config/parse-config';
+import type { ConnectionConfig } from '../core/config/types';
+import { RedisAuditSink } from '../node/audit-stream';
+import { loadConfig } from '../node/config-loader';
+import { ControlKeys } from '../node/control-keys';
+import { connectAndWait } from '../node/redis-connection';
+import { QueueService, type ConnectionHandle } from '../queues/queue-service';
+import { createAdapters } from '../queues/registry';
+import { ActionFailed, UsageError } from './cli-types';
+
+export interface QueueContext {
+  service: QueueService;
+  /** The default connection's client (control plane, audit), if it could be reached. */
+  control: Redis | undefined;
+  keyPrefix: string;
+  /** Connections that could not be reached, with the reason. */
+  unreachable: string[];
+}
+
+export async function withQueues<T>(values: { redis?: string; config?: string; connection?: string }, fn: (ctx: QueueContext) => Promise<T>): Promise<T> {
+  let connections: ConnectionConfig[];
+  let keyPrefix = 'chaperone:';
+  const file = values.config ?? ((await exists('chaperone.json')) ? 'chaperone.json' : undefined);
+  if (file) {
+    try {
+      const cfg = await loadConfig(file);
+      connections = cfg.connections;
+      keyPrefix = cfg.redis.keyPrefix;
+    } catch (err) {
+      if (err instanceof ConfigError) throw new UsageError(err.message);
+      throw err;
+    }
+  } else {
+    connections = [{ name: 'default', url: DEFAULT_REDIS_URL, readOnly: false, systems: { bullmq: { prefix: 'bull' } } }];
+  }
+  const defaultUrl = values.redis ?? process.env.CHAPERONE_REDIS_URL;
+  if (defaultUrl) connections = connections.map((c) => (c.name === 'default' ? { ...c, url: defaultUrl } : c));
+  if (values.connection) {
+    connections = connections.filter((c) => c.name === values.connection);
+    if (connections.length === 0) throw new UsageError(`no connection "${values.connection}" in ${file ?? 'the configuration'}`);
+  }
+  const unreachable: string[] = [];
+  const handles: ConnectionHandle[] = [];
+  const clients: Redis[] = [];
+  await Promise.all(
+    connections.map(async (c) => {
+      try {
+        const redis = await connectAndWait(c.url, { name: `chaperone-cli:${c.name}`, connection: c.name });
+        clients.push(redis);
+        handles.push({ config: c, redis, adapters: createAdapters(c, redis) });
+      } catch (err) {
+        unreachable.push(`${c.name}: ${err instanceof Error ? err.message : String(err)}`);
+      }
+    }),
+  );
+  if (handles.length === 0) throw new ActionFailed(unreachable.join('\n'));
+  handles.sort((a, b) => connections.indexOf(a.config) - connections.indexOf(b.config));
+  const control = handles.find((h) => h.config.name === 'default')?.redis;
+  const actor = `cli:${os.userInfo().username}@${os.hostname()}`;
+  const audit = control ? new RedisAuditSink(control, new ControlKeys(keyPrefix).audit(), actor) : { record: () => undefined, flush: async () => undefined };
+  const service = new QueueService(handles, audit, actor);
+  try {
+    return await fn({ service, control, keyPrefix, unreachable });
+  } finally {
+    await audit.flush();
+    await service.close();
+    clients.forEach((c) => c.disconnect());
+  }
+}
+
+async function exists(p: string): Promise<boolean> {
+  try {
+    await access(p);
+    return true;
+  } catch {
+    return false;
+  }
+}

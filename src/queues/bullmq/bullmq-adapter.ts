@@ -1,0 +1,200 @@
+// BullMQ: raw reads (one round trip for all counts), every write through the bullmq library itself
+// (its own Lua scripts, matched to the queue's meta.version major); never a Worker, never an add.
+import { Queue, type Job } from 'bullmq';
+import type Redis from 'ioredis';
+import {
+  preview, queueRef, refused,
+  type ActionResult, type Capability, type JobState, type JobSummary, type QueueAdapter, type QueueCounts, type QueueRef, type WorkersResult,
+} from '../contract';
+import { scanAll } from '../scan';
+import { BULLMQ_COUNTS_CHUNK, BULLMQ_COUNTS_FIELDS, BULLMQ_COUNTS_LUA } from './bullmq-counts-script';
+import { BullmqKeys } from './bullmq-keys';
+
+/** The major version of the bullmq library bundled here: writes happen only on queues of that major. */
+const BUNDLED_MAJOR = 6;
+const DISCOVERY_TTL_MS = 30_000;
+
+const STATE_TO_BULLMQ: Record<JobState, 'waiting' | 'delayed' | 'active' | 'failed' | 'completed' | 'prioritized' | 'waiting-children'> = {
+  pending: 'waiting', delayed: 'delayed', active: 'active', failed: 'failed', completed: 'completed', prioritized: 'prioritized', 'waiting-children': 'waiting-children',
+};
+
+export interface BullmqOptions {
+  prefix?: string;
+  readOnly?: boolean;
+}
+
+export class BullmqAdapter implements QueueAdapter {
+  readonly system = 'bullmq' as const;
+  readonly capabilities: ReadonlySet<Capability>;
+  private readonly keys: BullmqKeys;
+  private readonly queues = new Map<string, Queue>();
+  private discovered: { at: number; refs: QueueRef[] } | undefined;
+  private countsSha: string | undefined;
+
+  constructor(
+    readonly connection: string,
+    private readonly redis: Redis,
+    private readonly opts: BullmqOptions = {},
+  ) {
+    this.keys = new BullmqKeys(opts.prefix ?? 'bull');
+    const write: Capability[] = ['cancel-pending', 'cancel-delayed', 'mark-failed-active', 'retry-failed', 'promote-delayed', 'pause', 'resume'];
+    this.capabilities = new Set<Capability>(['workers', ...(opts.readOnly ? [] : write)]);
+  }
+
+  async discover(force = false): Promise<QueueRef[]> {
+    const now = Date.now();
+    if (!force && this.discovered && now - this.discovered.at < DISCOVERY_TTL_MS) return this.discovered.refs;
+    const keys = await scanAll(this.redis, this.keys.metaPattern());
+    const names = [...new Set(keys.map((k) => this.keys.queueFromMeta(k)).filter((n): n is string => !!n))].sort();
+    const refs = names.map((n) => queueRef('bullmq', this.connection, n));
+    this.discovered = { at: now, refs };
+    return refs;
+  }
+
+  async counts(queues: readonly QueueRef[], now: number): Promise<QueueCounts[]> {
+    if (queues.length === 0) return [];
+    this.countsSha ??= (await this.redis.script('LOAD', BULLMQ_COUNTS_LUA)) as string;
+    const chunks: QueueRef[][] = [];
+    for (let i = 0; i < queues.length; i += BULLMQ_COUNTS_CHUNK) chunks.push(queues.slice(i, i + BULLMQ_COUNTS_CHUNK));
+    const run = async (sha: string) => {
+      const pipe = this.redis.pipeline();
+      for (const c of chunks) pipe.evalsha(sha, 0, this.keys.prefix, String(now), ...c.map((q) => q.name));
+      return (await pipe.exec()) ?? [];
+    };
+    let res = await run(this.countsSha);
+    if (res.some(([err]) => err && /NOSCRIPT/.test(String(err)))) {
+      // Redis restarted or flushed its script cache: load again, once.
+      this.countsSha = (await this.redis.script('LOAD', BULLMQ_COUNTS_LUA)) as string;
+      res = await run(this.countsSha);
+    }
+    const out: QueueCounts[] = [];
+    chunks.forEach((chunk, ci) => {
+      const [err, flat] = res[ci];
+      if (err) throw err;
+      const v = (flat as number[]).map(Number);
+      chunk.forEach((queue, qi) => {
+        const [wait, paused, active, prioritized, delayed, completed, failed, waitingChildren, isPaused, age] = v.slice(qi * BULLMQ_COUNTS_FIELDS, (qi + 1) * BULLMQ_COUNTS_FIELDS);
+        out.push({
+          queue,
+          // BullMQ 5 kept paused jobs in a 'paused' list (6 keeps them in wait): both are pending.
+          counts: { pending: wait + paused, delayed, active, failed, prioritized, completed, 'waiting-children': waitingChildren },
+          oldestPendingAgeMs: age >= 0 ? age : null,
+          paused: isPaused === 1,
+        });
+      });
+    });
+    return out;
+  }
+
+  async list(queue: QueueRef, state: JobState, limit: number, now: number): Promise<JobSummary[]> {
+    const jobs = await this.queue(queue).getJobs([STATE_TO_BULLMQ[state]], 0, Math.max(0, limit - 1), false);
+    return jobs.filter((j): j is Job => !!j).map((j) => summarize(j as Job, state, now));
+  }
+
+  async workers(queue?: QueueRef): Promise<WorkersResult> {
+    const refs = queue ? [queue] : await this.discover();
+    try {
+      const lists = await Promise.all(refs.map(async (r) => ({ r, ws: await this.queue(r).getWorkers() })));
+      return {
+        workers: lists.flatMap(({ r, ws }) => ws.map((w) => ({ id: w.name || w.id || w.addr, source: 'bullmq CLIENT LIST', host: w.addr, queues: [r.id], detail: `age ${w.age}s idle ${w.idle}s` }))),
+      };
+    } catch (err) {
+      return { unavailable: `this Redis refuses CLIENT LIST (${err instanceof Error ? err.message : String(err)}); BullMQ workers cannot be listed, only the ones Chaperone supervises` };
+    }
+  }
+
+  async cancel(queue: QueueRef, jobId: string): Promise<ActionResult> {
+    const guard = await this.writeGuard(queue);
+    if (guard) return guard;
+    const q = this.queue(queue);
+    const state = await q.getJobState(jobId);
+    if (state === 'unknown') return { ok: false, status: 'not-found', message: `no job ${jobId} in ${queue.id}` };
+    if (state === 'active') {
+      return { ok: false, status: 'taken', message: `job ${jobId} of ${queue.id} is being processed: BullMQ cannot stop a running handler from outside. "Mark failed" marks it failed while the handler keeps running; or restart the worker that owns it.` };
+    }
+    if (state === 'completed' || state === 'failed') return { ok: false, status: 'taken', message: `job ${jobId} of ${queue.id} already finished (${state}); nothing to cancel` };
+    try {
+      // bullmq's own removeJob script refuses a job that got locked meanwhile.
+      await q.remove(jobId);
+    } catch (err) {
+      const now = await q.getJobState(jobId);
+      if (now === 'active' || now === 'completed' || now === 'failed') return { ok: false, status: 'taken', message: `job ${jobId} of ${queue.id} was taken by a worker first (${now})` };
+      throw err;
+    }
+    const after = await q.getJobState(jobId);
+    if (after !== 'unknown') return { ok: false, status: 'taken', message: `job ${jobId} of ${queue.id} was taken by a worker first (${after})` };
+    return { ok: true, status: 'done', message: `cancelled ${state} job ${jobId} of ${queue.id}` };
+  }
+
+  async retry(queue: QueueRef, jobId: string | { allFailed: true }): Promise<ActionResult> {
+    const guard = await this.writeGuard(queue);
+    if (guard) return guard;
+    const q = this.queue(queue);
+    if (typeof jobId !== 'string') {
+      const before = await q.getJobCountByTypes('failed');
+      await q.retryJobs({ state: 'failed' });
+      return { ok: true, status: 'done', message: `retrying ${before} failed job(s) of ${queue.id}` };
+    }
+    const job = await q.getJob(jobId);
+    if (!job) return { ok: false, status: 'not-found', message: `no job ${jobId} in ${queue.id}` };
+    const state = await q.getJobState(jobId);
+    if (state !== 'failed') return { ok: false, status: 'refused', message: `job ${jobId} of ${queue.id} is ${state}, not failed` };
+    await (job as Job).retry('failed');
+    return { ok: true, status: 'done', message: `job ${jobId} of ${queue.id} moved back to waiting` };
+  }
+
+  async pause(queue: QueueRef): Promise<ActionResult> {
+    const guard = await this.writeGuard(queue);
+    if (guard) return guard;
+    await this.queue(queue).pause();
+    return { ok: true, status: 'done', message: `${queue.id} paused (workers finish their current jobs and take no new ones)` };
+  }
+
+  async resume(queue: QueueRef): Promise<ActionResult> {
+    const guard = await this.writeGuard(queue);
+    if (guard) return guard;
+    await this.queue(queue).resume();
+    return { ok: true, status: 'done', message: `${queue.id} resumed` };
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([...this.queues.values()].map((q) => q.close()));
+    this.queues.clear();
+  }
+
+  private queue(ref: QueueRef): Queue {
+    let q = this.queues.get(ref.name);
+    if (!q) {
+      // The shared connection: a Queue (unlike a Worker) issues no blocking commands.
+      q = new Queue(ref.name, { connection: this.redis, prefix: this.keys.prefix });
+      q.on('error', () => undefined);
+      this.queues.set(ref.name, q);
+    }
+    return q;
+  }
+
+  /** Refuses writes on read-only connections and on queues written by another bullmq major. */
+  private async writeGuard(queue: QueueRef): Promise<ActionResult | undefined> {
+    if (this.opts.readOnly) return refused(`connection "${this.connection}" is read-only: ${queue.id} is not changed`);
+    const version = await this.redis.hget(this.keys.key(queue.name, 'meta'), 'version');
+    const major = version ? Number(/(\d+)\./.exec(version)?.[1]) : undefined;
+    if (version === null) return { ok: false, status: 'not-found', message: `no BullMQ queue "${queue.name}" (no ${this.keys.key(queue.name, 'meta')})` };
+    if (major !== undefined && major !== BUNDLED_MAJOR) {
+      return refused(`${queue.id} was written by ${version}; Chaperone writes with bullmq ${BUNDLED_MAJOR}.x, whose scripts may not match that layout, so it changes nothing`);
+    }
+    return undefined;
+  }
+}
+
+function summarize(j: Job, state: JobState, now: number): JobSummary {
+  const s: JobSummary = {
+    id: String(j.id),
+    name: j.name,
+    state,
+    attempts: j.attemptsMade ?? 0,
+    ageMs: j.timestamp ? Math.max(0, now - j.timestamp) : null,
+    preview: preview(JSON.stringify(j.data ?? null)),
+  };
+  if (j.failedReason) s.failedReason = j.failedReason;
+  return s;
+}

@@ -1,0 +1,103 @@
+// One contract, five queue systems. Callers (CLI, views, scaler) talk only to this interface and
+// offer only what an adapter's capabilities say the system can really do.
+
+export type SystemName = 'laravel' | 'bullmq' | 'sidekiq' | 'rq' | 'celery';
+
+export interface QueueRef {
+  system: SystemName;
+  connection: string;
+  name: string;
+  /** SYSTEM:QUEUE, e.g. "bullmq:mail". */
+  id: string;
+}
+
+/** Common keys every adapter fills (0 where the system has no such state), plus its own. */
+export interface QueueCountsRecord {
+  pending: number;
+  delayed: number;
+  active: number;
+  failed: number;
+  [systemSpecific: string]: number;
+}
+
+export interface QueueCounts {
+  queue: QueueRef;
+  counts: QueueCountsRecord;
+  /** Age of the oldest pending job, null when nothing is pending or the system does not tell. */
+  oldestPendingAgeMs: number | null;
+  paused: boolean;
+}
+
+export type JobState = 'pending' | 'delayed' | 'active' | 'failed' | 'completed' | 'prioritized' | 'waiting-children';
+
+export interface JobSummary {
+  id: string;
+  name: string;
+  state: JobState;
+  attempts: number;
+  /** Since it was created/enqueued; null when unknown. */
+  ageMs: number | null;
+  /** A short, single-line preview of the payload (never the whole thing). */
+  preview: string;
+  failedReason?: string;
+}
+
+export interface LiveWorker {
+  id: string;
+  /** Where this comes from: the system's own registry, or Chaperone's supervisor. */
+  source: string;
+  host?: string;
+  pid?: number;
+  queues?: string[];
+  detail?: string;
+}
+
+export type WorkersResult = { workers: LiveWorker[] } | { unavailable: string };
+
+export type Capability =
+  | 'cancel-pending' // remove a job that no worker has taken
+  | 'cancel-delayed'
+  | 'mark-failed-active' // BullMQ: the handler keeps running; presented as "mark failed"
+  | 'retry-failed'
+  | 'promote-delayed'
+  | 'pause'
+  | 'resume'
+  | 'workers';
+
+export interface ActionResult {
+  ok: boolean;
+  /** 'taken': a worker got the job first; 'not-found': no such job; 'refused': read-only or unsupported. */
+  status: 'done' | 'taken' | 'not-found' | 'refused';
+  message: string;
+}
+
+export interface QueueAdapter {
+  readonly system: SystemName;
+  readonly connection: string;
+  readonly capabilities: ReadonlySet<Capability>;
+  /** Queues on this connection (SCAN, cached for a while). */
+  discover(force?: boolean): Promise<QueueRef[]>;
+  /** Counts of the given queues in one round trip. */
+  counts(queues: readonly QueueRef[], now: number): Promise<QueueCounts[]>;
+  list(queue: QueueRef, state: JobState, limit: number, now: number): Promise<JobSummary[]>;
+  workers(queue?: QueueRef): Promise<WorkersResult>;
+  cancel(queue: QueueRef, jobId: string): Promise<ActionResult>;
+  retry(queue: QueueRef, jobId: string | { allFailed: true }): Promise<ActionResult>;
+  pause(queue: QueueRef): Promise<ActionResult>;
+  resume(queue: QueueRef): Promise<ActionResult>;
+  close(): Promise<void>;
+}
+
+export function queueRef(system: SystemName, connection: string, name: string): QueueRef {
+  return { system, connection, name, id: `${system}:${name}` };
+}
+
+export function refused(message: string): ActionResult {
+  return { ok: false, status: 'refused', message };
+}
+
+/** One line, at most `max` characters: for payload previews in lists and trees. */
+export function preview(text: string, max = 160): string {
+  const one = text.replace(/\s+/g, ' ').trim();
+  return one.length > max ? `${one.slice(0, max - 1)}…` : one;
+}

@@ -1,0 +1,103 @@
+// Every queue of every configured connection and system, behind one object: overview, lookup by id,
+// and the actions, each recorded in the audit log. The CLI and (later) the views use this.
+import type Redis from 'ioredis';
+import type { ConnectionConfig } from '../core/config/types';
+import type { AuditSink } from '../core/ports';
+import type { ActionResult, JobState, JobSummary, QueueAdapter, QueueCounts, QueueRef, WorkersResult } from './contract';
+
+export class QueueLookupError extends Error {}
+
+export interface ConnectionHandle {
+  config: ConnectionConfig;
+  redis: Redis;
+  adapters: QueueAdapter[];
+}
+
+export class QueueService {
+  constructor(
+    readonly connections: ConnectionHandle[],
+    private readonly audit: AuditSink,
+    private readonly actor: string,
+  ) {}
+
+  /** Discovery and counts, per adapter: one counts call (one round trip) per adapter. */
+  async overview(now = Date.now()): Promise<{ counts: QueueCounts[]; errors: string[] }> {
+    const errors: string[] = [];
+    const all = await Promise.all(
+      this.connections.flatMap((c) =>
+        c.adapters.map(async (a) => {
+          try {
+            return await a.counts(await a.discover(), now);
+          } catch (err) {
+            errors.push(`${c.config.name}/${a.system}: ${err instanceof Error ? err.message : String(err)}`);
+            return [];
+          }
+        }),
+      ),
+    );
+    return { counts: all.flat(), errors };
+  }
+
+  /** Resolves "SYSTEM:QUEUE" (on one connection, or the only one that has it). */
+  async find(id: string, connection?: string): Promise<{ adapter: QueueAdapter; ref: QueueRef }> {
+    const m = /^([a-z]+):(.+)$/.exec(id);
+    if (!m) throw new QueueLookupError(`"${id}" is not a queue id: expected SYSTEM:QUEUE, e.g. bullmq:mail`);
+    const [, system, name] = m;
+    const candidates = this.connections.filter((c) => !connection || c.config.name === connection);
+    if (connection && candidates.length === 0) throw new QueueLookupError(`no connection "${connection}" in chaperone.json (connections: ${this.connections.map((c) => c.config.name).join(', ')})`);
+    const hits: { adapter: QueueAdapter; ref: QueueRef }[] = [];
+    for (const c of candidates) {
+      const adapter = c.adapters.find((a) => a.system === system);
+      if (!adapter) continue;
+      const ref = (await adapter.discover()).find((q) => q.name === name) ?? (await adapter.discover(true)).find((q) => q.name === name);
+      if (ref) hits.push({ adapter, ref });
+    }
+    if (hits.length === 0) throw new QueueLookupError(`no queue ${id} on ${connection ? `connection "${connection}"` : 'any configured connection'}`);
+    if (hits.length > 1) throw new QueueLookupError(`${id} exists on several connections (${hits.map((h) => h.ref.connection).join(', ')}): choose one with --connection`);
+    return hits[0];
+  }
+
+  async jobs(id: string, state: JobState, limit: number, connection?: string): Promise<JobSummary[]> {
+    const { adapter, ref } = await this.find(id, connection);
+    return adapter.list(ref, state, limit, Date.now());
+  }
+
+  async workers(id: string, connection?: string): Promise<WorkersResult> {
+    const { adapter, ref } = await this.find(id, connection);
+    return adapter.workers(ref);
+  }
+
+  cancel(id: string, jobId: string, connection?: string): Promise<ActionResult> {
+    return this.act('cancel', id, connection, (a, r) => a.cancel(r, jobId), { job: jobId });
+  }
+
+  retry(id: string, jobId: string | { allFailed: true }, connection?: string): Promise<ActionResult> {
+    return this.act('retry', id, connection, (a, r) => a.retry(r, jobId), { job: typeof jobId === 'string' ? jobId : 'all-failed' });
+  }
+
+  pause(id: string, connection?: string): Promise<ActionResult> {
+    return this.act('pause', id, connection, (a, r) => a.pause(r));
+  }
+
+  resume(id: string, connection?: string): Promise<ActionResult> {
+    return this.act('resume', id, connection, (a, r) => a.resume(r));
+  }
+
+  async close(): Promise<void> {
+    await Promise.all(this.connections.flatMap((c) => c.adapters.map((a) => a.close())));
+  }
+
+  private async act(verb: string, id: string, connection: string | undefined, fn: (a: QueueAdapter, r: QueueRef) => Promise<ActionResult>, args: Record<string, unknown> = {}): Promise<ActionResult> {
+    let result: ActionResult;
+    let target = id;
+    try {
+      const { adapter, ref } = await this.find(id, connection);
+      target = `${ref.connection}/${ref.id}`;
+      result = await fn(adapter, ref);
+    } catch (err) {
+      result = { ok: false, status: 'refused', message: err instanceof Error ? err.message : String(err) };
+    }
+    this.audit.record({ at: Date.now(), actor: this.actor, verb, target, args, outcome: result.ok ? 'ok' : 'error', detail: result.message });
+    return result;
+  }
+}

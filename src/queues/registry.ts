@@ -1,0 +1,20 @@
+// Which adapters exist, and how one is built for a connection. Adding a system = one line here.
+import type Redis from 'ioredis';
+import type { ConnectionConfig } from '../core/config/types';
+import { BullmqAdapter } from './bullmq/bullmq-adapter';
+import type { QueueAdapter, SystemName } from './contract';
+
+type Factory = (conn: ConnectionConfig, redis: Redis) => QueueAdapter | undefined;
+
+const FACTORIES: Partial<Record<SystemName, Factory>> = {
+  bullmq: (conn, redis) => (conn.systems.bullmq ? new BullmqAdapter(conn.name, redis, { prefix: conn.systems.bullmq.prefix, readOnly: conn.readOnly }) : undefined),
+};
+
+export const KNOWN_SYSTEMS = Object.keys(FACTORIES) as SystemName[];
+
+export function createAdapters(conn: ConnectionConfig, redis: Redis): QueueAdapter[] {
+  return Object.values(FACTORIES).flatMap((make) => {
+    const a = make?.(conn, redis);
+    return a ? [a] : [];
+  });
+}

@@ -1,0 +1,87 @@
+// The queue commands of the CLI against real BullMQ queues, with a read-only connection profile.
+import { strict as assert } from 'node:assert';
+import { spawn } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import * as path from 'node:path';
+import { Queue } from 'bullmq';
+import { tempDir } from '../helpers/engine-harness';
+import { CLI } from '../helpers/paths';
+import { TestRedis } from '../helpers/redis-server';
+
+function cli(args: string[], cwd: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const p = spawn(process.execPath, [CLI, ...args], { cwd, env: { ...process.env, CHAPERONE_REDIS_URL: '' } });
+    let stdout = '';
+    let stderr = '';
+    p.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    p.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    p.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+describe('queue commands of the CLI (BullMQ)', function () {
+  this.timeout(30_000);
+  let redis: TestRedis;
+  let dir: string;
+  let q: Queue;
+  before(async () => {
+    redis = await TestRedis.start();
+    dir = tempDir();
+    writeFileSync(path.join(dir, 'chaperone.json'), JSON.stringify({
+      redis: { url: redis.url },
+      queues: { bullmq: { prefix: 'bull' } },
+      connections: { replica: { url: redis.url, readOnly: true } },
+    }));
+    q = new Queue('mail', { connection: { port: redis.port } });
+    await q.addBulk([{ name: 'send', data: { to: 'a@example.com' } }, { name: 'send', data: { to: 'b@example.com' } }]);
+    await q.add('later', { n: 1 }, { delay: 60_000 });
+  });
+  after(async () => {
+    await q.close();
+    await redis.stop();
+  });
+
+  it('queues --json lists each queue on every connection with the documented shape', async () => {
+    const r = await cli(['queues', '--json'], dir);
+    assert.equal(r.code, 0, r.stderr);
+    const j = JSON.parse(r.stdout) as { queues: { id: string; system: string; connection: string; name: string; counts: Record<string, number>; workers: number; oldestPendingAgeMs: number | null }[] };
+    assert.deepEqual(j.queues.map((x) => `${x.connection}/${x.id}`).sort(), ['default/bullmq:mail', 'replica/bullmq:mail']);
+    const mail = j.queues.find((x) => x.connection === 'default');
+    assert.ok(mail);
+    assert.deepEqual([mail.system, mail.name, mail.counts.pending, mail.counts.delayed, mail.counts.active, mail.counts.failed, mail.workers], ['bullmq', 'mail', 2, 1, 0, 0, 0]);
+    assert.ok(mail.oldestPendingAgeMs !== null && mail.oldestPendingAgeMs >= 0);
+    const human = await cli(['queues'], dir);
+    assert.match(human.stdout, /default\s+bullmq:mail\s+2\s+1\s+0\s+0\s+0\s+\S+\s+NO CONSUMERS/);
+  });
+
+  it('the same queue on two connections needs --connection; a read-only one refuses writes', async () => {
+    const ambiguous = await cli(['pause', 'bullmq:mail'], dir);
+    assert.equal(ambiguous.code, 1);
+    assert.match(ambiguous.stderr, /exists on several connections \(default, replica\): choose one with --connection/);
+    const ro = await cli(['pause', 'bullmq:mail', '--connection', 'replica'], dir);
+    assert.equal(ro.code, 1);
+    assert.match(ro.stderr, /connection "replica" is read-only/);
+    assert.equal(await q.isPaused(), false);
+    const ok = await cli(['pause', 'bullmq:mail', '--connection', 'default'], dir);
+    assert.equal(ok.code, 0, ok.stderr);
+    assert.equal(await q.isPaused(), true);
+    assert.equal((await cli(['resume', 'bullmq:mail', '--connection', 'default'], dir)).code, 0);
+    assert.equal(await q.isPaused(), false);
+  });
+
+  it('jobs lists, cancel removes, and a missing job is exit 1', async () => {
+    const jobs = await cli(['jobs', 'bullmq:mail', '--connection', 'default', '--json'], dir);
+    assert.equal(jobs.code, 0, jobs.stderr);
+    const list = (JSON.parse(jobs.stdout) as { jobs: { id: string; preview: string }[] }).jobs;
+    assert.equal(list.length, 2);
+    assert.ok(list.some((j) => j.preview.includes('a@example.com')));
+    const del = await cli(['cancel', 'bullmq:mail', list[0].id, '--connection', 'default'], dir);
+    assert.equal(del.code, 0, del.stderr);
+    assert.equal(await q.getJob(list[0].id), undefined);
+    const missing = await cli(['cancel', 'bullmq:mail', 'nope', '--connection', 'default'], dir);
+    assert.equal(missing.code, 1);
+    assert.match(missing.stderr, /not-found: no job nope/);
+    const audit = await redis.client().xrange('chaperone:audit', '-', '+');
+    assert.ok(audit.length >= 4, 'pause, resume, cancel, cancel (refused writes too)');
+  });
+});

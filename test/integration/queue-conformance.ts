@@ -1,0 +1,141 @@
+// One conformance suite for every queue adapter, against the real system: a real producer, real
+// worker processes, and the system's own view of its counts at each stage.
+import { strict as assert } from 'node:assert';
+import type { ChildProcess } from 'node:child_process';
+import type { QueueAdapter, QueueRef } from '../../src/queues/contract';
+import { TestRedis } from '../helpers/redis-server';
+import { sleep, waitFor } from '../helpers/wait';
+
+export interface ConformanceFixture {
+  system: string;
+  /** Builds the adapter on the test's Redis. */
+  adapter(redis: TestRedis): Promise<QueueAdapter>;
+  /** Enqueues jobs the system's own way; returns their ids. */
+  produce(queue: string, n: number, opts?: { delayMs?: number; fail?: boolean }): Promise<string[]>;
+  /** The system's own counts, in the contract's keys (those it has). */
+  systemCounts(queue: string): Promise<Record<string, number>>;
+  /** The system's own paused flag. */
+  systemPaused(queue: string): Promise<boolean>;
+  /** Starts a real worker process on the queue. */
+  startWorker(queue: string, jobMs: number): Promise<ChildProcess>;
+  /** Ids the workers processed (each one recorded by the worker itself). */
+  processed(queue: string): Promise<string[]>;
+  close(): Promise<void>;
+}
+
+export function queueConformance(makeFixture: (redis: TestRedis) => Promise<ConformanceFixture>): void {
+  let redis: TestRedis;
+  let fx: ConformanceFixture;
+  let adapter: QueueAdapter;
+  const workers: ChildProcess[] = [];
+  const ref = async (name: string): Promise<QueueRef> => {
+    const found = (await adapter.discover(true)).find((q) => q.name === name);
+    assert.ok(found, `${name} discovered`);
+    return found;
+  };
+  const same = async (name: string): Promise<void> => {
+    // Compare with the system's own view, read right after ours, retrying while jobs move.
+    await waitFor(async () => {
+      const [mine] = await adapter.counts([await ref(name)], Date.now());
+      const theirs = await fx.systemCounts(name);
+      return Object.entries(theirs).every(([k, v]) => mine.counts[k] === v) ? true : undefined;
+    }, `counts of ${name} equal to the system's own`, 10_000, 50);
+  };
+
+  before(async () => {
+    redis = await TestRedis.start();
+    fx = await makeFixture(redis);
+    adapter = await fx.adapter(redis);
+  });
+  after(async () => {
+    workers.forEach((w) => w.kill('SIGKILL'));
+    await adapter?.close();
+    await fx?.close();
+    await redis?.stop();
+  });
+
+  it('discovers queues and counts pending and delayed jobs as the system does', async () => {
+    await fx.produce('conf-a', 5);
+    await fx.produce('conf-a', 2, { delayMs: 60_000 });
+    const q = await ref('conf-a');
+    assert.equal(q.id, `${fx.system}:conf-a`);
+    const [c] = await adapter.counts([q], Date.now());
+    assert.equal(c.counts.pending, 5);
+    assert.equal(c.counts.delayed, 2);
+    assert.ok(c.oldestPendingAgeMs !== null && c.oldestPendingAgeMs >= 0 && c.oldestPendingAgeMs < 60_000);
+    await same('conf-a');
+  });
+
+  it('counts all queues of a connection in one call', async () => {
+    for (const n of ['conf-b', 'conf-c']) await fx.produce(n, 3);
+    const refs = await adapter.discover(true);
+    const all = await adapter.counts(refs, Date.now());
+    assert.deepEqual(all.map((c) => c.queue.name).sort(), ['conf-a', 'conf-b', 'conf-c']);
+    assert.deepEqual(all.find((c) => c.queue.name === 'conf-b')?.counts.pending, 3);
+  });
+
+  it('lists jobs with id, name, attempts, age and a payload preview', async () => {
+    const jobs = await adapter.list(await ref('conf-a'), 'pending', 3, Date.now());
+    assert.equal(jobs.length, 3);
+    for (const j of jobs) {
+      assert.ok(j.id && j.name, JSON.stringify(j));
+      assert.equal(j.attempts, 0);
+      assert.ok(j.ageMs !== null && j.ageMs >= 0);
+      assert.ok(j.preview.length > 0 && j.preview.length <= 160);
+    }
+  });
+
+  it('pauses and resumes the queue the system\'s own way', async () => {
+    const q = await ref('conf-b');
+    assert.equal((await adapter.pause(q)).ok, true);
+    assert.equal(await fx.systemPaused('conf-b'), true);
+    assert.equal((await adapter.counts([q], Date.now()))[0].paused, true);
+    assert.equal((await adapter.resume(q)).ok, true);
+    assert.equal(await fx.systemPaused('conf-b'), false);
+  });
+
+  it('follows a real worker: active, failed, then retry of a failed job', async () => {
+    await fx.produce('conf-d', 2, { fail: true });
+    workers.push(await fx.startWorker('conf-d', 50));
+    const q = await ref('conf-d');
+    await waitFor(async () => (await adapter.counts([q], Date.now()))[0].counts.failed === 2, 'two failed jobs', 20_000);
+    await same('conf-d');
+    const failed = await adapter.list(q, 'failed', 10, Date.now());
+    assert.equal(failed.length, 2);
+    assert.match(failed[0].failedReason ?? '', /simulated failure/);
+    const r = await adapter.retry(q, failed[0].id);
+    assert.equal(r.ok, true, r.message);
+    await waitFor(async () => (await fx.processed('conf-d')).filter((id) => id === failed[0].id).length === 2, 'the retried job processed again', 20_000);
+  });
+
+  it('cancel races a real worker: every job ends processed exactly once or cancelled, none lost', async () => {
+    const ids = await fx.produce('conf-race', 150);
+    const q = await ref('conf-race');
+    workers.push(await fx.startWorker('conf-race', 5));
+    const cancelled: string[] = [];
+    const taken: string[] = [];
+    // Cancel every third job, from the back of the queue to the front, while the worker eats it.
+    for (const id of ids.filter((_, i) => i % 3 === 0).reverse()) {
+      const r = await adapter.cancel(q, id);
+      if (r.ok) cancelled.push(id);
+      else if (r.status === 'taken') taken.push(id);
+      else assert.fail(`unexpected cancel result for ${id}: ${r.status} ${r.message}`);
+      await sleep(2);
+    }
+    await waitFor(async () => {
+      const [c] = await adapter.counts([q], Date.now());
+      return c.counts.pending === 0 && c.counts.active === 0;
+    }, 'queue drained', 30_000);
+    const processed = await fx.processed('conf-race');
+    assert.equal(new Set(processed).size, processed.length, 'no job processed twice');
+    for (const id of cancelled) assert.ok(!processed.includes(id), `cancelled job ${id} was processed`);
+    for (const id of taken) assert.ok(processed.includes(id), `job ${id} reported taken but never processed`);
+    assert.deepEqual([...processed, ...cancelled].sort(), [...ids].sort(), 'every job processed or cancelled');
+    assert.ok(cancelled.length > 0, 'some cancels won the race');
+  });
+
+  it('reports a missing job honestly', async () => {
+    const r = await adapter.cancel(await ref('conf-a'), 'no-such-job-id');
+    assert.deepEqual([r.ok, r.status], [false, 'not-found']);
+  });
+}
