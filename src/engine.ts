@@ -6,8 +6,13 @@ import type { ChaperoneConfig } from './core/config/types';
 import type { AuditEntry, AuditSink, Logger } from './core/ports';
 import { Supervisor } from './core/supervisor';
 import { RedisControlPlane } from './node/control-plane';
+import type Redis from 'ioredis';
+import { connectRedis } from './node/redis-connection';
 import { SpawnerClient } from './node/spawner/spawner-client';
 import { systemClock } from './node/system-clock';
+import type { QueueAdapter } from './queues/contract';
+import { AdapterQueueLoad } from './queues/queue-load';
+import { createAdapters } from './queues/registry';
 
 export const VERSION = '0.1.0';
 
@@ -28,17 +33,29 @@ export class Engine {
   readonly runner: SpawnerClient;
   readonly controlPlane: RedisControlPlane | undefined;
   private readonly audits: AuditSink[] = [];
+  /** The queue connection, opened only when some pool autoscales on its queues' counts. */
+  private queueRedis: Redis | undefined;
+  private queueAdapters: QueueAdapter[] = [];
 
   constructor(private readonly opts: EngineOptions) {
     const { config, logger } = opts;
     this.runner = new SpawnerClient(opts.spawnerPath ?? path.join(__dirname, 'spawner.js'), logger);
     const id = opts.supervisorId ?? config.supervisor.id ?? `${os.hostname()}-${process.pid}`;
     const audit: AuditSink = { record: (e: AuditEntry) => this.audits.forEach((a) => a.record(e)) };
+    const defaultConnection = { ...config.connections[0], url: opts.redisUrl ?? config.connections[0].url };
+    if (config.pools.some((p) => p.scale.strategy !== 'fixed')) {
+      this.queueRedis = connectRedis(defaultConnection.url, { name: `chaperone:${id}:queues`, logger, connection: 'default' });
+      this.queueRedis.connect().catch(() => undefined); // retried in the background; scaling waits for counts
+      this.queueAdapters = createAdapters(defaultConnection, this.queueRedis);
+    }
     this.audits.push({ record: (e) => logger.info(`audit: ${e.actor} ${e.verb} ${e.target} -> ${e.outcome}${e.detail ? `: ${e.detail}` : ''}`) });
     this.supervisor = new Supervisor(
       { id, host: os.hostname(), pid: process.pid, version: VERSION },
       config,
-      { runner: this.runner, clock: systemClock, random: Math.random, logger, sampler: this.runner, audit },
+      {
+        runner: this.runner, clock: systemClock, random: Math.random, logger, sampler: this.runner, audit,
+        ...(this.queueAdapters.length ? { queueLoad: new AdapterQueueLoad(this.queueAdapters) } : {}),
+      },
     );
     if (opts.controlPlane !== false) {
       this.controlPlane = new RedisControlPlane(this.supervisor, opts.redisUrl ?? config.redis.url, config.redis.keyPrefix, config.supervisor.heartbeatMs, logger);
@@ -63,6 +80,8 @@ export class Engine {
       if (r.killedAtTimeout.length) this.opts.logger.warn(`pool ${r.pool}: killed at the timeout: ${r.killedAtTimeout.map((k) => k.workerId).join(', ')}`);
     }
     await this.controlPlane?.stop();
+    await Promise.all(this.queueAdapters.map((a) => a.close()));
+    this.queueRedis?.disconnect();
     await this.runner.close();
   }
 }

@@ -29,6 +29,8 @@ export class Pool {
   desired: number;
   workers: Worker[] = [];
   private seq = 0;
+  /** When the desired count last changed (manual or automatic): the scaler's cooldown starts here. */
+  lastScaleAt = 0;
   private operation: Operation | undefined;
   private stopped = true;
 
@@ -71,9 +73,24 @@ export class Pool {
     if (this.operation === 'draining' || this.operation === 'stopping') throw new ActionError(`pool "${this.name}" is ${this.operation}; start it first`);
     const from = this.desired;
     this.desired = count;
+    this.lastScaleAt = this.deps.clock.now();
     if (this.stopped) this.stopped = false;
     this.reconcile();
     return { from, to: count };
+  }
+
+  /** The scaler's change: only while the pool runs normally (not stopped, draining or restarting). */
+  autoscale(count: number): boolean {
+    if (this.stopped || this.operation || count === this.desired) return false;
+    this.desired = Math.min(this.config.max, Math.max(this.config.min, count));
+    this.lastScaleAt = this.deps.clock.now();
+    this.reconcile();
+    return true;
+  }
+
+  /** True while the scaler may act on this pool. */
+  get autoscaling(): boolean {
+    return this.config.scale.strategy !== 'fixed' && !this.stopped && !this.operation;
   }
 
   /** Stop signal to every worker, no respawn, wait for the exits (SIGKILL at the timeout). */

@@ -74,3 +74,8 @@ export interface Logger {
 
 /** A uniform random number in [0, 1); injected so backoff jitter is testable. */
 export type Random = () => number;
+
+/** Load of queues, for autoscaling: one call per tick for every queue of every autoscaled pool. */
+export interface QueueLoadSource {
+  load(queueIds: readonly string[], now: number): Promise<Map<string, { pending: number; active: number; runtimeMs: number | null }>>;
+}

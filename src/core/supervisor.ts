@@ -3,7 +3,8 @@
 import type { CommandResult, SupervisorCommand } from './commands';
 import type { ChaperoneConfig } from './config/types';
 import { Emitter } from './emitter';
-import type { AuditSink, CancelTimer, UsageSampler } from './ports';
+import type { AuditSink, CancelTimer, QueueLoadSource, UsageSampler } from './ports';
+import { decideScale, type QueueLoad } from './scaler';
 import { ActionError, Pool, type DrainReport } from './pool';
 import type { PoolSnapshot, SupervisorSnapshot } from './snapshot';
 import { formatBytes } from './units';
@@ -12,6 +13,8 @@ import type { LogLine, WorkerDeps } from './worker';
 export interface SupervisorDeps extends WorkerDeps {
   sampler: UsageSampler;
   audit: AuditSink;
+  /** Counts of the queues autoscaled pools serve; absent when no pool autoscales. */
+  queueLoad?: QueueLoadSource;
 }
 
 export interface SupervisorIdentity {
@@ -136,10 +139,48 @@ export class Supervisor {
     }
   }
 
-  /** One sampling tick: one sampler call for every pid, then the limit checks. */
+  /** One tick: usage of every pid in one sampler call, the limit checks, then the scaler. */
   async tick(): Promise<void> {
     if (this.sampling) return; // a slow sample must not pile up
     this.sampling = true;
+    try {
+      await this.sampleUsage();
+      await this.autoscale();
+    } finally {
+      this.sampling = false;
+    }
+  }
+
+  /** Feeds the real counts of their queues to the scaler of every autoscaled pool. */
+  async autoscale(): Promise<void> {
+    const pools = [...this.pools.values()].filter((p) => p.autoscaling);
+    if (pools.length === 0 || !this.deps.queueLoad) return;
+    const now = this.deps.clock.now();
+    let load: Awaited<ReturnType<QueueLoadSource['load']>>;
+    try {
+      load = await this.deps.queueLoad.load([...new Set(pools.flatMap((p) => p.config.queues))], now);
+    } catch (err) {
+      this.deps.logger.warn(`autoscale: cannot read queue counts: ${err instanceof Error ? err.message : String(err)}`);
+      return;
+    }
+    for (const pool of pools) {
+      const known = pool.config.queues.map((q) => load.get(q)).filter((x): x is QueueLoad => !!x);
+      if (known.length === 0) continue; // no counts: never scale on a guess
+      const runtimes = known.map((k) => k.runtimeMs).filter((r): r is number => r !== null);
+      const total: QueueLoad = {
+        pending: known.reduce((s, k) => s + k.pending, 0),
+        active: known.reduce((s, k) => s + k.active, 0),
+        runtimeMs: runtimes.length ? Math.max(...runtimes) : null,
+      };
+      const d = decideScale(pool.config.scale, { desired: pool.desired, min: pool.config.min, max: pool.config.max, lastChangeAt: pool.lastScaleAt }, total, now);
+      if (d.changed && pool.autoscale(d.desired)) {
+        this.deps.logger.info(`pool ${pool.name}: autoscale ${d.reason}`);
+        this.deps.audit.record({ at: now, actor: 'supervisor', verb: 'autoscale', target: pool.name, args: { to: d.desired }, outcome: 'ok', detail: d.reason });
+      }
+    }
+  }
+
+  private async sampleUsage(): Promise<void> {
     try {
       const workers = [...this.pools.values()].flatMap((p) => p.workers.map((w) => ({ p, w }))).filter(({ w }) => w.pid !== null);
       if (workers.length === 0) return;
@@ -165,8 +206,6 @@ export class Supervisor {
       this.changed.emit();
     } catch (err) {
       this.deps.logger.warn(`usage sampling failed: ${err instanceof Error ? err.message : String(err)}`);
-    } finally {
-      this.sampling = false;
     }
   }
 

@@ -25,6 +25,8 @@ export interface QueueCounts {
   counts: QueueCountsRecord;
   /** Age of the oldest pending job, null when nothing is pending or the system does not tell. */
   oldestPendingAgeMs: number | null;
+  /** Average runtime of recent jobs, where the system keeps what it takes to tell. */
+  runtimeMs: number | null;
   paused: boolean;
 }
 

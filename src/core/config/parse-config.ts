@@ -4,6 +4,7 @@ import * as path from 'node:path';
 import Ajv, { type ErrorObject } from 'ajv';
 import { findNodeAtLocation, parseTree, printParseErrorCode, type Node, type ParseError } from 'jsonc-parser';
 import schema from '../../../schema/chaperone.schema.json';
+import type { ScalePolicy } from '../scaler';
 import { DURATION_HINT, SIZE_HINT, parseDuration, parseSize } from '../units';
 import { ConfigError, type ConfigProblem } from './located-error';
 import type { ChaperoneConfig, ConnectionConfig, PoolConfig, QueueSystemsConfig, SourceRange } from './types';
@@ -156,7 +157,7 @@ interface RawPool {
   stop?: { signal?: string; timeout?: string | number };
   limits?: { memory?: string | number; cpu?: number; samples?: number };
   queues?: string[];
-  scale?: { strategy?: 'fixed' };
+  scale?: { strategy?: 'fixed' | 'depth' | 'wait'; jobsPerWorker?: number; targetWait?: string | number; runtime?: string | number; cooldown?: string | number; maxShift?: number };
 }
 interface RawSystems {
   bullmq?: { prefix?: string };
@@ -211,6 +212,15 @@ function buildConfig(raw: RawConfig, doc: ConfigDocument): ChaperoneConfig {
       windowMs: dur(p.restart?.window, 60_000),
     };
     if (restart.maxDelayMs < restart.delayMs) problem(at('restart', 'maxDelay'), `maxDelay must not be below delay (${restart.delayMs}ms)`);
+    const strategy = p.scale?.strategy ?? 'fixed';
+    const cooldownMs = dur(p.scale?.cooldown, 30_000);
+    const maxShift = p.scale?.maxShift ?? 2;
+    const scale: ScalePolicy =
+      strategy === 'depth' ? { strategy, jobsPerWorker: p.scale?.jobsPerWorker ?? 10, cooldownMs, maxShift }
+      : strategy === 'wait' ? { strategy, targetWaitMs: dur(p.scale?.targetWait, 30_000), runtimeMs: dur(p.scale?.runtime, 1000), cooldownMs, maxShift }
+      : { strategy: 'fixed' };
+    if (strategy !== 'fixed' && (p.queues ?? []).length === 0) problem(at('scale', 'strategy'), `"${strategy}" scaling needs the pool's "queues" (as SYSTEM:QUEUE) to read their counts`);
+    if (strategy !== 'fixed' && min === max) problem(at('scale', 'strategy'), `"${strategy}" scaling needs room: processes must be { "min": N, "max": M } with M > N`);
     const limits: PoolConfig['limits'] = { samples: p.limits?.samples ?? 3 };
     if (p.limits?.memory !== undefined) limits.memoryBytes = parseSize(p.limits.memory);
     if (p.limits?.cpu !== undefined) limits.cpuPercent = p.limits.cpu;
@@ -225,7 +235,7 @@ function buildConfig(raw: RawConfig, doc: ConfigDocument): ChaperoneConfig {
       stop: { signal: p.stop?.signal ?? 'SIGTERM', timeoutMs: dur(p.stop?.timeout, 30_000) },
       limits,
       queues: [...(p.queues ?? [])],
-      scale: { strategy: p.scale?.strategy ?? 'fixed' },
+      scale,
       range: doc.rangeOf(['pools', name], true),
     });
   }

@@ -1,4 +1,5 @@
 import type { RestartPolicy } from '../restart-policy';
+import type { ScalePolicy } from '../scaler';
 
 /** A place in a source file; line and column are 1-based, offset/length as in jsonc-parser. */
 export interface SourceRange {
@@ -21,7 +22,7 @@ export interface PoolConfig {
   stop: { signal: string; timeoutMs: number };
   limits: { memoryBytes?: number; cpuPercent?: number; samples: number };
   queues: string[];
-  scale: { strategy: 'fixed' };
+  scale: ScalePolicy;
   /** Where the pool is defined in chaperone.json (its key), for diagnostics. */
   range?: SourceRange;
 }

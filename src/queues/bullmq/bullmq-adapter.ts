@@ -73,12 +73,13 @@ export class BullmqAdapter implements QueueAdapter {
       if (err) throw err;
       const v = (flat as number[]).map(Number);
       chunk.forEach((queue, qi) => {
-        const [wait, paused, active, prioritized, delayed, completed, failed, waitingChildren, isPaused, age] = v.slice(qi * BULLMQ_COUNTS_FIELDS, (qi + 1) * BULLMQ_COUNTS_FIELDS);
+        const [wait, paused, active, prioritized, delayed, completed, failed, waitingChildren, isPaused, age, runtime] = v.slice(qi * BULLMQ_COUNTS_FIELDS, (qi + 1) * BULLMQ_COUNTS_FIELDS);
         out.push({
           queue,
           // BullMQ 5 kept paused jobs in a 'paused' list (6 keeps them in wait): both are pending.
           counts: { pending: wait + paused, delayed, active, failed, prioritized, completed, 'waiting-children': waitingChildren },
           oldestPendingAgeMs: age >= 0 ? age : null,
+          runtimeMs: runtime >= 0 ? runtime : null,
           paused: isPaused === 1,
         });
       });

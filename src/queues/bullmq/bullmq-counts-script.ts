@@ -2,7 +2,8 @@
 // oldest waiting job, in one call. The time comes in as an argument (no TIME inside the script).
 // ARGV[1] = key prefix ("bull"), ARGV[2] = now (ms), ARGV[3..] = queue names.
 // Returns, per queue: wait, paused, active, prioritized, delayed, completed, failed,
-// waiting-children, isPaused (0/1), oldest waiting age in ms (-1 when none).
+// waiting-children, isPaused (0/1), oldest waiting age in ms (-1 when none), average runtime of
+// the last 10 completed jobs in ms (-1 when none).
 export const BULLMQ_COUNTS_LUA = `
 local prefix = ARGV[1]
 local now = tonumber(ARGV[2])
@@ -28,10 +29,20 @@ for i = 3, #ARGV do
     end
   end
   out[#out + 1] = age
+  local runtime, n = 0, 0
+  for _, id in ipairs(redis.call('ZREVRANGE', base .. 'completed', 0, 9)) do
+    local t = redis.call('HMGET', base .. id, 'processedOn', 'finishedOn')
+    local started, finished = tonumber(t[1]), tonumber(t[2])
+    if started and finished and finished >= started then
+      runtime = runtime + (finished - started)
+      n = n + 1
+    end
+  end
+  out[#out + 1] = (n > 0) and math.floor(runtime / n) or -1
 end
 return out
 `;
 
 /** Queues per script call: keeps each call well under the 5 ms a single Redis command may block. */
 export const BULLMQ_COUNTS_CHUNK = 100;
-export const BULLMQ_COUNTS_FIELDS = 10;
+export const BULLMQ_COUNTS_FIELDS = 11;

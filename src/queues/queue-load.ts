@@ -1,0 +1,30 @@
+// QueueLoadSource (a port of core) on top of the adapters: the counts of every queue the autoscaled
+// pools serve, one counts call (one round trip) per system per tick.
+import type { QueueLoadSource } from '../core/ports';
+import { queueRef, type QueueAdapter, type SystemName } from './contract';
+
+export class AdapterQueueLoad implements QueueLoadSource {
+  constructor(private readonly adapters: readonly QueueAdapter[]) {}
+
+  async load(queueIds: readonly string[], now: number): Promise<Map<string, { pending: number; active: number; runtimeMs: number | null }>> {
+    const bySystem = new Map<string, string[]>();
+    for (const id of queueIds) {
+      const m = /^([a-z]+):(.+)$/.exec(id);
+      if (!m) continue;
+      bySystem.set(m[1], [...(bySystem.get(m[1]) ?? []), m[2]]);
+    }
+    const out = new Map<string, { pending: number; active: number; runtimeMs: number | null }>();
+    await Promise.all(
+      [...bySystem].map(async ([system, names]) => {
+        const adapter = this.adapters.find((a) => a.system === system);
+        if (!adapter) return; // unknown or unconfigured system: no counts, so no scaling on a guess
+        const counts = await adapter.counts(names.map((n) => queueRef(system as SystemName, adapter.connection, n)), now);
+        for (const c of counts) {
+          // Ready work: pending plus prioritized (BullMQ); delayed jobs are not due yet.
+          out.set(c.queue.id, { pending: c.counts.pending + (c.counts.prioritized ?? 0), active: c.counts.active, runtimeMs: c.runtimeMs });
+        }
+      }),
+    );
+    return out;
+  }
+}
