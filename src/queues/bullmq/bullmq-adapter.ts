@@ -7,7 +7,7 @@ import {
   type ActionResult, type Capability, type JobState, type JobSummary, type QueueAdapter, type QueueCounts, type QueueRef, type WorkersResult,
 } from '../contract';
 import { scanAll } from '../scan';
-import { BULLMQ_COUNTS_CHUNK, BULLMQ_COUNTS_FIELDS, BULLMQ_COUNTS_LUA } from './bullmq-counts-script';
+import { BULLMQ_COUNTS_CHUNK, BULLMQ_COUNTS_LUA, BULLMQ_RUNTIME_EVERY_MS } from './bullmq-counts-script';
 import { BullmqKeys } from './bullmq-keys';
 
 /** The major version of the bullmq library bundled here: writes happen only on queues of that major. */
@@ -30,6 +30,8 @@ export class BullmqAdapter implements QueueAdapter {
   private readonly queues = new Map<string, Queue>();
   private discovered: { at: number; refs: QueueRef[] } | undefined;
   private countsSha: string | undefined;
+  /** Last measured average runtime per queue, and when. */
+  private readonly runtimes = new Map<string, { at: number; ms: number | null }>();
 
   constructor(
     readonly connection: string,
@@ -56,9 +58,11 @@ export class BullmqAdapter implements QueueAdapter {
     this.countsSha ??= (await this.redis.script('LOAD', BULLMQ_COUNTS_LUA)) as string;
     const chunks: QueueRef[][] = [];
     for (let i = 0; i < queues.length; i += BULLMQ_COUNTS_CHUNK) chunks.push(queues.slice(i, i + BULLMQ_COUNTS_CHUNK));
+    // Runtimes are measured for a chunk when any of its queues has a stale (or no) figure.
+    const measure = chunks.map((c) => c.some((q) => now - (this.runtimes.get(q.name)?.at ?? -Infinity) >= BULLMQ_RUNTIME_EVERY_MS));
     const run = async (sha: string) => {
       const pipe = this.redis.pipeline();
-      for (const c of chunks) pipe.evalsha(sha, 0, this.keys.prefix, String(now), ...c.map((q) => q.name));
+      chunks.forEach((c, i) => pipe.evalsha(sha, 0, this.keys.prefix, String(now), measure[i] ? '1' : '0', ...c.map((q) => q.name)));
       return (await pipe.exec()) ?? [];
     };
     let res = await run(this.countsSha);
@@ -71,15 +75,17 @@ export class BullmqAdapter implements QueueAdapter {
     chunks.forEach((chunk, ci) => {
       const [err, flat] = res[ci];
       if (err) throw err;
-      const v = (flat as number[]).map(Number);
+      const rows = flat as string[];
       chunk.forEach((queue, qi) => {
-        const [wait, paused, active, prioritized, delayed, completed, failed, waitingChildren, isPaused, age, runtime] = v.slice(qi * BULLMQ_COUNTS_FIELDS, (qi + 1) * BULLMQ_COUNTS_FIELDS);
+        const [wait, paused, active, prioritized, delayed, completed, failed, waitingChildren, isPaused, age, measured] = rows[qi].split(',').map(Number);
+        if (measure[ci]) this.runtimes.set(queue.name, { at: now, ms: measured >= 0 ? measured : null });
+        const runtime = this.runtimes.get(queue.name)?.ms ?? null;
         out.push({
           queue,
           // BullMQ 5 kept paused jobs in a 'paused' list (6 keeps them in wait): both are pending.
           counts: { pending: wait + paused, delayed, active, failed, prioritized, completed, 'waiting-children': waitingChildren },
           oldestPendingAgeMs: age >= 0 ? age : null,
-          runtimeMs: runtime >= 0 ? runtime : null,
+          runtimeMs: runtime,
           paused: isPaused === 1,
         });
       });

@@ -1,0 +1,122 @@
+// npm run bench:queues — counts of many queues: the adapter (one round trip) vs the baselines,
+// in one run, against a private redis-server. Not a test: prints figures and targets side by side.
+import { Queue } from 'bullmq';
+import Redis from 'ioredis';
+import { BullmqAdapter } from '../src/queues/bullmq/bullmq-adapter';
+import { BULLMQ_COUNT_PARTS, BullmqKeys } from '../src/queues/bullmq/bullmq-keys';
+import { queueRef } from '../src/queues/contract';
+import { TestRedis } from '../test/helpers/redis-server';
+
+const ITER = Number(process.env.BENCH_ITER ?? 200);
+const N_BULLMQ = 100;
+
+interface Figure {
+  wallMs: number;
+  cpuMs: number;
+  roundTrips: number;
+}
+
+const median = (xs: number[]): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+};
+
+/** Socket writes during one call: a pipeline or a script call is one round trip. */
+async function roundTrips(redis: Redis, fn: () => Promise<unknown>): Promise<number> {
+  let writes = 0;
+  const stream = (redis as unknown as { stream: { write: (...a: unknown[]) => boolean } }).stream;
+  const orig = stream.write.bind(stream);
+  stream.write = (...a: unknown[]) => {
+    writes++;
+    return orig(...a);
+  };
+  try {
+    await fn();
+  } finally {
+    stream.write = orig;
+  }
+  return writes;
+}
+
+/**
+ * Runs the contenders in alternation (A, B, C, A, B, C, ...) so that machine noise and drift fall
+ * on all of them alike, and returns the median wall and client CPU of each.
+ */
+async function measureInterleaved(redis: Redis, fns: Record<string, () => Promise<unknown>>): Promise<Record<string, Figure>> {
+  const names = Object.keys(fns);
+  for (let i = 0; i < 5; i++) for (const n of names) await fns[n](); // warm-up: scripts loaded
+  const walls: Record<string, number[]> = Object.fromEntries(names.map((n) => [n, []]));
+  const cpus: Record<string, number[]> = Object.fromEntries(names.map((n) => [n, []]));
+  for (let i = 0; i < ITER; i++) {
+    for (const n of names) {
+      const c0 = process.cpuUsage();
+      const t0 = performance.now();
+      await fns[n]();
+      walls[n].push(performance.now() - t0);
+      const c = process.cpuUsage(c0);
+      cpus[n].push((c.user + c.system) / 1000);
+    }
+  }
+  const out: Record<string, Figure> = {};
+  for (const n of names) out[n] = { wallMs: median(walls[n]), cpuMs: median(cpus[n]), roundTrips: await roundTrips(redis, fns[n]) };
+  return out;
+}
+
+async function main(): Promise<void> {
+  const server = await TestRedis.start();
+  const conn = new Redis(server.port, '127.0.0.1', { maxRetriesPerRequest: 1 });
+  const queues: Queue[] = [];
+  try {
+    process.stderr.write(`creating ${N_BULLMQ} BullMQ queues...\n`);
+    for (let i = 0; i < N_BULLMQ; i++) {
+      const q = new Queue(`bench-${i}`, { connection: conn });
+      await q.addBulk(Array.from({ length: 5 }, (_, j) => ({ name: 'job', data: { j } })));
+      await q.add('later', {}, { delay: 3_600_000 });
+      queues.push(q);
+    }
+    const adapter = new BullmqAdapter('bench', conn);
+    const refs = (await adapter.discover(true)).filter((r) => r.name.startsWith('bench-'));
+    if (refs.length !== N_BULLMQ) throw new Error(`discovered ${refs.length} queues`);
+    const keys = new BullmqKeys();
+    const { ours, theirs, pipeline } = await measureInterleaved(conn, {
+      ours: () => adapter.counts(refs, Date.now()),
+      theirs: () => Promise.all(queues.map((q) => q.getJobCounts())),
+      pipeline: async () => {
+        const p = conn.pipeline();
+        for (const r of refs) {
+          for (const part of BULLMQ_COUNT_PARTS) {
+            if (part === 'wait' || part === 'paused' || part === 'active') p.llen(keys.key(r.name, part));
+            else p.zcard(keys.key(r.name, part));
+          }
+        }
+        return p.exec();
+      },
+    });
+    // The counts must agree before any figure means anything.
+    const [a, b] = [await adapter.counts([queueRef('bullmq', 'bench', 'bench-0')], Date.now()), await queues[0].getJobCounts()];
+    if (a[0].counts.pending !== b.waiting || a[0].counts.delayed !== b.delayed) throw new Error('adapter and getJobCounts disagree');
+
+    const row = (name: string, f: Figure, ratio: string, target: string) =>
+      `| ${name.padEnd(44)} | ${f.wallMs.toFixed(2).padStart(7)} ms | ${f.cpuMs.toFixed(2).padStart(7)} ms | ${String(f.roundTrips).padStart(11)} | ${ratio.padEnd(14)} | ${target.padEnd(9)} |`;
+    console.log(`queue counts benchmark: medians of ${ITER} rounds, contenders alternating, node ${process.version}, ${new Date().toISOString()}`);
+    console.log(`| ${'counts of 100 BullMQ queues'.padEnd(44)} | ${'wall'.padStart(10)} | ${'client CPU'.padStart(10)} | round trips | ratio          | target    |`);
+    console.log(`|${'-'.repeat(46)}|${'-'.repeat(12)}|${'-'.repeat(12)}|-------------|----------------|-----------|`);
+    console.log(row('Chaperone adapter (Lua, one round trip)', ours, `${(ours.wallMs / theirs.wallMs).toFixed(2)}x getJobCounts`, '<= 0.55x'));
+    console.log(row('bullmq getJobCounts x100 under Promise.all', theirs, '1.00x', ''));
+    console.log(row('plain pipeline (LLEN/ZCARD, no oldest age)', pipeline, `${(pipeline.wallMs / theirs.wallMs).toFixed(2)}x getJobCounts`, ''));
+    console.log('| counts of 1000 Laravel queues                | (the Laravel adapter is not built yet)                                      |');
+    console.log(JSON.stringify({ ours, getJobCounts: theirs, pipeline }));
+  } finally {
+    await Promise.all(queues.map((q) => q.close()));
+    conn.disconnect();
+    await server.stop();
+  }
+}
+
+main().then(
+  () => process.exit(0),
+  (err: unknown) => {
+    console.error(err);
+    process.exit(1);
+  },
+);
