@@ -33,7 +33,7 @@ export class Engine {
   readonly runner: SpawnerClient;
   readonly controlPlane: RedisControlPlane | undefined;
   private readonly audits: AuditSink[] = [];
-  /** The queue connection, opened only when some pool autoscales on its queues' counts. */
+  /** The queue connection, opened only when some pool serves queues. */
   private queueRedis: Redis | undefined;
   private queueAdapters: QueueAdapter[] = [];
 
@@ -43,7 +43,8 @@ export class Engine {
     const id = opts.supervisorId ?? config.supervisor.id ?? `${os.hostname()}-${process.pid}`;
     const audit: AuditSink = { record: (e: AuditEntry) => this.audits.forEach((a) => a.record(e)) };
     const defaultConnection = { ...config.connections[0], url: opts.redisUrl ?? config.connections[0].url };
-    if (config.pools.some((p) => p.scale.strategy !== 'fixed')) {
+    // Pools that serve queues get the bridge to them: autoscaling, drain with the system's semantics.
+    if (config.pools.some((p) => p.queues.length > 0)) {
       this.queueRedis = connectRedis(defaultConnection.url, { name: `chaperone:${id}:queues`, logger, connection: 'default' });
       this.queueRedis.connect().catch(() => undefined); // retried in the background; scaling waits for counts
       this.queueAdapters = createAdapters(defaultConnection, this.queueRedis);

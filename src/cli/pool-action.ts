@@ -21,6 +21,7 @@ export async function runPoolAction(
           onAccepted: (r) => {
             if (!values.json && opts.wait) io.err(`${r.supervisor}: ${r.message}; waiting...`);
           },
+          onProgress: (r) => io.err(`${r.supervisor}: ${r.message}`),
         }),
       ),
     );

@@ -25,8 +25,8 @@ export interface CommandResult {
   id: string;
   supervisor: string;
   ok: boolean;
-  /** 'accepted' for long actions answered before they finish (drain without wait). */
-  status: 'ok' | 'error' | 'accepted';
+  /** 'accepted': a long action started (drain without wait); 'progress': an update while waiting. */
+  status: 'ok' | 'error' | 'accepted' | 'progress';
   message: string;
   data?: unknown;
   at: number;

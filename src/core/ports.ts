@@ -75,7 +75,13 @@ export interface Logger {
 /** A uniform random number in [0, 1); injected so backoff jitter is testable. */
 export type Random = () => number;
 
-/** Load of queues, for autoscaling: one call per tick for every queue of every autoscaled pool. */
+/**
+ * What the supervisor needs from the queue systems: load of queues (autoscaling: one call per tick
+ * for every queue of every autoscaled pool), and pause/resume with each system's own semantics
+ * (drain).
+ */
 export interface QueueLoadSource {
   load(queueIds: readonly string[], now: number): Promise<Map<string, { pending: number; active: number; runtimeMs: number | null }>>;
+  pause(queueId: string): Promise<{ ok: boolean; message: string }>;
+  resume(queueId: string): Promise<{ ok: boolean; message: string }>;
 }

@@ -30,6 +30,8 @@ export class Supervisor {
   readonly pools = new Map<string, Pool>();
   readonly startedAt: number;
   private tickTimer: CancelTimer | undefined;
+  /** Queues a drain paused, per pool: starting the pool resumes exactly these. */
+  private readonly pausedByDrain = new Map<string, string[]>();
   private sampling = false;
   private running = false;
 
@@ -79,7 +81,7 @@ export class Supervisor {
    * Runs a command and returns its result. `onAccepted` is called for long actions when the caller
    * does not want to wait (drain without --wait): the action goes on and is still audited when done.
    */
-  async execute(cmd: SupervisorCommand, wait = true, onAccepted?: (r: CommandResult) => void): Promise<CommandResult> {
+  async execute(cmd: SupervisorCommand, wait = true, onAccepted?: (r: CommandResult) => void, onProgress?: (r: CommandResult) => void): Promise<CommandResult> {
     const now = this.deps.clock.now();
     const result = (ok: boolean, message: string, data?: unknown, status?: CommandResult['status']): CommandResult => ({
       id: cmd.id, supervisor: this.identity.id, ok, status: status ?? (ok ? 'ok' : 'error'), message, at: this.deps.clock.now(), ...(data === undefined ? {} : { data }),
@@ -89,7 +91,7 @@ export class Supervisor {
       this.deps.audit.record({
         at: r.at, actor: cmd.actor, verb: cmd.verb, target: cmd.worker ? `${cmd.pool}/${cmd.worker}` : cmd.pool,
         args: { ...(cmd.count !== undefined ? { count: cmd.count } : {}), ...(cmd.timeoutMs !== undefined ? { timeoutMs: cmd.timeoutMs } : {}) },
-        outcome: r.status, detail: r.message,
+        outcome: r.status === 'progress' ? 'accepted' : r.status, detail: r.message,
       });
       return r;
     };
@@ -99,8 +101,10 @@ export class Supervisor {
     try {
       switch (cmd.verb) {
         case 'start': {
+          const resumed = await this.resumeAfterDrain(pool.name, cmd.actor);
           const started = pool.start();
-          return audited(result(true, started ? `pool ${pool.name} started with ${pool.desired} worker(s)` : `pool ${pool.name} is already running (${pool.desired} worker(s))`));
+          const also = resumed.length ? `; resumed ${resumed.join(', ')}` : '';
+          return audited(result(true, (started ? `pool ${pool.name} started with ${pool.desired} worker(s)` : `pool ${pool.name} is already running (${pool.desired} worker(s))`) + also));
         }
         case 'scale': {
           const { from, to } = pool.scale(cmd.count ?? -1);
@@ -108,16 +112,16 @@ export class Supervisor {
         }
         case 'drain':
         case 'stop': {
+          // The system's own semantics first: a paused queue gives no worker anywhere new jobs.
+          const paused = cmd.verb === 'drain' ? await this.pauseForDrain(pool.name, cmd.actor) : [];
           const busy = pool.activeWorkers().length;
           const running = pool.drain(cmd.timeoutMs ?? pool.config.stop.timeoutMs, cmd.verb === 'drain' ? 'draining' : 'stopping');
-          if (!wait) {
-            const accepted = result(true, `${cmd.verb} of pool ${pool.name} started: ${busy} worker(s) signalled`, { workers: busy }, 'accepted');
-            onAccepted?.(audited(accepted));
-            const report = await running;
-            return audited(result(true, describeDrain(report), report));
-          }
+          const pausedNote = paused.length ? ` (paused ${paused.join(', ')} first)` : '';
+          if (!wait) onAccepted?.(audited(result(true, `${cmd.verb} of pool ${pool.name} started: ${busy} worker(s) signalled${pausedNote}`, { workers: busy }, 'accepted')));
+          const stopProgress = onProgress ? this.reportDrainProgress(cmd, pool.name, onProgress) : undefined;
           const report = await running;
-          return audited(result(true, describeDrain(report), report));
+          stopProgress?.();
+          return audited(result(true, describeDrain(report) + pausedNote, { ...report, pausedQueues: paused }));
         }
         case 'restart': {
           const { replaced } = await pool.restart();
@@ -137,6 +141,67 @@ export class Supervisor {
       const message = err instanceof ActionError ? err.message : `internal error: ${err instanceof Error ? err.message : String(err)}`;
       return audited(result(false, message));
     }
+  }
+
+  private async pauseForDrain(poolName: string, actor: string): Promise<string[]> {
+    const pool = this.pools.get(poolName);
+    const bridge = this.deps.queueLoad;
+    if (!pool?.config.drain.pauseQueues || !bridge) return [];
+    const paused: string[] = [];
+    for (const q of pool.config.queues) {
+      const r = await bridge.pause(q);
+      this.deps.audit.record({ at: this.deps.clock.now(), actor, verb: 'pause', target: q, args: { for: `drain of ${poolName}` }, outcome: r.ok ? 'ok' : 'error', detail: r.message });
+      if (r.ok) paused.push(q);
+    }
+    this.pausedByDrain.set(poolName, [...(this.pausedByDrain.get(poolName) ?? []), ...paused]);
+    return paused;
+  }
+
+  private async resumeAfterDrain(poolName: string, actor: string): Promise<string[]> {
+    const queues = this.pausedByDrain.get(poolName) ?? [];
+    const bridge = this.deps.queueLoad;
+    if (!queues.length || !bridge) return [];
+    this.pausedByDrain.delete(poolName);
+    const resumed: string[] = [];
+    for (const q of queues) {
+      const r = await bridge.resume(q);
+      this.deps.audit.record({ at: this.deps.clock.now(), actor, verb: 'resume', target: q, args: { for: `start of ${poolName}` }, outcome: r.ok ? 'ok' : 'error', detail: r.message });
+      if (r.ok) resumed.push(q);
+    }
+    return resumed;
+  }
+
+  /** While a drain runs: about once a second, the workers still running and the jobs in flight. */
+  private reportDrainProgress(cmd: SupervisorCommand, poolName: string, onProgress: (r: CommandResult) => void): () => void {
+    let stopped = false;
+    let cancel: CancelTimer | undefined;
+    const pool = this.pools.get(poolName);
+    const beat = (): void => {
+      cancel = this.deps.clock.setTimer(1000, () => {
+        if (stopped || !pool) return;
+        const left = pool.workers.filter((w) => w.state !== 'stopped');
+        const queues = pool.config.queues;
+        const loaded = queues.length && this.deps.queueLoad ? this.deps.queueLoad.load(queues, this.deps.clock.now()) : Promise.resolve(undefined);
+        void loaded
+          .catch(() => undefined)
+          .then((load) => {
+            if (stopped) return;
+            const inFlight = load ? queues.reduce((n, q) => n + (load.get(q)?.active ?? 0), 0) : undefined;
+            const jobs = inFlight === undefined ? '' : `; ${inFlight} job(s) active on ${queues.join(', ')}`;
+            onProgress({
+              id: cmd.id, supervisor: this.identity.id, ok: true, status: 'progress', at: this.deps.clock.now(),
+              message: `pool ${poolName}: ${left.length} worker(s) still running (${left.map((w) => w.id).join(', ') || 'none'})${jobs}`,
+              data: { workers: left.map((w) => w.id), inFlight: inFlight ?? null },
+            });
+            beat();
+          });
+      });
+    };
+    beat();
+    return () => {
+      stopped = true;
+      cancel?.();
+    };
   }
 
   /** One tick: usage of every pid in one sampler call, the limit checks, then the scaler. */

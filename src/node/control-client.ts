@@ -25,6 +25,8 @@ export interface SendOptions {
   /** How long to wait for the result. */
   replyTimeoutMs: number;
   onAccepted?: (r: CommandResult) => void;
+  /** Updates while a long action runs (drain --wait). */
+  onProgress?: (r: CommandResult) => void;
 }
 
 export class ControlClient {
@@ -85,6 +87,10 @@ export class ControlClient {
         const popped = await blocking.blpop(resultKey, Math.max(0.1, Math.min(left, 5000) / 1000));
         if (!popped) continue;
         const r = JSON.parse(popped[1]) as CommandResult;
+        if (r.status === 'progress') {
+          o.onProgress?.(r);
+          continue;
+        }
         if (r.status === 'accepted') {
           o.onAccepted?.(r);
           if (!o.wait) return r;

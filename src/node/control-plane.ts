@@ -188,7 +188,7 @@ export class RedisControlPlane implements AuditSink {
     }
     const { command, wait } = parsed;
     if (command.verb === 'logs' && command.follow) this.followed.add(command.pool);
-    const result = await this.supervisor.execute(command, wait, (accepted) => this.pushResult(accepted));
+    const result = await this.supervisor.execute(command, wait, (accepted) => this.pushResult(accepted), wait ? (progress) => this.pushResult(progress) : undefined);
     this.pushResult(result);
     void this.heartbeat(); // let readers see the effect now rather than at the next beat
   }

@@ -6,6 +6,25 @@ import { queueRef, type QueueAdapter, type SystemName } from './contract';
 export class AdapterQueueLoad implements QueueLoadSource {
   constructor(private readonly adapters: readonly QueueAdapter[]) {}
 
+  pause(queueId: string): Promise<{ ok: boolean; message: string }> {
+    return this.act(queueId, (a, r) => a.pause(r));
+  }
+
+  resume(queueId: string): Promise<{ ok: boolean; message: string }> {
+    return this.act(queueId, (a, r) => a.resume(r));
+  }
+
+  private async act(queueId: string, fn: (a: QueueAdapter, r: ReturnType<typeof queueRef>) => Promise<{ ok: boolean; message: string }>): Promise<{ ok: boolean; message: string }> {
+    const m = /^([a-z]+):(.+)$/.exec(queueId);
+    const adapter = m ? this.adapters.find((a) => a.system === m[1]) : undefined;
+    if (!m || !adapter) return { ok: false, message: `no adapter for ${queueId} on the default connection` };
+    try {
+      return await fn(adapter, queueRef(m[1] as SystemName, adapter.connection, m[2]));
+    } catch (err) {
+      return { ok: false, message: `${queueId}: ${err instanceof Error ? err.message : String(err)}` };
+    }
+  }
+
   async load(queueIds: readonly string[], now: number): Promise<Map<string, { pending: number; active: number; runtimeMs: number | null }>> {
     const bySystem = new Map<string, string[]>();
     for (const id of queueIds) {

@@ -157,6 +157,7 @@ interface RawPool {
   stop?: { signal?: string; timeout?: string | number };
   limits?: { memory?: string | number; cpu?: number; samples?: number };
   queues?: string[];
+  drain?: { pauseQueues?: boolean };
   scale?: { strategy?: 'fixed' | 'depth' | 'wait'; jobsPerWorker?: number; targetWait?: string | number; runtime?: string | number; cooldown?: string | number; maxShift?: number };
 }
 interface RawSystems {
@@ -220,6 +221,7 @@ function buildConfig(raw: RawConfig, doc: ConfigDocument): ChaperoneConfig {
       : strategy === 'wait' ? { strategy, targetWaitMs: dur(p.scale?.targetWait, 30_000), runtimeMs: dur(p.scale?.runtime, 1000), cooldownMs, maxShift }
       : { strategy: 'fixed' };
     if (strategy !== 'fixed' && (p.queues ?? []).length === 0) problem(at('scale', 'strategy'), `"${strategy}" scaling needs the pool's "queues" (as SYSTEM:QUEUE) to read their counts`);
+    if (p.drain?.pauseQueues && (p.queues ?? []).length === 0) problem(at('drain', 'pauseQueues'), 'needs the pool\'s "queues" to know what to pause');
     if (strategy !== 'fixed' && min === max) problem(at('scale', 'strategy'), `"${strategy}" scaling needs room: processes must be { "min": N, "max": M } with M > N`);
     const limits: PoolConfig['limits'] = { samples: p.limits?.samples ?? 3 };
     if (p.limits?.memory !== undefined) limits.memoryBytes = parseSize(p.limits.memory);
@@ -236,6 +238,7 @@ function buildConfig(raw: RawConfig, doc: ConfigDocument): ChaperoneConfig {
       limits,
       queues: [...(p.queues ?? [])],
       scale,
+      drain: { pauseQueues: p.drain?.pauseQueues ?? false },
       range: doc.rangeOf(['pools', name], true),
     });
   }

@@ -23,6 +23,7 @@ export interface PoolConfig {
   limits: { memoryBytes?: number; cpuPercent?: number; samples: number };
   queues: string[];
   scale: ScalePolicy;
+  drain: { pauseQueues: boolean };
   /** Where the pool is defined in chaperone.json (its key), for diagnostics. */
   range?: SourceRange;
 }
