@@ -27,11 +27,22 @@ export function parse<O extends NonNullable<ParseArgsConfig['options']>>(argv: s
   }
 }
 
+/** --config, else ./chaperone.json when there is one. */
+export async function findConfigFile(values: { config?: string }): Promise<string | undefined> {
+  if (values.config) return values.config;
+  try {
+    await access('chaperone.json');
+    return 'chaperone.json';
+  } catch {
+    return undefined;
+  }
+}
+
 /** --redis, else CHAPERONE_REDIS_URL, else chaperone.json's redis.url (from --config or ./), else the default. */
 export async function resolveRedis(values: { redis?: string; config?: string; 'key-prefix'?: string }): Promise<{ url: string; keyPrefix: string }> {
   let keyPrefix = values['key-prefix'] ?? 'chaperone:';
   if (values.redis) return { url: values.redis, keyPrefix };
-  const file = values.config ?? ((await exists('chaperone.json')) ? 'chaperone.json' : undefined);
+  const file = await findConfigFile(values);
   let fromConfig: string | undefined;
   if (file) {
     try {
@@ -76,13 +87,4 @@ export function durationOption(value: string | undefined, name: string, fallback
   const ms = parseDuration(/^\d+$/.test(value) ? Number(value) : value);
   if (ms === undefined) throw new UsageError(`--${name}: "${value}" is not a duration (e.g. 500ms, 60s, 5m)`);
   return ms;
-}
-
-async function exists(p: string): Promise<boolean> {
-  try {
-    await access(p);
-    return true;
-  } catch {
-    return false;
-  }
 }

@@ -1,6 +1,5 @@
 // Builds the QueueService the queue commands use: connections from chaperone.json (or the default
 // one from --redis / CHAPERONE_REDIS_URL), each connected with its own credentials.
-import { access } from 'node:fs/promises';
 import * as os from 'node:os';
 import type Redis from 'ioredis';
 import { ConfigError } from '../core/config/located-error';
@@ -12,6 +11,7 @@ import { ControlKeys } from '../node/control-keys';
 import { connectAndWait } from '../node/redis-connection';
 import { QueueService, type ConnectionHandle } from '../queues/queue-service';
 import { createAdapters } from '../queues/registry';
+import { findConfigFile } from './cli-context';
 import { ActionFailed, UsageError } from './cli-types';
 
 export interface QueueContext {
@@ -26,7 +26,7 @@ export interface QueueContext {
 export async function withQueues<T>(values: { redis?: string; config?: string; connection?: string }, fn: (ctx: QueueContext) => Promise<T>): Promise<T> {
   let connections: ConnectionConfig[];
   let keyPrefix = 'chaperone:';
-  const file = values.config ?? ((await exists('chaperone.json')) ? 'chaperone.json' : undefined);
+  const file = await findConfigFile(values);
   if (file) {
     try {
       const cfg = await loadConfig(file);
@@ -71,14 +71,5 @@ export async function withQueues<T>(values: { redis?: string; config?: string; c
     await audit.flush();
     await service.close();
     clients.forEach((c) => c.disconnect());
-  }
-}
-
-async function exists(p: string): Promise<boolean> {
-  try {
-    await access(p);
-    return true;
-  } catch {
-    return false;
   }
 }

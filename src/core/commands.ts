@@ -3,8 +3,6 @@
 
 export type CommandVerb = 'drain' | 'stop' | 'start' | 'restart' | 'scale' | 'logs';
 export const COMMAND_VERBS: readonly CommandVerb[] = ['drain', 'stop', 'start', 'restart', 'scale', 'logs'];
-/** Verbs that change something: refused on read-only connections (with the queue adapters). */
-export const WRITE_VERBS: ReadonlySet<CommandVerb> = new Set(['drain', 'stop', 'start', 'restart', 'scale']);
 
 export interface SupervisorCommand {
   id: string;

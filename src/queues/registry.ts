@@ -10,8 +10,6 @@ const FACTORIES: Partial<Record<SystemName, Factory>> = {
   bullmq: (conn, redis) => (conn.systems.bullmq ? new BullmqAdapter(conn.name, redis, { prefix: conn.systems.bullmq.prefix, readOnly: conn.readOnly }) : undefined),
 };
 
-export const KNOWN_SYSTEMS = Object.keys(FACTORIES) as SystemName[];
-
 export function createAdapters(conn: ConnectionConfig, redis: Redis): QueueAdapter[] {
   return Object.values(FACTORIES).flatMap((make) => {
     const a = make?.(conn, redis);
