@@ -7,26 +7,14 @@ import { ControlClient } from '../../src/node/control-client';
 import { connectAndWait } from '../../src/node/redis-connection';
 import { node, startEngine, tempDir, type Harness } from '../helpers/engine-harness';
 import { CLI, FIXTURES } from '../helpers/paths';
+import { runCli, type CliRun } from '../helpers/run-cli';
 import { freePort, TestRedis } from '../helpers/redis-server';
 import { isAlive, sleep, waitFor } from '../helpers/wait';
 
 const W = (name: string) => path.join(FIXTURES, 'workers', name);
 
-interface CliRun {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
 function cli(args: string[], env: Record<string, string> = {}, cwd?: string): Promise<CliRun> {
-  return new Promise((resolve) => {
-    const p = spawn(process.execPath, [CLI, ...args], { env: { ...process.env, ...env }, cwd: cwd ?? tempDir() });
-    let stdout = '';
-    let stderr = '';
-    p.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    p.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    p.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
+  return runCli(args, { env, ...(cwd ? { cwd } : {}) });
 }
 
 describe('control plane through Redis', function () {

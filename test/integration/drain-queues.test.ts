@@ -7,19 +7,11 @@ import * as path from 'node:path';
 import { Queue } from 'bullmq';
 import { node, tempDir } from '../helpers/engine-harness';
 import { CLI, FIXTURES } from '../helpers/paths';
+import { runCli } from '../helpers/run-cli';
 import { TestRedis } from '../helpers/redis-server';
 import { waitFor } from '../helpers/wait';
 
-function run(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const p = spawn(process.execPath, [CLI, ...args], { cwd: tempDir() });
-    let stdout = '';
-    let stderr = '';
-    p.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    p.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    p.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
+const run = (args: string[]) => runCli(args);
 
 describe('drain with the queue system\'s semantics (BullMQ)', function () {
   this.timeout(60_000);

@@ -1,23 +1,14 @@
 // The queue commands of the CLI against real BullMQ queues, with a read-only connection profile.
 import { strict as assert } from 'node:assert';
-import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { Queue } from 'bullmq';
 import { tempDir } from '../helpers/engine-harness';
-import { CLI } from '../helpers/paths';
+import { runCli } from '../helpers/run-cli';
 import { TestRedis } from '../helpers/redis-server';
 
-function cli(args: string[], cwd: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const p = spawn(process.execPath, [CLI, ...args], { cwd, env: { ...process.env, CHAPERONE_REDIS_URL: '' } });
-    let stdout = '';
-    let stderr = '';
-    p.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    p.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    p.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
+// CHAPERONE_REDIS_URL emptied: these tests take their connections from chaperone.json only.
+const cli = (args: string[], cwd: string) => runCli(args, { cwd, env: { CHAPERONE_REDIS_URL: '' } });
 
 describe('queue commands of the CLI (BullMQ)', function () {
   this.timeout(30_000);
