@@ -2,12 +2,14 @@
 import type Redis from 'ioredis';
 import type { ConnectionConfig } from '../core/config/types';
 import { BullmqAdapter } from './bullmq/bullmq-adapter';
+import { LaravelAdapter } from './laravel/laravel-adapter';
 import type { QueueAdapter, SystemName } from './contract';
 
 type Factory = (conn: ConnectionConfig, redis: Redis) => QueueAdapter | undefined;
 
 const FACTORIES: Partial<Record<SystemName, Factory>> = {
   bullmq: (conn, redis) => (conn.systems.bullmq ? new BullmqAdapter(conn.name, redis, { prefix: conn.systems.bullmq.prefix, readOnly: conn.readOnly }) : undefined),
+  laravel: (conn, redis) => (conn.systems.laravel ? new LaravelAdapter(conn.name, redis, { prefix: conn.systems.laravel.prefix, readOnly: conn.readOnly }) : undefined),
 };
 
 export function createAdapters(conn: ConnectionConfig, redis: Redis): QueueAdapter[] {

@@ -22,6 +22,7 @@ async function bullmqFixture(redis: TestRedis): Promise<ConformanceFixture> {
   const adapterConn = new Redis(redis.port, '127.0.0.1', { maxRetriesPerRequest: 1 });
   return {
     system: 'bullmq',
+    jobAges: true,
     adapter: async () => new BullmqAdapter('default', adapterConn),
     async produce(name, n, opts = {}) {
       const jobs = await q(name).addBulk(Array.from({ length: n }, (_, i) => ({ name: 'send-mail', data: { i, to: `user${i}@example.com`, fail: opts.fail ?? false }, opts: { delay: opts.delayMs, attempts: 1 } })));

@@ -162,6 +162,7 @@ interface RawPool {
 }
 interface RawSystems {
   bullmq?: { prefix?: string };
+  laravel?: { prefix?: string };
 }
 interface RawConfig {
   queues?: RawSystems;
@@ -243,7 +244,12 @@ function buildConfig(raw: RawConfig, doc: ConfigDocument): ChaperoneConfig {
     });
   }
   const systems = (raw?: RawSystems): QueueSystemsConfig =>
-    raw === undefined ? { bullmq: { prefix: 'bull' } } : { ...(raw.bullmq ? { bullmq: { prefix: raw.bullmq.prefix ?? 'bull' } } : {}) };
+    raw === undefined
+      ? { bullmq: { prefix: 'bull' }, laravel: { prefix: 'laravel_database_' } }
+      : {
+          ...(raw.bullmq ? { bullmq: { prefix: raw.bullmq.prefix ?? 'bull' } } : {}),
+          ...(raw.laravel ? { laravel: { prefix: raw.laravel.prefix ?? 'laravel_database_' } } : {}),
+        };
   const connections: ConnectionConfig[] = [{ name: 'default', url, readOnly: false, systems: systems(raw.queues) }];
   for (const [name, c] of Object.entries(raw.connections ?? {})) {
     if (name === 'default') {

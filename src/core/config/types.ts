@@ -31,6 +31,7 @@ export interface PoolConfig {
 /** Per-system settings of a connection; a system listed here is watched on it. */
 export interface QueueSystemsConfig {
   bullmq?: { prefix: string };
+  laravel?: { prefix: string };
 }
 
 export interface ConnectionConfig {

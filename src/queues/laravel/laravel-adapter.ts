@@ -1,0 +1,145 @@
+// Laravel (Illuminate Queue, redis driver). Failed jobs live in Laravel's failed-job store (a
+// database), not in Redis, so retry is not offered here; a running job cannot be stopped through
+// Redis (only by stopping its worker). No worker registry either: live workers are the processes
+// Chaperone supervises (and Horizon's, once the Horizon part lands).
+import type Redis from 'ioredis';
+import {
+  preview, queueRef, refused,
+  type ActionResult, type Capability, type JobState, type JobSummary, type QueueAdapter, type QueueCounts, type QueueRef, type WorkersResult,
+} from '../contract';
+import { scanAll } from '../scan';
+import { LaravelKeys } from './laravel-keys';
+import { LARAVEL_CANCEL_LUA, LARAVEL_COUNTS_CHUNK, LARAVEL_COUNTS_LUA } from './laravel-scripts';
+
+const DISCOVERY_TTL_MS = 30_000;
+
+interface LaravelPayload {
+  id?: string;
+  uuid?: string;
+  displayName?: string;
+  job?: string;
+  attempts?: number;
+  maxTries?: number | null;
+  timeout?: number | null;
+  pushedAt?: string | number;
+  createdAt?: number;
+  data?: unknown;
+}
+
+export interface LaravelOptions {
+  prefix?: string;
+  readOnly?: boolean;
+}
+
+export class LaravelAdapter implements QueueAdapter {
+  readonly system = 'laravel' as const;
+  readonly capabilities: ReadonlySet<Capability>;
+  private readonly keys: LaravelKeys;
+  private discovered: { at: number; refs: QueueRef[] } | undefined;
+
+  constructor(
+    readonly connection: string,
+    private readonly redis: Redis,
+    private readonly opts: LaravelOptions = {},
+  ) {
+    this.keys = new LaravelKeys(opts.prefix ?? 'laravel_database_');
+    this.capabilities = new Set<Capability>(opts.readOnly ? [] : ['cancel-pending', 'cancel-delayed']);
+  }
+
+  async discover(force = false): Promise<QueueRef[]> {
+    const now = Date.now();
+    if (!force && this.discovered && now - this.discovered.at < DISCOVERY_TTL_MS) return this.discovered.refs;
+    const keys = await scanAll(this.redis, this.keys.pattern());
+    const names = [...new Set(keys.map((k) => this.keys.queueFromKey(k)).filter((n): n is string => !!n))].sort();
+    const refs = names.map((n) => queueRef('laravel', this.connection, n));
+    this.discovered = { at: now, refs };
+    return refs;
+  }
+
+  async counts(queues: readonly QueueRef[], now: number): Promise<QueueCounts[]> {
+    if (queues.length === 0) return [];
+    const chunks: QueueRef[][] = [];
+    for (let i = 0; i < queues.length; i += LARAVEL_COUNTS_CHUNK) chunks.push(queues.slice(i, i + LARAVEL_COUNTS_CHUNK));
+    const pipe = this.redis.pipeline();
+    for (const c of chunks) pipe.eval(LARAVEL_COUNTS_LUA, 0, this.keys.prefix, String(now), ...c.map((q) => q.name));
+    const res = (await pipe.exec()) ?? [];
+    return chunks.flatMap((chunk, ci) => {
+      const [err, rows] = res[ci];
+      if (err) throw err;
+      return chunk.map((queue, qi) => {
+        const [pending, delayed, reserved, age] = (rows as string[])[qi].split(',').map(Number);
+        return {
+          queue,
+          // Failed jobs are not in Redis (Laravel's failed-job store): 0 here, not "unknown".
+          counts: { pending, delayed, active: reserved, failed: 0, reserved },
+          oldestPendingAgeMs: age >= 0 ? age : null,
+          runtimeMs: null,
+          paused: false,
+        };
+      });
+    });
+  }
+
+  async list(queue: QueueRef, state: JobState, limit: number, now: number): Promise<JobSummary[]> {
+    const n = Math.max(1, limit) - 1;
+    let members: string[];
+    if (state === 'pending') members = await this.redis.lrange(this.keys.pending(queue.name), 0, n);
+    else if (state === 'delayed') members = await this.redis.zrange(this.keys.delayed(queue.name), '0', String(n));
+    else if (state === 'active') members = await this.redis.zrange(this.keys.reserved(queue.name), '0', String(n));
+    else return []; // failed/completed are not kept in Redis by Laravel
+    return members.map((m) => summarize(m, state, now));
+  }
+
+  async workers(): Promise<WorkersResult> {
+    return { unavailable: 'Laravel keeps no worker registry in Redis: live workers are the ones Chaperone supervises' };
+  }
+
+  async cancel(queue: QueueRef, jobId: string): Promise<ActionResult> {
+    if (this.opts.readOnly) return refused(`connection "${this.connection}" is read-only: ${queue.id} is not changed`);
+    const k = this.keys;
+    const outcome = (await this.redis.eval(LARAVEL_CANCEL_LUA, 4, k.pending(queue.name), k.delayed(queue.name), k.reserved(queue.name), k.notify(queue.name), jobId)) as string;
+    switch (outcome) {
+      case 'pending':
+      case 'delayed':
+        return { ok: true, status: 'done', message: `cancelled ${outcome} job ${jobId} of ${queue.id}` };
+      case 'taken':
+        return { ok: false, status: 'taken', message: `job ${jobId} of ${queue.id} is being processed: Laravel cannot stop a running job through Redis; restart the worker that runs it` };
+      default:
+        return { ok: false, status: 'not-found', message: `no job ${jobId} in ${queue.id} (pending, delayed or reserved)` };
+    }
+  }
+
+  async retry(queue: QueueRef): Promise<ActionResult> {
+    return refused(`Laravel keeps failed jobs in its failed-job store (database), not in Redis: use \`php artisan queue:retry\` for ${queue.id}`);
+  }
+
+  async pause(queue: QueueRef): Promise<ActionResult> {
+    return refused(`pausing ${queue.id} needs Laravel 12.40+ and its cache store, which Chaperone does not configure yet`);
+  }
+
+  async resume(queue: QueueRef): Promise<ActionResult> {
+    return refused(`resuming ${queue.id} needs Laravel 12.40+ and its cache store, which Chaperone does not configure yet`);
+  }
+
+  async close(): Promise<void> {
+    // The connection belongs to the caller.
+  }
+}
+
+function summarize(member: string, state: JobState, now: number): JobSummary {
+  let p: LaravelPayload = {};
+  try {
+    p = JSON.parse(member) as LaravelPayload;
+  } catch {
+    // an unreadable payload is still listed, by its text
+  }
+  const at = Number(p.pushedAt ?? p.createdAt);
+  return {
+    id: String(p.id ?? p.uuid ?? '?'),
+    name: p.displayName ?? p.job ?? '?',
+    state,
+    attempts: p.attempts ?? 0,
+    ageMs: Number.isFinite(at) && at > 0 ? Math.max(0, now - at * 1000) : null,
+    preview: preview(JSON.stringify(p.data ?? member)),
+  };
+}

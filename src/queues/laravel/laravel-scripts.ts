@@ -1,0 +1,65 @@
+// Lua for Laravel's queues. Read-only counts take the time as an argument; cancel is one atomic
+// script that matches jobs by their decoded id, because Laravel's pop script re-encodes the payload
+// (attempts + 1) and the reserved copy differs byte for byte from the pending one.
+
+// ARGV[1] = prefix ("laravel_database_"), ARGV[2] = now (ms), ARGV[3..] = queue names.
+// Returns one string per queue: "pending,delayed,reserved,oldestAgeMs" (-1: unknown).
+export const LARAVEL_COUNTS_LUA = `
+local prefix = ARGV[1]
+local now = tonumber(ARGV[2])
+local out = {}
+for i = 3, #ARGV do
+  local key = prefix .. 'queues:' .. ARGV[i]
+  local pending = redis.call('LLEN', key)
+  local age = -1
+  if pending > 0 then
+    local oldest = redis.call('LINDEX', key, 0)
+    local ok, job = pcall(cjson.decode, oldest)
+    if ok and type(job) == 'table' then
+      -- Horizon stamps pushedAt (seconds, float); Laravel 12.11+ createdAt (seconds).
+      local at = tonumber(job.pushedAt) or tonumber(job.createdAt)
+      if at then age = math.max(0, math.floor(now - at * 1000)) end
+    end
+  end
+  out[#out + 1] = pending .. ',' .. redis.call('ZCARD', key .. ':delayed') .. ',' .. redis.call('ZCARD', key .. ':reserved') .. ',' .. age
+end
+return out
+`;
+
+// KEYS: pending list, delayed zset, reserved zset, notify list. ARGV[1] = job id.
+// Returns 'pending' or 'delayed' when removed, 'taken' when a worker holds it, 'not-found'.
+export const LARAVEL_CANCEL_LUA = `
+local id = ARGV[1]
+local needle = '"id":"' .. id .. '"'
+local function matches(member)
+  if not string.find(member, needle, 1, true) then return false end
+  local ok, job = pcall(cjson.decode, member)
+  return ok and type(job) == 'table' and tostring(job.id) == id
+end
+local len = redis.call('LLEN', KEYS[1])
+for start = 0, len - 1, 1000 do
+  for _, member in ipairs(redis.call('LRANGE', KEYS[1], start, start + 999)) do
+    if matches(member) then
+      redis.call('LREM', KEYS[1], 1, member)
+      -- push added one wake-up token; take one away as a pop would.
+      redis.call('LPOP', KEYS[4])
+      return 'pending'
+    end
+  end
+end
+for _, key in ipairs({ KEYS[2], KEYS[3] }) do
+  local n = redis.call('ZCARD', key)
+  for start = 0, n - 1, 1000 do
+    for _, member in ipairs(redis.call('ZRANGE', key, start, start + 999)) do
+      if matches(member) then
+        if key == KEYS[3] then return 'taken' end
+        redis.call('ZREM', key, member)
+        return 'delayed'
+      end
+    end
+  end
+end
+return 'not-found'
+`;
+
+export const LARAVEL_COUNTS_CHUNK = 100;
