@@ -1,3 +1,4 @@
+import { strict as assert } from 'node:assert';
 import { execFile, spawn } from 'node:child_process';
 import * as path from 'node:path';
 import Redis from 'ioredis';
@@ -52,4 +53,32 @@ async function laravelFixture(redis: TestRedis): Promise<ConformanceFixture> {
 describe('queue adapter conformance: Laravel (real Illuminate queue workers from Debian)', function () {
   this.timeout(60_000);
   queueConformance(laravelFixture);
+});
+
+describe('Laravel adapter: oldest job age from newer payloads', function () {
+  this.timeout(20_000);
+  it('reads pushedAt (Horizon, string seconds) and createdAt (12.11+, integer seconds)', async () => {
+    const { TestRedis } = await import('../helpers/redis-server');
+    const redis = await TestRedis.start();
+    const conn = new Redis(redis.port, '127.0.0.1', { maxRetriesPerRequest: 1 });
+    try {
+      const now = Date.now();
+      const job = (id: string, extra: object) => JSON.stringify({ uuid: id, displayName: 'App\\Jobs\\SendMail', id, attempts: 0, data: {}, ...extra });
+      await conn.rpush('laravel_database_queues:horizon', job('h1', { pushedAt: String((now - 90_000) / 1000) }), job('h2', { pushedAt: String(now / 1000) }));
+      await conn.rpush('laravel_database_queues:modern', job('m1', { createdAt: Math.floor((now - 30_000) / 1000) }));
+      await conn.rpush('laravel_database_queues:old', job('o1', {}));
+      const adapter = new LaravelAdapter('default', conn);
+      const counts = new Map((await adapter.counts(await adapter.discover(true), now)).map((c) => [c.queue.name, c]));
+      const age = (q: string) => counts.get(q)?.oldestPendingAgeMs;
+      assert.ok(Math.abs((age('horizon') ?? 0) - 90_000) < 50, `horizon ${age('horizon')}`);
+      assert.ok(Math.abs((age('modern') ?? 0) - 30_000) < 1000, `modern ${age('modern')}`);
+      assert.equal(age('old'), null);
+      const listed = await adapter.list(counts.get('horizon')?.queue ?? assert.fail(), 'pending', 5, now);
+      assert.deepEqual(listed.map((j) => j.id), ['h1', 'h2']);
+      assert.ok(Math.abs((listed[0].ageMs ?? 0) - 90_000) < 50);
+    } finally {
+      conn.disconnect();
+      await redis.stop();
+    }
+  });
 });

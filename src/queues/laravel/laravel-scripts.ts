@@ -13,13 +13,11 @@ for i = 3, #ARGV do
   local pending = redis.call('LLEN', key)
   local age = -1
   if pending > 0 then
+    -- Horizon stamps pushedAt (seconds, float, as a string); Laravel 12.11+ createdAt (seconds).
+    -- A pattern match, not a JSON decode: at 1000 queues decoding every oldest payload dominates.
     local oldest = redis.call('LINDEX', key, 0)
-    local ok, job = pcall(cjson.decode, oldest)
-    if ok and type(job) == 'table' then
-      -- Horizon stamps pushedAt (seconds, float); Laravel 12.11+ createdAt (seconds).
-      local at = tonumber(job.pushedAt) or tonumber(job.createdAt)
-      if at then age = math.max(0, math.floor(now - at * 1000)) end
-    end
+    local at = tonumber(string.match(oldest, '"pushedAt":"?([%d%.]+)') or string.match(oldest, '"createdAt":"?([%d%.]+)'))
+    if at then age = math.max(0, math.floor(now - at * 1000)) end
   end
   out[#out + 1] = pending .. ',' .. redis.call('ZCARD', key .. ':delayed') .. ',' .. redis.call('ZCARD', key .. ':reserved') .. ',' .. age
 end
