@@ -4,7 +4,8 @@
 // Redis: CHAPERONE_REDIS_URL, else 127.0.0.1:6379 if it answers, else a private redis-server on a
 // free port with no persistence (said on screen), stopped again on exit.
 'use strict';
-const { spawn } = require('child_process');
+const { execFile, spawn } = require('child_process');
+const fs = require('fs');
 const net = require('net');
 const path = require('path');
 const Redis = require('ioredis');
@@ -50,6 +51,14 @@ async function privateRedis() {
   return undefined;
 }
 
+/** php with Debian's Illuminate queue components and phpredis: then the Laravel pool runs too. */
+function laravelAvailable() {
+  return new Promise((resolve) => {
+    if (!fs.existsSync('/usr/share/php/Illuminate/Queue/Worker.php')) return resolve(false);
+    execFile('php', ['-m'], (err, out) => resolve(!err && /^redis$/m.test(String(out))));
+  });
+}
+
 async function main() {
   let url = process.env.CHAPERONE_REDIS_URL;
   let own;
@@ -70,11 +79,19 @@ async function main() {
   const env = { ...process.env, CHAPERONE_REDIS_URL: url };
   const producer = spawn(process.execPath, [path.join(root, 'examples/demo/producer.js')], { env, stdio: 'ignore' });
   const sup = spawn(process.execPath, [path.join(root, 'dist/cli.js'), 'supervise', '--config', path.join(root, 'examples/demo/chaperone.json'), '--redis', url, '--live'], { env, stdio: ['inherit', 'inherit', 'inherit'] });
+  let phpProducer;
+  if (await laravelAvailable()) {
+    // Start the Laravel pool the way anyone would: a command through the control plane.
+    await new Promise((r) => setTimeout(r, 2000));
+    execFile(process.execPath, [path.join(root, 'dist/cli.js'), 'start', 'reports', '--redis', url], { env }, () => undefined);
+    phpProducer = spawn('php', [path.join(root, 'examples/demo/laravel/producer.php')], { env, stdio: 'ignore' });
+  }
   // Ctrl-C reaches the whole terminal group: supervise drains its pools and exits by itself.
   process.on('SIGINT', () => undefined);
   process.on('SIGTERM', () => sup.kill('SIGTERM'));
   const code = await new Promise((r) => sup.once('exit', (c) => r(c ?? 1)));
   producer.kill('SIGTERM');
+  phpProducer?.kill('SIGTERM');
   own?.proc.kill('SIGTERM');
   process.exit(code);
 }

@@ -1,0 +1,31 @@
+<?php
+// Laravel's queue (Debian's php-illuminate-queue + php-illuminate-redis, Illuminate 8.x) without a
+// full Laravel app: the demo's worker and producer share this. Redis from CHAPERONE_REDIS_URL.
+require_once 'Illuminate/Queue/autoload.php';
+require_once 'Illuminate/Redis/autoload.php';
+
+use Illuminate\Container\Container;
+use Illuminate\Queue\Capsule\Manager as QueueCapsule;
+use Illuminate\Redis\RedisManager;
+
+$url = parse_url(getenv('CHAPERONE_REDIS_URL') ?: 'redis://127.0.0.1:6379');
+$container = new Container();
+Container::setInstance($container);
+$container->instance('redis', new RedisManager($container, 'phpredis', [
+    'default' => ['host' => $url['host'] ?? '127.0.0.1', 'port' => $url['port'] ?? 6379, 'database' => (int) ltrim($url['path'] ?? '/0', '/')],
+    'options' => ['prefix' => 'laravel_database_'],
+]));
+$capsule = new QueueCapsule($container);
+$capsule->addConnection(['driver' => 'redis', 'connection' => 'default', 'queue' => 'default', 'retry_after' => 90, 'block_for' => null]);
+$capsule->setAsGlobal();
+
+/** The demo job ("DemoReport@handle"): builds a "report" for 200-600 ms. */
+class DemoReport
+{
+    public function handle($job, $data)
+    {
+        usleep(random_int(200, 600) * 1000);
+        fwrite(STDOUT, getenv('CHAPERONE_WORKER_ID') . ": report {$data['n']} for tenant {$data['tenant']} done\n");
+        $job->delete();
+    }
+}
