@@ -5,6 +5,7 @@ import { drainCommand } from './commands/drain';
 import { jobsCommand } from './commands/jobs';
 import { logsCommand } from './commands/logs';
 import { pauseCommand } from './commands/pause';
+import { promoteCommand } from './commands/promote';
 import { queuesCommand } from './commands/queues';
 import { restartCommand } from './commands/restart';
 import { resumeCommand } from './commands/resume';
@@ -17,5 +18,5 @@ import { superviseCommand } from './commands/supervise';
 
 export const COMMANDS: readonly CliCommand[] = [
   superviseCommand, statusCommand, drainCommand, restartCommand, scaleCommand, startCommand, stopCommand, logsCommand,
-  queuesCommand, jobsCommand, cancelCommand, retryCommand, pauseCommand, resumeCommand,
+  queuesCommand, jobsCommand, cancelCommand, retryCommand, promoteCommand, pauseCommand, resumeCommand,
 ];

@@ -85,6 +85,8 @@ export interface QueueAdapter {
   workers(queue?: QueueRef): Promise<WorkersResult>;
   cancel(queue: QueueRef, jobId: string): Promise<ActionResult>;
   retry(queue: QueueRef, jobId: string | { allFailed: true }): Promise<ActionResult>;
+  /** Runs a delayed job now: it becomes pending at once. */
+  promote(queue: QueueRef, jobId: string): Promise<ActionResult>;
   pause(queue: QueueRef): Promise<ActionResult>;
   resume(queue: QueueRef): Promise<ActionResult>;
   close(): Promise<void>;

@@ -75,6 +75,10 @@ export class QueueService {
     return this.act('retry', id, connection, (a, r) => a.retry(r, jobId), { job: typeof jobId === 'string' ? jobId : 'all-failed' });
   }
 
+  promote(id: string, jobId: string, connection?: string): Promise<ActionResult> {
+    return this.act('promote', id, connection, (a, r) => a.promote(r, jobId), { job: jobId });
+  }
+
   pause(id: string, connection?: string): Promise<ActionResult> {
     return this.act('pause', id, connection, (a, r) => a.pause(r));
   }

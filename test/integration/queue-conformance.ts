@@ -25,6 +25,8 @@ export interface ConformanceFixture {
   close(): Promise<void>;
 }
 
+const pickCounts = (c: { pending: number; delayed: number }): [number, number] => [c.pending, c.delayed];
+
 export function queueConformance(makeFixture: (redis: TestRedis) => Promise<ConformanceFixture>): void {
   let redis: TestRedis;
   let fx: ConformanceFixture;
@@ -153,6 +155,17 @@ export function queueConformance(makeFixture: (redis: TestRedis) => Promise<Conf
     for (const id of taken) assert.ok(processed.includes(id), `job ${id} reported taken but never processed`);
     assert.deepEqual([...processed, ...cancelled].sort(), [...ids].sort(), 'every job processed or cancelled');
     assert.ok(cancelled.length > 0, 'some cancels won the race');
+  });
+
+  it('runs a delayed job now: it becomes pending at once', async () => {
+    const [id] = await fx.produce('conf-late', 1, { delayMs: 3_600_000 });
+    const q = await ref('conf-late');
+    assert.deepEqual(pickCounts((await adapter.counts([q], Date.now()))[0].counts), [0, 1]);
+    const r = await adapter.promote(q, id);
+    assert.equal(r.ok, true, r.message);
+    assert.deepEqual(pickCounts((await adapter.counts([q], Date.now()))[0].counts), [1, 0]);
+    await same('conf-late');
+    assert.equal((await adapter.promote(q, id)).status, 'not-found', 'a job that is no longer delayed');
   });
 
   it('reports a missing job honestly', async () => {

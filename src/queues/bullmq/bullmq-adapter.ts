@@ -150,6 +150,16 @@ export class BullmqAdapter implements QueueAdapter {
     return { ok: true, status: 'done', message: `job ${jobId} of ${queue.id} moved back to waiting` };
   }
 
+  async promote(queue: QueueRef, jobId: string): Promise<ActionResult> {
+    const guard = await this.writeGuard(queue);
+    if (guard) return guard;
+    const q = this.queue(queue);
+    const job = await q.getJob(jobId);
+    if (!job || (await q.getJobState(jobId)) !== 'delayed') return { ok: false, status: 'not-found', message: `no delayed job ${jobId} in ${queue.id}` };
+    await (job as Job).promote();
+    return { ok: true, status: 'done', message: `delayed job ${jobId} of ${queue.id} is waiting now` };
+  }
+
   async pause(queue: QueueRef): Promise<ActionResult> {
     const guard = await this.writeGuard(queue);
     if (guard) return guard;

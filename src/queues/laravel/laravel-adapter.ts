@@ -9,7 +9,7 @@ import {
 } from '../contract';
 import { scanAll } from '../scan';
 import { LaravelKeys } from './laravel-keys';
-import { LARAVEL_CANCEL_LUA, LARAVEL_COUNTS_CHUNK, LARAVEL_COUNTS_LUA } from './laravel-scripts';
+import { LARAVEL_CANCEL_LUA, LARAVEL_COUNTS_CHUNK, LARAVEL_COUNTS_LUA, LARAVEL_PROMOTE_LUA } from './laravel-scripts';
 
 const DISCOVERY_TTL_MS = 30_000;
 
@@ -43,7 +43,7 @@ export class LaravelAdapter implements QueueAdapter {
     private readonly opts: LaravelOptions = {},
   ) {
     this.keys = new LaravelKeys(opts.prefix ?? 'laravel_database_');
-    this.capabilities = new Set<Capability>(opts.readOnly ? [] : ['cancel-pending', 'cancel-delayed']);
+    this.capabilities = new Set<Capability>(opts.readOnly ? [] : ['cancel-pending', 'cancel-delayed', 'promote-delayed']);
   }
 
   async discover(force = false): Promise<QueueRef[]> {
@@ -107,6 +107,15 @@ export class LaravelAdapter implements QueueAdapter {
       default:
         return { ok: false, status: 'not-found', message: `no job ${jobId} in ${queue.id} (pending, delayed or reserved)` };
     }
+  }
+
+  async promote(queue: QueueRef, jobId: string): Promise<ActionResult> {
+    if (this.opts.readOnly) return refused(`connection "${this.connection}" is read-only: ${queue.id} is not changed`);
+    const k = this.keys;
+    const outcome = (await this.redis.eval(LARAVEL_PROMOTE_LUA, 3, k.delayed(queue.name), k.pending(queue.name), k.notify(queue.name), jobId)) as string;
+    return outcome === 'moved'
+      ? { ok: true, status: 'done', message: `delayed job ${jobId} of ${queue.id} is pending now` }
+      : { ok: false, status: 'not-found', message: `no delayed job ${jobId} in ${queue.id}` };
   }
 
   async retry(queue: QueueRef): Promise<ActionResult> {

@@ -60,4 +60,27 @@ end
 return 'not-found'
 `;
 
+// KEYS: delayed zset, pending list, notify list. ARGV[1] = job id.
+// Moves one delayed job to the pending list the way Laravel's migrate script does (ZREM, RPUSH, and a
+// wake-up token). Returns 'moved' or 'not-found'.
+export const LARAVEL_PROMOTE_LUA = `
+local id = ARGV[1]
+local needle = '"id":"' .. id .. '"'
+local n = redis.call('ZCARD', KEYS[1])
+for start = 0, n - 1, 1000 do
+  for _, member in ipairs(redis.call('ZRANGE', KEYS[1], start, start + 999)) do
+    if string.find(member, needle, 1, true) then
+      local ok, job = pcall(cjson.decode, member)
+      if ok and type(job) == 'table' and tostring(job.id) == id then
+        redis.call('ZREM', KEYS[1], member)
+        redis.call('RPUSH', KEYS[2], member)
+        redis.call('RPUSH', KEYS[3], 1)
+        return 'moved'
+      end
+    end
+  end
+end
+return 'not-found'
+`;
+
 export const LARAVEL_COUNTS_CHUNK = 100;
