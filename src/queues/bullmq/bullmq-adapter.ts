@@ -3,16 +3,15 @@
 import { Queue, type Job } from 'bullmq';
 import type Redis from 'ioredis';
 import {
-  preview, queueRef, refused,
+  preview, refused,
   type ActionResult, type Capability, type JobState, type JobSummary, type QueueAdapter, type QueueCounts, type QueueRef, type WorkersResult,
 } from '../contract';
-import { scanAll } from '../scan';
+import { chunked, QueueDiscovery } from '../queue-discovery';
 import { BULLMQ_COUNTS_CHUNK, BULLMQ_COUNTS_LUA, BULLMQ_RUNTIME_EVERY_MS } from './bullmq-counts-script';
 import { BullmqKeys } from './bullmq-keys';
 
 /** The major version of the bullmq library bundled here: writes happen only on queues of that major. */
 const BUNDLED_MAJOR = 6;
-const DISCOVERY_TTL_MS = 30_000;
 
 const STATE_TO_BULLMQ: Record<JobState, 'waiting' | 'delayed' | 'active' | 'failed' | 'completed' | 'prioritized' | 'waiting-children'> = {
   pending: 'waiting', delayed: 'delayed', active: 'active', failed: 'failed', completed: 'completed', prioritized: 'prioritized', 'waiting-children': 'waiting-children',
@@ -28,7 +27,7 @@ export class BullmqAdapter implements QueueAdapter {
   readonly capabilities: ReadonlySet<Capability>;
   private readonly keys: BullmqKeys;
   private readonly queues = new Map<string, Queue>();
-  private discovered: { at: number; refs: QueueRef[] } | undefined;
+  private readonly discovery: QueueDiscovery;
   private countsSha: string | undefined;
   /** Last measured average runtime per queue, and when. */
   private readonly runtimes = new Map<string, { at: number; ms: number | null }>();
@@ -39,25 +38,19 @@ export class BullmqAdapter implements QueueAdapter {
     private readonly opts: BullmqOptions = {},
   ) {
     this.keys = new BullmqKeys(opts.prefix ?? 'bull');
+    this.discovery = new QueueDiscovery(redis, 'bullmq', connection, this.keys.metaPattern(), (k) => this.keys.queueFromMeta(k));
     const write: Capability[] = ['cancel-pending', 'cancel-delayed', 'mark-failed-active', 'retry-failed', 'promote-delayed', 'pause', 'resume'];
     this.capabilities = new Set<Capability>(['workers', ...(opts.readOnly ? [] : write)]);
   }
 
-  async discover(force = false): Promise<QueueRef[]> {
-    const now = Date.now();
-    if (!force && this.discovered && now - this.discovered.at < DISCOVERY_TTL_MS) return this.discovered.refs;
-    const keys = await scanAll(this.redis, this.keys.metaPattern());
-    const names = [...new Set(keys.map((k) => this.keys.queueFromMeta(k)).filter((n): n is string => !!n))].sort();
-    const refs = names.map((n) => queueRef('bullmq', this.connection, n));
-    this.discovered = { at: now, refs };
-    return refs;
+  discover(force = false): Promise<QueueRef[]> {
+    return this.discovery.discover(force);
   }
 
   async counts(queues: readonly QueueRef[], now: number): Promise<QueueCounts[]> {
     if (queues.length === 0) return [];
     this.countsSha ??= (await this.redis.script('LOAD', BULLMQ_COUNTS_LUA)) as string;
-    const chunks: QueueRef[][] = [];
-    for (let i = 0; i < queues.length; i += BULLMQ_COUNTS_CHUNK) chunks.push(queues.slice(i, i + BULLMQ_COUNTS_CHUNK));
+    const chunks = chunked(queues, BULLMQ_COUNTS_CHUNK);
     // Runtimes are measured for a chunk when any of its queues has a stale (or no) figure.
     const measure = chunks.map((c) => c.some((q) => now - (this.runtimes.get(q.name)?.at ?? -Infinity) >= BULLMQ_RUNTIME_EVERY_MS));
     const run = async (sha: string) => {

@@ -4,14 +4,13 @@
 // Chaperone supervises (and Horizon's, once the Horizon part lands).
 import type Redis from 'ioredis';
 import {
-  preview, queueRef, refused,
+  preview, refused,
   type ActionResult, type Capability, type JobState, type JobSummary, type QueueAdapter, type QueueCounts, type QueueRef, type WorkersResult,
 } from '../contract';
-import { scanAll } from '../scan';
+import { chunked, QueueDiscovery } from '../queue-discovery';
 import { LaravelKeys } from './laravel-keys';
 import { LARAVEL_CANCEL_LUA, LARAVEL_COUNTS_CHUNK, LARAVEL_COUNTS_LUA, LARAVEL_PROMOTE_LUA } from './laravel-scripts';
 
-const DISCOVERY_TTL_MS = 30_000;
 
 interface LaravelPayload {
   id?: string;
@@ -35,7 +34,7 @@ export class LaravelAdapter implements QueueAdapter {
   readonly system = 'laravel' as const;
   readonly capabilities: ReadonlySet<Capability>;
   private readonly keys: LaravelKeys;
-  private discovered: { at: number; refs: QueueRef[] } | undefined;
+  private readonly discovery: QueueDiscovery;
 
   constructor(
     readonly connection: string,
@@ -43,23 +42,17 @@ export class LaravelAdapter implements QueueAdapter {
     private readonly opts: LaravelOptions = {},
   ) {
     this.keys = new LaravelKeys(opts.prefix ?? 'laravel_database_');
+    this.discovery = new QueueDiscovery(redis, 'laravel', connection, this.keys.pattern(), (k) => this.keys.queueFromKey(k));
     this.capabilities = new Set<Capability>(opts.readOnly ? [] : ['cancel-pending', 'cancel-delayed', 'promote-delayed']);
   }
 
-  async discover(force = false): Promise<QueueRef[]> {
-    const now = Date.now();
-    if (!force && this.discovered && now - this.discovered.at < DISCOVERY_TTL_MS) return this.discovered.refs;
-    const keys = await scanAll(this.redis, this.keys.pattern());
-    const names = [...new Set(keys.map((k) => this.keys.queueFromKey(k)).filter((n): n is string => !!n))].sort();
-    const refs = names.map((n) => queueRef('laravel', this.connection, n));
-    this.discovered = { at: now, refs };
-    return refs;
+  discover(force = false): Promise<QueueRef[]> {
+    return this.discovery.discover(force);
   }
 
   async counts(queues: readonly QueueRef[], now: number): Promise<QueueCounts[]> {
     if (queues.length === 0) return [];
-    const chunks: QueueRef[][] = [];
-    for (let i = 0; i < queues.length; i += LARAVEL_COUNTS_CHUNK) chunks.push(queues.slice(i, i + LARAVEL_COUNTS_CHUNK));
+    const chunks = chunked(queues, LARAVEL_COUNTS_CHUNK);
     const pipe = this.redis.pipeline();
     for (const c of chunks) pipe.eval(LARAVEL_COUNTS_LUA, 0, this.keys.prefix, String(now), ...c.map((q) => q.name));
     const res = (await pipe.exec()) ?? [];
