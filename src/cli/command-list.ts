@@ -8,6 +8,7 @@ import { pauseCommand } from './commands/pause';
 import { promoteCommand } from './commands/promote';
 import { queuesCommand } from './commands/queues';
 import { restartCommand } from './commands/restart';
+import { restartWorkersCommand } from './commands/restart-workers';
 import { resumeCommand } from './commands/resume';
 import { retryCommand } from './commands/retry';
 import { scaleCommand } from './commands/scale';
@@ -18,5 +19,5 @@ import { superviseCommand } from './commands/supervise';
 
 export const COMMANDS: readonly CliCommand[] = [
   superviseCommand, statusCommand, drainCommand, restartCommand, scaleCommand, startCommand, stopCommand, logsCommand,
-  queuesCommand, jobsCommand, cancelCommand, retryCommand, promoteCommand, pauseCommand, resumeCommand,
+  queuesCommand, jobsCommand, cancelCommand, retryCommand, promoteCommand, pauseCommand, resumeCommand, restartWorkersCommand,
 ];

@@ -64,6 +64,7 @@ export type Capability =
   | 'promote-delayed'
   | 'pause'
   | 'resume'
+  | 'restart-workers' // every worker of the system on this connection, after its current job
   | 'workers';
 
 export interface ActionResult {
@@ -89,6 +90,8 @@ export interface QueueAdapter {
   promote(queue: QueueRef, jobId: string): Promise<ActionResult>;
   pause(queue: QueueRef): Promise<ActionResult>;
   resume(queue: QueueRef): Promise<ActionResult>;
+  /** Asks every worker of this system on the connection to exit after its current job (their supervisor starts them again). */
+  restartWorkers?(): Promise<ActionResult>;
   close(): Promise<void>;
 }
 

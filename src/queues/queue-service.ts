@@ -87,6 +87,26 @@ export class QueueService {
     return this.act('resume', id, connection, (a, r) => a.resume(r));
   }
 
+  /** Every worker of SYSTEM on one connection exits after its current job (where the system has a way). */
+  async restartWorkers(system: string, connection?: string): Promise<ActionResult> {
+    let result: ActionResult;
+    let target = system;
+    try {
+      const hits = this.connections.filter((c) => (!connection || c.config.name === connection) && c.adapters.some((a) => a.system === system));
+      if (hits.length === 0) throw new QueueLookupError(`no ${system} queues are configured on ${connection ? `connection "${connection}"` : 'any connection'}`);
+      if (hits.length > 1) throw new QueueLookupError(`${system} is configured on several connections (${hits.map((h) => h.config.name).join(', ')}): choose one with --connection`);
+      const adapter = hits[0].adapters.find((a) => a.system === system) as QueueAdapter;
+      target = `${hits[0].config.name}/${system}`;
+      result = adapter.restartWorkers && adapter.capabilities.has('restart-workers')
+        ? await adapter.restartWorkers()
+        : { ok: false, status: 'refused', message: hits[0].config.readOnly ? `connection "${hits[0].config.name}" is read-only: ${system} workers are not restarted` : `${system} has no way to restart its workers remotely: restart the pools that run them (chaperone restart POOL)` };
+    } catch (err) {
+      result = { ok: false, status: 'refused', message: err instanceof Error ? err.message : String(err) };
+    }
+    this.audit.record({ at: Date.now(), actor: this.actor, verb: 'restart-workers', target, args: {}, outcome: result.ok ? 'ok' : 'error', detail: result.message });
+    return result;
+  }
+
   async close(): Promise<void> {
     await Promise.all(this.connections.flatMap((c) => c.adapters.map((a) => a.close())));
   }

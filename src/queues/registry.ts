@@ -9,7 +9,10 @@ type Factory = (conn: ConnectionConfig, redis: Redis) => QueueAdapter | undefine
 
 const FACTORIES: Partial<Record<SystemName, Factory>> = {
   bullmq: (conn, redis) => (conn.systems.bullmq ? new BullmqAdapter(conn.name, redis, { prefix: conn.systems.bullmq.prefix, readOnly: conn.readOnly }) : undefined),
-  laravel: (conn, redis) => (conn.systems.laravel ? new LaravelAdapter(conn.name, redis, { prefix: conn.systems.laravel.prefix, readOnly: conn.readOnly }) : undefined),
+  laravel: (conn, redis) => {
+    const l = conn.systems.laravel;
+    return l ? new LaravelAdapter(conn.name, redis, { prefix: l.prefix, readOnly: conn.readOnly, queueConnection: l.connection, cache: l.cache }) : undefined;
+  },
 };
 
 export function createAdapters(conn: ConnectionConfig, redis: Redis): QueueAdapter[] {

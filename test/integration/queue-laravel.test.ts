@@ -34,7 +34,8 @@ async function laravelFixture(redis: TestRedis): Promise<ConformanceFixture> {
     async systemCounts(queue) {
       return { total: Number((await php(redis, 'size.php', [queue])).trim()) };
     },
-    systemPaused: async () => false,
+    // Laravel 12.40+ workers read this flag; Illuminate 8 has no pause, so its cache store is the judge.
+    systemPaused: async (queue) => JSON.parse(await php(redis, 'cache-get.php', [`illuminate:queue:paused:redis:${queue}`])) === true,
     async startWorker(queue) {
       const w = spawn('php', [path.join(LARAVEL, 'worker.php')], { env: { ...process.env, REDIS_PORT: String(redis.port), QUEUE: queue }, stdio: ['ignore', 'pipe', 'ignore'] });
       let out = '';
@@ -53,6 +54,57 @@ async function laravelFixture(redis: TestRedis): Promise<ConformanceFixture> {
 describe('queue adapter conformance: Laravel (real Illuminate queue workers from Debian)', function () {
   this.timeout(60_000);
   queueConformance(laravelFixture);
+});
+
+describe('Laravel adapter: queue:restart through the cache store (real Illuminate worker)', function () {
+  this.timeout(30_000);
+  it('a worker finishes its current job, then exits 0; Laravel reads the flag as the timestamp set', async () => {
+    const { TestRedis } = await import('../helpers/redis-server');
+    const redis = await TestRedis.start();
+    const conn = new Redis(redis.port, '127.0.0.1', { maxRetriesPerRequest: 1 });
+    const adapter = new LaravelAdapter('default', conn);
+    const env = { ...process.env, REDIS_PORT: String(redis.port), QUEUE: 'restart-me' };
+    const worker = spawn('php', [path.join(LARAVEL, 'worker.php')], { env, stdio: ['ignore', 'pipe', 'inherit'] });
+    try {
+      let out = '';
+      worker.stdout?.on('data', (d: Buffer) => (out += d.toString()));
+      await waitFor(() => out.includes('ready'), 'laravel worker ready');
+      const exited = new Promise<number | null>((resolve) => worker.once('exit', (code) => resolve(code)));
+      const [id] = (await php(redis, 'producer.php', ['restart-me', '1', '0', '0', '1500'])).trim().split('\n');
+      const ref = (await adapter.discover(true)).find((q) => q.name === 'restart-me') ?? assert.fail('queue discovered');
+      await waitFor(async () => ((await adapter.counts([ref], Date.now()))[0].counts.active === 1 ? true : undefined), 'job running');
+      const r = await adapter.restartWorkers();
+      assert.equal(r.ok, true, r.message);
+      const stored = JSON.parse(await php(redis, 'cache-get.php', ['illuminate:queue:restart'])) as number;
+      assert.ok(Math.abs(stored - Date.now() / 1000) < 5, `Laravel reads the restart flag as a timestamp: ${stored}`);
+      assert.equal(await exited, 0, 'the worker exits cleanly');
+      assert.deepEqual(await conn.lrange('laravel_database_test:restart-me:processed', 0, -1), [id], 'the running job was finished first');
+    } finally {
+      worker.kill('SIGKILL');
+      await adapter.close();
+      conn.disconnect();
+      await redis.stop();
+    }
+  });
+
+  it('a read-only connection refuses pause, resume and restart', async () => {
+    const { TestRedis } = await import('../helpers/redis-server');
+    const redis = await TestRedis.start();
+    const conn = new Redis(redis.port, '127.0.0.1', { maxRetriesPerRequest: 1 });
+    try {
+      const adapter = new LaravelAdapter('prod', conn, { readOnly: true });
+      const q = { system: 'laravel' as const, connection: 'prod', name: 'emails', id: 'laravel:emails' };
+      for (const r of [await adapter.pause(q), await adapter.resume(q), await adapter.restartWorkers()]) {
+        assert.equal(r.status, 'refused');
+        assert.match(r.message, /read-only/);
+      }
+      await conn.select(1);
+      assert.equal(await conn.dbsize(), 0, 'nothing written to the cache database');
+    } finally {
+      conn.disconnect();
+      await redis.stop();
+    }
+  });
 });
 
 describe('Laravel adapter: oldest job age from newer payloads', function () {

@@ -19,6 +19,18 @@ $capsule = new QueueCapsule($container);
 $capsule->addConnection(['driver' => 'redis', 'connection' => 'default', 'queue' => 'default', 'retry_after' => 90, 'block_for' => null]);
 $capsule->setAsGlobal();
 
+// The redis cache store (when php-illuminate-cache is installed), so that `chaperone restart-workers
+// laravel` (queue:restart) reaches the demo's workers: keys "laravel_database_laravel_cache_:<key>" in db 1.
+$cache = null;
+if (stream_resolve_include_path('Illuminate/Cache/autoload.php')) {
+    require_once 'Illuminate/Cache/autoload.php';
+    $manager = new RedisManager($container, 'phpredis', [
+        'cache' => ['host' => $url['host'] ?? '127.0.0.1', 'port' => $url['port'] ?? 6379, 'database' => 1],
+        'options' => ['prefix' => 'laravel_database_'],
+    ]);
+    $cache = new Illuminate\Cache\Repository(new Illuminate\Cache\RedisStore($manager, 'laravel_cache_', 'cache'));
+}
+
 /** The demo job ("DemoReport@handle"): builds a "report" for 200-600 ms. */
 class DemoReport
 {

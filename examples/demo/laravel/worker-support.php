@@ -3,6 +3,7 @@
 // from Debian's components: SIGTERM finishes the current job, then exits 0. Shared by the demo's
 // worker and the Laravel adapter's conformance tests.
 
+use Illuminate\Contracts\Cache\Repository as Cache;
 use Illuminate\Contracts\Debug\ExceptionHandler;
 use Illuminate\Contracts\Events\Dispatcher;
 use Illuminate\Queue\Capsule\Manager as QueueCapsule;
@@ -31,9 +32,13 @@ class StderrHandler implements ExceptionHandler
     public function renderForConsole($output, Throwable $e) {}
 }
 
-function run_queue_worker(QueueCapsule $capsule, string $queue): void
+/** With a cache, the worker honours queue:restart (exits after its current job once the flag changes). */
+function run_queue_worker(QueueCapsule $capsule, string $queue, ?Cache $cache = null): void
 {
     $worker = new Worker($capsule->getQueueManager(), new NullDispatcher(), new StderrHandler(), function () { return false; });
+    if ($cache !== null) {
+        $worker->setCache($cache);
+    }
     fwrite(STDOUT, (getenv('CHAPERONE_WORKER_ID') ?: 'worker') . ': ready (pid ' . getmypid() . ")\n");
     // name, backoff, memory (MB), timeout (s), sleep (s), maxTries
     $worker->daemon('default', $queue, new WorkerOptions('default', 0, 256, 60, 1, 1));

@@ -3,4 +3,4 @@
 require __DIR__ . '/bootstrap.php';
 require __DIR__ . '/worker-support.php';
 
-run_queue_worker($capsule, 'demo-reports');
+run_queue_worker($capsule, 'demo-reports', $cache);

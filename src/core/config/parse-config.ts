@@ -7,7 +7,7 @@ import schema from '../../../schema/chaperone.schema.json';
 import type { ScalePolicy } from '../scaler';
 import { DURATION_HINT, SIZE_HINT, parseDuration, parseSize } from '../units';
 import { ConfigError, type ConfigProblem } from './located-error';
-import type { ChaperoneConfig, ConnectionConfig, PoolConfig, QueueSystemsConfig, SourceRange } from './types';
+import type { ChaperoneConfig, ConnectionConfig, LaravelSystemConfig, PoolConfig, QueueSystemsConfig, SourceRange } from './types';
 
 /** The environment-variable suffix of a connection name: "eu-prod" -> "EU_PROD". */
 export function envName(connection: string): string {
@@ -162,7 +162,7 @@ interface RawPool {
 }
 interface RawSystems {
   bullmq?: { prefix?: string };
-  laravel?: { prefix?: string };
+  laravel?: { prefix?: string; connection?: string; cache?: { prefix?: string; db?: number }; horizon?: { prefix?: string } };
 }
 interface RawConfig {
   queues?: RawSystems;
@@ -170,6 +170,16 @@ interface RawConfig {
   redis?: { url?: string; keyPrefix?: string };
   supervisor?: { id?: string; heartbeat?: string | number; sampleInterval?: string | number; logLines?: number };
   pools?: Record<string, RawPool>;
+}
+
+/** Defaults of a stock Laravel 11/12 app (redis queue and cache, Horizon's default prefix). */
+function laravelSystem(raw: NonNullable<RawSystems['laravel']>): LaravelSystemConfig {
+  return {
+    prefix: raw.prefix ?? 'laravel_database_',
+    connection: raw.connection ?? 'redis',
+    cache: { prefix: raw.cache?.prefix ?? 'laravel_database_laravel_cache_:', db: raw.cache?.db ?? 1 },
+    horizon: { prefix: raw.horizon?.prefix ?? 'laravel_horizon:' },
+  };
 }
 
 function buildConfig(raw: RawConfig, doc: ConfigDocument): ChaperoneConfig {
@@ -245,10 +255,10 @@ function buildConfig(raw: RawConfig, doc: ConfigDocument): ChaperoneConfig {
   }
   const systems = (raw?: RawSystems): QueueSystemsConfig =>
     raw === undefined
-      ? { bullmq: { prefix: 'bull' }, laravel: { prefix: 'laravel_database_' } }
+      ? { bullmq: { prefix: 'bull' }, laravel: laravelSystem({}) }
       : {
           ...(raw.bullmq ? { bullmq: { prefix: raw.bullmq.prefix ?? 'bull' } } : {}),
-          ...(raw.laravel ? { laravel: { prefix: raw.laravel.prefix ?? 'laravel_database_' } } : {}),
+          ...(raw.laravel ? { laravel: laravelSystem(raw.laravel) } : {}),
         };
   const connections: ConnectionConfig[] = [{ name: 'default', url, readOnly: false, systems: systems(raw.queues) }];
   for (const [name, c] of Object.entries(raw.connections ?? {})) {

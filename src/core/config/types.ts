@@ -31,7 +31,17 @@ export interface PoolConfig {
 /** Per-system settings of a connection; a system listed here is watched on it. */
 export interface QueueSystemsConfig {
   bullmq?: { prefix: string };
-  laravel?: { prefix: string };
+  laravel?: LaravelSystemConfig;
+}
+
+export interface LaravelSystemConfig {
+  /** The Redis connection prefix of the app's queue connection. */
+  prefix: string;
+  /** The Laravel queue connection name (config/queue.php), part of the pause key. */
+  connection: string;
+  /** The default cache store (redis): the whole key prefix and its database. */
+  cache: { prefix: string; db: number };
+  horizon: { prefix: string };
 }
 
 export interface ConnectionConfig {

@@ -1,13 +1,15 @@
 // Laravel (Illuminate Queue, redis driver). Failed jobs live in Laravel's failed-job store (a
 // database), not in Redis, so retry is not offered here; a running job cannot be stopped through
 // Redis (only by stopping its worker). No worker registry either: live workers are the processes
-// Chaperone supervises (and Horizon's, once the Horizon part lands).
+// Chaperone supervises (and Horizon's, once the Horizon part lands). Pause (12.40+) and queue:restart
+// are flags in Laravel's cache store (see laravel-cache.ts).
 import type Redis from 'ioredis';
 import {
   preview, refused,
   type ActionResult, type Capability, type JobState, type JobSummary, type QueueAdapter, type QueueCounts, type QueueRef, type WorkersResult,
 } from '../contract';
 import { chunked, QueueDiscovery } from '../queue-discovery';
+import { LaravelCache, type LaravelCacheOptions } from './laravel-cache';
 import { LaravelKeys } from './laravel-keys';
 import { LARAVEL_CANCEL_LUA, LARAVEL_COUNTS_CHUNK, LARAVEL_COUNTS_LUA, LARAVEL_PROMOTE_LUA } from './laravel-scripts';
 
@@ -28,13 +30,20 @@ interface LaravelPayload {
 export interface LaravelOptions {
   prefix?: string;
   readOnly?: boolean;
+  /** The Laravel queue connection name (config/queue.php). */
+  queueConnection?: string;
+  cache?: LaravelCacheOptions;
 }
+
+const RESTART_FLAG = 'illuminate:queue:restart';
 
 export class LaravelAdapter implements QueueAdapter {
   readonly system = 'laravel' as const;
   readonly capabilities: ReadonlySet<Capability>;
   private readonly keys: LaravelKeys;
   private readonly discovery: QueueDiscovery;
+  private readonly cache: LaravelCache;
+  private readonly queueConnection: string;
 
   constructor(
     readonly connection: string,
@@ -43,7 +52,9 @@ export class LaravelAdapter implements QueueAdapter {
   ) {
     this.keys = new LaravelKeys(opts.prefix ?? 'laravel_database_');
     this.discovery = new QueueDiscovery(redis, 'laravel', connection, this.keys.pattern(), (k) => this.keys.queueFromKey(k));
-    this.capabilities = new Set<Capability>(opts.readOnly ? [] : ['cancel-pending', 'cancel-delayed', 'promote-delayed']);
+    this.cache = new LaravelCache(redis, opts.cache ?? { prefix: 'laravel_database_laravel_cache_:', db: 1 });
+    this.queueConnection = opts.queueConnection ?? 'redis';
+    this.capabilities = new Set<Capability>(opts.readOnly ? [] : ['cancel-pending', 'cancel-delayed', 'promote-delayed', 'pause', 'resume', 'restart-workers']);
   }
 
   discover(force = false): Promise<QueueRef[]> {
@@ -55,19 +66,23 @@ export class LaravelAdapter implements QueueAdapter {
     const chunks = chunked(queues, LARAVEL_COUNTS_CHUNK);
     const pipe = this.redis.pipeline();
     for (const c of chunks) pipe.eval(LARAVEL_COUNTS_LUA, 0, this.keys.prefix, String(now), ...c.map((q) => q.name));
-    const res = (await pipe.exec()) ?? [];
+    // The pause flags live in the cache store (often another database): read them at the same time.
+    const [res, flags] = await Promise.all([pipe.exec().then((r) => r ?? []), this.cache.flags([this.pausedFlag('*'), ...queues.map((q) => this.pausedFlag(q.name))])]);
+    const allPaused = flags[0];
+    let qi = 0;
     return chunks.flatMap((chunk, ci) => {
       const [err, rows] = res[ci];
       if (err) throw err;
-      return chunk.map((queue, qi) => {
-        const [pending, delayed, reserved, age] = (rows as string[])[qi].split(',').map(Number);
+      return chunk.map((queue, ci2) => {
+        const [pending, delayed, reserved, age] = (rows as string[])[ci2].split(',').map(Number);
+        const paused = allPaused || flags[1 + qi++];
         return {
           queue,
           // Failed jobs are not in Redis (Laravel's failed-job store): 0 here, not "unknown".
           counts: { pending, delayed, active: reserved, failed: 0, reserved },
           oldestPendingAgeMs: age >= 0 ? age : null,
           runtimeMs: null,
-          paused: false,
+          paused,
         };
       });
     });
@@ -115,16 +130,36 @@ export class LaravelAdapter implements QueueAdapter {
     return refused(`Laravel keeps failed jobs in its failed-job store (database), not in Redis: use \`php artisan queue:retry\` for ${queue.id}`);
   }
 
+  /** As `php artisan queue:pause redis:emails` (Laravel 12.40+): a flag in the default cache store. */
   async pause(queue: QueueRef): Promise<ActionResult> {
-    return refused(`pausing ${queue.id} needs Laravel 12.40+ and its cache store, which Chaperone does not configure yet`);
+    if (this.opts.readOnly) return refused(`connection "${this.connection}" is read-only: ${queue.id} is not paused`);
+    await this.cache.forever(this.pausedFlag(queue.name), true);
+    return { ok: true, status: 'done', message: `paused ${queue.id}: set ${this.pausedFlag(queue.name)} (${this.cache.where()}); Laravel 12.40+ workers take no more of its jobs (older workers ignore the flag)` };
   }
 
   async resume(queue: QueueRef): Promise<ActionResult> {
-    return refused(`resuming ${queue.id} needs Laravel 12.40+ and its cache store, which Chaperone does not configure yet`);
+    if (this.opts.readOnly) return refused(`connection "${this.connection}" is read-only: ${queue.id} is not resumed`);
+    const [all] = await this.cache.flags([this.pausedFlag('*')]);
+    const had = await this.cache.forget(this.pausedFlag(queue.name));
+    const note = all ? `; every queue of connection "${this.queueConnection}" stays paused by ${this.pausedFlag('*')}` : '';
+    return { ok: true, status: 'done', message: `${had ? 'resumed' : 'was not paused:'} ${queue.id} (${this.cache.where()})${note}` };
+  }
+
+  /** As `php artisan queue:restart`: workers compare this timestamp after each job and exit when it changed. */
+  async restartWorkers(): Promise<ActionResult> {
+    if (this.opts.readOnly) return refused(`connection "${this.connection}" is read-only: Laravel workers are not restarted`);
+    const now = Math.floor(Date.now() / 1000);
+    await this.cache.forever(RESTART_FLAG, now);
+    return { ok: true, status: 'done', message: `set ${RESTART_FLAG} = ${now} (${this.cache.where()}): every Laravel worker using this cache exits after its current job, and its supervisor starts it again` };
   }
 
   async close(): Promise<void> {
-    // The connection belongs to the caller.
+    // The queue connection belongs to the caller; a separate cache connection is ours.
+    await this.cache.close();
+  }
+
+  private pausedFlag(queue: string): string {
+    return `illuminate:queue:paused:${this.queueConnection}:${queue}`;
   }
 }
 

@@ -1,0 +1,71 @@
+// Laravel's default cache store (the redis driver), where the framework keeps the flags its workers
+// poll: `illuminate:queue:restart` (queue:restart) and, from 12.40, `illuminate:queue:paused:<conn>:<queue>`
+// (queue:pause). Values are written as Laravel's RedisStore writes them: numbers raw, anything else
+// PHP-serialized, `forever` = SET without a TTL.
+import type Redis from 'ioredis';
+
+export interface LaravelCacheOptions {
+  /** The whole key prefix: connection prefix + cache prefix + ':'. */
+  prefix: string;
+  db: number;
+}
+
+export class LaravelCache {
+  private client: Redis | undefined;
+  private owned = false;
+
+  constructor(
+    private readonly redis: Redis,
+    readonly opts: LaravelCacheOptions,
+  ) {}
+
+  key(name: string): string {
+    return `${this.opts.prefix}${name}`;
+  }
+
+  /** Truthiness of each flag as Laravel's `$cache->get($key)` would see it (missing = false). */
+  async flags(names: readonly string[]): Promise<boolean[]> {
+    if (names.length === 0) return [];
+    const values = await (await this.conn()).mget(...names.map((n) => this.key(n)));
+    return values.map((v) => phpTruthy(v));
+  }
+
+  async forever(name: string, value: true | number): Promise<void> {
+    await (await this.conn()).set(this.key(name), value === true ? 'b:1;' : String(value));
+  }
+
+  async forget(name: string): Promise<boolean> {
+    return (await (await this.conn()).del(this.key(name))) > 0;
+  }
+
+  where(): string {
+    return `cache db ${this.opts.db}, prefix "${this.opts.prefix}"`;
+  }
+
+  async close(): Promise<void> {
+    if (this.owned) this.client?.disconnect();
+  }
+
+  /** The queue connection itself when it is on the cache's database, else a second client. */
+  private async conn(): Promise<Redis> {
+    if (this.client) return this.client;
+    if ((this.redis.options.db ?? 0) === this.opts.db) return (this.client = this.redis);
+    const c = this.redis.duplicate({ db: this.opts.db, lazyConnect: true });
+    c.on('error', () => undefined); // surfaced by the failing command itself
+    this.client = c;
+    this.owned = true;
+    await c.connect();
+    return c;
+  }
+}
+
+/** PHP truthiness of a value stored by Laravel's RedisStore (serialized unless numeric). */
+export function phpTruthy(stored: string | null): boolean {
+  if (stored === null) return false;
+  if (/^-?\d+(\.\d+)?$/.test(stored)) return Number(stored) !== 0;
+  if (stored === 'N;' || stored === 'b:0;' || stored === 'i:0;' || stored === 'd:0;') return false;
+  const s = /^s:\d+:"(.*)";$/s.exec(stored);
+  if (s) return s[1] !== '' && s[1] !== '0';
+  if (stored === 'a:0:{}') return false;
+  return true;
+}
