@@ -1,6 +1,6 @@
 // BullMQ: raw reads (one round trip for all counts), every write through the bullmq library itself
-// (its own Lua scripts, matched to the queue's meta.version major); never a Worker, never an add.
-import { Queue, type Job } from 'bullmq';
+// (its own Lua scripts, matched to the queue's meta.version major: 5 and 6 are bundled, see
+// bullmq-libraries.ts); never a Worker, never an add.
 import type Redis from 'ioredis';
 import {
   preview, refused,
@@ -9,9 +9,7 @@ import {
 import { chunked, QueueDiscovery } from '../queue-discovery';
 import { BULLMQ_COUNTS_CHUNK, BULLMQ_COUNTS_LUA, BULLMQ_RUNTIME_EVERY_MS } from './bullmq-counts-script';
 import { BullmqKeys } from './bullmq-keys';
-
-/** The major version of the bullmq library bundled here: writes happen only on queues of that major. */
-const BUNDLED_MAJOR = 6;
+import { BUNDLED_MAJORS, NEWEST_MAJOR, majorOf, openQueue, type BullJob, type BullQueue } from './bullmq-libraries';
 
 const STATE_TO_BULLMQ: Record<JobState, 'waiting' | 'delayed' | 'active' | 'failed' | 'completed' | 'prioritized' | 'waiting-children'> = {
   pending: 'waiting', delayed: 'delayed', active: 'active', failed: 'failed', completed: 'completed', prioritized: 'prioritized', 'waiting-children': 'waiting-children',
@@ -26,7 +24,8 @@ export class BullmqAdapter implements QueueAdapter {
   readonly system = 'bullmq' as const;
   readonly capabilities: ReadonlySet<Capability>;
   private readonly keys: BullmqKeys;
-  private readonly queues = new Map<string, Queue>();
+  /** One Queue object per queue name and bullmq major. */
+  private readonly queues = new Map<string, BullQueue>();
   private readonly discovery: QueueDiscovery;
   private countsSha: string | undefined;
   /** Last measured average runtime per queue, and when. */
@@ -87,16 +86,17 @@ export class BullmqAdapter implements QueueAdapter {
   }
 
   async list(queue: QueueRef, state: JobState, limit: number, now: number): Promise<JobSummary[]> {
-    const jobs = await this.queue(queue).getJobs([STATE_TO_BULLMQ[state]], 0, Math.max(0, limit - 1), false);
-    return jobs.filter((j): j is Job => !!j).map((j) => summarize(j as Job, state, now));
+    const q = this.queue(queue, await this.majorOf(queue));
+    const jobs = await q.getJobs([STATE_TO_BULLMQ[state]], 0, Math.max(0, limit - 1), false);
+    return jobs.filter((j): j is BullJob => !!j).map((j) => summarize(j, state, now));
   }
 
   async workers(queue?: QueueRef): Promise<WorkersResult> {
     const refs = queue ? [queue] : await this.discover();
     try {
-      const lists = await Promise.all(refs.map(async (r) => ({ r, ws: await this.queue(r).getWorkers() })));
+      const lists = await Promise.all(refs.map(async (r) => ({ r, ws: await this.queue(r, NEWEST_MAJOR).getWorkers() })));
       return {
-        workers: lists.flatMap(({ r, ws }) => ws.map((w) => ({ id: w.name || w.id || w.addr, source: 'bullmq CLIENT LIST', host: w.addr, queues: [r.id], detail: `age ${w.age}s idle ${w.idle}s` }))),
+        workers: lists.flatMap(({ r, ws }) => ws.map((w) => ({ id: w.name || w.id || w.addr || '?', source: 'bullmq CLIENT LIST', host: w.addr, queues: [r.id], detail: `age ${w.age ?? '?'}s idle ${w.idle ?? '?'}s` }))),
       };
     } catch (err) {
       return { unavailable: `this Redis refuses CLIENT LIST (${err instanceof Error ? err.message : String(err)}); BullMQ workers cannot be listed, only the ones Chaperone supervises` };
@@ -104,9 +104,8 @@ export class BullmqAdapter implements QueueAdapter {
   }
 
   async cancel(queue: QueueRef, jobId: string): Promise<ActionResult> {
-    const guard = await this.writeGuard(queue);
-    if (guard) return guard;
-    const q = this.queue(queue);
+    const q = await this.writable(queue);
+    if (isResult(q)) return q;
     const state = await q.getJobState(jobId);
     if (state === 'unknown') return { ok: false, status: 'not-found', message: `no job ${jobId} in ${queue.id}` };
     if (state === 'active') {
@@ -127,9 +126,8 @@ export class BullmqAdapter implements QueueAdapter {
   }
 
   async retry(queue: QueueRef, jobId: string | { allFailed: true }): Promise<ActionResult> {
-    const guard = await this.writeGuard(queue);
-    if (guard) return guard;
-    const q = this.queue(queue);
+    const q = await this.writable(queue);
+    if (isResult(q)) return q;
     if (typeof jobId !== 'string') {
       const before = await q.getJobCountByTypes('failed');
       await q.retryJobs({ state: 'failed' });
@@ -139,31 +137,30 @@ export class BullmqAdapter implements QueueAdapter {
     if (!job) return { ok: false, status: 'not-found', message: `no job ${jobId} in ${queue.id}` };
     const state = await q.getJobState(jobId);
     if (state !== 'failed') return { ok: false, status: 'refused', message: `job ${jobId} of ${queue.id} is ${state}, not failed` };
-    await (job as Job).retry('failed');
+    await job.retry('failed');
     return { ok: true, status: 'done', message: `job ${jobId} of ${queue.id} moved back to waiting` };
   }
 
   async promote(queue: QueueRef, jobId: string): Promise<ActionResult> {
-    const guard = await this.writeGuard(queue);
-    if (guard) return guard;
-    const q = this.queue(queue);
+    const q = await this.writable(queue);
+    if (isResult(q)) return q;
     const job = await q.getJob(jobId);
     if (!job || (await q.getJobState(jobId)) !== 'delayed') return { ok: false, status: 'not-found', message: `no delayed job ${jobId} in ${queue.id}` };
-    await (job as Job).promote();
+    await job.promote();
     return { ok: true, status: 'done', message: `delayed job ${jobId} of ${queue.id} is waiting now` };
   }
 
   async pause(queue: QueueRef): Promise<ActionResult> {
-    const guard = await this.writeGuard(queue);
-    if (guard) return guard;
-    await this.queue(queue).pause();
+    const q = await this.writable(queue);
+    if (isResult(q)) return q;
+    await q.pause();
     return { ok: true, status: 'done', message: `${queue.id} paused (workers finish their current jobs and take no new ones)` };
   }
 
   async resume(queue: QueueRef): Promise<ActionResult> {
-    const guard = await this.writeGuard(queue);
-    if (guard) return guard;
-    await this.queue(queue).resume();
+    const q = await this.writable(queue);
+    if (isResult(q)) return q;
+    await q.resume();
     return { ok: true, status: 'done', message: `${queue.id} resumed` };
   }
 
@@ -172,31 +169,45 @@ export class BullmqAdapter implements QueueAdapter {
     this.queues.clear();
   }
 
-  private queue(ref: QueueRef): Queue {
-    let q = this.queues.get(ref.name);
+  private queue(ref: QueueRef, major: number): BullQueue {
+    const key = `${major}\n${ref.name}`;
+    let q = this.queues.get(key);
     if (!q) {
-      // The shared connection: a Queue (unlike a Worker) issues no blocking commands.
-      q = new Queue(ref.name, { connection: this.redis, prefix: this.keys.prefix });
+      q = openQueue(major, ref.name, this.redis, this.keys.prefix);
       q.on('error', () => undefined);
-      this.queues.set(ref.name, q);
+      this.queues.set(key, q);
     }
     return q;
   }
 
-  /** Refuses writes on read-only connections and on queues written by another bullmq major. */
-  private async writeGuard(queue: QueueRef): Promise<ActionResult | undefined> {
+  private async majorOf(ref: QueueRef): Promise<number> {
+    const major = majorOf(await this.redis.hget(this.keys.key(ref.name, 'meta'), 'version'));
+    return major !== undefined && BUNDLED_MAJORS.includes(major) ? major : NEWEST_MAJOR;
+  }
+
+  /**
+   * The Queue of the bullmq major that wrote this queue (its meta.version), or why nothing may be
+   * written: a read-only connection, a queue that is gone, or a major with no bundled library.
+   */
+  private async writable(queue: QueueRef): Promise<BullQueue | ActionResult> {
     if (this.opts.readOnly) return refused(`connection "${this.connection}" is read-only: ${queue.id} is not changed`);
-    const version = await this.redis.hget(this.keys.key(queue.name, 'meta'), 'version');
-    const major = version ? Number(/(\d+)\./.exec(version)?.[1]) : undefined;
-    if (version === null) return { ok: false, status: 'not-found', message: `no BullMQ queue "${queue.name}" (no ${this.keys.key(queue.name, 'meta')})` };
-    if (major !== undefined && major !== BUNDLED_MAJOR) {
-      return refused(`${queue.id} was written by ${version}; Chaperone writes with bullmq ${BUNDLED_MAJOR}.x, whose scripts may not match that layout, so it changes nothing`);
+    const meta = this.keys.key(queue.name, 'meta');
+    const [version, exists] = await Promise.all([this.redis.hget(meta, 'version'), this.redis.exists(meta)]);
+    if (!exists) return { ok: false, status: 'not-found', message: `no BullMQ queue "${queue.name}" (no ${meta})` };
+    const major = majorOf(version);
+    if (major === undefined || !BUNDLED_MAJORS.includes(major)) {
+      const majors = BUNDLED_MAJORS.map((m) => `${m}.x`).join(' and ');
+      return refused(`${queue.id} was written by ${version ?? 'a bullmq that records no meta.version'}; Chaperone writes only with the bullmq it bundles (${majors}), whose scripts must match the queue's layout, so it changes nothing`);
     }
-    return undefined;
+    return this.queue(queue, major);
   }
 }
 
-function summarize(j: Job, state: JobState, now: number): JobSummary {
+function isResult(x: BullQueue | ActionResult): x is ActionResult {
+  return 'status' in x && 'ok' in x;
+}
+
+function summarize(j: BullJob, state: JobState, now: number): JobSummary {
   const s: JobSummary = {
     id: String(j.id),
     name: j.name,
