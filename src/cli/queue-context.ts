@@ -51,7 +51,7 @@ export async function withQueues<T>(values: { redis?: string; config?: string; c
   await Promise.all(
     connections.map(async (c) => {
       try {
-        const redis = await connectAndWait(c.url, { name: `chaperone-cli:${c.name}`, connection: c.name });
+        const redis = await connectAndWait(c.url, { name: `chaperone-cli:${c.name}`, connection: c.name, sentinel: c.sentinel });
         clients.push(redis);
         handles.push({ config: c, redis, adapters: createAdapters(c, redis) });
       } catch (err) {

@@ -3,6 +3,7 @@
 // queue), reconnect with bounded exponential backoff, and errors never become unhandled.
 import Redis, { type RedisOptions } from 'ioredis';
 import { envName } from '../core/config/parse-config';
+import type { SentinelConfig } from '../core/config/types';
 import type { Logger } from '../core/ports';
 
 export interface ConnectOptions {
@@ -12,6 +13,8 @@ export interface ConnectOptions {
   blocking?: boolean;
   /** A named connection of chaperone.json: credentials from CHAPERONE_REDIS_PASSWORD_<NAME>. */
   connection?: string;
+  /** Find the master through these sentinels instead of the URL (which is then only for messages). */
+  sentinel?: SentinelConfig;
 }
 
 export function redisOptions(o: ConnectOptions): RedisOptions {
@@ -30,11 +33,18 @@ export function redisOptions(o: ConnectOptions): RedisOptions {
   const username = process.env[`CHAPERONE_REDIS_USERNAME${suffix}`];
   if (password) opts.password = password;
   if (username) opts.username = username;
+  if (o.sentinel) {
+    const s = o.sentinel;
+    Object.assign(opts, { sentinels: s.sentinels, name: s.masterName, db: s.db, sentinelRetryStrategy: opts.retryStrategy });
+    const sentinelPassword = process.env[`CHAPERONE_SENTINEL_PASSWORD${suffix}`];
+    if (sentinelPassword) opts.sentinelPassword = sentinelPassword;
+    if (s.tls) Object.assign(opts, { tls: {}, sentinelTLS: {}, enableTLSForSentinelMode: true });
+  }
   return opts;
 }
 
 export function connectRedis(url: string, o: ConnectOptions): Redis {
-  const redis = new Redis(url, redisOptions(o));
+  const redis = o.sentinel ? new Redis(redisOptions(o)) : new Redis(url, redisOptions(o));
   let lastError = '';
   redis.on('error', (err: Error) => {
     // ioredis emits one error per failed reconnect: log each distinct one once.
@@ -51,6 +61,7 @@ export function connectRedis(url: string, o: ConnectOptions): Redis {
 export async function connectAndWait(url: string, o: ConnectOptions, timeoutMs = 3000): Promise<Redis> {
   const redis = connectRedis(url, { ...o, logger: undefined });
   redis.options.retryStrategy = () => null; // a one-shot client gives up at once
+  if (o.sentinel) redis.options.sentinelRetryStrategy = () => null;
   try {
     await withTimeout(redis.connect(), timeoutMs, `timed out after ${timeoutMs}ms`);
     return redis;

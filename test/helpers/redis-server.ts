@@ -1,7 +1,10 @@
 // A private redis-server per test suite, on a free port, with no persistence. Never 6379, never
 // data we did not create.
 import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
 import * as net from 'node:net';
+import * as os from 'node:os';
+import * as path from 'node:path';
 import Redis from 'ioredis';
 
 export async function freePort(): Promise<number> {
@@ -20,7 +23,12 @@ export async function freePort(): Promise<number> {
 
 export class TestRedis {
   private proc: ChildProcess | undefined;
-  private constructor(readonly port: number) {}
+  /** Its working directory: replication snapshots and the like never land in the repository. */
+  private readonly dir = mkdtempSync(path.join(os.tmpdir(), 'chaperone-redis-'));
+  private constructor(
+    readonly port: number,
+    private readonly extraArgs: string[] = [],
+  ) {}
 
   get url(): string {
     return `redis://127.0.0.1:${this.port}`;
@@ -31,8 +39,9 @@ export class TestRedis {
     return new TestRedis(port);
   }
 
-  static async start(): Promise<TestRedis> {
-    const r = new TestRedis(await freePort());
+  /** extraArgs: more redis-server options, e.g. ['--replicaof', '127.0.0.1', '1234']. */
+  static async start(extraArgs: string[] = []): Promise<TestRedis> {
+    const r = new TestRedis(await freePort(), extraArgs);
     await r.launch();
     return r;
   }
@@ -40,7 +49,7 @@ export class TestRedis {
   /** (Re)starts the server on the same port. */
   async launch(): Promise<void> {
     const bin = process.env.REDIS_SERVER ?? 'redis-server';
-    this.proc = spawn(bin, ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--protected-mode', 'yes'], { stdio: 'ignore' });
+    this.proc = spawn(bin, ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--protected-mode', 'yes', '--dir', this.dir, ...this.extraArgs], { stdio: 'ignore' });
     const proc = this.proc;
     const deadline = Date.now() + 10_000;
     for (;;) {
@@ -63,7 +72,7 @@ export class TestRedis {
   /** Kills the server abruptly (SIGKILL), as a crash would. */
   async kill(): Promise<void> {
     const p = this.proc;
-    if (!p || p.exitCode !== null) return;
+    if (!p || p.exitCode !== null || p.signalCode !== null) return;
     const gone = new Promise((r) => p.once('exit', r));
     p.kill('SIGKILL');
     await gone;

@@ -166,7 +166,7 @@ interface RawSystems {
 }
 interface RawConfig {
   queues?: RawSystems;
-  connections?: Record<string, { url: string; readOnly?: boolean; queues?: RawSystems }>;
+  connections?: Record<string, { url?: string; sentinel?: { masterName: string; sentinels: string[]; db?: number; tls?: boolean }; readOnly?: boolean; queues?: RawSystems }>;
   redis?: { url?: string; keyPrefix?: string };
   supervisor?: { id?: string; heartbeat?: string | number; sampleInterval?: string | number; logLines?: number };
   pools?: Record<string, RawPool>;
@@ -266,8 +266,26 @@ function buildConfig(raw: RawConfig, doc: ConfigDocument): ChaperoneConfig {
       problem(['connections', name], '"default" is the top-level redis.url; name this connection otherwise');
       continue;
     }
-    if (/^rediss?:\/\/[^/@]*:[^/@]+@/.test(c.url)) problem(['connections', name, 'url'], `must not contain a password: set CHAPERONE_REDIS_PASSWORD_${envName(name)} in the environment`);
-    connections.push({ name, url: c.url, readOnly: c.readOnly ?? false, systems: systems(c.queues), range: doc.rangeOf(['connections', name], true) });
+    if (c.url !== undefined && /^rediss?:\/\/[^/@]*:[^/@]+@/.test(c.url)) problem(['connections', name, 'url'], `must not contain a password: set CHAPERONE_REDIS_PASSWORD_${envName(name)} in the environment`);
+    if ((c.url === undefined) === (c.sentinel === undefined)) {
+      problem(['connections', name], 'needs exactly one of "url" (one server) or "sentinel" (a master found through Redis Sentinel)');
+      continue;
+    }
+    const base = { name, readOnly: c.readOnly ?? false, systems: systems(c.queues), range: doc.rangeOf(['connections', name], true) };
+    if (c.sentinel) {
+      const s = c.sentinel;
+      const sentinels = s.sentinels.map((hp) => {
+        const i = hp.lastIndexOf(':');
+        return { host: hp.slice(0, i), port: Number(hp.slice(i + 1)) };
+      });
+      sentinels.forEach((x, i) => {
+        if (!(x.port >= 1 && x.port <= 65535)) problem(['connections', name, 'sentinel', 'sentinels', i], `"${s.sentinels[i]}": the port must be 1-65535`);
+      });
+      const sentinel = { masterName: s.masterName, sentinels, db: s.db ?? 0, tls: s.tls ?? false };
+      connections.push({ ...base, url: `sentinel://${s.sentinels.join(',')}/${s.masterName}`, sentinel });
+    } else {
+      connections.push({ ...base, url: c.url ?? '' });
+    }
   }
   if (problems.length > 0) throw new ConfigError(problems);
   return {

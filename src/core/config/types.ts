@@ -44,10 +44,20 @@ export interface LaravelSystemConfig {
   horizon: { prefix: string };
 }
 
+export interface SentinelConfig {
+  masterName: string;
+  sentinels: { host: string; port: number }[];
+  db: number;
+  tls: boolean;
+}
+
 export interface ConnectionConfig {
   /** "default" is the top-level redis.url with the top-level queues. */
   name: string;
+  /** The server's URL; for a Sentinel connection a display form, sentinel://host:port,.../masterName. */
   url: string;
+  /** When set, the master is found through these sentinels (url is only for display). */
+  sentinel?: SentinelConfig;
   readOnly: boolean;
   systems: QueueSystemsConfig;
   range?: SourceRange;
