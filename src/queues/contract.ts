@@ -51,6 +51,8 @@ export interface LiveWorker {
   host?: string;
   pid?: number;
   queues?: string[];
+  /** Worker processes behind this entry (a Horizon supervisor runs several); 1 when absent. */
+  processes?: number;
   detail?: string;
 }
 

@@ -11,7 +11,7 @@ const FACTORIES: Partial<Record<SystemName, Factory>> = {
   bullmq: (conn, redis) => (conn.systems.bullmq ? new BullmqAdapter(conn.name, redis, { prefix: conn.systems.bullmq.prefix, readOnly: conn.readOnly }) : undefined),
   laravel: (conn, redis) => {
     const l = conn.systems.laravel;
-    return l ? new LaravelAdapter(conn.name, redis, { prefix: l.prefix, readOnly: conn.readOnly, queueConnection: l.connection, cache: l.cache }) : undefined;
+    return l ? new LaravelAdapter(conn.name, redis, { prefix: l.prefix, readOnly: conn.readOnly, queueConnection: l.connection, cache: l.cache, horizonPrefix: l.horizon.prefix }) : undefined;
   },
 };
 

@@ -34,7 +34,7 @@ export const queuesCommand: CliCommand = {
       for (const c of service.connections) {
         for (const a of c.adapters) {
           const w = await a.workers();
-          if ('workers' in w) for (const x of w.workers) for (const q of x.queues ?? []) registry.set(`${c.config.name}/${q}`, (registry.get(`${c.config.name}/${q}`) ?? 0) + 1);
+          if ('workers' in w) for (const x of w.workers) for (const q of x.queues ?? []) registry.set(`${c.config.name}/${q}`, (registry.get(`${c.config.name}/${q}`) ?? 0) + (x.processes ?? 1));
         }
       }
       const workersOf = (q: QueueCounts): number => Math.max(registry.get(`${q.queue.connection}/${q.queue.id}`) ?? 0, q.queue.connection === 'default' ? (supervised.get(q.queue.id) ?? 0) : 0);

@@ -1,14 +1,16 @@
 // Laravel (Illuminate Queue, redis driver). Failed jobs live in Laravel's failed-job store (a
-// database), not in Redis, so retry is not offered here; a running job cannot be stopped through
-// Redis (only by stopping its worker). No worker registry either: live workers are the processes
-// Chaperone supervises (and Horizon's, once the Horizon part lands). Pause (12.40+) and queue:restart
-// are flags in Laravel's cache store (see laravel-cache.ts).
+// database), not in Redis, so retry is offered only where Horizon keeps them (horizon.ts); a running
+// job cannot be stopped through Redis (only by stopping its worker). No worker registry either: live
+// workers are the processes Chaperone supervises, plus Horizon's supervisors when Horizon runs.
+// Pause (12.40+) and queue:restart are flags in Laravel's cache store (see laravel-cache.ts).
 import type Redis from 'ioredis';
 import {
   preview, refused,
   type ActionResult, type Capability, type JobState, type JobSummary, type QueueAdapter, type QueueCounts, type QueueRef, type WorkersResult,
 } from '../contract';
 import { chunked, QueueDiscovery } from '../queue-discovery';
+import { Horizon } from './horizon';
+import { HorizonKeys } from './horizon-keys';
 import { LaravelCache, type LaravelCacheOptions } from './laravel-cache';
 import { LaravelKeys } from './laravel-keys';
 import { LARAVEL_CANCEL_LUA, LARAVEL_COUNTS_CHUNK, LARAVEL_COUNTS_LUA, LARAVEL_PROMOTE_LUA } from './laravel-scripts';
@@ -33,14 +35,19 @@ export interface LaravelOptions {
   /** The Laravel queue connection name (config/queue.php). */
   queueConnection?: string;
   cache?: LaravelCacheOptions;
+  /** Laravel Horizon's key prefix (HORIZON_PREFIX); its keys are read when they exist. */
+  horizonPrefix?: string;
 }
 
 const RESTART_FLAG = 'illuminate:queue:restart';
 
 export class LaravelAdapter implements QueueAdapter {
   readonly system = 'laravel' as const;
-  readonly capabilities: ReadonlySet<Capability>;
   private readonly keys: LaravelKeys;
+  private readonly horizon: Horizon;
+  private readonly base: ReadonlySet<Capability>;
+  private readonly withHorizon: ReadonlySet<Capability>;
+  private horizonSeen = false;
   private readonly discovery: QueueDiscovery;
   private readonly cache: LaravelCache;
   private readonly queueConnection: string;
@@ -54,11 +61,26 @@ export class LaravelAdapter implements QueueAdapter {
     this.discovery = new QueueDiscovery(redis, 'laravel', connection, this.keys.pattern(), (k) => this.keys.queueFromKey(k));
     this.cache = new LaravelCache(redis, opts.cache ?? { prefix: 'laravel_database_laravel_cache_:', db: 1 });
     this.queueConnection = opts.queueConnection ?? 'redis';
-    this.capabilities = new Set<Capability>(opts.readOnly ? [] : ['cancel-pending', 'cancel-delayed', 'promote-delayed', 'pause', 'resume', 'restart-workers']);
+    this.horizon = new Horizon(redis, new HorizonKeys(opts.horizonPrefix ?? 'laravel_horizon:'), this.keys, this.queueConnection);
+    const writes: Capability[] = opts.readOnly ? [] : ['cancel-pending', 'cancel-delayed', 'promote-delayed', 'pause', 'resume', 'restart-workers'];
+    this.base = new Set<Capability>(writes);
+    // Horizon keeps what plain Laravel does not put in Redis: failed jobs (so retry) and a worker registry.
+    this.withHorizon = new Set<Capability>([...writes, 'workers', ...(opts.readOnly ? [] : (['retry-failed'] as const))]);
   }
 
-  discover(force = false): Promise<QueueRef[]> {
-    return this.discovery.discover(force);
+  /** What the system offers here: more when Horizon runs against this Redis (known after discover()). */
+  get capabilities(): ReadonlySet<Capability> {
+    return this.horizonSeen ? this.withHorizon : this.base;
+  }
+
+  async discover(force = false): Promise<QueueRef[]> {
+    const [refs] = await Promise.all([this.discovery.discover(force), this.hasHorizon()]);
+    return refs;
+  }
+
+  private async hasHorizon(): Promise<boolean> {
+    this.horizonSeen = await this.horizon.present();
+    return this.horizonSeen;
   }
 
   async counts(queues: readonly QueueRef[], now: number): Promise<QueueCounts[]> {
@@ -66,8 +88,15 @@ export class LaravelAdapter implements QueueAdapter {
     const chunks = chunked(queues, LARAVEL_COUNTS_CHUNK);
     const pipe = this.redis.pipeline();
     for (const c of chunks) pipe.eval(LARAVEL_COUNTS_LUA, 0, this.keys.prefix, String(now), ...c.map((q) => q.name));
-    // The pause flags live in the cache store (often another database): read them at the same time.
-    const [res, flags] = await Promise.all([pipe.exec().then((r) => r ?? []), this.cache.flags([this.pausedFlag('*'), ...queues.map((q) => this.pausedFlag(q.name))])]);
+    const horizon = await this.hasHorizon();
+    if (horizon) this.horizon.queueMetrics(pipe, queues);
+    // The pause flags live in the cache store (often another database): read them at the same time;
+    // Horizon's failed counts are recounted every 10 s.
+    const [res, flags, failed] = await Promise.all([
+      pipe.exec().then((r) => r ?? []),
+      this.cache.flags([this.pausedFlag('*'), ...queues.map((q) => this.pausedFlag(q.name))]),
+      horizon ? this.horizon.failedByQueue(now) : undefined,
+    ]);
     const allPaused = flags[0];
     let qi = 0;
     return chunks.flatMap((chunk, ci) => {
@@ -75,13 +104,14 @@ export class LaravelAdapter implements QueueAdapter {
       if (err) throw err;
       return chunk.map((queue, ci2) => {
         const [pending, delayed, reserved, age] = (rows as string[])[ci2].split(',').map(Number);
+        const metrics = horizon ? Horizon.parseMetrics(res[chunks.length + qi][1]) : undefined;
         const paused = allPaused || flags[1 + qi++];
         return {
           queue,
-          // Failed jobs are not in Redis (Laravel's failed-job store): 0 here, not "unknown".
-          counts: { pending, delayed, active: reserved, failed: 0, reserved },
+          // Without Horizon failed jobs are not in Redis (Laravel's failed-job store): 0, not "unknown".
+          counts: { pending, delayed, active: reserved, failed: failed?.get(queue.name) ?? 0, reserved, ...(metrics ? { throughput: metrics.throughput } : {}) },
           oldestPendingAgeMs: age >= 0 ? age : null,
-          runtimeMs: null,
+          runtimeMs: metrics?.runtimeMs ?? null,
           paused,
         };
       });
@@ -94,12 +124,14 @@ export class LaravelAdapter implements QueueAdapter {
     if (state === 'pending') members = await this.redis.lrange(this.keys.pending(queue.name), 0, n);
     else if (state === 'delayed') members = await this.redis.zrange(this.keys.delayed(queue.name), '0', String(n));
     else if (state === 'active') members = await this.redis.zrange(this.keys.reserved(queue.name), '0', String(n));
-    else return []; // failed/completed are not kept in Redis by Laravel
+    else if ((state === 'failed' || state === 'completed') && (await this.hasHorizon())) return this.horizon.list(queue, state, limit, now);
+    else return []; // without Horizon, failed/completed jobs are not kept in Redis
     return members.map((m) => summarize(m, state, now));
   }
 
-  async workers(): Promise<WorkersResult> {
-    return { unavailable: 'Laravel keeps no worker registry in Redis: live workers are the ones Chaperone supervises' };
+  async workers(queue?: QueueRef): Promise<WorkersResult> {
+    if (await this.hasHorizon()) return { workers: await this.horizon.workers(Date.now(), queue) };
+    return { unavailable: 'Laravel keeps no worker registry in Redis (Horizon does; none found): live workers are the ones Chaperone supervises' };
   }
 
   async cancel(queue: QueueRef, jobId: string): Promise<ActionResult> {
@@ -126,7 +158,9 @@ export class LaravelAdapter implements QueueAdapter {
       : { ok: false, status: 'not-found', message: `no delayed job ${jobId} in ${queue.id}` };
   }
 
-  async retry(queue: QueueRef): Promise<ActionResult> {
+  async retry(queue: QueueRef, jobId: string | { allFailed: true }): Promise<ActionResult> {
+    if (this.opts.readOnly) return refused(`connection "${this.connection}" is read-only: ${queue.id} is not changed`);
+    if (await this.hasHorizon()) return typeof jobId === 'string' ? this.horizon.retry(queue, jobId, Date.now()) : this.horizon.retryAll(queue, Date.now());
     return refused(`Laravel keeps failed jobs in its failed-job store (database), not in Redis: use \`php artisan queue:retry\` for ${queue.id}`);
   }
 
