@@ -8,7 +8,8 @@ import type { ConnectionConfig } from '../core/config/types';
 import { RedisAuditSink } from '../node/audit-stream';
 import { loadConfig } from '../node/config-loader';
 import { ControlKeys } from '../node/control-keys';
-import { connectAndWait } from '../node/redis-connection';
+import { connectProfileAndWait } from '../node/redis-connection';
+import { isCluster, type RedisClient } from '../queues/redis-client';
 import { QueueService, type ConnectionHandle } from '../queues/queue-service';
 import { createAdapters } from '../queues/registry';
 import { findConfigFile } from './cli-context';
@@ -47,11 +48,11 @@ export async function withQueues<T>(values: { redis?: string; config?: string; c
   }
   const unreachable: string[] = [];
   const handles: ConnectionHandle[] = [];
-  const clients: Redis[] = [];
+  const clients: RedisClient[] = [];
   await Promise.all(
     connections.map(async (c) => {
       try {
-        const redis = await connectAndWait(c.url, { name: `chaperone-cli:${c.name}`, connection: c.name, sentinel: c.sentinel });
+        const redis = await connectProfileAndWait(c, `chaperone-cli:${c.name}`);
         clients.push(redis);
         handles.push({ config: c, redis, adapters: createAdapters(c, redis) });
       } catch (err) {
@@ -61,7 +62,9 @@ export async function withQueues<T>(values: { redis?: string; config?: string; c
   );
   if (handles.length === 0) throw new ActionFailed(unreachable.join('\n'));
   handles.sort((a, b) => connections.indexOf(a.config) - connections.indexOf(b.config));
-  const control = handles.find((h) => h.config.name === 'default')?.redis;
+  // The default connection is always one server (redis.url): the control plane and audit live there.
+  const first = handles.find((h) => h.config.name === 'default')?.redis;
+  const control = first && !isCluster(first) ? first : undefined;
   const actor = `cli:${os.userInfo().username}@${os.hostname()}`;
   const audit = control ? new RedisAuditSink(control, new ControlKeys(keyPrefix).audit(), actor) : { record: () => undefined, flush: async () => undefined };
   const service = new QueueService(handles, audit, actor);

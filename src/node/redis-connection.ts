@@ -1,9 +1,10 @@
 // ioredis connections as every part of Chaperone wants them: password and username from the
 // environment (never from chaperone.json), commands fail fast while disconnected (no unbounded offline
 // queue), reconnect with bounded exponential backoff, and errors never become unhandled.
-import Redis, { type RedisOptions } from 'ioredis';
+import Redis, { Cluster, type RedisOptions } from 'ioredis';
 import { envName } from '../core/config/parse-config';
-import type { SentinelConfig } from '../core/config/types';
+import type { ClusterConfig, ConnectionConfig, SentinelConfig } from '../core/config/types';
+import type { RedisClient } from '../queues/redis-client';
 import type { Logger } from '../core/ports';
 
 export interface ConnectOptions {
@@ -69,6 +70,39 @@ export async function connectAndWait(url: string, o: ConnectOptions, timeoutMs =
     redis.disconnect();
     throw new Error(`cannot reach Redis at ${redactUrl(url)}: ${err instanceof Error ? err.message : String(err)}`);
   }
+}
+
+/** A named connection of chaperone.json, whatever its kind (server, Sentinel, Cluster), ready to use. */
+export async function connectProfileAndWait(c: ConnectionConfig, name: string, timeoutMs = 3000): Promise<RedisClient> {
+  if (!c.cluster) return connectAndWait(c.url, { name, connection: c.name, sentinel: c.sentinel }, timeoutMs);
+  const cluster = connectCluster(c.cluster, { name, connection: c.name });
+  cluster.options.clusterRetryStrategy = () => null; // a one-shot client gives up at once
+  try {
+    await withTimeout(cluster.connect(), timeoutMs, `timed out after ${timeoutMs}ms`);
+    return cluster;
+  } catch (err) {
+    cluster.disconnect();
+    throw new Error(`cannot reach the Redis Cluster at ${c.url}: ${err instanceof Error ? err.message : String(err)}`);
+  }
+}
+
+/** A Redis Cluster client: the same credentials and fail-fast rules as a single server's. */
+export function connectCluster(c: ClusterConfig, o: ConnectOptions): Cluster {
+  const base = redisOptions(o);
+  const cluster = new Cluster(c.nodes, {
+    lazyConnect: true,
+    enableOfflineQueue: false,
+    maxRedirections: 8,
+    slotsRefreshTimeout: 2000,
+    clusterRetryStrategy: (times: number) => Math.min(5000, 100 * 2 ** Math.min(times, 6)),
+    redisOptions: {
+      connectionName: base.connectionName, password: base.password, username: base.username,
+      connectTimeout: base.connectTimeout, maxRetriesPerRequest: base.maxRetriesPerRequest,
+      ...(c.tls ? { tls: {} } : {}),
+    },
+  });
+  cluster.on('error', (err: Error) => o.logger?.warn(`redis cluster (${o.name}): ${err.message}`));
+  return cluster;
 }
 
 export function redactUrl(url: string): string {

@@ -1,9 +1,9 @@
 // Queue discovery shared by every adapter: SCAN (never KEYS) with the system's key pattern, the
 // queue name parsed from each key, and the result cached for a while (discovery is for views and
 // lookups, not for every counts tick).
-import type Redis from 'ioredis';
+import type { RedisClient } from './redis-client';
 import { queueRef, type QueueRef, type SystemName } from './contract';
-import { scanAll } from './scan';
+import { scanAll } from './redis-client';
 
 export const DISCOVERY_TTL_MS = 30_000;
 
@@ -11,7 +11,7 @@ export class QueueDiscovery {
   private cached: { at: number; refs: QueueRef[] } | undefined;
 
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly system: SystemName,
     private readonly connection: string,
     private readonly pattern: string,

@@ -1,6 +1,6 @@
 // Every queue of every configured connection and system, behind one object: overview, lookup by id,
 // and the actions, each recorded in the audit log. The CLI and (later) the views use this.
-import type Redis from 'ioredis';
+import type { RedisClient } from './redis-client';
 import type { ConnectionConfig } from '../core/config/types';
 import type { AuditSink } from '../core/ports';
 import type { ActionResult, JobState, JobSummary, QueueAdapter, QueueCounts, QueueRef, WorkersResult } from './contract';
@@ -9,7 +9,7 @@ export class QueueLookupError extends Error {}
 
 export interface ConnectionHandle {
   config: ConnectionConfig;
-  redis: Redis;
+  redis: RedisClient;
   adapters: QueueAdapter[];
 }
 

@@ -1,11 +1,11 @@
 // Which adapters exist, and how one is built for a connection. Adding a system = one line here.
-import type Redis from 'ioredis';
+import type { RedisClient } from './redis-client';
 import type { ConnectionConfig } from '../core/config/types';
 import { BullmqAdapter } from './bullmq/bullmq-adapter';
 import { LaravelAdapter } from './laravel/laravel-adapter';
 import type { QueueAdapter, SystemName } from './contract';
 
-type Factory = (conn: ConnectionConfig, redis: Redis) => QueueAdapter | undefined;
+type Factory = (conn: ConnectionConfig, redis: RedisClient) => QueueAdapter | undefined;
 
 const FACTORIES: Partial<Record<SystemName, Factory>> = {
   bullmq: (conn, redis) => (conn.systems.bullmq ? new BullmqAdapter(conn.name, redis, { prefix: conn.systems.bullmq.prefix, readOnly: conn.readOnly }) : undefined),
@@ -15,7 +15,7 @@ const FACTORIES: Partial<Record<SystemName, Factory>> = {
   },
 };
 
-export function createAdapters(conn: ConnectionConfig, redis: Redis): QueueAdapter[] {
+export function createAdapters(conn: ConnectionConfig, redis: RedisClient): QueueAdapter[] {
   return Object.values(FACTORIES).flatMap((make) => {
     const a = make?.(conn, redis);
     return a ? [a] : [];

@@ -1,10 +1,16 @@
 // Connection profiles beyond one URL: a master found through a real Redis Sentinel, across a real
-// failover, and the config errors of a profile that says too much or too little.
+// failover; a real Redis Cluster with real BullMQ and Laravel producers; and the config errors of a
+// profile that says too much or too little.
 import { strict as assert } from 'node:assert';
 import { writeFileSync } from 'node:fs';
 import * as path from 'node:path';
+import { execFile } from 'node:child_process';
+import calculateSlot from 'cluster-key-slot';
 import { Queue } from 'bullmq';
+import { Cluster } from 'ioredis';
 import { tempDir } from '../helpers/engine-harness';
+import { FIXTURES } from '../helpers/paths';
+import { TestCluster } from '../helpers/redis-cluster';
 import { TestRedis } from '../helpers/redis-server';
 import { TestSentinel } from '../helpers/redis-sentinel';
 import { runCli } from '../helpers/run-cli';
@@ -75,5 +81,73 @@ describe('connections through Redis Sentinel', function () {
     assert.equal(r.code, 2);
     assert.match(r.stderr, /chaperone\.json:3:\d+: connections\.both: needs exactly one of "url"/);
     assert.match(r.stderr, /chaperone\.json:4:\d+: connections\.none: needs exactly one of "url"/);
+  });
+});
+
+describe('connections to a Redis Cluster', function () {
+  this.timeout(60_000);
+  let cluster: TestCluster;
+  let dir: string;
+  let client: Cluster;
+  const bull = new Map<string, Queue>();
+  const php = (script: string, args: string[]): Promise<string> =>
+    new Promise((resolve, reject) => {
+      execFile('php', [path.join(FIXTURES, 'laravel', script), ...args], { env: { ...process.env, REDIS_CLUSTER: cluster.nodes.join(',') } }, (err, out, stderr) => (err ? reject(new Error(`${err.message}\n${stderr}`)) : resolve(out)));
+    });
+  // Queue names carry hash tags, as both systems require on a Cluster: each queue in one slot.
+  const BULL = ['{mail}', '{sms}', '{push}', '{billing}', '{exports}', '{images}'];
+
+  before(async () => {
+    cluster = await TestCluster.start();
+    client = new Cluster([{ host: '127.0.0.1', port: cluster.ports[0] }]);
+    dir = tempDir();
+    writeFileSync(path.join(dir, 'chaperone.json'), JSON.stringify({
+      connections: { big: { cluster: { nodes: [cluster.nodes[0]] }, queues: { bullmq: {}, laravel: { cache: { db: 0 } } } } },
+    }));
+    for (const [i, name] of BULL.entries()) {
+      const q = new Queue(name, { connection: new Cluster([{ host: '127.0.0.1', port: cluster.ports[0] }]) });
+      bull.set(name, q);
+      await q.addBulk(Array.from({ length: i + 1 }, (_, n) => ({ name: 'send', data: { n } })));
+      await q.add('later', {}, { delay: 60_000 });
+    }
+    await php('producer.php', ['{emails}', '3']);
+    await php('producer.php', ['{reports}', '2', '60']);
+  });
+  after(async () => {
+    await Promise.all([...bull.values()].map((q) => q.close()));
+    client?.disconnect();
+    await cluster?.stop();
+  });
+
+  it('the queues live on several nodes, and `queues` counts each as its system does', async () => {
+    const owners = new Set([...BULL, '{emails}'].map((n) => client.slots[calculateSlot(n)]?.[0]));
+    assert.ok(owners.size >= 2, `queues spread over ${owners.size} node(s)`);
+    const r = await cli(['queues', '--json', '--connection', 'big'], dir);
+    assert.equal(r.code, 0, r.stderr);
+    const j = JSON.parse(r.stdout) as { queues: { id: string; counts: Record<string, number> }[] };
+    const byId = new Map(j.queues.map((x) => [x.id, x.counts]));
+    for (const [name, q] of bull) {
+      const theirs = await q.getJobCounts();
+      assert.equal(byId.get(`bullmq:${name}`)?.pending, theirs.waiting, name);
+      assert.equal(byId.get(`bullmq:${name}`)?.delayed, theirs.delayed, name);
+    }
+    for (const name of ['{emails}', '{reports}']) {
+      const c = byId.get(`laravel:${name}`);
+      assert.equal((c?.pending ?? 0) + (c?.delayed ?? 0) + (c?.active ?? 0), Number(await php('size.php', [name])), name);
+    }
+  });
+
+  it('writes through the cluster: BullMQ pause, Laravel cancel by id, Laravel pause read back by Laravel', async () => {
+    const paused = await cli(['pause', 'bullmq:{sms}', '--connection', 'big'], dir);
+    assert.equal(paused.code, 0, paused.stderr);
+    assert.equal(await bull.get('{sms}')?.isPaused(), true);
+    const [id] = (await php('producer.php', ['{emails}', '1'])).trim().split('\n');
+    const before = Number(await php('size.php', ['{emails}']));
+    const cancelled = await cli(['cancel', 'laravel:{emails}', id, '--connection', 'big'], dir);
+    assert.equal(cancelled.code, 0, cancelled.stderr);
+    assert.equal(Number(await php('size.php', ['{emails}'])), before - 1);
+    const lp = await cli(['pause', 'laravel:{emails}', '--connection', 'big'], dir);
+    assert.equal(lp.code, 0, lp.stderr);
+    assert.equal(JSON.parse(await php('cache-get.php', ['illuminate:queue:paused:redis:{emails}'])), true);
   });
 });

@@ -166,7 +166,7 @@ interface RawSystems {
 }
 interface RawConfig {
   queues?: RawSystems;
-  connections?: Record<string, { url?: string; sentinel?: { masterName: string; sentinels: string[]; db?: number; tls?: boolean }; readOnly?: boolean; queues?: RawSystems }>;
+  connections?: Record<string, { url?: string; sentinel?: { masterName: string; sentinels: string[]; db?: number; tls?: boolean }; cluster?: { nodes: string[]; tls?: boolean }; readOnly?: boolean; queues?: RawSystems }>;
   redis?: { url?: string; keyPrefix?: string };
   supervisor?: { id?: string; heartbeat?: string | number; sampleInterval?: string | number; logLines?: number };
   pools?: Record<string, RawPool>;
@@ -267,22 +267,26 @@ function buildConfig(raw: RawConfig, doc: ConfigDocument): ChaperoneConfig {
       continue;
     }
     if (c.url !== undefined && /^rediss?:\/\/[^/@]*:[^/@]+@/.test(c.url)) problem(['connections', name, 'url'], `must not contain a password: set CHAPERONE_REDIS_PASSWORD_${envName(name)} in the environment`);
-    if ((c.url === undefined) === (c.sentinel === undefined)) {
-      problem(['connections', name], 'needs exactly one of "url" (one server) or "sentinel" (a master found through Redis Sentinel)');
+    if ([c.url, c.sentinel, c.cluster].filter((x) => x !== undefined).length !== 1) {
+      problem(['connections', name], 'needs exactly one of "url" (one server), "sentinel" (a master found through Redis Sentinel) or "cluster" (a Redis Cluster)');
       continue;
     }
+    const hostPorts = (list: string[], at: JsonPath) =>
+      list.map((hp, i) => {
+        const cut = hp.lastIndexOf(':');
+        const x = { host: hp.slice(0, cut), port: Number(hp.slice(cut + 1)) };
+        if (!(x.port >= 1 && x.port <= 65535)) problem([...at, i], `"${hp}": the port must be 1-65535`);
+        return x;
+      });
     const base = { name, readOnly: c.readOnly ?? false, systems: systems(c.queues), range: doc.rangeOf(['connections', name], true) };
     if (c.sentinel) {
       const s = c.sentinel;
-      const sentinels = s.sentinels.map((hp) => {
-        const i = hp.lastIndexOf(':');
-        return { host: hp.slice(0, i), port: Number(hp.slice(i + 1)) };
-      });
-      sentinels.forEach((x, i) => {
-        if (!(x.port >= 1 && x.port <= 65535)) problem(['connections', name, 'sentinel', 'sentinels', i], `"${s.sentinels[i]}": the port must be 1-65535`);
-      });
+      const sentinels = hostPorts(s.sentinels, ['connections', name, 'sentinel', 'sentinels']);
       const sentinel = { masterName: s.masterName, sentinels, db: s.db ?? 0, tls: s.tls ?? false };
       connections.push({ ...base, url: `sentinel://${s.sentinels.join(',')}/${s.masterName}`, sentinel });
+    } else if (c.cluster) {
+      const nodes = hostPorts(c.cluster.nodes, ['connections', name, 'cluster', 'nodes']);
+      connections.push({ ...base, url: `cluster://${c.cluster.nodes.join(',')}`, cluster: { nodes, tls: c.cluster.tls ?? false } });
     } else {
       connections.push({ ...base, url: c.url ?? '' });
     }

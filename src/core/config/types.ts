@@ -51,6 +51,11 @@ export interface SentinelConfig {
   tls: boolean;
 }
 
+export interface ClusterConfig {
+  nodes: { host: string; port: number }[];
+  tls: boolean;
+}
+
 export interface ConnectionConfig {
   /** "default" is the top-level redis.url with the top-level queues. */
   name: string;
@@ -58,6 +63,8 @@ export interface ConnectionConfig {
   url: string;
   /** When set, the master is found through these sentinels (url is only for display). */
   sentinel?: SentinelConfig;
+  /** When set, a Redis Cluster reached from these nodes (url is only for display). */
+  cluster?: ClusterConfig;
   readOnly: boolean;
   systems: QueueSystemsConfig;
   range?: SourceRange;

@@ -1,7 +1,7 @@
 // BullMQ: raw reads (one round trip for all counts), every write through the bullmq library itself
 // (its own Lua scripts, matched to the queue's meta.version major: 5 and 6 are bundled, see
 // bullmq-libraries.ts); never a Worker, never an add.
-import type Redis from 'ioredis';
+import { groupByNode, isCluster, multiSlotScript, pipelineByNode, type PipelineResult, type RedisClient } from '../redis-client';
 import {
   preview, refused,
   type ActionResult, type Capability, type JobState, type JobSummary, type QueueAdapter, type QueueCounts, type QueueRef, type WorkersResult,
@@ -33,7 +33,7 @@ export class BullmqAdapter implements QueueAdapter {
 
   constructor(
     readonly connection: string,
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly opts: BullmqOptions = {},
   ) {
     this.keys = new BullmqKeys(opts.prefix ?? 'bull');
@@ -48,24 +48,30 @@ export class BullmqAdapter implements QueueAdapter {
 
   async counts(queues: readonly QueueRef[], now: number): Promise<QueueCounts[]> {
     if (queues.length === 0) return [];
-    this.countsSha ??= (await this.redis.script('LOAD', BULLMQ_COUNTS_LUA)) as string;
-    const chunks = chunked(queues, BULLMQ_COUNTS_CHUNK);
+    const anchor = (q: QueueRef) => this.keys.key(q.name, 'meta');
+    const chunks = groupByNode(this.redis, queues, anchor).flatMap((g) => chunked(g, BULLMQ_COUNTS_CHUNK));
     // Runtimes are measured for a chunk when any of its queues has a stale (or no) figure.
     const measure = chunks.map((c) => c.some((q) => now - (this.runtimes.get(q.name)?.at ?? -Infinity) >= BULLMQ_RUNTIME_EVERY_MS));
-    const run = async (sha: string) => {
-      const pipe = this.redis.pipeline();
-      chunks.forEach((c, i) => pipe.evalsha(sha, 0, this.keys.prefix, String(now), measure[i] ? '1' : '0', ...c.map((q) => q.name)));
-      return (await pipe.exec()) ?? [];
-    };
-    let res = await run(this.countsSha);
-    if (res.some(([err]) => err && /NOSCRIPT/.test(String(err)))) {
-      // Redis restarted or flushed its script cache: load again, once.
-      this.countsSha = (await this.redis.script('LOAD', BULLMQ_COUNTS_LUA)) as string;
+    const index = new Map(chunks.map((c, i) => [c, i]));
+    const args = (c: QueueRef[]) => [anchor(c[0]), this.keys.prefix, String(now), measure[index.get(c) ?? 0] ? '1' : '0', ...c.map((q) => q.name)];
+    let res: PipelineResult[][];
+    if (isCluster(this.redis)) {
+      // SCRIPT LOAD reaches one node only: on a Cluster the script travels with each call.
+      const script = multiSlotScript(BULLMQ_COUNTS_LUA, this.redis);
+      res = await pipelineByNode(this.redis, chunks, (c) => anchor(c[0]), (pipe, c) => pipe.eval(script, 1, ...args(c)));
+    } else {
+      this.countsSha ??= (await this.redis.script('LOAD', BULLMQ_COUNTS_LUA)) as string;
+      const run = (sha: string) => pipelineByNode(this.redis, chunks, (c) => anchor(c[0]), (pipe, c) => pipe.evalsha(sha, 1, ...args(c)));
       res = await run(this.countsSha);
+      if (res.some(([[err]]) => err && /NOSCRIPT/.test(String(err)))) {
+        // Redis restarted or flushed its script cache: load again, once.
+        this.countsSha = (await this.redis.script('LOAD', BULLMQ_COUNTS_LUA)) as string;
+        res = await run(this.countsSha);
+      }
     }
     const out: QueueCounts[] = [];
     chunks.forEach((chunk, ci) => {
-      const [err, flat] = res[ci];
+      const [[err, flat]] = res[ci];
       if (err) throw err;
       const rows = flat as string[];
       chunk.forEach((queue, qi) => {

@@ -1,6 +1,7 @@
 // Read-only: sizes of every BullMQ state for many queues, the paused flag, the age of the oldest
 // waiting job and (when asked) the average runtime of recent jobs, in one call. The time comes in
 // as an argument (no TIME inside the script).
+// KEYS[1] = a key of the first queue, only to route the call to its node on a Cluster.
 // ARGV[1] = key prefix ("bull"), ARGV[2] = now (ms), ARGV[3] = "1" to measure runtimes,
 // ARGV[4..] = queue names.
 // Returns one string per queue: "wait,paused,active,prioritized,delayed,completed,failed,

@@ -3,7 +3,7 @@
 // majors. Adding a major = installing it under an npm alias and one line in LIBRARIES.
 import { Queue as Queue6 } from 'bullmq';
 import { Queue as Queue5, type ConnectionOptions as Connection5 } from 'bullmq-v5';
-import type Redis from 'ioredis';
+import type { RedisClient } from '../redis-client';
 
 /** What Chaperone uses of a bullmq Job, identical in every bundled major. */
 export interface BullJob {
@@ -32,7 +32,7 @@ export interface BullQueue {
   on(event: 'error', listener: (err: Error) => void): unknown;
 }
 
-type OpenQueue = (name: string, connection: Redis, prefix: string) => BullQueue;
+type OpenQueue = (name: string, connection: RedisClient, prefix: string) => BullQueue;
 
 // Both majors take an ioredis instance, so they share the adapter's connection: a Queue (unlike a
 // Worker) issues no blocking commands. bullmq 5 is typed against its own ioredis copy; at run time it
@@ -46,7 +46,7 @@ export const BUNDLED_MAJORS: readonly number[] = [...LIBRARIES.keys()];
 /** Reads of queues with no (or an unknown) version use the newest bundled major. */
 export const NEWEST_MAJOR = Math.max(...BUNDLED_MAJORS);
 
-export function openQueue(major: number, name: string, connection: Redis, prefix: string): BullQueue {
+export function openQueue(major: number, name: string, connection: RedisClient, prefix: string): BullQueue {
   const open = LIBRARIES.get(major) ?? LIBRARIES.get(NEWEST_MAJOR);
   if (!open) throw new Error('no bullmq library bundled');
   return open(name, connection, prefix);

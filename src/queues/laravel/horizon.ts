@@ -3,7 +3,7 @@
 // a failed job done the way Horizon's RetryFailedJob does it. Horizon itself is PHP; nothing here
 // starts or signals it.
 import { randomUUID } from 'node:crypto';
-import type Redis from 'ioredis';
+import { isCluster, type RedisClient } from '../redis-client';
 import { preview, type ActionResult, type JobState, type JobSummary, type LiveWorker, type QueueRef } from '../contract';
 import { HORIZON_MASTER_ALIVE_S, HORIZON_PENDING_EXPIRES_S, HORIZON_SUPERVISOR_ALIVE_S, type HorizonKeys } from './horizon-keys';
 import { HORIZON_FAILED_BY_QUEUE_LUA, HORIZON_FAILED_CHUNK, HORIZON_RETRY_LUA } from './horizon-scripts';
@@ -27,14 +27,15 @@ export class Horizon {
   private failed: { at: number; byQueue: Map<string, number> } | undefined;
 
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     readonly keys: HorizonKeys,
     private readonly queueKeys: LaravelKeys,
     private readonly queueConnection: string,
   ) {}
 
-  /** Whether Horizon has ever run against this Redis (its keys exist); checked every 30 s. */
+  /** Whether Horizon has ever run against this Redis (its keys exist); checked every 30 s. Never on a Cluster. */
   async present(now = Date.now()): Promise<boolean> {
+    if (isCluster(this.redis)) return false;
     if (this.presence && now - this.presence.at < PRESENCE_TTL_MS) return this.presence.present;
     const k = this.keys;
     const n = await this.redis.exists(k.masters(), k.supervisors(), k.jobs('recent_jobs'), k.jobs('failed_jobs'));
@@ -42,15 +43,17 @@ export class Horizon {
     return n > 0;
   }
 
-  /** Queues the pipeline of a counts call: one HMGET of each queue's metrics hash. */
-  queueMetrics(pipe: ReturnType<Redis['pipeline']>, queues: readonly QueueRef[]): void {
+  /** Throughput and average runtime of each queue from its metrics hash, one pipeline. */
+  async queueMetrics(queues: readonly QueueRef[]): Promise<Map<string, HorizonMetrics>> {
+    const pipe = this.redis.pipeline();
     for (const q of queues) pipe.hmget(this.keys.queueMetrics(q.name), 'throughput', 'runtime');
-  }
-
-  static parseMetrics(row: unknown): HorizonMetrics {
-    const [throughput, runtime] = Array.isArray(row) ? (row as (string | null)[]) : [null, null];
-    const rt = runtime === null ? NaN : Number(runtime);
-    return { throughput: Number(throughput ?? 0) || 0, runtimeMs: Number.isFinite(rt) && rt > 0 ? rt : null };
+    const res = (await pipe.exec()) ?? [];
+    return new Map(queues.map((q, i) => {
+      const [err, row] = res[i];
+      const [throughput, runtime] = !err && Array.isArray(row) ? (row as (string | null)[]) : [null, null];
+      const rt = runtime === null ? NaN : Number(runtime);
+      return [q.name, { throughput: Number(throughput ?? 0) || 0, runtimeMs: Number.isFinite(rt) && rt > 0 ? rt : null }];
+    }));
   }
 
   /** Failed jobs per queue from failed_jobs, recounted at most every 10 s in chunks of 1000 ids. */

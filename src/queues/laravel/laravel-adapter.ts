@@ -3,7 +3,7 @@
 // job cannot be stopped through Redis (only by stopping its worker). No worker registry either: live
 // workers are the processes Chaperone supervises, plus Horizon's supervisors when Horizon runs.
 // Pause (12.40+) and queue:restart are flags in Laravel's cache store (see laravel-cache.ts).
-import type Redis from 'ioredis';
+import { groupByNode, multiSlotScript, pipelineByNode, type RedisClient } from '../redis-client';
 import {
   preview, refused,
   type ActionResult, type Capability, type JobState, type JobSummary, type QueueAdapter, type QueueCounts, type QueueRef, type WorkersResult,
@@ -54,7 +54,7 @@ export class LaravelAdapter implements QueueAdapter {
 
   constructor(
     readonly connection: string,
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly opts: LaravelOptions = {},
   ) {
     this.keys = new LaravelKeys(opts.prefix ?? 'laravel_database_');
@@ -85,34 +85,35 @@ export class LaravelAdapter implements QueueAdapter {
 
   async counts(queues: readonly QueueRef[], now: number): Promise<QueueCounts[]> {
     if (queues.length === 0) return [];
-    const chunks = chunked(queues, LARAVEL_COUNTS_CHUNK);
-    const pipe = this.redis.pipeline();
-    for (const c of chunks) pipe.eval(LARAVEL_COUNTS_LUA, 0, this.keys.prefix, String(now), ...c.map((q) => q.name));
+    // Chunks of 100 queues, each on one node (a single group on one server); each script call is
+    // routed by its first queue's key. All pipelines, the cache flags and Horizon's metrics go out at
+    // once: one round trip.
+    const anchor = (q: QueueRef) => this.keys.pending(q.name);
+    const chunks = groupByNode(this.redis, queues, anchor).flatMap((g) => chunked(g, LARAVEL_COUNTS_CHUNK));
+    const script = multiSlotScript(LARAVEL_COUNTS_LUA, this.redis);
     const horizon = await this.hasHorizon();
-    if (horizon) this.horizon.queueMetrics(pipe, queues);
-    // The pause flags live in the cache store (often another database): read them at the same time;
-    // Horizon's failed counts are recounted every 10 s.
-    const [res, flags, failed] = await Promise.all([
-      pipe.exec().then((r) => r ?? []),
+    const [res, flags, metrics, failed] = await Promise.all([
+      pipelineByNode(this.redis, chunks, (c) => anchor(c[0]), (pipe, c) => pipe.eval(script, 1, anchor(c[0]), this.keys.prefix, String(now), ...c.map((q) => q.name))),
+      // The pause flags live in the cache store (often another database).
       this.cache.flags([this.pausedFlag('*'), ...queues.map((q) => this.pausedFlag(q.name))]),
-      horizon ? this.horizon.failedByQueue(now) : undefined,
+      horizon ? this.horizon.queueMetrics(queues) : undefined,
+      horizon ? this.horizon.failedByQueue(now) : undefined, // recounted every 10 s
     ]);
     const allPaused = flags[0];
-    let qi = 0;
+    const pausedOf = new Map(queues.map((q, i) => [q.name, allPaused || flags[1 + i]]));
     return chunks.flatMap((chunk, ci) => {
-      const [err, rows] = res[ci];
+      const [[err, rows]] = res[ci];
       if (err) throw err;
-      return chunk.map((queue, ci2) => {
-        const [pending, delayed, reserved, age] = (rows as string[])[ci2].split(',').map(Number);
-        const metrics = horizon ? Horizon.parseMetrics(res[chunks.length + qi][1]) : undefined;
-        const paused = allPaused || flags[1 + qi++];
+      return chunk.map((queue, qi) => {
+        const [pending, delayed, reserved, age] = (rows as string[])[qi].split(',').map(Number);
+        const m = metrics?.get(queue.name);
         return {
           queue,
           // Without Horizon failed jobs are not in Redis (Laravel's failed-job store): 0, not "unknown".
-          counts: { pending, delayed, active: reserved, failed: failed?.get(queue.name) ?? 0, reserved, ...(metrics ? { throughput: metrics.throughput } : {}) },
+          counts: { pending, delayed, active: reserved, failed: failed?.get(queue.name) ?? 0, reserved, ...(m ? { throughput: m.throughput } : {}) },
           oldestPendingAgeMs: age >= 0 ? age : null,
-          runtimeMs: metrics?.runtimeMs ?? null,
-          paused,
+          runtimeMs: m?.runtimeMs ?? null,
+          paused: pausedOf.get(queue.name) ?? false,
         };
       });
     });

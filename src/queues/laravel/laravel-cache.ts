@@ -2,7 +2,7 @@
 // poll: `illuminate:queue:restart` (queue:restart) and, from 12.40, `illuminate:queue:paused:<conn>:<queue>`
 // (queue:pause). Values are written as Laravel's RedisStore writes them: numbers raw, anything else
 // PHP-serialized, `forever` = SET without a TTL.
-import type Redis from 'ioredis';
+import { isCluster, type RedisClient } from '../redis-client';
 
 export interface LaravelCacheOptions {
   /** The whole key prefix: connection prefix + cache prefix + ':'. */
@@ -11,11 +11,11 @@ export interface LaravelCacheOptions {
 }
 
 export class LaravelCache {
-  private client: Redis | undefined;
+  private client: RedisClient | undefined;
   private owned = false;
 
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     readonly opts: LaravelCacheOptions,
   ) {}
 
@@ -26,7 +26,10 @@ export class LaravelCache {
   /** Truthiness of each flag as Laravel's `$cache->get($key)` would see it (missing = false). */
   async flags(names: readonly string[]): Promise<boolean[]> {
     if (names.length === 0) return [];
-    const values = await (await this.conn()).mget(...names.map((n) => this.key(n)));
+    const conn = await this.conn();
+    const keys = names.map((n) => this.key(n));
+    // MGET needs one hash slot on a Cluster: there, one GET per flag (sent together).
+    const values = isCluster(conn) ? await Promise.all(keys.map((k) => conn.get(k))) : await conn.mget(...keys);
     return values.map((v) => phpTruthy(v));
   }
 
@@ -47,8 +50,10 @@ export class LaravelCache {
   }
 
   /** The queue connection itself when it is on the cache's database, else a second client. */
-  private async conn(): Promise<Redis> {
+  private async conn(): Promise<RedisClient> {
     if (this.client) return this.client;
+    // A Cluster has database 0 only: the cache store is on the cluster itself.
+    if (isCluster(this.redis)) return (this.client = this.redis);
     if ((this.redis.options.db ?? 0) === this.opts.db) return (this.client = this.redis);
     const c = this.redis.duplicate({ db: this.opts.db, lazyConnect: true });
     c.on('error', () => undefined); // surfaced by the failing command itself

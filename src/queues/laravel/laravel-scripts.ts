@@ -2,6 +2,7 @@
 // script that matches jobs by their decoded id, because Laravel's pop script re-encodes the payload
 // (attempts + 1) and the reserved copy differs byte for byte from the pending one.
 
+// KEYS[1] = a key of the first queue, only to route the call to its node on a Cluster.
 // ARGV[1] = prefix ("laravel_database_"), ARGV[2] = now (ms), ARGV[3..] = queue names.
 // Returns one string per queue: "pending,delayed,reserved,oldestAgeMs" (-1: unknown).
 export const LARAVEL_COUNTS_LUA = `
