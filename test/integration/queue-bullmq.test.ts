@@ -120,6 +120,33 @@ describe('BullMQ adapter: each queue is written by its own major', function () {
     }
   });
 
+  it('revalidates steady queues by their last event, sees every evented change at once, and recounts in full every 5 s', async () => {
+    const q = new bullmq6.Queue('steady', { connection: { port: redis.port } });
+    try {
+      const [first] = await q.addBulk([{ name: 'a', data: {} }, { name: 'b', data: {} }]);
+      const adapter = new BullmqAdapter('default', conn);
+      const ref = queueRef('bullmq', 'default', 'steady');
+      const t0 = Date.now();
+      const at = async (dt: number) => (await adapter.counts([ref], t0 + dt))[0];
+      assert.equal((await at(0)).counts.pending, 2);
+      await conn.config('RESETSTAT');
+      const steady = await at(100);
+      assert.equal(steady.counts.pending, 2);
+      assert.ok(Math.abs((steady.oldestPendingAgeMs ?? 0) - (t0 + 100 - first.timestamp)) < 5, 'the age still moves with the clock');
+      const stats = await conn.info('commandstats');
+      assert.doesNotMatch(stats, /cmdstat_llen:/, 'a steady queue is not re-read');
+      await q.add('c', {}); // emits "added"/"waiting"
+      assert.equal((await at(200)).counts.pending, 3);
+      await first.changePriority({ priority: 5 }); // moves a job to "prioritized" without an event
+      const full = await at(5300);
+      assert.equal(full.counts.pending, 2);
+      assert.equal(full.counts.prioritized, 1);
+      await adapter.close();
+    } finally {
+      await q.close();
+    }
+  });
+
   it('refuses to write a queue of a major it does not bundle, and changes nothing', async () => {
     const q6 = new bullmq6.Queue('future', { connection: { port: redis.port } });
     try {

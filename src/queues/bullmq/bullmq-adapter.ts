@@ -4,10 +4,10 @@
 import { groupByNode, isCluster, multiSlotScript, pipelineByNode, type PipelineResult, type RedisClient } from '../redis-client';
 import {
   preview, refused,
-  type ActionResult, type Capability, type JobState, type JobSummary, type QueueAdapter, type QueueCounts, type QueueRef, type WorkersResult,
+  type ActionResult, type Capability, type JobState, type JobSummary, type QueueAdapter, type QueueCounts, type QueueCountsRecord, type QueueRef, type WorkersResult,
 } from '../contract';
 import { chunked, QueueDiscovery } from '../queue-discovery';
-import { BULLMQ_COUNTS_CHUNK, BULLMQ_COUNTS_LUA, BULLMQ_RUNTIME_EVERY_MS } from './bullmq-counts-script';
+import { BULLMQ_COUNTS_CHUNK, BULLMQ_COUNTS_LUA, BULLMQ_FULL_COUNT_EVERY_MS, BULLMQ_RUNTIME_EVERY_MS } from './bullmq-counts-script';
 import { BullmqKeys } from './bullmq-keys';
 import { BUNDLED_MAJORS, NEWEST_MAJOR, majorOf, openQueue, type BullJob, type BullQueue } from './bullmq-libraries';
 
@@ -28,6 +28,8 @@ export class BullmqAdapter implements QueueAdapter {
   private readonly queues = new Map<string, BullQueue>();
   private readonly discovery: QueueDiscovery;
   private countsSha: string | undefined;
+  /** Per queue: the last full counts, the event id they were read at, and when. */
+  private readonly seen = new Map<string, { eventId: string; fullAt: number; oldestTs: number; paused: boolean; counts: QueueCountsRecord; busy: boolean }>();
   /** Last measured average runtime per queue, and when. */
   private readonly runtimes = new Map<string, { at: number; ms: number | null }>();
 
@@ -53,7 +55,18 @@ export class BullmqAdapter implements QueueAdapter {
     // Runtimes are measured for a chunk when any of its queues has a stale (or no) figure.
     const measure = chunks.map((c) => c.some((q) => now - (this.runtimes.get(q.name)?.at ?? -Infinity) >= BULLMQ_RUNTIME_EVERY_MS));
     const index = new Map(chunks.map((c, i) => [c, i]));
-    const args = (c: QueueRef[]) => [anchor(c[0]), this.keys.prefix, String(now), measure[index.get(c) ?? 0] ? '1' : '0', ...c.map((q) => q.name)];
+    // A queue is revalidated by its last event id unless its figures are due for a full count.
+    const known = (q: QueueRef, forced: boolean): string => {
+      const seen = this.seen.get(q.name);
+      return !forced && seen && now - seen.fullAt < BULLMQ_FULL_COUNT_EVERY_MS ? seen.eventId : '';
+    };
+    // A chunk where most queues changed last time is counted in full straight away: checking busy
+    // queues for changes first would cost more than it saves.
+    const busy = (c: QueueRef[]) => c.filter((q) => this.seen.get(q.name)?.busy).length * 2 > c.length;
+    const args = (c: QueueRef[]) => {
+      const forced = measure[index.get(c) ?? 0] || busy(c);
+      return [anchor(c[0]), this.keys.prefix, String(now), forced ? '1' : '0', ...c.flatMap((q) => [q.name, known(q, forced)])];
+    };
     let res: PipelineResult[][];
     if (isCluster(this.redis)) {
       // SCRIPT LOAD reaches one node only: on a Cluster the script travels with each call.
@@ -75,16 +88,25 @@ export class BullmqAdapter implements QueueAdapter {
       if (err) throw err;
       const rows = flat as string[];
       chunk.forEach((queue, qi) => {
-        const [wait, paused, active, prioritized, delayed, completed, failed, waitingChildren, isPaused, age, measured] = rows[qi].split(',').map(Number);
-        if (measure[ci]) this.runtimes.set(queue.name, { at: now, ms: measured >= 0 ? measured : null });
-        const runtime = this.runtimes.get(queue.name)?.ms ?? null;
+        let seen = this.seen.get(queue.name);
+        if (seen && rows[qi] === '=') seen.busy = false;
+        else {
+          const parts = rows[qi].split(',');
+          const [wait, paused, active, prioritized, delayed, completed, failed, waitingChildren, isPaused, oldestTs, measured] = parts.map(Number);
+          if (measure[ci]) this.runtimes.set(queue.name, { at: now, ms: measured >= 0 ? measured : null });
+          seen = {
+            eventId: parts[11] ?? '', fullAt: now, oldestTs, paused: isPaused === 1, busy: seen !== undefined && seen.eventId !== (parts[11] ?? ''),
+            // BullMQ 5 kept paused jobs in a 'paused' list (6 keeps them in wait): both are pending.
+            counts: { pending: wait + paused, delayed, active, failed, prioritized, completed, 'waiting-children': waitingChildren },
+          };
+          this.seen.set(queue.name, seen);
+        }
         out.push({
           queue,
-          // BullMQ 5 kept paused jobs in a 'paused' list (6 keeps them in wait): both are pending.
-          counts: { pending: wait + paused, delayed, active, failed, prioritized, completed, 'waiting-children': waitingChildren },
-          oldestPendingAgeMs: age >= 0 ? age : null,
-          runtimeMs: runtime,
-          paused: isPaused === 1,
+          counts: { ...seen.counts },
+          oldestPendingAgeMs: seen.oldestTs >= 0 ? Math.max(0, now - seen.oldestTs) : null,
+          runtimeMs: this.runtimes.get(queue.name)?.ms ?? null,
+          paused: seen.paused,
         });
       });
     });
