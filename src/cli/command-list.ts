@@ -1,9 +1,11 @@
 // The registration list: one command per file, all listed here.
 import type { CliCommand } from './cli-types';
 import { cancelCommand } from './commands/cancel';
+import { cleanCommand } from './commands/clean';
 import { drainCommand } from './commands/drain';
 import { jobsCommand } from './commands/jobs';
 import { logsCommand } from './commands/logs';
+import { markFailedCommand } from './commands/mark-failed';
 import { pauseCommand } from './commands/pause';
 import { promoteCommand } from './commands/promote';
 import { queuesCommand } from './commands/queues';
@@ -19,5 +21,5 @@ import { superviseCommand } from './commands/supervise';
 
 export const COMMANDS: readonly CliCommand[] = [
   superviseCommand, statusCommand, drainCommand, restartCommand, scaleCommand, startCommand, stopCommand, logsCommand,
-  queuesCommand, jobsCommand, cancelCommand, retryCommand, promoteCommand, pauseCommand, resumeCommand, restartWorkersCommand,
+  queuesCommand, jobsCommand, cancelCommand, retryCommand, promoteCommand, pauseCommand, resumeCommand, restartWorkersCommand, markFailedCommand, cleanCommand,
 ];

@@ -67,6 +67,7 @@ export type Capability =
   | 'pause'
   | 'resume'
   | 'restart-workers' // every worker of the system on this connection, after its current job
+  | 'clean' // remove finished (completed / failed) jobs older than a grace period
   | 'workers';
 
 export interface ActionResult {
@@ -92,6 +93,10 @@ export interface QueueAdapter {
   promote(queue: QueueRef, jobId: string): Promise<ActionResult>;
   pause(queue: QueueRef): Promise<ActionResult>;
   resume(queue: QueueRef): Promise<ActionResult>;
+  /** Marks a running job failed. The handler is NOT stopped (the system has no way): say so. */
+  markFailed?(queue: QueueRef, jobId: string, reason: string): Promise<ActionResult>;
+  /** Removes finished jobs of `state` older than `graceMs`, at most `limit` of them. */
+  clean?(queue: QueueRef, state: 'completed' | 'failed', graceMs: number, limit: number): Promise<ActionResult>;
   /** Asks every worker of this system on the connection to exit after its current job (their supervisor starts them again). */
   restartWorkers?(): Promise<ActionResult>;
   close(): Promise<void>;

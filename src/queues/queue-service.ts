@@ -79,6 +79,16 @@ export class QueueService {
     return this.act('promote', id, connection, (a, r) => a.promote(r, jobId), { job: jobId });
   }
 
+  markFailed(id: string, jobId: string, reason: string, connection?: string): Promise<ActionResult> {
+    return this.act('mark-failed', id, connection, (a, r) =>
+      a.markFailed ? a.markFailed(r, jobId, reason) : Promise.resolve(unsupported(a, r, 'mark a running job failed')), { job: jobId, reason });
+  }
+
+  clean(id: string, state: 'completed' | 'failed', graceMs: number, limit: number, connection?: string): Promise<ActionResult> {
+    return this.act('clean', id, connection, (a, r) =>
+      a.clean ? a.clean(r, state, graceMs, limit) : Promise.resolve(unsupported(a, r, `clean ${state} jobs`)), { state, graceMs, limit });
+  }
+
   pause(id: string, connection?: string): Promise<ActionResult> {
     return this.act('pause', id, connection, (a, r) => a.pause(r));
   }
@@ -124,4 +134,11 @@ export class QueueService {
     this.audit.record({ at: Date.now(), actor: this.actor, verb, target, args, outcome: result.ok ? 'ok' : 'error', detail: result.message });
     return result;
   }
+}
+
+function unsupported(a: QueueAdapter, r: QueueRef, what: string): ActionResult {
+  const why = a.system === 'laravel'
+    ? 'Laravel keeps no running or finished jobs in Redis that could be changed this way'
+    : `${a.system} has no way to ${what}`;
+  return { ok: false, status: 'refused', message: `cannot ${what} on ${r.id}: ${why}` };
 }

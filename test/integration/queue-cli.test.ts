@@ -75,4 +75,19 @@ describe('queue commands of the CLI (BullMQ)', function () {
     const audit = await redis.client().xrange('chaperone:audit', '-', '+');
     assert.ok(audit.length >= 4, 'pause, resume, cancel, cancel (refused writes too)');
   });
+
+  it('mark-failed refuses a job that is not running; clean checks its options and cleans nothing young', async () => {
+    const [pending] = await q.getJobs(['waiting'], 0, 0);
+    const mf = await cli(['mark-failed', 'bullmq:mail', String(pending.id), '--connection', 'default'], dir);
+    assert.equal(mf.code, 1);
+    assert.match(mf.stderr, /refused: job \S+ of bullmq:mail is waiting, not running/);
+    const bad = await cli(['clean', 'bullmq:mail', '--state', 'bogus'], dir);
+    assert.equal(bad.code, 2);
+    assert.match(bad.stderr, /--state must be completed or failed/);
+    const badAge = await cli(['clean', 'bullmq:mail', '--state', 'failed', '--older-than', 'soon'], dir);
+    assert.equal(badAge.code, 2);
+    const ok = await cli(['clean', 'bullmq:mail', '--state', 'failed', '--older-than', '1h', '--connection', 'default'], dir);
+    assert.equal(ok.code, 0, ok.stderr);
+    assert.match(ok.stdout, /removed 0 failed job\(s\) older than 3600s/);
+  });
 });

@@ -168,6 +168,45 @@ export function queueConformance(makeFixture: (redis: TestRedis) => Promise<Conf
     assert.equal((await adapter.promote(q, id)).status, 'not-found', 'a job that is no longer delayed');
   });
 
+  it('marks a running job failed, saying the handler keeps running (or says it cannot)', async () => {
+    const [id] = await fx.produce('conf-mf', 1);
+    const q = await ref('conf-mf');
+    if (!adapter.capabilities.has('mark-failed-active') || !adapter.markFailed) {
+      assert.equal(adapter.markFailed, undefined, 'no method without the capability');
+      return;
+    }
+    assert.equal((await adapter.markFailed(q, id, 'stuck')).status, 'refused', 'a pending job is not "running"');
+    workers.push(await fx.startWorker('conf-mf', 3000));
+    await waitFor(async () => ((await adapter.counts([q], Date.now()))[0].counts.active === 1 ? true : undefined), 'job running');
+    const r = await adapter.markFailed(q, id, 'stuck on a remote call');
+    assert.equal(r.ok, true, r.message);
+    assert.match(r.message, /NOT stopped/);
+    const [c] = await adapter.counts([q], Date.now());
+    assert.deepEqual([c.counts.active, c.counts.failed], [0, 1]);
+    const [failed] = await adapter.list(q, 'failed', 1, Date.now());
+    assert.equal(failed.failedReason, 'stuck on a remote call');
+    await same('conf-mf');
+  });
+
+  it('cleans finished jobs older than a grace period (or says it cannot)', async () => {
+    const ids = await fx.produce('conf-cl', 3);
+    const q = await ref('conf-cl');
+    if (!adapter.capabilities.has('clean') || !adapter.clean) {
+      assert.equal(adapter.clean, undefined, 'no method without the capability');
+      return;
+    }
+    workers.push(await fx.startWorker('conf-cl', 10));
+    await waitFor(async () => ((await fx.processed('conf-cl')).length === ids.length ? true : undefined), 'all processed');
+    await waitFor(async () => ((await adapter.counts([q], Date.now()))[0].counts.completed === 3 ? true : undefined), 'all completed');
+    const kept = await adapter.clean(q, 'completed', 3_600_000, 100);
+    assert.match(kept.message, /removed 0 /, 'none is an hour old');
+    const r = await adapter.clean(q, 'completed', 0, 100);
+    assert.equal(r.ok, true, r.message);
+    assert.match(r.message, /removed 3 completed/);
+    assert.equal((await adapter.counts([q], Date.now()))[0].counts.completed, 0);
+    await same('conf-cl');
+  });
+
   it('reports a missing job honestly', async () => {
     const r = await adapter.cancel(await ref('conf-a'), 'no-such-job-id');
     assert.deepEqual([r.ok, r.status], [false, 'not-found']);

@@ -40,7 +40,7 @@ export class BullmqAdapter implements QueueAdapter {
   ) {
     this.keys = new BullmqKeys(opts.prefix ?? 'bull');
     this.discovery = new QueueDiscovery(redis, 'bullmq', connection, this.keys.metaPattern(), (k) => this.keys.queueFromMeta(k));
-    const write: Capability[] = ['cancel-pending', 'cancel-delayed', 'mark-failed-active', 'retry-failed', 'promote-delayed', 'pause', 'resume'];
+    const write: Capability[] = ['cancel-pending', 'cancel-delayed', 'mark-failed-active', 'retry-failed', 'promote-delayed', 'pause', 'resume', 'clean'];
     this.capabilities = new Set<Capability>(['workers', ...(opts.readOnly ? [] : write)]);
   }
 
@@ -176,6 +176,36 @@ export class BullmqAdapter implements QueueAdapter {
     if (!job || (await q.getJobState(jobId)) !== 'delayed') return { ok: false, status: 'not-found', message: `no delayed job ${jobId} in ${queue.id}` };
     await job.promote();
     return { ok: true, status: 'done', message: `delayed job ${jobId} of ${queue.id} is waiting now` };
+  }
+
+  /**
+   * "Mark failed": the running job is moved to failed through bullmq's own script, without the
+   * worker's lock (token "0"). Its handler keeps running; when it ends, its worker finds the job
+   * gone. The result says so.
+   */
+  async markFailed(queue: QueueRef, jobId: string, reason: string): Promise<ActionResult> {
+    const q = await this.writable(queue);
+    if (isResult(q)) return q;
+    const state = await q.getJobState(jobId);
+    if (state === 'unknown') return { ok: false, status: 'not-found', message: `no job ${jobId} in ${queue.id}` };
+    if (state !== 'active') return { ok: false, status: 'refused', message: `job ${jobId} of ${queue.id} is ${state}, not running: cancel or retry it instead` };
+    const job = await q.getJob(jobId);
+    if (!job) return { ok: false, status: 'not-found', message: `job ${jobId} of ${queue.id} vanished meanwhile` };
+    try {
+      await job.moveToFailed(new Error(reason), '0', false);
+    } catch (err) {
+      const now = await q.getJobState(jobId);
+      if (now !== 'active') return { ok: false, status: 'taken', message: `job ${jobId} of ${queue.id} finished meanwhile (${now})` };
+      throw err;
+    }
+    return { ok: true, status: 'done', message: `job ${jobId} of ${queue.id} marked failed ("${reason}"). Its handler was NOT stopped: BullMQ cannot stop a running handler from outside; restart its worker to stop it` };
+  }
+
+  async clean(queue: QueueRef, state: 'completed' | 'failed', graceMs: number, limit: number): Promise<ActionResult> {
+    const q = await this.writable(queue);
+    if (isResult(q)) return q;
+    const removed = await q.clean(graceMs, limit, state);
+    return { ok: true, status: 'done', message: `removed ${removed.length} ${state} job(s) older than ${Math.round(graceMs / 1000)}s from ${queue.id}` };
   }
 
   async pause(queue: QueueRef): Promise<ActionResult> {

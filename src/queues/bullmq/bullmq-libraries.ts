@@ -15,6 +15,8 @@ export interface BullJob {
   failedReason?: string;
   retry(state?: 'completed' | 'failed'): Promise<void>;
   promote(): Promise<void>;
+  /** With token "0", bullmq moves the job without checking the worker's lock (its own escape hatch). */
+  moveToFailed(err: Error, token: string, fetchNext?: boolean): Promise<unknown>;
 }
 
 /** What Chaperone uses of a bullmq Queue (never a Worker, never an add). */
@@ -28,6 +30,7 @@ export interface BullQueue {
   getJob(id: string): Promise<BullJob | undefined>;
   pause(): Promise<void>;
   resume(): Promise<void>;
+  clean(grace: number, limit: number, type: 'completed' | 'failed'): Promise<string[]>;
   close(): Promise<void>;
   on(event: 'error', listener: (err: Error) => void): unknown;
 }
