@@ -63,12 +63,16 @@ export async function connectAndWait(url: string, o: ConnectOptions, timeoutMs =
   const redis = connectRedis(url, { ...o, logger: undefined });
   redis.options.retryStrategy = () => null; // a one-shot client gives up at once
   if (o.sentinel) redis.options.sentinelRetryStrategy = () => null;
+  // The cause (a TLS or auth error) arrives as an 'error' event; connect() only says the connection closed.
+  let cause = '';
+  redis.on('error', (err: Error) => (cause ||= err.message));
   try {
     await withTimeout(redis.connect(), timeoutMs, `timed out after ${timeoutMs}ms`);
     return redis;
   } catch (err) {
     redis.disconnect();
-    throw new Error(`cannot reach Redis at ${redactUrl(url)}: ${err instanceof Error ? err.message : String(err)}`);
+    const message = err instanceof Error ? err.message : String(err);
+    throw new Error(`cannot reach Redis at ${redactUrl(url)}: ${cause && cause !== message ? `${cause} (${message})` : message}`);
   }
 }
 

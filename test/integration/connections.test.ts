@@ -13,6 +13,7 @@ import { FIXTURES } from '../helpers/paths';
 import { TestCluster } from '../helpers/redis-cluster';
 import { TestRedis } from '../helpers/redis-server';
 import { TestSentinel } from '../helpers/redis-sentinel';
+import { TestTlsRedis } from '../helpers/redis-tls';
 import { runCli } from '../helpers/run-cli';
 import { waitFor } from '../helpers/wait';
 
@@ -149,5 +150,42 @@ describe('connections to a Redis Cluster', function () {
     const lp = await cli(['pause', 'laravel:{emails}', '--connection', 'big'], dir);
     assert.equal(lp.code, 0, lp.stderr);
     assert.equal(JSON.parse(await php('cache-get.php', ['illuminate:queue:paused:redis:{emails}'])), true);
+  });
+});
+
+describe('connections over TLS (rediss://) with a password from the environment', function () {
+  this.timeout(30_000);
+  let server: TestTlsRedis;
+  let dir: string;
+  before(async () => {
+    server = await TestTlsRedis.start('s3cret-pw');
+    dir = tempDir();
+    writeFileSync(path.join(dir, 'chaperone.json'), JSON.stringify({ connections: { secure: { url: server.url, queues: { bullmq: {} } } } }));
+    const c = server.client('s3cret-pw');
+    await c.connect();
+    const q = new Queue('tls-mail', { connection: c });
+    await q.add('send', {});
+    await q.close();
+    c.disconnect();
+  });
+  after(async () => {
+    await server?.stop();
+  });
+
+  it('reads the queues with the CA trusted and the password from CHAPERONE_REDIS_PASSWORD_<NAME>', async () => {
+    const r = await runCli(['queues', '--json', '--connection', 'secure'], { cwd: dir, env: { CHAPERONE_REDIS_URL: '', NODE_EXTRA_CA_CERTS: server.caFile, CHAPERONE_REDIS_PASSWORD_SECURE: 's3cret-pw' } });
+    assert.equal(r.code, 0, r.stderr);
+    const j = JSON.parse(r.stdout) as { queues: { id: string; counts: { pending: number } }[] };
+    assert.equal(j.queues.find((x) => x.id === 'bullmq:tls-mail')?.counts.pending, 1);
+  });
+
+  it('an untrusted certificate or a missing password is a clear error naming the URL, without secrets', async () => {
+    const untrusted = await runCli(['queues', '--connection', 'secure'], { cwd: dir, env: { CHAPERONE_REDIS_URL: '', CHAPERONE_REDIS_PASSWORD_SECURE: 's3cret-pw' } });
+    assert.equal(untrusted.code, 1);
+    assert.match(untrusted.stderr, new RegExp(`cannot reach Redis at rediss://127\\.0\\.0\\.1:${server.port}: .*(certificate|self.signed)`, 'i'));
+    const noPassword = await runCli(['queues', '--connection', 'secure'], { cwd: dir, env: { CHAPERONE_REDIS_URL: '', NODE_EXTRA_CA_CERTS: server.caFile } });
+    assert.equal(noPassword.code, 1);
+    assert.match(noPassword.stderr, /cannot reach Redis at rediss:.*NOAUTH/);
+    assert.doesNotMatch(untrusted.stderr + noPassword.stderr, /s3cret-pw/);
   });
 });
