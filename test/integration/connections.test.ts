@@ -91,6 +91,13 @@ describe('connections to a Redis Cluster', function () {
   let dir: string;
   let client: Cluster;
   const bull = new Map<string, Queue>();
+  const clients: Cluster[] = [];
+  const clusterClient = (): Cluster => {
+    const c = new Cluster([{ host: '127.0.0.1', port: cluster.ports[0] }]);
+    c.on('error', () => undefined);
+    clients.push(c);
+    return c;
+  };
   const php = (script: string, args: string[]): Promise<string> =>
     new Promise((resolve, reject) => {
       execFile('php', [path.join(FIXTURES, 'laravel', script), ...args], { env: { ...process.env, REDIS_CLUSTER: cluster.nodes.join(',') } }, (err, out, stderr) => (err ? reject(new Error(`${err.message}\n${stderr}`)) : resolve(out)));
@@ -100,13 +107,13 @@ describe('connections to a Redis Cluster', function () {
 
   before(async () => {
     cluster = await TestCluster.start();
-    client = new Cluster([{ host: '127.0.0.1', port: cluster.ports[0] }]);
+    client = clusterClient();
     dir = tempDir();
     writeFileSync(path.join(dir, 'chaperone.json'), JSON.stringify({
       connections: { big: { cluster: { nodes: [cluster.nodes[0]] }, queues: { bullmq: {}, laravel: { cache: { db: 0 } } } } },
     }));
     for (const [i, name] of BULL.entries()) {
-      const q = new Queue(name, { connection: new Cluster([{ host: '127.0.0.1', port: cluster.ports[0] }]) });
+      const q = new Queue(name, { connection: clusterClient() });
       bull.set(name, q);
       await q.addBulk(Array.from({ length: i + 1 }, (_, n) => ({ name: 'send', data: { n } })));
       await q.add('later', {}, { delay: 60_000 });
@@ -116,7 +123,7 @@ describe('connections to a Redis Cluster', function () {
   });
   after(async () => {
     await Promise.all([...bull.values()].map((q) => q.close()));
-    client?.disconnect();
+    clients.forEach((c) => c.disconnect()); // bullmq does not close a connection it was given
     await cluster?.stop();
   });
 
