@@ -1,0 +1,150 @@
+// Streaming least-squares line over a sliding time window, O(1) per sample: means and co-moments
+// are updated Welford-style on add and on remove (no raw sums, so no catastrophic cancellation).
+// Times are kept as seconds from the first sample, so epoch-millisecond timestamps lose nothing.
+// Removing samples lets rounding error creep in; the moments are recomputed from the window after
+// every `capacity` removals, which keeps the cost amortized O(1).
+
+export interface RegressionResult {
+  /** Samples in the window. */
+  n: number;
+  /** Change per second. */
+  slope: number;
+  /** Value of the line at `at` (the newest sample's time). */
+  level: number;
+  /** Share of the variance the line explains, 0..1 (1 for a constant series: a flat line fits exactly). */
+  r2: number;
+  mean: number;
+  /** Sample standard deviation of the values (0 with fewer than two samples). */
+  stddev: number;
+  /** Time (ms) of the newest sample. */
+  at: number;
+  /** The newest value. */
+  last: number;
+}
+
+export class SlidingRegression {
+  private readonly xs: Float64Array;
+  private readonly ys: Float64Array;
+  private head = 0; // index of the oldest sample
+  private size = 0;
+  private origin = NaN; // ms of the first sample ever: x = (t - origin) / 1000
+  private mx = 0;
+  private my = 0;
+  private cxx = 0;
+  private cxy = 0;
+  private cyy = 0;
+  private removals = 0;
+
+  /** windowMs: how far back samples count; capacity: at most this many samples are kept. */
+  constructor(
+    readonly windowMs: number,
+    readonly capacity = 600,
+  ) {
+    if (!(windowMs > 0)) throw new RangeError(`windowMs must be > 0, got ${windowMs}`);
+    if (!Number.isInteger(capacity) || capacity < 2) throw new RangeError(`capacity must be an integer >= 2, got ${capacity}`);
+    this.xs = new Float64Array(capacity);
+    this.ys = new Float64Array(capacity);
+  }
+
+  get length(): number {
+    return this.size;
+  }
+
+  /** Adds a sample at time `t` (ms). NaN/infinite values and samples older than the newest are ignored (gaps stay gaps). */
+  add(t: number, y: number): void {
+    if (!Number.isFinite(t) || !Number.isFinite(y)) return;
+    if (Number.isNaN(this.origin)) this.origin = t;
+    const x = (t - this.origin) / 1000;
+    if (this.size > 0 && x < this.xs[(this.head + this.size - 1) % this.capacity]) return;
+    this.expire(t);
+    if (this.size === this.capacity) this.removeOldest();
+    this.xs[(this.head + this.size) % this.capacity] = x;
+    this.ys[(this.head + this.size) % this.capacity] = y;
+    this.size++;
+    const n = this.size;
+    const dx = x - this.mx;
+    this.mx += dx / n;
+    const dy = y - this.my;
+    this.my += dy / n;
+    this.cxx += dx * (x - this.mx);
+    this.cxy += dx * (y - this.my);
+    this.cyy += dy * (y - this.my);
+  }
+
+  /** Drops samples older than the window, as of `now` (ms). */
+  expire(now: number): void {
+    if (Number.isNaN(this.origin)) return;
+    const cutoff = (now - this.windowMs - this.origin) / 1000;
+    while (this.size > 0 && this.xs[this.head] < cutoff) this.removeOldest();
+  }
+
+  result(): RegressionResult | undefined {
+    if (this.size === 0) return undefined;
+    const n = this.size;
+    const lastIndex = (this.head + n - 1) % this.capacity;
+    const lastX = this.xs[lastIndex];
+    // A slope needs spread in time; otherwise the best line is flat.
+    const slope = n >= 2 && this.cxx > 1e-12 * Math.max(1, this.mx * this.mx) ? this.cxy / this.cxx : 0;
+    const varY = Math.max(0, this.cyy);
+    const r2 = n < 2 ? 0 : varY <= 1e-12 * Math.max(1, this.my * this.my) ? 1 : Math.min(1, Math.max(0, (this.cxy * this.cxy) / (this.cxx * varY)));
+    return {
+      n,
+      slope,
+      level: this.my + slope * (lastX - this.mx),
+      r2: slope === 0 && varY > 0 ? 0 : r2,
+      mean: this.my,
+      stddev: n >= 2 ? Math.sqrt(varY / (n - 1)) : 0,
+      at: this.origin + lastX * 1000,
+      last: this.ys[lastIndex],
+    };
+  }
+
+  /** The values in the window, oldest first (for quantiles, on demand only). */
+  values(): number[] {
+    const out: number[] = new Array(this.size);
+    for (let i = 0; i < this.size; i++) out[i] = this.ys[(this.head + i) % this.capacity];
+    return out;
+  }
+
+  private removeOldest(): void {
+    const x = this.xs[this.head];
+    const y = this.ys[this.head];
+    this.head = (this.head + 1) % this.capacity;
+    this.size--;
+    if (this.size === 0) {
+      this.mx = this.my = this.cxx = this.cxy = this.cyy = 0;
+      return;
+    }
+    const n = this.size;
+    const dx = x - this.mx;
+    this.mx -= dx / n;
+    const dy = y - this.my;
+    this.my -= dy / n;
+    this.cxx -= dx * (x - this.mx);
+    this.cxy -= dx * (y - this.my);
+    this.cyy -= dy * (y - this.my);
+    if (++this.removals >= this.capacity) this.recompute();
+  }
+
+  /** Exact moments from the samples in the window (two passes). */
+  private recompute(): void {
+    this.removals = 0;
+    const n = this.size;
+    let sx = 0;
+    let sy = 0;
+    for (let i = 0; i < n; i++) {
+      sx += this.xs[(this.head + i) % this.capacity];
+      sy += this.ys[(this.head + i) % this.capacity];
+    }
+    this.mx = sx / n;
+    this.my = sy / n;
+    this.cxx = this.cxy = this.cyy = 0;
+    for (let i = 0; i < n; i++) {
+      const dx = this.xs[(this.head + i) % this.capacity] - this.mx;
+      const dy = this.ys[(this.head + i) % this.capacity] - this.my;
+      this.cxx += dx * dx;
+      this.cxy += dx * dy;
+      this.cyy += dy * dy;
+    }
+  }
+}
