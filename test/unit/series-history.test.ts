@@ -1,0 +1,55 @@
+import { strict as assert } from 'node:assert';
+import { SeriesHistory, type HistoryPoint } from '../../src/core/signals/series-history';
+
+/** Stored as float32: seven significant digits. */
+const f32 = (p: HistoryPoint): number[] => [p.min, p.max, Math.round(p.avg * 1e4) / 1e4];
+
+describe('series history (typed-array tiers)', () => {
+  const T0 = 1_763_800_000_000 - (1_763_800_000_000 % 3_600_000); // on an hour boundary
+
+  it('keeps 1 s for the last hour and min/max/mean per minute and hour beyond, as computed by hand', () => {
+    const h = new SeriesHistory();
+    for (let i = 0; i < 7200; i++) h.add(T0 + i * 1000, i % 60); // a saw tooth, 2 h at 1 Hz
+    const now = T0 + 7199_000;
+    const recent = h.range(now - 10_000, now);
+    assert.equal(recent.resolutionMs, 1000);
+    assert.deepEqual(recent.points.map((p) => p.avg), [49, 50, 51, 52, 53, 54, 55, 56, 57, 58, 59]);
+    const old = h.range(T0, T0 + 3_600_000 - 1);
+    assert.equal(old.resolutionMs, 60_000, 'the 1 s tier no longer reaches back 2 h');
+    assert.equal(old.points.length, 60);
+    for (const p of old.points) assert.deepEqual(f32(p), [0, 59, 29.5]);
+    const hours = h.range(T0 - 86_400_000, now);
+    assert.equal(hours.resolutionMs, 3_600_000, 'a day back is too many minutes to list');
+    assert.deepEqual(hours.points.map((p) => [p.t, ...f32(p)]), [[T0, 0, 59, 29.5], [T0 + 3_600_000, 0, 59, 29.5]]);
+  });
+
+  it('gaps stay gaps: missing seconds and NaN are not zeros', () => {
+    const h = new SeriesHistory();
+    h.add(T0, 1);
+    h.add(T0 + 1000, NaN);
+    h.add(T0 + 5000, 5);
+    const r = h.range(T0, T0 + 5000);
+    assert.deepEqual(r.points.map((p) => [(p.t - T0) / 1000, p.avg]), [[0, 1], [5, 5]]);
+    const minute = h.range(T0 - 7_200_000, T0 + 5000).points;
+    assert.deepEqual(minute.map((p) => [p.min, p.max, p.avg]), [[1, 5, 3]]);
+  });
+
+  it('a ring: a sample far in the future clears what it skipped', () => {
+    const h = new SeriesHistory([{ resolutionMs: 1000, slots: 10 }]);
+    for (let i = 0; i < 10; i++) h.add(T0 + i * 1000, i);
+    h.add(T0 + 25_000, 99);
+    assert.deepEqual(h.range(T0, T0 + 25_000).points.map((p) => p.avg), [99]);
+  });
+
+  it('fixed memory: 43 200 bytes a series with the default tiers; min/max at 1 s appear only for faster sampling', () => {
+    const h = new SeriesHistory();
+    assert.equal(h.bytes(), 3600 * 4 + 1440 * 13 + 720 * 14);
+    for (let i = 0; i < 10_000; i++) h.add(T0 + i * 1000, i);
+    assert.equal(h.bytes(), 43_200, 'unchanged by use');
+    h.add(T0 + 10_000_500, 1); // a second sample in one second
+    h.add(T0 + 10_000_000, 3);
+    const [p] = h.range(T0 + 10_000_000, T0 + 10_000_000).points;
+    assert.deepEqual([p.min, p.max, p.avg], [1, 3, 2]);
+    assert.equal(h.bytes(), 43_200 + 3600 * 9);
+  });
+});
