@@ -37,3 +37,23 @@ export function formatBytes(bytes: number): string {
   if (bytes < 1024 ** 3) return `${(bytes / 1024 ** 2).toFixed(1)}MiB`;
   return `${(bytes / 1024 ** 3).toFixed(2)}GiB`;
 }
+
+/** A time until something happens, as people say it: "45 s", "83 min", "5.2 h", "3 days". */
+export function formatEta(ms: number): string {
+  if (ms < 60_000) return `${Math.max(0, Math.round(ms / 1000))} s`;
+  if (ms < 3 * 3_600_000) return `${Math.round(ms / 60_000)} min`;
+  if (ms < 2 * 86_400_000) return `${(ms / 3_600_000).toFixed(1)} h`;
+  return `${Math.round(ms / 86_400_000)} days`;
+}
+
+/** Decimal units, as sizes are written in chaperone.json ("400MB" = 400 000 000 bytes). */
+export function formatSize(bytes: number): string {
+  const units = ['B', 'kB', 'MB', 'GB', 'TB'];
+  let v = bytes;
+  let u = 0;
+  while (v >= 1000 && u < units.length - 1) {
+    v /= 1000;
+    u++;
+  }
+  return `${u === 0 || Number.isInteger(Math.round(v * 10) / 10) ? Math.round(v * 10) / 10 : v.toFixed(1)} ${units[u]}`;
+}

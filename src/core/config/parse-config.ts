@@ -7,6 +7,7 @@ import schema from '../../../schema/chaperone.schema.json';
 import type { ScalePolicy } from '../scaler';
 import { DURATION_HINT, SIZE_HINT, parseDuration, parseSize } from '../units';
 import { ConfigError, type ConfigProblem } from './located-error';
+import { SignalsParser, type RawSignals, type RawTenants, type RawThresholds, type RawWorkerRules } from './parse-signals';
 import type { ChaperoneConfig, ConnectionConfig, LaravelSystemConfig, PoolConfig, QueueSystemsConfig, SourceRange } from './types';
 
 /** The environment-variable suffix of a connection name: "eu-prod" -> "EU_PROD". */
@@ -158,6 +159,7 @@ interface RawPool {
   limits?: { memory?: string | number; cpu?: number; samples?: number };
   queues?: string[];
   drain?: { pauseQueues?: boolean };
+  thresholds?: RawWorkerRules;
   scale?: { strategy?: 'fixed' | 'depth' | 'wait'; jobsPerWorker?: number; targetWait?: string | number; runtime?: string | number; cooldown?: string | number; maxShift?: number };
 }
 interface RawSystems {
@@ -165,6 +167,9 @@ interface RawSystems {
   laravel?: { prefix?: string; connection?: string; cache?: { prefix?: string; db?: number }; horizon?: { prefix?: string } };
 }
 interface RawConfig {
+  thresholds?: RawThresholds;
+  tenants?: RawTenants;
+  signals?: RawSignals;
   queues?: RawSystems;
   connections?: Record<string, { url?: string; sentinel?: { masterName: string; sentinels: string[]; db?: number; tls?: boolean }; cluster?: { nodes: string[]; tls?: boolean }; readOnly?: boolean; queues?: RawSystems }>;
   redis?: { url?: string; keyPrefix?: string };
@@ -291,8 +296,24 @@ function buildConfig(raw: RawConfig, doc: ConfigDocument): ChaperoneConfig {
       connections.push({ ...base, url: c.url ?? '' });
     }
   }
+  const sp = new SignalsParser(doc, problem);
+  const poolOverrides = Object.entries(raw.pools ?? {}).flatMap(([pool, p]) => (p.thresholds ? [{ pool, rules: p.thresholds }] : []));
+  const thresholds = sp.thresholds(raw.thresholds, poolOverrides);
+  const tenants = sp.tenants(raw.tenants);
+  for (const [pool, tenant] of Object.entries(tenants.pools)) {
+    const found = pools.find((p) => p.name === pool);
+    if (!found) problem(['tenants', 'pools', pool], `no pool "${pool}" in "pools"`);
+    else found.tenant = tenant;
+  }
+  for (const conn of Object.keys(tenants.connections)) {
+    if (!connections.some((c) => c.name === conn)) problem(['tenants', 'connections', conn], `no connection "${conn}" (connections: ${connections.map((c) => c.name).join(', ')})`);
+  }
+  const signals = sp.signals(raw.signals);
   if (problems.length > 0) throw new ConfigError(problems);
   return {
+    thresholds,
+    tenants,
+    signals,
     connections,
     file: doc.file,
     redis: { url, keyPrefix: raw.redis?.keyPrefix ?? 'chaperone:' },

@@ -1,13 +1,9 @@
+import type { SignalsConfig, TenantsConfig, ThresholdsConfig } from './signals-config';
+import type { SourceRange } from './source-range';
 import type { RestartPolicy } from '../restart-policy';
 import type { ScalePolicy } from '../scaler';
 
-/** A place in a source file; line and column are 1-based, offset/length as in jsonc-parser. */
-export interface SourceRange {
-  offset: number;
-  length: number;
-  line: number;
-  column: number;
-}
+export type { SourceRange } from './source-range';
 
 export interface PoolConfig {
   name: string;
@@ -24,6 +20,8 @@ export interface PoolConfig {
   queues: string[];
   scale: ScalePolicy;
   drain: { pauseQueues: boolean };
+  /** Tenant from tenants.pools, if given. */
+  tenant?: string;
   /** Where the pool is defined in chaperone.json (its key), for diagnostics. */
   range?: SourceRange;
 }
@@ -71,6 +69,9 @@ export interface ConnectionConfig {
 }
 
 export interface ChaperoneConfig {
+  thresholds: ThresholdsConfig;
+  tenants: TenantsConfig;
+  signals: SignalsConfig;
   file: string;
   redis: { url: string; keyPrefix: string };
   supervisor: { id?: string; heartbeatMs: number; sampleIntervalMs: number; logLines: number };

@@ -5,12 +5,13 @@ import type { RegressionResult } from './sliding-regression';
 export type Direction = 'rising' | 'falling' | 'stable';
 
 /**
- * Rising / falling when the line moves more than `tolerance` (a share of the mean level, with an
- * absolute floor) over `horizonMs`, and the line explains at least `minR2` of the variance.
+ * Rising / falling when the line moves more than `tolerance` (a share of the mean level, 1 % by
+ * default, with an absolute floor of 1) over `horizonMs`, and the line explains at least `minR2`
+ * of the variance.
  */
 export function direction(r: RegressionResult, opts: { horizonMs?: number; tolerance?: number; floor?: number; minR2?: number } = {}): Direction {
   const horizonS = (opts.horizonMs ?? 60_000) / 1000;
-  const band = Math.max(opts.floor ?? 1, Math.abs(r.mean) * (opts.tolerance ?? 0.05));
+  const band = Math.max(opts.floor ?? 1, Math.abs(r.mean) * (opts.tolerance ?? 0.01));
   if (r.n < 3 || r.r2 < (opts.minR2 ?? 0.3)) return 'stable';
   const move = r.slope * horizonS;
   return move > band ? 'rising' : move < -band ? 'falling' : 'stable';

@@ -1,0 +1,125 @@
+// The signals engine on a fake timeline: findings with their numbers and source ranges,
+// hysteresis, derived figures, tenants and quotas.
+import { strict as assert } from 'node:assert';
+import { parseConfigText } from '../../src/core/config/parse-config';
+import type { Observation, QueueObservation } from '../../src/core/signals/observations';
+import { SignalsEngine } from '../../src/core/signals/signals-engine';
+import { step, INITIAL } from '../../src/core/signals/hysteresis';
+
+const T0 = 1_763_800_000_000;
+
+function engineFor(json: object) {
+  const text = JSON.stringify(json, null, 2);
+  const { config } = parseConfigText(text, '/w/chaperone.json');
+  return { engine: new SignalsEngine(config.thresholds, config.tenants, config.signals, config.pools), config, text };
+}
+
+const queue = (over: Partial<QueueObservation> & { id: string }): QueueObservation => ({
+  key: `default/${over.id}`, connection: 'default', pending: 0, delayed: 0, active: 0, failed: 0, oldestAgeMs: null, runtimeMs: null, consumers: null, paused: false, ...over,
+});
+
+const obs = (queues: QueueObservation[], extra: Partial<Observation> = {}): Observation => ({ queues, pools: [], ...extra });
+
+describe('signals engine', () => {
+  it('a rising depth: "depth 1520 > 1000; at +42/min it reaches 5000 in 83 min", on the line of the rule', () => {
+    const { engine, text } = engineFor({ thresholds: { hysteresis: { breachAfter: 1 }, queues: { 'laravel:*': { depth: { warning: 1000, critical: 5000 } } } } });
+    for (let i = 0; i <= 300; i++) engine.observe(T0 + i * 1000, obs([queue({ id: 'laravel:emails', pending: Math.round(1310 + 0.7 * i) })]));
+    const [f] = engine.evaluate();
+    assert.equal(f.severity, 'warning');
+    assert.equal(f.message, 'laravel:emails depth 1520 > 1000; at +42/min it reaches 5000 in 83 min');
+    assert.equal(f.subject.id, 'default/laravel:emails');
+    assert.equal(text.slice(f.range?.offset, (f.range?.offset ?? 0) + (f.range?.length ?? 0)), '"depth"');
+    assert.equal(f.range?.line, 8);
+  });
+
+  it('hysteresis: raised after N samples over, cleared after M under, no flapping in between', () => {
+    const { engine } = engineFor({ thresholds: { hysteresis: { breachAfter: 3, clearAfter: 2 }, queues: { '*': { depth: { warning: 10 } } } } });
+    const seq = [20, 20, 5, 20, 20, 20, 20, 5, 20, 5, 5, 5];
+    const active = seq.map((d, i) => {
+      engine.observe(T0 + i * 1000, obs([queue({ id: 'bullmq:mail', pending: d })]));
+      return engine.evaluate().some((f) => f.metric === 'depth');
+    });
+    assert.deepEqual(active, [false, false, false, false, false, true, true, true, true, true, false, false]);
+    assert.deepEqual(step(INITIAL, 'critical', 1, 1).active, 'critical');
+  });
+
+  it('check mode evaluates the current values once, without hysteresis', () => {
+    const { engine } = engineFor({ thresholds: { queues: { '*': { depth: { warning: 10, critical: 100 } } } } });
+    engine.observe(T0, obs([queue({ id: 'bullmq:mail', pending: 150 })]));
+    assert.deepEqual(engine.evaluate(T0, 'once').map((f) => [f.metric, f.severity, f.limit]), [['depth', 'critical', 100]]);
+  });
+
+  it('the most specific pattern wins per rule; wait from runtime and consumers; zero consumers only where known', () => {
+    const { engine } = engineFor({ thresholds: { hysteresis: { breachAfter: 1 }, queues: { '*': { depth: { warning: 1 }, wait: { warning: '10s' } }, 'bullmq:mail': { depth: { warning: 500 } } } } });
+    engine.observe(T0, obs([
+      queue({ id: 'bullmq:mail', pending: 100, runtimeMs: 500, consumers: 2 }),
+      queue({ id: 'bullmq:sms', pending: 5, consumers: 0 }),
+      queue({ id: 'laravel:reports', pending: 5, consumers: null }),
+    ]));
+    const got = engine.evaluate().map((f) => `${f.subject.id} ${f.metric}: ${f.message}`).sort();
+    assert.deepEqual(got, [
+      'default/bullmq:mail wait: bullmq:mail wait ~25s > 10s (depth 100 x 500ms / 2 consumers)',
+      'default/bullmq:sms depth: bullmq:sms depth 5 > 1',
+      'default/bullmq:sms zeroConsumers: bullmq:sms has 5 pending jobs and no consumer',
+      'default/laravel:reports depth: laravel:reports depth 5 > 1',
+    ]);
+  });
+
+  it('throughput and failure rate from counters; a forecast breach within its horizon', () => {
+    const { engine } = engineFor({ thresholds: { hysteresis: { breachAfter: 1 }, queues: { '*': { failureRate: { warning: 10 }, forecast: { within: '30m', warning: 2000 } } } } });
+    for (let i = 0; i <= 600; i++) {
+      // 9 completed and 1 failed per second; depth rising 1/s from 100
+      engine.observe(T0 + i * 1000, obs([queue({ id: 'bullmq:mail', pending: 100 + i, completed: 9 * i, failed: i })]));
+    }
+    const [q] = engine.signals().queues;
+    assert.ok(Math.abs((q.throughputPerMin ?? 0) - 600) < 1e-6, `throughput ${q.throughputPerMin}`);
+    assert.ok(Math.abs((q.failureRatePct ?? 0) - 10) < 1e-6, `failure rate ${q.failureRatePct}`);
+    assert.equal(q.direction, 'rising');
+    const found = engine.evaluate().map((f) => f.message);
+    assert.deepEqual(found, ['bullmq:mail depth 700 rising +60/min reaches 2000 in 22 min (within 30 min)']);
+  });
+
+  it('workers: memory over a pool override, restarts per minute, fatal; host defaults', () => {
+    const { engine } = engineFor({
+      pools: { mail: { command: ['node', 'w.js'], processes: 2, thresholds: { memory: { warning: '100MB' } } } },
+      thresholds: { hysteresis: { breachAfter: 1 }, workers: { '*': { memory: { warning: '1GB' }, restartsPerMinute: { warning: 2 } } } },
+    });
+    const pool = (restarts: number, state = 'running') => ({ name: 'mail', queues: [], running: 2, workers: [
+      { id: 'mail-1', state, memoryBytes: 200 * 1024 * 1024, restarts, cpu: 3 },
+      { id: 'mail-2', state: 'running', memoryBytes: 50 * 1024 * 1024, restarts: 0, cpu: 3 },
+    ] });
+    const host = { cpuPct: 95, memoryPct: 50, loadPerCore: 0.5, disks: [{ mount: '/', usedPct: 87, freeBytes: 5 * 1024 ** 3 }] };
+    engine.observe(T0, { queues: [], pools: [pool(0)], host });
+    engine.observe(T0 + 10_000, { queues: [], pools: [pool(3, 'fatal')], host });
+    const got = engine.evaluate().map((f) => `${f.severity} ${f.message}`).sort();
+    assert.deepEqual(got, [
+      'critical host CPU 95% > 90%',
+      'critical pool mail worker mail-1 is fatal: its restart budget is spent (chaperone restart mail recovers it)',
+      'warning disk / 87% used > 85% (5.00GiB free)',
+      'warning pool mail worker mail-1 memory 209.7 MB > 100 MB',
+      'warning pool mail: 3 restarts in the last minute > 2',
+    ]);
+  });
+
+  it('tenants: by pattern, by connection and by payload; a noisy neighbour; quota use', () => {
+    const { engine } = engineFor({
+      pools: { acme: { command: ['w'], processes: 3, queues: ['bullmq:acme-mail'] } },
+      connections: { eu: { url: 'redis://127.0.0.1:1' } },
+      tenants: { queuePattern: '^bullmq:(?<tenant>[a-z]+)-', connections: { eu: 'globex' }, quotas: { acme: { maxWorkers: 3 } } },
+      thresholds: { hysteresis: { breachAfter: 1 } },
+    });
+    engine.observe(T0, {
+      queues: [
+        queue({ id: 'bullmq:acme-mail', pending: 900 }),
+        queue({ id: 'bullmq:initech-mail', pending: 50 }),
+        queue({ id: 'laravel:emails', key: 'eu/laravel:emails', connection: 'eu', pending: 40 }),
+        queue({ id: 'laravel:misc', pending: 10, tenant: 'hooli' }),
+      ],
+      pools: [{ name: 'acme', queues: ['bullmq:acme-mail'], running: 3, workers: [] }],
+    });
+    const tenants = engine.signals().tenants.map((t) => [t.tenant, t.pending, Math.round(t.backlogSharePct), t.workers]);
+    assert.deepEqual(tenants, [['acme', 900, 90, 3], ['globex', 40, 4, 0], ['hooli', 10, 1, 0], ['initech', 50, 5, 0]]);
+    const got = engine.evaluate().map((f) => `${f.severity} ${f.message}`);
+    assert.deepEqual(got, ['warning tenant acme holds 90% of the backlog (900 jobs) > 50%: a noisy neighbour']);
+  });
+});
