@@ -5,6 +5,7 @@ import type { ChaperoneConfig } from './config/types';
 import { Emitter } from './emitter';
 import type { AuditSink, CancelTimer, QueueLoadSource, UsageSampler } from './ports';
 import { decideScale, type QueueLoad } from './scaler';
+import { quotaCap, tenantOfPool } from './signals/tenants';
 import { ActionError, Pool, type DrainReport } from './pool';
 import type { PoolSnapshot, SupervisorSnapshot } from './snapshot';
 import { formatBytes } from './units';
@@ -237,12 +238,21 @@ export class Supervisor {
         active: known.reduce((s, k) => s + k.active, 0),
         runtimeMs: runtimes.length ? Math.max(...runtimes) : null,
       };
-      const d = decideScale(pool.config.scale, { desired: pool.desired, min: pool.config.min, max: pool.config.max, lastChangeAt: pool.lastScaleAt }, total, now);
+      // A tenant quota caps what this pool may run, given the tenant's other pools.
+      const cap = quotaCap(pool.name, (p) => this.poolTenant(p), (p) => this.pools.get(p)?.desired ?? 0, [...this.pools.keys()], this.config.tenants);
+      const max = cap === undefined ? pool.config.max : Math.max(pool.config.min, Math.min(pool.config.max, cap));
+      const d = decideScale(pool.config.scale, { desired: pool.desired, min: pool.config.min, max, lastChangeAt: pool.lastScaleAt }, total, now);
+      if (cap !== undefined && d.desired === max && max < pool.config.max && d.changed) d.reason += ` (tenant ${this.poolTenant(pool.name)} quota: ${this.config.tenants.quotas[this.poolTenant(pool.name) ?? '']?.maxWorkers} workers)`;
       if (d.changed && pool.autoscale(d.desired)) {
         this.deps.logger.info(`pool ${pool.name}: autoscale ${d.reason}`);
         this.deps.audit.record({ at: now, actor: 'supervisor', verb: 'autoscale', target: pool.name, args: { to: d.desired }, outcome: 'ok', detail: d.reason });
       }
     }
+  }
+
+  private poolTenant(name: string): string | undefined {
+    const cfg = this.pools.get(name)?.config;
+    return cfg ? tenantOfPool(cfg, this.config.tenants) : undefined;
   }
 
   private async sampleUsage(): Promise<void> {

@@ -1,0 +1,113 @@
+// Host figures per tick from cheap sources, all asynchronous: CPU from os.cpus() deltas, memory
+// from /proc/meminfo (MemAvailable; os.freemem() elsewhere), load per core from os.loadavg(), disk
+// use per mount from statfs, network from /proc/net/dev. The mount list is re-read at most every
+// 30 s. No process is spawned and nothing blocks the event loop.
+import { promises as fs } from 'node:fs';
+import * as os from 'node:os';
+import type { DiskObservation, HostObservation } from '../core/signals/observations';
+
+const MOUNTS_EVERY_MS = 30_000;
+/** Real filesystems worth watching; pseudo ones (proc, tmpfs, overlay lower layers...) are skipped. */
+const DISK_FS = /^(ext[234]|xfs|btrfs|zfs|f2fs|vfat|exfat|ntfs|ntfs3|apfs|hfs|jfs|reiserfs|overlay)$/;
+
+export class HostSampler {
+  private lastCpu: { idle: number; total: number } | undefined;
+  private lastNet: { at: number; rx: number; tx: number } | undefined;
+  private mounts: { at: number; list: string[] } | undefined;
+
+  constructor(private readonly platform = process.platform) {}
+
+  async sample(now = Date.now()): Promise<HostObservation> {
+    const [memoryPct, disks, net] = await Promise.all([this.memory(), this.disks(now), this.network(now)]);
+    return { cpuPct: this.cpu(), memoryPct, loadPerCore: os.loadavg()[0] / Math.max(1, os.cpus().length), disks, ...net };
+  }
+
+  private cpu(): number {
+    let idle = 0;
+    let total = 0;
+    for (const c of os.cpus()) {
+      const t = c.times;
+      idle += t.idle;
+      total += t.user + t.nice + t.sys + t.idle + t.irq;
+    }
+    const prev = this.lastCpu;
+    this.lastCpu = { idle, total };
+    if (!prev || total <= prev.total) return 0;
+    return Math.min(100, Math.max(0, (1 - (idle - prev.idle) / (total - prev.total)) * 100));
+  }
+
+  private async memory(): Promise<number> {
+    if (this.platform === 'linux') {
+      try {
+        const text = await fs.readFile('/proc/meminfo', 'utf8');
+        const kb = (name: string) => Number(new RegExp(`^${name}:\\s+(\\d+)`, 'm').exec(text)?.[1]);
+        const total = kb('MemTotal');
+        const available = kb('MemAvailable');
+        if (total > 0 && Number.isFinite(available)) return ((total - available) / total) * 100;
+      } catch {
+        // fall back to the os module
+      }
+    }
+    return (1 - os.freemem() / os.totalmem()) * 100;
+  }
+
+  private async disks(now: number): Promise<DiskObservation[]> {
+    if (!this.mounts || now - this.mounts.at >= MOUNTS_EVERY_MS) this.mounts = { at: now, list: await this.listMounts() };
+    const out = await Promise.all(this.mounts.list.map(async (mount) => {
+      try {
+        const s = await fs.statfs(mount);
+        const total = s.blocks * s.bsize;
+        if (total <= 0) return undefined;
+        // As df: used against what non-root users can have (used + available).
+        const used = (s.blocks - s.bfree) * s.bsize;
+        const avail = s.bavail * s.bsize;
+        return { mount, usedPct: (used / (used + avail)) * 100, freeBytes: avail };
+      } catch {
+        return undefined;
+      }
+    }));
+    return out.filter((d): d is DiskObservation => d !== undefined);
+  }
+
+  private async listMounts(): Promise<string[]> {
+    if (this.platform !== 'linux') return [this.platform === 'win32' ? 'C:\\' : '/'];
+    try {
+      const text = await fs.readFile('/proc/mounts', 'utf8');
+      const devices = new Set<string>();
+      const mounts: string[] = [];
+      for (const line of text.split('\n')) {
+        const [dev, mount, type] = line.split(' ');
+        // One mount per device (bind mounts repeat it).
+        if (!mount || !DISK_FS.test(type ?? '') || devices.has(dev)) continue;
+        devices.add(dev);
+        mounts.push(mount.replace(/\\040/g, ' '));
+      }
+      return mounts.length ? mounts : ['/'];
+    } catch {
+      return ['/'];
+    }
+  }
+
+  private async network(now: number): Promise<{ rxBytesPerSec?: number; txBytesPerSec?: number }> {
+    if (this.platform !== 'linux') return {};
+    try {
+      const text = await fs.readFile('/proc/net/dev', 'utf8');
+      let rx = 0;
+      let tx = 0;
+      for (const line of text.split('\n').slice(2)) {
+        const [iface, rest] = line.split(':');
+        if (!rest || iface.trim() === 'lo') continue;
+        const f = rest.trim().split(/\s+/).map(Number);
+        rx += f[0];
+        tx += f[8];
+      }
+      const prev = this.lastNet;
+      this.lastNet = { at: now, rx, tx };
+      if (!prev || now <= prev.at || rx < prev.rx || tx < prev.tx) return {};
+      const s = (now - prev.at) / 1000;
+      return { rxBytesPerSec: (rx - prev.rx) / s, txBytesPerSec: (tx - prev.tx) / s };
+    } catch {
+      return {};
+    }
+  }
+}
