@@ -13,6 +13,14 @@ import { systemClock } from './node/system-clock';
 import type { QueueAdapter } from './queues/contract';
 import { AdapterQueueLoad } from './queues/queue-load';
 import { createAdapters } from './queues/registry';
+import { SignalsEngine } from './core/signals/signals-engine';
+import { HostSampler } from './node/host-sampler';
+import { openConnections } from './node/queue-connections';
+import { QueueObserver } from './node/signals/observe-queues';
+import { PrometheusExporter } from './node/signals/prometheus';
+import { RedisHistory } from './node/signals/redis-history';
+import { SignalsSampler, poolObservations, supervisedConsumers } from './node/signals/signals-sampler';
+import { QueueService, type ConnectionHandle } from './queues/queue-service';
 
 export const VERSION = '0.1.0';
 
@@ -26,6 +34,8 @@ export interface EngineOptions {
   /** The bundled spawner (dist/spawner.js); defaults to the file beside this bundle. */
   spawnerPath?: string;
   supervisorId?: string;
+  /** Run the signals sampler (trends, thresholds, findings) at this interval; off when absent. */
+  signals?: { intervalMs: number; metrics?: { host: string; port: number } };
 }
 
 export class Engine {
@@ -36,6 +46,12 @@ export class Engine {
   /** The queue connection, opened only when some pool serves queues. */
   private queueRedis: Redis | undefined;
   private queueAdapters: QueueAdapter[] = [];
+  /** Trends, thresholds and findings (when opts.signals is given). */
+  readonly signals: SignalsSampler | undefined;
+  readonly signalsEngine: SignalsEngine | undefined;
+  private readonly signalConnections: ConnectionHandle[] = [];
+  private readonly exporter: PrometheusExporter | undefined;
+  private historyRedis: Redis | undefined;
 
   constructor(private readonly opts: EngineOptions) {
     const { config, logger } = opts;
@@ -62,7 +78,34 @@ export class Engine {
       this.controlPlane = new RedisControlPlane(this.supervisor, opts.redisUrl ?? config.redis.url, config.redis.keyPrefix, config.supervisor.heartbeatMs, logger);
       this.audits.push(this.controlPlane);
     }
+    if (opts.signals) {
+      const connections = config.connections.map((c) => (c.name === 'default' ? defaultConnection : c));
+      this.signalConnections = openConnections(connections, `chaperone:${id}:signals`, logger, this.queueRedis ? { config: defaultConnection, redis: this.queueRedis } : undefined);
+      const service = new QueueService(this.signalConnections, audit, `supervisor:${id}`);
+      const pools = () => poolObservations(this.supervisor.snapshot().pools);
+      const engine = new SignalsEngine(config.thresholds, config.tenants, config.signals, config.pools);
+      this.signalsEngine = engine;
+      let history: RedisHistory | undefined;
+      if (config.signals.history.redis) {
+        this.historyRedis = connectRedis(defaultConnection.url, { name: `chaperone:${id}:history`, logger, connection: 'default' });
+        this.historyRedis.connect().catch(() => undefined);
+        history = new RedisHistory(this.historyRedis, config.redis.keyPrefix, id, config.signals.history.retentionMs);
+      }
+      if (opts.signals.metrics) this.exporter = new PrometheusExporter();
+      const exporter = this.exporter;
+      this.signals = new SignalsSampler({
+        engine, clock: systemClock, logger, pools, host: new HostSampler(),
+        queues: new QueueObserver(service, () => supervisedConsumers(pools()), config.tenants.payloadField),
+        afterTick: async (now) => {
+          exporter?.update(engine.signals(now), this.signals?.findings ?? [], this.signals?.lastTickMs ?? 0);
+          await history?.afterTick(engine, now).catch((err: unknown) => logger.warn(`history: ${err instanceof Error ? err.message : String(err)}`));
+        },
+      });
+    }
   }
+
+  /** Where the Prometheus metrics are served, once started. */
+  metricsAddress: { host: string; port: number } | undefined;
 
   /** More places for the audit trail (the editor's output channel, tests). */
   addAuditSink(sink: AuditSink): void {
@@ -72,16 +115,24 @@ export class Engine {
   async start(): Promise<void> {
     await this.controlPlane?.start();
     this.supervisor.start();
+    const m = this.opts.signals?.metrics;
+    if (this.exporter && m) this.metricsAddress = await this.exporter.listen(m.host, m.port);
+    if (this.opts.signals) this.signals?.start(this.opts.signals.intervalMs);
   }
 
   /** Drains every pool, then closes the control plane and the spawner. */
   async shutdown(timeoutMs?: number): Promise<void> {
+    this.signals?.stop();
+    await this.exporter?.close();
     const reports = await this.supervisor.shutdown(timeoutMs);
     for (const r of reports) {
       if (r.killedAtTimeout.length) this.opts.logger.warn(`pool ${r.pool}: killed at the timeout: ${r.killedAtTimeout.map((k) => k.workerId).join(', ')}`);
     }
     await this.controlPlane?.stop();
     await Promise.all(this.queueAdapters.map((a) => a.close()));
+    await Promise.all(this.signalConnections.flatMap((c) => c.adapters.map((a) => a.close())));
+    for (const c of this.signalConnections) if (c.redis !== this.queueRedis) c.redis.disconnect();
+    this.historyRedis?.disconnect();
     this.queueRedis?.disconnect();
     await this.runner.close();
   }

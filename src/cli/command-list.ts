@@ -1,6 +1,7 @@
 // The registration list: one command per file, all listed here.
 import type { CliCommand } from './cli-types';
 import { cancelCommand } from './commands/cancel';
+import { checkCommand } from './commands/check';
 import { cleanCommand } from './commands/clean';
 import { drainCommand } from './commands/drain';
 import { jobsCommand } from './commands/jobs';
@@ -18,8 +19,10 @@ import { startCommand } from './commands/start';
 import { statusCommand } from './commands/status';
 import { stopCommand } from './commands/stop';
 import { superviseCommand } from './commands/supervise';
+import { trendsCommand } from './commands/trends';
 
 export const COMMANDS: readonly CliCommand[] = [
   superviseCommand, statusCommand, drainCommand, restartCommand, scaleCommand, startCommand, stopCommand, logsCommand,
   queuesCommand, jobsCommand, cancelCommand, retryCommand, promoteCommand, pauseCommand, resumeCommand, restartWorkersCommand, markFailedCommand, cleanCommand,
+  trendsCommand, checkCommand,
 ];

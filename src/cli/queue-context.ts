@@ -4,7 +4,7 @@ import * as os from 'node:os';
 import type Redis from 'ioredis';
 import { ConfigError } from '../core/config/located-error';
 import { DEFAULT_REDIS_URL } from '../core/config/parse-config';
-import type { ConnectionConfig } from '../core/config/types';
+import type { ChaperoneConfig, ConnectionConfig } from '../core/config/types';
 import { RedisAuditSink } from '../node/audit-stream';
 import { loadConfig } from '../node/config-loader';
 import { ControlKeys } from '../node/control-keys';
@@ -22,15 +22,19 @@ export interface QueueContext {
   keyPrefix: string;
   /** Connections that could not be reached, with the reason. */
   unreachable: string[];
+  /** chaperone.json, when one was found. */
+  config: ChaperoneConfig | undefined;
 }
 
 export async function withQueues<T>(values: { redis?: string; config?: string; connection?: string }, fn: (ctx: QueueContext) => Promise<T>): Promise<T> {
   let connections: ConnectionConfig[];
   let keyPrefix = 'chaperone:';
+  let config: ChaperoneConfig | undefined;
   const file = await findConfigFile(values);
   if (file) {
     try {
       const cfg = await loadConfig(file);
+      config = cfg;
       connections = cfg.connections;
       keyPrefix = cfg.redis.keyPrefix;
     } catch (err) {
@@ -69,7 +73,7 @@ export async function withQueues<T>(values: { redis?: string; config?: string; c
   const audit = control ? new RedisAuditSink(control, new ControlKeys(keyPrefix).audit(), actor) : { record: () => undefined, flush: async () => undefined };
   const service = new QueueService(handles, audit, actor);
   try {
-    return await fn({ service, control, keyPrefix, unreachable });
+    return await fn({ service, control, keyPrefix, unreachable, config });
   } finally {
     await audit.flush();
     await service.close();

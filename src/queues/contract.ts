@@ -42,6 +42,18 @@ export interface JobSummary {
   /** A short, single-line preview of the payload (never the whole thing). */
   preview: string;
   failedReason?: string;
+  /** Scalar top-level fields of the payload (Laravel) or job data (BullMQ), e.g. tenant_id, for tenant mapping. */
+  fields?: Record<string, string | number | boolean>;
+}
+
+/** The scalar top-level fields of an object (nested ones are left out: they can be large). */
+export function scalarFields(obj: unknown, skip: readonly string[] = []): Record<string, string | number | boolean> | undefined {
+  if (!obj || typeof obj !== 'object' || Array.isArray(obj)) return undefined;
+  const out: Record<string, string | number | boolean> = {};
+  for (const [k, v] of Object.entries(obj as Record<string, unknown>)) {
+    if (!skip.includes(k) && (typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean')) out[k] = typeof v === 'string' && v.length > 200 ? v.slice(0, 200) : v;
+  }
+  return out;
 }
 
 export interface LiveWorker {

@@ -4,10 +4,11 @@ import { loadConfig } from '../../node/config-loader';
 import { consoleLogger } from '../../node/console-logger';
 import { redactUrl } from '../../node/redis-connection';
 import { parse } from '../cli-context';
-import { EXIT_OK, UsageError, type CliCommand, type CliIo } from '../cli-types';
+import { ActionFailed, EXIT_OK, UsageError, type CliCommand, type CliIo } from '../cli-types';
+import { parseListen } from '../../node/signals/prometheus';
 import { renderSnapshot } from './status';
 
-const usage = 'chaperone supervise [--config FILE] [--redis URL] [--id ID] [--live] [--quiet]';
+const usage = 'chaperone supervise [--config FILE] [--redis URL] [--id ID] [--live] [--quiet] [--metrics HOST:PORT] [--no-signals]';
 
 export const superviseCommand: CliCommand = {
   name: 'supervise',
@@ -16,7 +17,7 @@ export const superviseCommand: CliCommand = {
   async run(argv, io) {
     const { values, positionals } = parse(
       argv,
-      { config: { type: 'string', short: 'c' }, redis: { type: 'string' }, id: { type: 'string' }, live: { type: 'boolean' }, quiet: { type: 'boolean', short: 'q' } },
+      { config: { type: 'string', short: 'c' }, redis: { type: 'string' }, id: { type: 'string' }, live: { type: 'boolean' }, quiet: { type: 'boolean', short: 'q' }, metrics: { type: 'string' }, 'no-signals': { type: 'boolean' } },
       usage,
     );
     if (positionals.length) throw new UsageError(`usage: ${usage}`);
@@ -29,8 +30,20 @@ export const superviseCommand: CliCommand = {
     }
     const logger = consoleLogger('chaperone', values.quiet ?? values.live ?? false);
     const redisUrl = values.redis ?? process.env.CHAPERONE_REDIS_URL ?? config.redis.url;
-    const engine = new Engine({ config, logger, redisUrl, ...(values.id ? { supervisorId: values.id } : {}) });
-    await engine.start();
+    const metrics = values.metrics === undefined ? undefined : parseListen(values.metrics);
+    if (values.metrics !== undefined && !metrics) throw new UsageError(`--metrics takes HOST:PORT (e.g. 127.0.0.1:9464), not "${values.metrics}"`);
+    if (metrics && values['no-signals']) throw new UsageError('--metrics needs the signals: drop --no-signals');
+    // Signals (trends, thresholds, findings) every 5 s unless signals.interval says otherwise.
+    const signals = values['no-signals'] ? undefined : { intervalMs: config.signals.intervalMs ?? 5000, ...(metrics ? { metrics } : {}) };
+    const engine = new Engine({ config, logger, redisUrl, ...(values.id ? { supervisorId: values.id } : {}), ...(signals ? { signals } : {}) });
+    try {
+      await engine.start();
+    } catch (err) {
+      await engine.shutdown(1000).catch(() => undefined);
+      throw new ActionFailed(`cannot start: ${err instanceof Error ? err.message : String(err)}`);
+    }
+    if (engine.metricsAddress) logger.info(`Prometheus metrics on http://${engine.metricsAddress.host}:${engine.metricsAddress.port}/metrics`);
+    logFindings(engine, logger);
     logger.info(`supervisor ${engine.supervisor.identity.id} started: ${config.pools.length} pool(s) from ${config.file}; control plane ${redactUrl(redisUrl)}`);
     const live = values.live ? startLiveView(engine, io) : undefined;
     await waitForSignal(engine, logger);
@@ -38,6 +51,21 @@ export const superviseCommand: CliCommand = {
     return EXIT_OK;
   },
 };
+
+/** New and cleared findings go to the log, so a headless operator sees them too. */
+function logFindings(engine: Engine, logger: ReturnType<typeof consoleLogger>): void {
+  let active = new Map<string, string>();
+  engine.signals?.ticked.on(({ findings }) => {
+    const next = new Map(findings.map((f) => [f.key, `${f.severity}: ${f.message}`]));
+    for (const [k, m] of next) {
+      if (active.has(k)) continue;
+      if (m.startsWith('critical')) logger.error(`finding ${m}`);
+      else logger.warn(`finding ${m}`);
+    }
+    for (const [k, m] of active) if (!next.has(k)) logger.info(`cleared ${m}`);
+    active = next;
+  });
+}
 
 function waitForSignal(engine: Engine, logger: ReturnType<typeof consoleLogger>): Promise<void> {
   return new Promise((resolve) => {

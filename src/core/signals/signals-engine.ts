@@ -123,6 +123,30 @@ export class SignalsEngine {
     return this.series.get(series)?.history.range(from, to, maxPoints);
   }
 
+  /**
+   * Puts points read back from persisted history into a series (before live samples arrive): a
+   * queue's depth also feeds its trend line, so trends survive a restart.
+   */
+  restore(series: string, points: readonly { t: number; v: number }[]): void {
+    const q = /^queue:(.+):depth$/.exec(series);
+    const sorted = [...points].sort((a, b) => a.t - b.t);
+    if (q) {
+      const s = this.queues.get(q[1]);
+      if (!s) return;
+      // The trend line takes samples in time order: rebuild it with the restored points first.
+      const line = new SlidingRegression(this.signalsCfg.trendWindowMs, 600);
+      for (const p of sorted) {
+        if (p.t >= s.seen) continue;
+        s.depthHistory.add(p.t, p.v);
+        line.add(p.t, p.v);
+      }
+      line.add(s.seen, s.obs.pending);
+      s.depth = line;
+      return;
+    }
+    for (const p of sorted) this.record(series, p.t, p.v);
+  }
+
   seriesNames(): string[] {
     return [...[...this.queues.keys()].map((k) => `queue:${k}:depth`), ...this.series.keys()];
   }

@@ -3,7 +3,7 @@
 // bullmq-libraries.ts); never a Worker, never an add.
 import { groupByNode, isCluster, multiSlotScript, pipelineByNode, type PipelineResult, type RedisClient } from '../redis-client';
 import {
-  preview, refused,
+  preview, refused, scalarFields,
   type ActionResult, type Capability, type JobState, type JobSummary, type QueueAdapter, type QueueCounts, type QueueCountsRecord, type QueueRef, type WorkersResult,
 } from '../contract';
 import { chunked, QueueDiscovery } from '../queue-discovery';
@@ -273,6 +273,7 @@ function summarize(j: BullJob, state: JobState, now: number): JobSummary {
     attempts: j.attemptsMade ?? 0,
     ageMs: j.timestamp ? Math.max(0, now - j.timestamp) : null,
     preview: preview(JSON.stringify(j.data ?? null)),
+    fields: scalarFields(j.data),
   };
   if (j.failedReason) s.failedReason = j.failedReason;
   return s;

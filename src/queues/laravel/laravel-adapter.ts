@@ -5,7 +5,7 @@
 // Pause (12.40+) and queue:restart are flags in Laravel's cache store (see laravel-cache.ts).
 import { groupByNode, multiSlotScript, pipelineByNode, type RedisClient } from '../redis-client';
 import {
-  preview, refused,
+  preview, refused, scalarFields,
   type ActionResult, type Capability, type JobState, type JobSummary, type QueueAdapter, type QueueCounts, type QueueRef, type WorkersResult,
 } from '../contract';
 import { chunked, QueueDiscovery } from '../queue-discovery';
@@ -213,5 +213,7 @@ function summarize(member: string, state: JobState, now: number): JobSummary {
     attempts: p.attempts ?? 0,
     ageMs: Number.isFinite(at) && at > 0 ? Math.max(0, now - at * 1000) : null,
     preview: preview(JSON.stringify(p.data ?? member)),
+    // Multi-tenancy packages add e.g. tenant_id at the top level of the payload.
+    fields: scalarFields(p, ['job', 'data']),
   };
 }

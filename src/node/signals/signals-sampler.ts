@@ -1,0 +1,104 @@
+// Runs the signals engine on a timer: each tick reads queue counts, the supervisor's pools and the
+// host, feeds the engine, evaluates the rules (with hysteresis) and publishes the findings. Ticks
+// never overlap; the interval is short while someone watches and long otherwise.
+import type { CancelTimer, Clock, Logger } from '../../core/ports';
+import { Emitter } from '../../core/emitter';
+import type { Finding } from '../../core/signals/findings';
+import type { HostObservation, PoolObservation } from '../../core/signals/observations';
+import type { SignalsEngine } from '../../core/signals/signals-engine';
+import type { HostSampler } from '../host-sampler';
+import type { QueueObserver } from './observe-queues';
+
+export interface SignalsSamplerDeps {
+  engine: SignalsEngine;
+  clock: Clock;
+  logger: Logger;
+  queues?: QueueObserver;
+  pools: () => PoolObservation[];
+  host?: HostSampler;
+  /** Called after each tick (history persistence, metrics export). */
+  afterTick?: (now: number) => Promise<void> | void;
+}
+
+export class SignalsSampler {
+  readonly ticked = new Emitter<{ at: number; findings: Finding[] }>();
+  findings: Finding[] = [];
+  lastTickMs = 0;
+  private timer: CancelTimer | undefined;
+  private busy = false;
+  private intervalMs = 0;
+
+  constructor(private readonly deps: SignalsSamplerDeps) {}
+
+  start(intervalMs: number): void {
+    this.intervalMs = intervalMs;
+    this.schedule(0);
+  }
+
+  /** Changes the interval (e.g. when views become visible or hidden); the next tick follows it. */
+  setInterval(intervalMs: number): void {
+    if (intervalMs === this.intervalMs) return;
+    const wasSlower = intervalMs < this.intervalMs;
+    this.intervalMs = intervalMs;
+    if (wasSlower && this.timer) this.schedule(0);
+  }
+
+  stop(): void {
+    this.timer?.();
+    this.timer = undefined;
+    this.intervalMs = 0;
+  }
+
+  async tick(): Promise<Finding[]> {
+    if (this.busy) return this.findings;
+    this.busy = true;
+    const t0 = performance.now();
+    try {
+      const now = this.deps.clock.now();
+      const [queues, host] = await Promise.all([
+        this.deps.queues?.observe(now) ?? [],
+        this.deps.host?.sample(now).catch((err: unknown): HostObservation | undefined => {
+          this.deps.logger.warn(`host sampling: ${err instanceof Error ? err.message : String(err)}`);
+          return undefined;
+        }),
+      ]);
+      this.deps.engine.observe(now, { queues, pools: this.deps.pools(), host });
+      this.findings = this.deps.engine.evaluate(now);
+      await this.deps.afterTick?.(now);
+      this.ticked.emit({ at: now, findings: this.findings });
+      return this.findings;
+    } finally {
+      this.lastTickMs = performance.now() - t0;
+      this.busy = false;
+    }
+  }
+
+  private schedule(delay: number): void {
+    this.timer?.();
+    this.timer = this.deps.clock.setTimer(delay, () => {
+      if (this.intervalMs <= 0) return;
+      this.tick()
+        .catch((err: unknown) => this.deps.logger.warn(`signals: ${err instanceof Error ? err.message : String(err)}`))
+        .finally(() => {
+          if (this.intervalMs > 0) this.schedule(this.intervalMs);
+        });
+    });
+  }
+}
+
+/** Pool observations from a supervisor snapshot (local or read from Redis). */
+export function poolObservations(pools: readonly { name: string; queues: string[]; workers: { id: string; state: string; cpu: number | null; memoryBytes: number | null; restarts: number }[] }[]): PoolObservation[] {
+  return pools.map((p) => ({
+    name: p.name,
+    queues: p.queues,
+    running: p.workers.filter((w) => w.state === 'running').length,
+    workers: p.workers.map((w) => ({ id: w.id, state: w.state, restarts: w.restarts, ...(w.cpu !== null ? { cpu: w.cpu } : {}), ...(w.memoryBytes !== null ? { memoryBytes: w.memoryBytes } : {}) })),
+  }));
+}
+
+/** Running supervised workers per queue id. */
+export function supervisedConsumers(pools: readonly PoolObservation[]): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const p of pools) for (const q of p.queues) out.set(q, (out.get(q) ?? 0) + p.running);
+  return out;
+}
