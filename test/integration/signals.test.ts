@@ -55,8 +55,9 @@ describe('signals against real queues', function () {
     assert.equal((JSON.parse(ok.stdout) as { status: string }).status, 'ok');
     const warn = await checkIn({ queues: { 'bullmq:*': { depth: { warning: 10 } }, 'bullmq:sms': { zeroConsumers: 'off' }, 'bullmq:mail': { zeroConsumers: 'off' } }, host: { cpu: { warning: 100 }, memory: { warning: 100 }, disk: { warning: 100 }, loadPerCore: { warning: 1000 } } });
     assert.equal(warn.code, 1, warn.stdout + warn.stderr);
-    const w = JSON.parse(warn.stdout) as { status: string; findings: { message: string; line: number; severity: string }[] };
+    const w = JSON.parse(warn.stdout) as { status: string; findings: { message: string; line: number; severity: string }[]; health: Record<string, string> };
     assert.deepEqual(w.findings.map((f) => [f.severity, f.message]), [['warning', 'bullmq:mail depth 30 > 10']]);
+    assert.deepEqual([w.health['queue:default/bullmq:mail'], w.health['queue:default/bullmq:sms'], w.health['host:host']], ['warning', 'ok', 'ok']);
     assert.equal(w.findings[0].line, 11, 'the line of "depth" in the pretty-printed file');
     const crit = await checkIn({ queues: { 'bullmq:mail': { zeroConsumers: 'critical' } } });
     assert.equal(crit.code, 2, crit.stdout + crit.stderr);

@@ -1,4 +1,4 @@
-import type { Finding } from '../../core/signals/findings';
+import { healthOf, type Finding } from '../../core/signals/findings';
 import { parse } from '../cli-context';
 import { EXIT_OK, UsageError, type CliCommand } from '../cli-types';
 import { table } from '../format-table';
@@ -28,7 +28,10 @@ export const checkCommand: CliCommand = {
       const worst = findings.some((f) => f.severity === 'critical') ? 'critical' : findings.length ? 'warning' : 'ok';
       const errors = [...ctx.unreachable, ...observer.errors()];
       if (values.json) {
-        io.out(JSON.stringify({ status: worst, findings: findings.map(toJson), errors }, null, 2));
+        const s = engine.signals(now);
+        const subjects = ['host:host', ...s.queues.map((q) => `queue:${q.key}`), ...s.pools.map((p) => `pool:${p.name}`), ...s.tenants.map((t) => `tenant:${t.tenant}`)];
+        const health = Object.fromEntries(healthOf(findings, subjects));
+        io.out(JSON.stringify({ status: worst, findings: findings.map(toJson), health, errors }, null, 2));
       } else {
         for (const e of errors) io.err(`cannot read ${e}`);
         if (findings.length === 0) io.out(`ok: ${engine.signals(now).queues.length} queue(s), ${engine.signals(now).pools.length} pool(s) and the host within their thresholds`);

@@ -5,6 +5,9 @@
 export class Ewma {
   private value = NaN;
   private at = NaN;
+  /** The weight of the last interval, reused while samples keep the same spacing (1 Hz ticks). */
+  private lastDt = NaN;
+  private lastAlpha = 0;
 
   constructor(readonly tauMs: number) {
     if (!(tauMs > 0)) throw new RangeError(`tauMs must be > 0, got ${tauMs}`);
@@ -18,7 +21,12 @@ export class Ewma {
       return;
     }
     if (t <= this.at) return;
-    const alpha = 1 - Math.exp(-(t - this.at) / this.tauMs);
+    const dt = t - this.at;
+    if (dt !== this.lastDt) {
+      this.lastDt = dt;
+      this.lastAlpha = 1 - Math.exp(-dt / this.tauMs);
+    }
+    const alpha = this.lastAlpha;
     this.value += alpha * (y - this.value);
     this.at = t;
   }

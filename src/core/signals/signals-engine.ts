@@ -1,7 +1,7 @@
 // The signals engine: every tick's observations become series (history + trend lines + rates),
 // derived figures (throughput, failure rate, wait estimate, forecasts), and the findings of the
 // threshold rules, with hysteresis. Pure: time comes in as `now`, nothing here does I/O.
-import type { SignalsConfig, TenantsConfig, ThresholdsConfig } from '../config/signals-config';
+import type { QueueRules, Severity, SignalsConfig, TenantsConfig, ThresholdsConfig } from '../config/signals-config';
 import type { SourceRange } from '../config/source-range';
 import type { PoolConfig } from '../config/types';
 import { formatBytes, formatDuration, formatEta, formatSize } from '../units';
@@ -75,6 +75,19 @@ export interface Signals {
   tenants: TenantSignal[];
 }
 
+/** A rule's outcome before hysteresis; the message is built only for findings that are shown. */
+type RawBreach = Omit<Finding, 'message'> & { level: Level; message: () => string; /** What else the message depends on (a rate). */ detail?: string };
+
+interface QueueRulesResolved {
+  depth?: QueueRules['depth'];
+  wait?: QueueRules['wait'];
+  oldestAge?: QueueRules['oldestAge'];
+  failureRate?: QueueRules['failureRate'];
+  forecast?: QueueRules['forecast'];
+  zeroConsumers?: QueueRules['zeroConsumers'];
+  related: NonNullable<Finding['related']>;
+}
+
 interface QueueState {
   obs: QueueObservation;
   seen: number;
@@ -91,6 +104,11 @@ export class SignalsEngine {
   private readonly series = new Map<string, { history: SeriesHistory; seen: number }>();
   private host: HostObservation | undefined;
   private readonly hysteresis = new Map<string, HysteresisState>();
+  /** The rules that apply to each queue id, resolved once (the config does not change). */
+  private readonly resolved = new Map<string, QueueRulesResolved>();
+  /** The last finding shown per key: reused while its figures are the same (no new strings per tick). */
+  private readonly shown = new Map<string, { sig: string; finding: Finding }>();
+  private lastForget = 0;
   private at = 0;
 
   constructor(
@@ -113,7 +131,10 @@ export class SignalsEngine {
       if (o.host.rxBytesPerSec !== undefined) this.record('host:net:rx', now, o.host.rxBytesPerSec);
       if (o.host.txBytesPerSec !== undefined) this.record('host:net:tx', now, o.host.txBytesPerSec);
     }
-    this.forget(now);
+    if (now - this.lastForget >= 10_000) {
+      this.lastForget = now;
+      this.forget(now);
+    }
   }
 
   /** The history of a series ("queue:<key>:depth", "worker:<pool>/<id>:cpu", "host:cpu", ...). */
@@ -167,17 +188,29 @@ export class SignalsEngine {
    * The findings: with hysteresis (each call is one sample of every rule), or `once` to evaluate
    * the current values alone (`chaperone check`).
    */
-  evaluate(now = this.at, mode: 'hysteresis' | 'once' = 'hysteresis'): Finding[] {
-    const raw = this.breaches(this.signals(now));
-    if (mode === 'once') return raw.filter((b) => b.level !== 'ok').map(stripLevel);
+  evaluate(now = this.at, mode: 'hysteresis' | 'once' = 'hysteresis', signals?: Signals): Finding[] {
+    const raw = this.breaches(signals ?? this.signals(now));
+    if (mode === 'once') return raw.filter((b) => b.level !== 'ok').map((b) => materialize(b, b.level as Severity));
     const seen = new Set<string>();
     const out: Finding[] = [];
     for (const b of raw) {
       seen.add(b.key);
-      const next = step(this.hysteresis.get(b.key) ?? INITIAL, b.level, this.thresholds.breachAfter, this.thresholds.clearAfter);
-      this.hysteresis.set(b.key, next);
-      if (next.active !== 'ok') out.push({ ...stripLevel(b), severity: next.active });
+      const prev = this.hysteresis.get(b.key) ?? INITIAL;
+      const next = step(prev, b.level, this.thresholds.breachAfter, this.thresholds.clearAfter);
+      // Only states that differ from "all clear" are kept: the map holds what is breached or pending.
+      if (next.active === 'ok' && next.pending === 'ok') this.hysteresis.delete(b.key);
+      else this.hysteresis.set(b.key, next);
+      if (next.active === 'ok') continue;
+      const sig = `${next.active}|${b.value}|${b.limit}|${b.detail ?? ''}`;
+      const prevShown = this.shown.get(b.key);
+      if (prevShown && prevShown.sig === sig) out.push(prevShown.finding);
+      else {
+        const finding = materialize(b, next.active);
+        this.shown.set(b.key, { sig, finding });
+        out.push(finding);
+      }
     }
+    for (const k of this.shown.keys()) if (!this.hysteresis.get(k) || this.hysteresis.get(k)?.active === 'ok') this.shown.delete(k);
     // A rule no longer evaluated (its subject is gone) counts as clear.
     for (const [key, st] of this.hysteresis) {
       if (seen.has(key)) continue;
@@ -312,21 +345,36 @@ export class SignalsEngine {
 
   // ---- rules ----
 
-  private breaches(sig: Signals): (Finding & { level: Level })[] {
-    const out: (Finding & { level: Level })[] = [];
+  private rulesFor(id: string): QueueRulesResolved {
+    let r = this.resolved.get(id);
+    if (!r) {
+      const T = this.thresholds.queues;
+      const pick = <K extends keyof QueueRules>(k: K) => mostSpecific(T, id, (x) => x[k] !== undefined)?.[k];
+      r = {
+        depth: pick('depth'), wait: pick('wait'), oldestAge: pick('oldestAge'), failureRate: pick('failureRate'), forecast: pick('forecast'), zeroConsumers: pick('zeroConsumers'),
+        related: this.poolConfigs.filter((p) => p.queues.includes(id) && p.range).map((p) => ({ message: `pool "${p.name}" serves ${id}`, range: p.range as SourceRange })),
+      };
+      if (this.resolved.size < MAX_QUEUE_SERIES) this.resolved.set(id, r);
+    }
+    return r;
+  }
+
+  private breaches(sig: Signals): RawBreach[] {
+    const out: RawBreach[] = [];
     const push = (kind: SubjectKind, id: string, metric: string, value: number, l: { warning?: number; critical?: number; range?: SourceRange } | undefined, message: (limit: number) => string, related?: Finding['related']) => {
       if (!l) return;
       const { level, limit } = levelOf(value, l);
-      out.push({ key: `${kind}:${id}:${metric}`, level, severity: level === 'ok' ? 'warning' : level, subject: { kind, id }, metric, value, limit, message: message(limit), range: l.range, related });
+      out.push({ key: `${kind}:${id}:${metric}`, level, severity: level === 'ok' ? 'warning' : level, subject: { kind, id }, metric, value, limit, message: () => message(limit), range: l.range, related });
     };
     const T = this.thresholds;
     for (const q of sig.queues) {
-      const rule = <K extends keyof (typeof T.queues)[number]>(k: K) => mostSpecific(T.queues, q.id, (r) => r[k] !== undefined)?.[k];
-      const served = this.poolConfigs.filter((p) => p.queues.includes(q.id) && p.range);
-      const related = served.map((p) => ({ message: `pool "${p.name}" serves ${q.id}`, range: p.range as SourceRange }));
+      const rules = this.rulesFor(q.id);
+      const rule = <K extends Exclude<keyof QueueRulesResolved, 'related'>>(k: K) => rules[k];
+      const related = rules.related.length ? rules.related : undefined;
       const name = q.connection === 'default' ? q.id : `${q.connection}/${q.id}`;
       const rising = q.direction === 'rising' ? q.slopePerMin : 0;
       const depth = rule('depth');
+      const depthAt = out.length;
       push('queue', q.key, 'depth', q.pending, depth, (limit) => {
         let m = `${name} depth ${q.pending} > ${limit}`;
         if (rising > 0 && q.trend) {
@@ -336,6 +384,7 @@ export class SignalsEngine {
         }
         return m;
       }, related);
+      if (out.length > depthAt) out[depthAt].detail = rising > 0 ? fmtNum(rising) : '';
       if (q.waitMs !== null) {
         const how = q.runtimeMs !== null && q.consumers ? `depth ${q.pending} x ${formatDuration(q.runtimeMs)} / ${q.consumers} consumer${q.consumers === 1 ? '' : 's'}` : `depth ${q.pending} at ${fmtNum(q.throughputPerMin ?? 0)}/min`;
         push('queue', q.key, 'wait', q.waitMs, rule('wait'), (limit) => `${name} wait ~${formatDuration(q.waitMs ?? 0)} > ${formatDuration(limit)} (${how})`, related);
@@ -350,17 +399,17 @@ export class SignalsEngine {
           const eta = timeToCross(q.trend, target);
           if (eta !== undefined && eta <= fc.withinMs && q.pending < target) {
             out.push({ key: `queue:${q.key}:forecast`, level: sev, severity: sev, subject: { kind: 'queue', id: q.key }, metric: 'forecast', value: q.pending, limit: target, range: fc.range, related,
-              message: `${name} depth ${q.pending} rising +${fmtNum(rising)}/min reaches ${target} in ${formatEta(eta)} (within ${formatEta(fc.withinMs)})` });
+              message: () => `${name} depth ${q.pending} rising +${fmtNum(rising)}/min reaches ${target} in ${formatEta(eta)} (within ${formatEta(fc.withinMs)})` });
             break;
           }
         }
-        if (!out.some((f) => f.key === `queue:${q.key}:forecast`)) out.push({ key: `queue:${q.key}:forecast`, level: 'ok', severity: 'warning', subject: { kind: 'queue', id: q.key }, metric: 'forecast', value: q.pending, limit: 0, message: '', range: fc.range });
+        if (!out.some((f) => f.key === `queue:${q.key}:forecast`)) out.push({ key: `queue:${q.key}:forecast`, level: 'ok', severity: 'warning', subject: { kind: 'queue', id: q.key }, metric: 'forecast', value: q.pending, limit: 0, message: () => '', range: fc.range });
       }
       if (q.consumers !== null) {
         const zc = rule('zeroConsumers');
         const level = q.pending > 0 && q.consumers === 0 && !q.paused ? severityOf(zc?.severity, 'warning') : 'ok';
         out.push({ key: `queue:${q.key}:zeroConsumers`, level, severity: level === 'ok' ? 'warning' : level, subject: { kind: 'queue', id: q.key }, metric: 'zeroConsumers', value: q.pending, limit: 0, range: zc?.range, related,
-          message: `${name} has ${q.pending} pending job${q.pending === 1 ? '' : 's'} and no consumer` });
+          message: () => `${name} has ${q.pending} pending job${q.pending === 1 ? '' : 's'} and no consumer` });
       }
     }
     for (const p of sig.pools) {
@@ -375,7 +424,7 @@ export class SignalsEngine {
         const fatal = rule('fatal');
         const level = w.state === 'fatal' ? severityOf(fatal?.severity, 'critical') : 'ok';
         out.push({ key: `worker:${id}:fatal`, level, severity: level === 'ok' ? 'critical' : level, subject: { kind: 'worker', id }, metric: 'fatal', value: 1, limit: 0, range: fatal?.range ?? cfg?.range, related,
-          message: `pool ${p.name} worker ${w.id} is fatal: its restart budget is spent (chaperone restart ${p.name} recovers it)` });
+          message: () => `pool ${p.name} worker ${w.id} is fatal: its restart budget is spent (chaperone restart ${p.name} recovers it)` });
       }
     }
     const h = sig.host;
@@ -398,9 +447,10 @@ export class SignalsEngine {
   }
 }
 
-function stripLevel(b: Finding & { level: Level }): Finding {
-  const f: Finding & { level?: Level } = { ...b };
-  delete f.level;
+function materialize(b: RawBreach, severity: Severity): Finding {
+  const f: Finding = { key: b.key, severity, subject: b.subject, metric: b.metric, value: b.value, limit: b.limit, message: b.message() };
+  if (b.range) f.range = b.range;
+  if (b.related) f.related = b.related;
   return f;
 }
 

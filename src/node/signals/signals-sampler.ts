@@ -9,6 +9,9 @@ import type { SignalsEngine } from '../../core/signals/signals-engine';
 import type { HostSampler } from '../host-sampler';
 import type { QueueObserver } from './observe-queues';
 
+/** Queues observed per turn of the event loop. */
+const OBSERVE_CHUNK = 500;
+
 export interface SignalsSamplerDeps {
   engine: SignalsEngine;
   clock: Clock;
@@ -62,8 +65,16 @@ export class SignalsSampler {
           return undefined;
         }),
       ]);
-      this.deps.engine.observe(now, { queues, pools: this.deps.pools(), host });
-      this.findings = this.deps.engine.evaluate(now);
+      // Observing and evaluating 1000 queues take a few ms each: separate turns of the event loop
+      // keep every block short (the editor shares this loop).
+      const engine = this.deps.engine;
+      for (let i = 0; i < queues.length; i += OBSERVE_CHUNK) {
+        await yieldToLoop();
+        engine.observe(now, { queues: queues.slice(i, i + OBSERVE_CHUNK), pools: [] });
+      }
+      engine.observe(now, { queues: [], pools: this.deps.pools(), host });
+      await yieldToLoop();
+      this.findings = engine.evaluate(now);
       await this.deps.afterTick?.(now);
       this.ticked.emit({ at: now, findings: this.findings });
       return this.findings;
@@ -84,6 +95,10 @@ export class SignalsSampler {
         });
     });
   }
+}
+
+function yieldToLoop(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
 }
 
 /** Pool observations from a supervisor snapshot (local or read from Redis). */

@@ -40,6 +40,7 @@ export interface LaravelOptions {
 }
 
 const RESTART_FLAG = 'illuminate:queue:restart';
+const PAUSE_FLAGS_EVERY_MS = 5000;
 
 export class LaravelAdapter implements QueueAdapter {
   readonly system = 'laravel' as const;
@@ -48,6 +49,7 @@ export class LaravelAdapter implements QueueAdapter {
   private readonly base: ReadonlySet<Capability>;
   private readonly withHorizon: ReadonlySet<Capability>;
   private horizonSeen = false;
+  private flagCache: { at: number; key: string; values: boolean[] } | undefined;
   private readonly discovery: QueueDiscovery;
   private readonly cache: LaravelCache;
   private readonly queueConnection: string;
@@ -95,7 +97,7 @@ export class LaravelAdapter implements QueueAdapter {
     const [res, flags, metrics, failed] = await Promise.all([
       pipelineByNode(this.redis, chunks, (c) => anchor(c[0]), (pipe, c) => pipe.eval(script, 1, anchor(c[0]), this.keys.prefix, String(now), ...c.map((q) => q.name))),
       // The pause flags live in the cache store (often another database).
-      this.cache.flags([this.pausedFlag('*'), ...queues.map((q) => this.pausedFlag(q.name))]),
+      this.pauseFlags(queues, now),
       horizon ? this.horizon.queueMetrics(queues) : undefined,
       horizon ? this.horizon.failedByQueue(now) : undefined, // recounted every 10 s
     ]);
@@ -165,10 +167,24 @@ export class LaravelAdapter implements QueueAdapter {
     return refused(`Laravel keeps failed jobs in its failed-job store (database), not in Redis: use \`php artisan queue:retry\` for ${queue.id}`);
   }
 
+  /**
+   * The pause flags (the wildcard first), re-read at most every 5 s: they change rarely, and 1000
+   * queues make a large MGET. Pausing or resuming through this adapter re-reads them at once.
+   */
+  private async pauseFlags(queues: readonly QueueRef[], now: number): Promise<boolean[]> {
+    const names = [this.pausedFlag('*'), ...queues.map((q) => this.pausedFlag(q.name))];
+    const key = names.join('\n');
+    if (this.flagCache && this.flagCache.key === key && now - this.flagCache.at < PAUSE_FLAGS_EVERY_MS) return this.flagCache.values;
+    const values = await this.cache.flags(names);
+    this.flagCache = { at: now, key, values };
+    return values;
+  }
+
   /** As `php artisan queue:pause redis:emails` (Laravel 12.40+): a flag in the default cache store. */
   async pause(queue: QueueRef): Promise<ActionResult> {
     if (this.opts.readOnly) return refused(`connection "${this.connection}" is read-only: ${queue.id} is not paused`);
     await this.cache.forever(this.pausedFlag(queue.name), true);
+    this.flagCache = undefined;
     return { ok: true, status: 'done', message: `paused ${queue.id}: set ${this.pausedFlag(queue.name)} (${this.cache.where()}); Laravel 12.40+ workers take no more of its jobs (older workers ignore the flag)` };
   }
 
@@ -176,6 +192,7 @@ export class LaravelAdapter implements QueueAdapter {
     if (this.opts.readOnly) return refused(`connection "${this.connection}" is read-only: ${queue.id} is not resumed`);
     const [all] = await this.cache.flags([this.pausedFlag('*')]);
     const had = await this.cache.forget(this.pausedFlag(queue.name));
+    this.flagCache = undefined;
     const note = all ? `; every queue of connection "${this.queueConnection}" stays paused by ${this.pausedFlag('*')}` : '';
     return { ok: true, status: 'done', message: `${had ? 'resumed' : 'was not paused:'} ${queue.id} (${this.cache.where()})${note}` };
   }
