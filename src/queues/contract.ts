@@ -80,6 +80,10 @@ export type Capability =
   | 'resume'
   | 'restart-workers' // every worker of the system on this connection, after its current job
   | 'clean' // remove finished (completed / failed) jobs older than a grace period
+  | 'purge' // delete every pending job of a queue (drain it)
+  | 'kill' // move a failed-but-retrying job to the dead set (Sidekiq)
+  | 'stop-worker' // quiet or stop one live worker through the system's own channel
+  | 'cancel-active' // stop a running job (RQ stop-job, Celery revoke + terminate)
   | 'workers';
 
 export interface ActionResult {
@@ -109,6 +113,14 @@ export interface QueueAdapter {
   markFailed?(queue: QueueRef, jobId: string, reason: string): Promise<ActionResult>;
   /** Removes finished jobs of `state` older than `graceMs`, at most `limit` of them. */
   clean?(queue: QueueRef, state: 'completed' | 'failed', graceMs: number, limit: number): Promise<ActionResult>;
+  /** Deletes every pending job of the queue. */
+  purge?(queue: QueueRef): Promise<ActionResult>;
+  /** Sidekiq: a retry or scheduled job goes to the dead set. */
+  kill?(queue: QueueRef, jobId: string): Promise<ActionResult>;
+  /** quiet: take no new jobs (Sidekiq TSTP, Celery cancel_consumer); stop: warm shutdown. */
+  stopWorker?(workerId: string, mode: 'quiet' | 'stop'): Promise<ActionResult>;
+  /** Stops a running job where the system can (RQ stop-job, Celery revoke with terminate). */
+  cancelActive?(queue: QueueRef, jobId: string): Promise<ActionResult>;
   /** Asks every worker of this system on the connection to exit after its current job (their supervisor starts them again). */
   restartWorkers?(): Promise<ActionResult>;
   close(): Promise<void>;

@@ -165,6 +165,7 @@ interface RawPool {
 interface RawSystems {
   bullmq?: { prefix?: string };
   laravel?: { prefix?: string; connection?: string; cache?: { prefix?: string; db?: number }; horizon?: { prefix?: string } };
+  sidekiq?: { namespace?: string };
 }
 interface RawConfig {
   thresholds?: RawThresholds;
@@ -260,10 +261,11 @@ function buildConfig(raw: RawConfig, doc: ConfigDocument): ChaperoneConfig {
   }
   const systems = (raw?: RawSystems): QueueSystemsConfig =>
     raw === undefined
-      ? { bullmq: { prefix: 'bull' }, laravel: laravelSystem({}) }
+      ? { bullmq: { prefix: 'bull' }, laravel: laravelSystem({}), sidekiq: { namespace: '' } }
       : {
           ...(raw.bullmq ? { bullmq: { prefix: raw.bullmq.prefix ?? 'bull' } } : {}),
           ...(raw.laravel ? { laravel: laravelSystem(raw.laravel) } : {}),
+          ...(raw.sidekiq ? { sidekiq: { namespace: raw.sidekiq.namespace ?? '' } } : {}),
         };
   const connections: ConnectionConfig[] = [{ name: 'default', url, readOnly: false, systems: systems(raw.queues) }];
   for (const [name, c] of Object.entries(raw.connections ?? {})) {

@@ -30,6 +30,7 @@ export interface PoolConfig {
 export interface QueueSystemsConfig {
   bullmq?: { prefix: string };
   laravel?: LaravelSystemConfig;
+  sidekiq?: { namespace: string };
 }
 
 export interface LaravelSystemConfig {

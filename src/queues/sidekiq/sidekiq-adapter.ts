@@ -1,0 +1,353 @@
+// Sidekiq (6.x; the 6.5+ `:work` hashes too). Queues come from the `queues` set, live processes from
+// `processes` + their heartbeat hashes. Scheduled, retry and dead jobs live in sorted sets shared by
+// every queue, counted per queue in slices (never a whole set at once). Writes match the exact member
+// and remove it before enqueueing anything. Running jobs cannot be cancelled in Sidekiq OSS.
+import {
+  preview, refused, scalarFields,
+  type ActionResult, type Capability, type JobState, type JobSummary, type LiveWorker, type QueueAdapter, type QueueCounts, type QueueRef, type WorkersResult,
+} from '../contract';
+import { queueRef } from '../contract';
+import type { RedisClient } from '../redis-client';
+import { SidekiqKeys } from './sidekiq-keys';
+import { SIDEKIQ_COUNTS_LUA, SIDEKIQ_FIND_LUA, SIDEKIQ_KILL_LUA, SIDEKIQ_MOVE_LUA, SIDEKIQ_SET_CHUNK, SIDEKIQ_SET_COUNTS_LUA } from './sidekiq-scripts';
+
+const SETS = ['schedule', 'retry', 'dead'] as const;
+type SetName = (typeof SETS)[number];
+/** Sets this large are recounted at most every 10 s; smaller ones every call. */
+const SMALL_SETS = 6000;
+const SET_COUNTS_EVERY_MS = 10_000;
+const DISCOVERY_TTL_MS = 30_000;
+/** A process is alive while its heartbeat is younger than this (Sidekiq's own rule). */
+const BEAT_ALIVE_S = 60;
+/** At most this many members of a set are read to fill one page of a queue's jobs. */
+const LIST_SCAN_LIMIT = 10_000;
+
+interface SidekiqJob {
+  jid?: string;
+  class?: string;
+  wrapped?: string;
+  queue?: string;
+  args?: unknown[];
+  enqueued_at?: number;
+  created_at?: number;
+  retry_count?: number;
+  error_message?: string;
+  error_class?: string;
+}
+
+export interface SidekiqOptions {
+  namespace?: string;
+  readOnly?: boolean;
+}
+
+export class SidekiqAdapter implements QueueAdapter {
+  readonly system = 'sidekiq' as const;
+  readonly capabilities: ReadonlySet<Capability>;
+  private readonly keys: SidekiqKeys;
+  private discovered: { at: number; refs: QueueRef[] } | undefined;
+  private setCounts: { at: number; total: number; byQueue: Record<SetName, Map<string, number>> } | undefined;
+
+  constructor(
+    readonly connection: string,
+    private readonly redis: RedisClient,
+    private readonly opts: SidekiqOptions = {},
+  ) {
+    this.keys = new SidekiqKeys(opts.namespace ?? '');
+    const writes: Capability[] = ['cancel-pending', 'cancel-delayed', 'retry-failed', 'promote-delayed', 'restart-workers', 'purge', 'stop-worker', 'kill'];
+    this.capabilities = new Set<Capability>(['workers', ...(opts.readOnly ? [] : writes)]);
+  }
+
+  async discover(force = false): Promise<QueueRef[]> {
+    const now = Date.now();
+    if (!force && this.discovered && now - this.discovered.at < DISCOVERY_TTL_MS) return this.discovered.refs;
+    // The `queues` set, plus queues that only have scheduled, retry or dead jobs so far.
+    const [listed, sets] = await Promise.all([this.redis.smembers(this.keys.queues()), this.countSets(now)]);
+    const names = [...new Set([...listed, ...SETS.flatMap((s) => [...sets[s].keys()])])].sort();
+    const refs = names.map((n) => queueRef('sidekiq', this.connection, n));
+    this.discovered = { at: now, refs };
+    return refs;
+  }
+
+  async counts(queues: readonly QueueRef[], now: number): Promise<QueueCounts[]> {
+    if (queues.length === 0) return [];
+    const [rows, sets] = await Promise.all([
+      this.redis.eval(SIDEKIQ_COUNTS_LUA, 0, this.keys.prefix, String(now / 1000), ...queues.map((q) => q.name)) as Promise<string[]>,
+      this.countSets(now),
+    ]);
+    return queues.map((queue, i) => {
+      const [pending, active, oldest] = rows[i].split(',').map(Number);
+      const scheduled = sets.schedule.get(queue.name) ?? 0;
+      const retry = sets.retry.get(queue.name) ?? 0;
+      const dead = sets.dead.get(queue.name) ?? 0;
+      return {
+        queue,
+        counts: { pending, delayed: scheduled, active, failed: retry + dead, scheduled, retry, dead },
+        oldestPendingAgeMs: oldest >= 0 ? Math.max(0, now - oldest) : null,
+        runtimeMs: null,
+        paused: false,
+      };
+    });
+  }
+
+  /** Per queue counts of the scheduled, retry and dead sets, in slices of 2000 members. */
+  private async countSets(now: number): Promise<Record<SetName, Map<string, number>>> {
+    const c = this.setCounts;
+    if (c && c.total > SMALL_SETS && now - c.at < SET_COUNTS_EVERY_MS) return c.byQueue;
+    const sizes = await Promise.all(SETS.map((s) => this.redis.zcard(this.keys.set(s))));
+    const pipe = this.redis.pipeline();
+    const plan: SetName[] = [];
+    SETS.forEach((s, i) => {
+      for (let start = 0; start < sizes[i]; start += SIDEKIQ_SET_CHUNK) {
+        pipe.eval(SIDEKIQ_SET_COUNTS_LUA, 1, this.keys.set(s), String(start), String(SIDEKIQ_SET_CHUNK));
+        plan.push(s);
+      }
+    });
+    const res = plan.length ? ((await pipe.exec()) ?? []) : [];
+    const byQueue: Record<SetName, Map<string, number>> = { schedule: new Map(), retry: new Map(), dead: new Map() };
+    res.forEach(([err, flat], i) => {
+      if (err) throw err;
+      const m = byQueue[plan[i]];
+      const pairs = flat as (string | number)[];
+      for (let k = 0; k < pairs.length; k += 2) m.set(String(pairs[k]), (m.get(String(pairs[k])) ?? 0) + Number(pairs[k + 1]));
+    });
+    this.setCounts = { at: now, total: sizes.reduce((a, b) => a + b, 0), byQueue };
+    return byQueue;
+  }
+
+  async list(queue: QueueRef, state: JobState, limit: number, now: number): Promise<JobSummary[]> {
+    const n = Math.max(1, limit);
+    if (state === 'pending') {
+      // LPUSH in, BRPOP out: the oldest job is at the right end.
+      const members = await this.redis.lrange(this.keys.queue(queue.name), -n, -1);
+      return members.reverse().map((m) => summarize(m, 'pending', now));
+    }
+    if (state === 'delayed') return (await this.fromSets(['schedule'], queue.name, n)).map((m) => summarize(m, 'delayed', now));
+    if (state === 'failed') return (await this.fromSets(['retry', 'dead'], queue.name, n)).map((m) => summarize(m, 'failed', now));
+    if (state === 'active') {
+      const running = await this.running();
+      return running.filter((r) => r.queue === queue.name).slice(0, n).map((r) => summarize(r.payload, 'active', now));
+    }
+    return [];
+  }
+
+  async workers(queue?: QueueRef): Promise<WorkersResult> {
+    const ids = await this.redis.smembers(this.keys.processes());
+    if (ids.length === 0) return { workers: [] };
+    const pipe = this.redis.pipeline();
+    for (const id of ids) pipe.hmget(this.keys.process(id), 'info', 'busy', 'beat', 'quiet', 'rss');
+    const rows = (await pipe.exec()) ?? [];
+    const nowS = Date.now() / 1000;
+    const out: LiveWorker[] = [];
+    ids.forEach((id, i) => {
+      const [err, row] = rows[i];
+      if (err) return;
+      const [infoJson, busy, beat, quiet, rss] = row as (string | null)[];
+      // Alive only if listed, the hash exists and the heartbeat is recent.
+      if (!infoJson || !beat || nowS - Number(beat) >= BEAT_ALIVE_S) return;
+      let info: { hostname?: string; pid?: number; queues?: string[]; concurrency?: number; tag?: string } = {};
+      try {
+        info = JSON.parse(infoJson) as typeof info;
+      } catch {
+        // listed by identity alone
+      }
+      const queues = (info.queues ?? []).map((q) => `sidekiq:${q}`);
+      if (queue && !queues.includes(queue.id)) return;
+      out.push({
+        id, source: 'sidekiq processes', host: info.hostname, pid: info.pid, queues,
+        processes: 1,
+        detail: `${quiet === 'true' ? 'quiet, ' : ''}busy ${busy ?? 0}/${info.concurrency ?? '?'}${rss ? `, rss ${Math.round(Number(rss) / 1024)} MB` : ''}`,
+      });
+    });
+    return { workers: out };
+  }
+
+  async cancel(queue: QueueRef, jid: string): Promise<ActionResult> {
+    if (this.opts.readOnly) return this.readOnly(queue);
+    const pending = await this.find(this.keys.queue(queue.name), 'list', jid, '');
+    if (pending) {
+      const removed = await this.move(this.keys.queue(queue.name), 'list', pending, '', queue.name);
+      if (removed) return { ok: true, status: 'done', message: `cancelled pending job ${jid} of ${queue.id}` };
+      return this.takenOrGone(queue, jid);
+    }
+    for (const s of SETS) {
+      const m = await this.find(this.keys.set(s), 'zset', jid, queue.name);
+      if (m && (await this.move(this.keys.set(s), 'zset', m, '', queue.name))) {
+        this.setCounts = undefined;
+        return { ok: true, status: 'done', message: `deleted ${s === 'schedule' ? 'scheduled' : s} job ${jid} of ${queue.id}` };
+      }
+    }
+    return this.takenOrGone(queue, jid);
+  }
+
+  /** Retry now, from the retry set or the dead set, as Sidekiq's own "retry" does. */
+  async retry(queue: QueueRef, jid: string | { allFailed: true }): Promise<ActionResult> {
+    if (this.opts.readOnly) return this.readOnly(queue);
+    if (typeof jid !== 'string') {
+      let n = 0;
+      for (const s of ['retry', 'dead'] as const) {
+        for (const m of await this.fromSets([s], queue.name, LIST_SCAN_LIMIT)) if (await this.requeue(s, m, queue.name, true)) n++;
+      }
+      return { ok: true, status: 'done', message: `retrying ${n} failed job(s) of ${queue.id}` };
+    }
+    for (const s of ['retry', 'dead'] as const) {
+      const m = await this.find(this.keys.set(s), 'zset', jid, queue.name);
+      if (m) {
+        return (await this.requeue(s, m, queue.name, true))
+          ? { ok: true, status: 'done', message: `job ${jid} of ${queue.id} moved from ${s} back to the queue` }
+          : { ok: false, status: 'taken', message: `job ${jid} of ${queue.id} left the ${s} set meanwhile (retried by Sidekiq?)` };
+      }
+    }
+    return { ok: false, status: 'not-found', message: `no job ${jid} of ${queue.id} in the retry or dead set` };
+  }
+
+  async promote(queue: QueueRef, jid: string): Promise<ActionResult> {
+    if (this.opts.readOnly) return this.readOnly(queue);
+    const m = await this.find(this.keys.set('schedule'), 'zset', jid, queue.name);
+    if (!m) return { ok: false, status: 'not-found', message: `no scheduled job ${jid} in ${queue.id}` };
+    return (await this.requeue('schedule', m, queue.name, false))
+      ? { ok: true, status: 'done', message: `scheduled job ${jid} of ${queue.id} is enqueued now` }
+      : { ok: false, status: 'taken', message: `scheduled job ${jid} of ${queue.id} was enqueued by Sidekiq meanwhile` };
+  }
+
+  /** Sidekiq's "kill": a retry (or scheduled) job goes to the dead set. */
+  async kill(queue: QueueRef, jid: string): Promise<ActionResult> {
+    if (this.opts.readOnly) return this.readOnly(queue);
+    for (const s of ['retry', 'schedule'] as const) {
+      const m = await this.find(this.keys.set(s), 'zset', jid, queue.name);
+      if (m && Number(await this.redis.eval(SIDEKIQ_KILL_LUA, 2, this.keys.set(s), this.keys.set('dead'), m, String(Date.now() / 1000))) === 1) {
+        this.setCounts = undefined;
+        return { ok: true, status: 'done', message: `job ${jid} of ${queue.id} moved from ${s} to dead` };
+      }
+    }
+    return { ok: false, status: 'not-found', message: `no retry or scheduled job ${jid} in ${queue.id}` };
+  }
+
+  /** Drains a queue as Sidekiq's Queue#clear: every pending job is deleted. */
+  async purge(queue: QueueRef): Promise<ActionResult> {
+    if (this.opts.readOnly) return this.readOnly(queue);
+    const res = (await this.redis.multi().llen(this.keys.queue(queue.name)).unlink(this.keys.queue(queue.name)).srem(this.keys.queues(), queue.name).exec()) ?? [];
+    return { ok: true, status: 'done', message: `deleted the ${Number(res[0]?.[1] ?? 0)} pending job(s) of ${queue.id}` };
+  }
+
+  async pause(queue: QueueRef): Promise<ActionResult> {
+    return refused(`Sidekiq OSS cannot pause a queue (Sidekiq Pro/Enterprise can): quiet its processes instead (chaperone worker sidekiq IDENTITY quiet) for ${queue.id}`);
+  }
+
+  async resume(queue: QueueRef): Promise<ActionResult> {
+    return refused(`Sidekiq OSS has no paused queues to resume (${queue.id})`);
+  }
+
+  /** Quiet (TSTP: fetch no more jobs) or stop (TERM) one process, through its signals list. */
+  async stopWorker(workerId: string, mode: 'quiet' | 'stop'): Promise<ActionResult> {
+    if (this.opts.readOnly) return refused(`connection "${this.connection}" is read-only: no process is signalled`);
+    if (!(await this.redis.sismember(this.keys.processes(), workerId))) return { ok: false, status: 'not-found', message: `no Sidekiq process "${workerId}" in processes` };
+    await this.signal(workerId, mode === 'quiet' ? 'TSTP' : 'TERM');
+    return { ok: true, status: 'done', message: `${mode === 'quiet' ? 'quiet (TSTP)' : 'stop (TERM)'} sent to ${workerId}; it acts on it at its next heartbeat (~5 s)` };
+  }
+
+  async restartWorkers(): Promise<ActionResult> {
+    if (this.opts.readOnly) return refused(`connection "${this.connection}" is read-only: no process is signalled`);
+    const live = await this.workers();
+    const ids = 'workers' in live ? live.workers.map((w) => w.id) : [];
+    for (const id of ids) await this.signal(id, 'TERM');
+    return { ok: true, status: 'done', message: `TERM sent to ${ids.length} Sidekiq process(es): each finishes (or pushes back) its jobs and exits; its supervisor starts it again` };
+  }
+
+  async close(): Promise<void> {
+    // The connection belongs to the caller.
+  }
+
+  private async signal(identity: string, sig: 'TSTP' | 'TERM'): Promise<void> {
+    const key = this.keys.signals(identity);
+    await this.redis.multi().lpush(key, sig).expire(key, 60).exec();
+  }
+
+  private readOnly(queue: QueueRef): ActionResult {
+    return refused(`connection "${this.connection}" is read-only: ${queue.id} is not changed`);
+  }
+
+  private async find(key: string, kind: 'list' | 'zset', jid: string, queue: string): Promise<string | null> {
+    return ((await this.redis.eval(SIDEKIQ_FIND_LUA, 1, key, jid, kind, queue)) as string | null) ?? null;
+  }
+
+  private async move(from: string, kind: 'list' | 'zset', member: string, payload: string, queue: string): Promise<boolean> {
+    return Number(await this.redis.eval(SIDEKIQ_MOVE_LUA, 3, from, this.keys.queue(queue), this.keys.queues(), member, kind, payload, queue)) === 1;
+  }
+
+  /** Remove from the set first; only if that removed it, push it to its queue (enqueued now). */
+  private async requeue(from: SetName, member: string, queue: string, isRetry: boolean): Promise<boolean> {
+    let job: SidekiqJob & Record<string, unknown>;
+    try {
+      job = JSON.parse(member) as typeof job;
+    } catch {
+      return false;
+    }
+    if (isRetry && typeof job.retry_count === 'number') job.retry_count -= 1; // as Sidekiq's own retry
+    job.enqueued_at = Date.now() / 1000;
+    this.setCounts = undefined;
+    return this.move(this.keys.set(from), 'zset', member, JSON.stringify(job), queue);
+  }
+
+  /** Members of the given sets that belong to the queue, in slices, at most `limit`. */
+  private async fromSets(sets: readonly SetName[], queue: string, limit: number): Promise<string[]> {
+    const out: string[] = [];
+    const needle = `"queue":"${queue}"`;
+    for (const s of sets) {
+      for (let start = 0; start < LIST_SCAN_LIMIT && out.length < limit; start += 1000) {
+        const chunk = await this.redis.zrange(this.keys.set(s), String(start), String(start + 999));
+        if (chunk.length === 0) break;
+        for (const m of chunk) if (m.includes(needle) && out.length < limit) out.push(m);
+      }
+    }
+    return out;
+  }
+
+  /** Jobs running right now in live processes: queue and payload. */
+  private async running(): Promise<{ queue: string; payload: string }[]> {
+    const ids = await this.redis.smembers(this.keys.processes());
+    const pipe = this.redis.pipeline();
+    for (const id of ids) for (const k of this.keys.work(id)) pipe.hvals(k);
+    const out: { queue: string; payload: string }[] = [];
+    for (const [err, vals] of (await pipe.exec()) ?? []) {
+      if (err) continue;
+      for (const v of vals as string[]) {
+        try {
+          const w = JSON.parse(v) as { queue?: string; payload?: string | object };
+          out.push({ queue: w.queue ?? '?', payload: typeof w.payload === 'string' ? w.payload : JSON.stringify(w.payload ?? {}) });
+        } catch {
+          // skip an unreadable entry
+        }
+      }
+    }
+    return out;
+  }
+
+  private async takenOrGone(queue: QueueRef, jid: string): Promise<ActionResult> {
+    const running = await this.running();
+    if (running.some((r) => r.queue === queue.name && r.payload.includes(`"jid":"${jid}"`))) {
+      return { ok: false, status: 'taken', message: `job ${jid} of ${queue.id} is running: Sidekiq OSS cannot cancel a running job; stop (TERM) its process, or restart the pool that runs it` };
+    }
+    return { ok: false, status: 'not-found', message: `no job ${jid} in ${queue.id} (pending, scheduled, retry or dead); a worker may have finished it` };
+  }
+}
+
+function summarize(member: string, state: JobState, now: number): JobSummary {
+  let j: SidekiqJob = {};
+  try {
+    j = JSON.parse(member) as SidekiqJob;
+  } catch {
+    // an unreadable payload is still listed, by its text
+  }
+  const at = j.enqueued_at ?? j.created_at;
+  const s: JobSummary = {
+    id: j.jid ?? '?',
+    name: j.wrapped ?? j.class ?? '?',
+    state,
+    attempts: typeof j.retry_count === 'number' ? j.retry_count + 1 : 0,
+    ageMs: typeof at === 'number' ? Math.max(0, now - at * 1000) : null,
+    preview: preview(JSON.stringify(j.args ?? member)),
+    fields: scalarFields(j, ['args']),
+  };
+  if (j.error_message) s.failedReason = j.error_class ? `${j.error_class}: ${j.error_message}` : j.error_message;
+  return s;
+}

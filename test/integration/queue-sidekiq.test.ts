@@ -1,0 +1,105 @@
+import { strict as assert } from 'node:assert';
+import { execFile, spawn } from 'node:child_process';
+import * as path from 'node:path';
+import Redis from 'ioredis';
+import { queueRef } from '../../src/queues/contract';
+import { SidekiqAdapter } from '../../src/queues/sidekiq/sidekiq-adapter';
+import { FIXTURES } from '../helpers/paths';
+import { TestRedis } from '../helpers/redis-server';
+import { waitFor } from '../helpers/wait';
+import { queueConformance, type ConformanceFixture } from './queue-conformance';
+
+const SIDEKIQ = path.join(FIXTURES, 'sidekiq');
+
+function ruby(redis: TestRedis, script: string, args: string[]): Promise<string> {
+  return new Promise((resolve, reject) => {
+    execFile('ruby', [path.join(SIDEKIQ, script), ...args], { env: { ...process.env, REDIS_URL: redis.url } }, (err, stdout, stderr) => {
+      if (err) reject(new Error(`ruby ${script}: ${err.message}\n${stderr}`));
+      else resolve(stdout);
+    });
+  });
+}
+
+function startSidekiq(redis: TestRedis, queue: string, jobMs: number) {
+  const w = spawn(path.join(SIDEKIQ, 'worker.sh'), [], { env: { ...process.env, REDIS_URL: redis.url, QUEUE: queue, JOB_MS: String(jobMs) }, stdio: 'ignore' });
+  // Ready once its heartbeat is in Redis (the process registers itself with its pid).
+  const ready = async () => {
+    const c = redis.client();
+    try {
+      await waitFor(async () => {
+        for (const id of await c.smembers('processes')) if (id.includes(`:${w.pid}:`)) return true;
+        return undefined;
+      }, 'sidekiq registered', 20_000, 100);
+    } finally {
+      c.disconnect();
+    }
+  };
+  return { w, ready };
+}
+
+async function sidekiqFixture(redis: TestRedis): Promise<ConformanceFixture> {
+  const client = redis.client();
+  const adapterConn = new Redis(redis.port, '127.0.0.1', { maxRetriesPerRequest: 1 });
+  return {
+    system: 'sidekiq',
+    jobAges: true,
+    adapter: async () => new SidekiqAdapter('default', adapterConn),
+    async produce(queue, n, opts = {}) {
+      const out = await ruby(redis, 'producer.rb', [queue, String(n), opts.delayMs ? String(opts.delayMs / 1000) : '0', opts.fail ? '1' : '0']);
+      return out.trim().split('\n').filter(Boolean);
+    },
+    async systemCounts(queue) {
+      const c = JSON.parse(await ruby(redis, 'counts.rb', [queue])) as { pending: number; delayed: number; failed: number };
+      return { pending: c.pending, delayed: c.delayed, failed: c.failed };
+    },
+    systemPaused: async () => false,
+    async startWorker(queue, jobMs) {
+      const { w, ready } = startSidekiq(redis, queue, jobMs);
+      await ready();
+      return w;
+    },
+    processed: (queue) => client.lrange(`test:${queue}:processed`, 0, -1),
+    async close() {
+      client.disconnect();
+      adapterConn.disconnect();
+    },
+  };
+}
+
+describe('queue adapter conformance: Sidekiq (real Sidekiq 6 processes from Debian)', function () {
+  this.timeout(90_000);
+  queueConformance(sidekiqFixture);
+});
+
+describe('Sidekiq adapter: processes, quiet and stop through the signals list', function () {
+  this.timeout(60_000);
+  it('lists a live process with its queues; quiet makes it stop fetching; stop makes it exit', async () => {
+    const redis = await TestRedis.start();
+    const conn = new Redis(redis.port, '127.0.0.1', { maxRetriesPerRequest: 1 });
+    const { w, ready } = startSidekiq(redis, 'quiet-me', 20);
+    try {
+      await ready();
+      const adapter = new SidekiqAdapter('default', conn);
+      const live = await waitFor(async () => {
+        const r = await adapter.workers(queueRef('sidekiq', 'default', 'quiet-me'));
+        return 'workers' in r && r.workers.length === 1 ? r.workers[0] : undefined;
+      }, 'the process registered with a heartbeat');
+      assert.equal(live.pid, w.pid);
+      const quiet = await adapter.stopWorker(live.id, 'quiet');
+      assert.equal(quiet.ok, true, quiet.message);
+      await waitFor(async () => ((await conn.hget(live.id, 'quiet')) === 'true' ? true : undefined), 'the process is quiet', 20_000);
+      const [jid] = (await ruby(redis, 'producer.rb', ['quiet-me', '1'])).trim().split('\n');
+      await new Promise((r) => setTimeout(r, 3000));
+      assert.deepEqual(await conn.lrange('test:quiet-me:processed', 0, -1), [], 'a quiet process takes no job');
+      assert.equal((await adapter.list(queueRef('sidekiq', 'default', 'quiet-me'), 'pending', 5, Date.now()))[0]?.id, jid);
+      const exited = new Promise<number | null>((resolve) => w.once('exit', (code) => resolve(code)));
+      assert.equal((await adapter.stopWorker(live.id, 'stop')).ok, true);
+      assert.equal(await exited, 0, 'TERM: a clean exit');
+      assert.equal((await adapter.stopWorker('nobody:1:abc', 'stop')).status, 'not-found');
+    } finally {
+      w.kill('SIGKILL');
+      conn.disconnect();
+      await redis.stop();
+    }
+  });
+});
