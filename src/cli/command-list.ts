@@ -5,10 +5,12 @@ import { checkCommand } from './commands/check';
 import { cleanCommand } from './commands/clean';
 import { drainCommand } from './commands/drain';
 import { jobsCommand } from './commands/jobs';
+import { killCommand } from './commands/kill';
 import { logsCommand } from './commands/logs';
 import { markFailedCommand } from './commands/mark-failed';
 import { pauseCommand } from './commands/pause';
 import { promoteCommand } from './commands/promote';
+import { purgeCommand } from './commands/purge';
 import { queuesCommand } from './commands/queues';
 import { restartCommand } from './commands/restart';
 import { restartWorkersCommand } from './commands/restart-workers';
@@ -20,9 +22,11 @@ import { statusCommand } from './commands/status';
 import { stopCommand } from './commands/stop';
 import { superviseCommand } from './commands/supervise';
 import { trendsCommand } from './commands/trends';
+import { workerCommand } from './commands/worker';
 
 export const COMMANDS: readonly CliCommand[] = [
   superviseCommand, statusCommand, drainCommand, restartCommand, scaleCommand, startCommand, stopCommand, logsCommand,
   queuesCommand, jobsCommand, cancelCommand, retryCommand, promoteCommand, pauseCommand, resumeCommand, restartWorkersCommand, markFailedCommand, cleanCommand,
+  purgeCommand, killCommand, workerCommand,
   trendsCommand, checkCommand,
 ];

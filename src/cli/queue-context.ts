@@ -3,7 +3,7 @@
 import * as os from 'node:os';
 import type Redis from 'ioredis';
 import { ConfigError } from '../core/config/located-error';
-import { DEFAULT_REDIS_URL } from '../core/config/parse-config';
+import { parseConfigText } from '../core/config/parse-config';
 import type { ChaperoneConfig, ConnectionConfig } from '../core/config/types';
 import { RedisAuditSink } from '../node/audit-stream';
 import { loadConfig } from '../node/config-loader';
@@ -42,7 +42,8 @@ export async function withQueues<T>(values: { redis?: string; config?: string; c
       throw err;
     }
   } else {
-    connections = [{ name: 'default', url: DEFAULT_REDIS_URL, readOnly: false, systems: { bullmq: { prefix: 'bull' } } }];
+    // No chaperone.json: one connection with every system at its defaults.
+    connections = parseConfigText('{}', 'chaperone.json').config.connections;
   }
   const defaultUrl = values.redis ?? process.env.CHAPERONE_REDIS_URL;
   if (defaultUrl) connections = connections.map((c) => (c.name === 'default' ? { ...c, url: defaultUrl } : c));

@@ -89,6 +89,32 @@ export class QueueService {
       a.clean ? a.clean(r, state, graceMs, limit) : Promise.resolve(unsupported(a, r, `clean ${state} jobs`)), { state, graceMs, limit });
   }
 
+  purge(id: string, connection?: string): Promise<ActionResult> {
+    return this.act('purge', id, connection, (a, r) => (a.purge ? a.purge(r) : Promise.resolve(unsupported(a, r, 'delete every pending job'))));
+  }
+
+  kill(id: string, jobId: string, connection?: string): Promise<ActionResult> {
+    return this.act('kill', id, connection, (a, r) => (a.kill ? a.kill(r, jobId) : Promise.resolve(unsupported(a, r, 'move a job to the dead set'))), { job: jobId });
+  }
+
+  /** Stops a running job where the system can (RQ stop-job, Celery revoke with terminate). */
+  cancelRunning(id: string, jobId: string, connection?: string): Promise<ActionResult> {
+    return this.act('cancel-running', id, connection, (a, r) => (a.cancelActive ? a.cancelActive(r, jobId) : Promise.resolve(unsupported(a, r, 'stop a running job'))), { job: jobId });
+  }
+
+  /** quiet / stop one live worker of SYSTEM through the system's own channel. */
+  async stopWorker(system: string, workerId: string, mode: 'quiet' | 'stop', connection?: string): Promise<ActionResult> {
+    let result: ActionResult;
+    const hits = this.connections.filter((c) => (!connection || c.config.name === connection) && c.adapters.some((a) => a.system === system));
+    const adapter = hits[0]?.adapters.find((a) => a.system === system);
+    if (!adapter) result = { ok: false, status: 'refused', message: `no ${system} queues are configured on ${connection ? `connection "${connection}"` : 'any connection'}` };
+    else if (hits.length > 1) result = { ok: false, status: 'refused', message: `${system} is configured on several connections (${hits.map((h) => h.config.name).join(', ')}): choose one with --connection` };
+    else if (!adapter.stopWorker) result = { ok: false, status: 'refused', message: `${system} has no channel to ${mode} one worker: stop or restart the pool that runs it` };
+    else result = await adapter.stopWorker(workerId, mode).catch((err: unknown) => ({ ok: false, status: 'refused' as const, message: err instanceof Error ? err.message : String(err) }));
+    this.audit.record({ at: Date.now(), actor: this.actor, verb: `worker-${mode}`, target: `${hits[0]?.config.name ?? '?'}/${system}/${workerId}`, args: {}, outcome: result.ok ? 'ok' : 'error', detail: result.message });
+    return result;
+  }
+
   pause(id: string, connection?: string): Promise<ActionResult> {
     return this.act('pause', id, connection, (a, r) => a.pause(r));
   }

@@ -103,3 +103,30 @@ describe('Sidekiq adapter: processes, quiet and stop through the signals list', 
     }
   });
 });
+
+describe('Sidekiq adapter: kill and purge, as Sidekiq\'s own API sees them', function () {
+  this.timeout(60_000);
+  it('kill moves a scheduled job to dead; purge empties the queue; the CLI asks for --yes', async () => {
+    const redis = await TestRedis.start();
+    const conn = new Redis(redis.port, '127.0.0.1', { maxRetriesPerRequest: 1 });
+    try {
+      const adapter = new SidekiqAdapter('default', conn);
+      const [later] = (await ruby(redis, 'producer.rb', ['k', '1', '3600'])).trim().split('\n');
+      await ruby(redis, 'producer.rb', ['k', '4']);
+      const q = queueRef('sidekiq', 'default', 'k');
+      assert.equal((await adapter.kill(q, later)).ok, true);
+      assert.deepEqual(JSON.parse(await ruby(redis, 'counts.rb', ['k'])), { pending: 4, delayed: 0, failed: 1 });
+      const { runCli } = await import('../helpers/run-cli');
+      const noYes = await runCli(['purge', 'sidekiq:k', '--redis', redis.url]);
+      assert.equal(noYes.code, 2);
+      assert.match(noYes.stderr, /add --yes/);
+      const purged = await runCli(['purge', 'sidekiq:k', '--yes', '--redis', redis.url], { env: { CHAPERONE_REDIS_URL: '' } });
+      assert.equal(purged.code, 0, purged.stderr);
+      assert.match(purged.stdout, /deleted the 4 pending job/);
+      assert.deepEqual(JSON.parse(await ruby(redis, 'counts.rb', ['k'])), { pending: 0, delayed: 0, failed: 1 });
+    } finally {
+      conn.disconnect();
+      await redis.stop();
+    }
+  });
+});
