@@ -21,12 +21,13 @@ import { startCommand } from './commands/start';
 import { statusCommand } from './commands/status';
 import { stopCommand } from './commands/stop';
 import { superviseCommand } from './commands/supervise';
+import { suspendCommand, unsuspendCommand } from './commands/suspend';
 import { trendsCommand } from './commands/trends';
 import { workerCommand } from './commands/worker';
 
 export const COMMANDS: readonly CliCommand[] = [
   superviseCommand, statusCommand, drainCommand, restartCommand, scaleCommand, startCommand, stopCommand, logsCommand,
   queuesCommand, jobsCommand, cancelCommand, retryCommand, promoteCommand, pauseCommand, resumeCommand, restartWorkersCommand, markFailedCommand, cleanCommand,
-  purgeCommand, killCommand, workerCommand,
+  purgeCommand, killCommand, workerCommand, suspendCommand, unsuspendCommand,
   trendsCommand, checkCommand,
 ];

@@ -119,6 +119,8 @@ export interface QueueAdapter {
   kill?(queue: QueueRef, jobId: string): Promise<ActionResult>;
   /** quiet: take no new jobs (Sidekiq TSTP, Celery cancel_consumer); stop: warm shutdown. */
   stopWorker?(workerId: string, mode: 'quiet' | 'stop'): Promise<ActionResult>;
+  /** RQ: suspend (or resume) every worker on the connection. */
+  suspend?(on: boolean): Promise<ActionResult>;
   /** Stops a running job where the system can (RQ stop-job, Celery revoke with terminate). */
   cancelActive?(queue: QueueRef, jobId: string): Promise<ActionResult>;
   /** Asks every worker of this system on the connection to exit after its current job (their supervisor starts them again). */

@@ -102,6 +102,19 @@ export class QueueService {
     return this.act('cancel-running', id, connection, (a, r) => (a.cancelActive ? a.cancelActive(r, jobId) : Promise.resolve(unsupported(a, r, 'stop a running job'))), { job: jobId });
   }
 
+  /** RQ's suspend / resume of every worker on one connection. */
+  async suspend(system: string, on: boolean, connection?: string): Promise<ActionResult> {
+    const hits = this.connections.filter((c) => (!connection || c.config.name === connection) && c.adapters.some((a) => a.system === system));
+    const adapter = hits[0]?.adapters.find((a) => a.system === system);
+    let result: ActionResult;
+    if (!adapter) result = { ok: false, status: 'refused', message: `no ${system} queues are configured on ${connection ? `connection "${connection}"` : 'any connection'}` };
+    else if (hits.length > 1) result = { ok: false, status: 'refused', message: `${system} is configured on several connections (${hits.map((h) => h.config.name).join(', ')}): choose one with --connection` };
+    else if (!adapter.suspend) result = { ok: false, status: 'refused', message: `${system} has no way to suspend all its workers: pause its queues, or stop the pools` };
+    else result = await adapter.suspend(on);
+    this.audit.record({ at: Date.now(), actor: this.actor, verb: on ? 'suspend' : 'unsuspend', target: `${hits[0]?.config.name ?? '?'}/${system}`, args: {}, outcome: result.ok ? 'ok' : 'error', detail: result.message });
+    return result;
+  }
+
   /** quiet / stop one live worker of SYSTEM through the system's own channel. */
   async stopWorker(system: string, workerId: string, mode: 'quiet' | 'stop', connection?: string): Promise<ActionResult> {
     let result: ActionResult;

@@ -3,6 +3,7 @@ import type { RedisClient } from './redis-client';
 import type { ConnectionConfig } from '../core/config/types';
 import { BullmqAdapter } from './bullmq/bullmq-adapter';
 import { LaravelAdapter } from './laravel/laravel-adapter';
+import { RqAdapter } from './rq/rq-adapter';
 import { SidekiqAdapter } from './sidekiq/sidekiq-adapter';
 import type { QueueAdapter, SystemName } from './contract';
 
@@ -15,6 +16,7 @@ const FACTORIES: Partial<Record<SystemName, Factory>> = {
     return l ? new LaravelAdapter(conn.name, redis, { prefix: l.prefix, readOnly: conn.readOnly, queueConnection: l.connection, cache: l.cache, horizonPrefix: l.horizon.prefix }) : undefined;
   },
   sidekiq: (conn, redis) => (conn.systems.sidekiq ? new SidekiqAdapter(conn.name, redis, { namespace: conn.systems.sidekiq.namespace, readOnly: conn.readOnly }) : undefined),
+  rq: (conn, redis) => (conn.systems.rq ? new RqAdapter(conn.name, redis, { prefix: conn.systems.rq.prefix, readOnly: conn.readOnly }) : undefined),
 };
 
 export function createAdapters(conn: ConnectionConfig, redis: RedisClient): QueueAdapter[] {

@@ -166,6 +166,7 @@ interface RawSystems {
   bullmq?: { prefix?: string };
   laravel?: { prefix?: string; connection?: string; cache?: { prefix?: string; db?: number }; horizon?: { prefix?: string } };
   sidekiq?: { namespace?: string };
+  rq?: { prefix?: string };
 }
 interface RawConfig {
   thresholds?: RawThresholds;
@@ -261,11 +262,12 @@ function buildConfig(raw: RawConfig, doc: ConfigDocument): ChaperoneConfig {
   }
   const systems = (raw?: RawSystems): QueueSystemsConfig =>
     raw === undefined
-      ? { bullmq: { prefix: 'bull' }, laravel: laravelSystem({}), sidekiq: { namespace: '' } }
+      ? { bullmq: { prefix: 'bull' }, laravel: laravelSystem({}), sidekiq: { namespace: '' }, rq: { prefix: 'rq:' } }
       : {
           ...(raw.bullmq ? { bullmq: { prefix: raw.bullmq.prefix ?? 'bull' } } : {}),
           ...(raw.laravel ? { laravel: laravelSystem(raw.laravel) } : {}),
           ...(raw.sidekiq ? { sidekiq: { namespace: raw.sidekiq.namespace ?? '' } } : {}),
+          ...(raw.rq ? { rq: { prefix: raw.rq.prefix ?? 'rq:' } } : {}),
         };
   const connections: ConnectionConfig[] = [{ name: 'default', url, readOnly: false, systems: systems(raw.queues) }];
   for (const [name, c] of Object.entries(raw.connections ?? {})) {

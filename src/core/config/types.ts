@@ -31,6 +31,7 @@ export interface QueueSystemsConfig {
   bullmq?: { prefix: string };
   laravel?: LaravelSystemConfig;
   sidekiq?: { namespace: string };
+  rq?: { prefix: string };
 }
 
 export interface LaravelSystemConfig {

@@ -1,0 +1,291 @@
+// RQ (1.x, with 2.x execution ids and 1.15+ intermediate lists where present). Queues from
+// `rq:queues`, registries per state, workers from `rq:workers`. Jobs are shown by their
+// `description`: the pickled data is never read. A running job can be stopped (stop-job over the
+// worker's pubsub channel); pausing is all-or-nothing in RQ (suspend).
+import * as zlib from 'node:zlib';
+import {
+  preview, refused,
+  type ActionResult, type Capability, type JobState, type JobSummary, type LiveWorker, type QueueAdapter, type QueueCounts, type QueueRef, type WorkersResult,
+} from '../contract';
+import { queueRef } from '../contract';
+import type { RedisClient } from '../redis-client';
+import { RqKeys, type RqRegistry } from './rq-keys';
+import { RQ_CANCEL_LUA, RQ_COUNTS_LUA, RQ_EMPTY_LUA, RQ_REQUEUE_LUA } from './rq-scripts';
+
+const DISCOVERY_TTL_MS = 30_000;
+/** A worker whose heartbeat is older than this is not listed (RQ's default worker TTL is 420 s). */
+const HEARTBEAT_ALIVE_MS = 420_000;
+
+const JOB_FIELDS = ['description', 'status', 'origin', 'enqueued_at', 'created_at', 'started_at', 'ended_at', 'worker_name'] as const;
+
+export interface RqOptions {
+  prefix?: string;
+  readOnly?: boolean;
+}
+
+/** RQ's timestamps ("2024-01-02T03:04:05.678901Z") to epoch ms; NaN when absent. */
+export function rqTime(s: string | null | undefined): number {
+  if (!s) return NaN;
+  const m = /^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)(\.\d{1,3})?\d*Z?$/.exec(s);
+  return m ? Date.parse(`${m[1]}${m[2] ?? ''}Z`) : NaN;
+}
+
+/** RQ's own format for a timestamp. */
+function rqFormat(ms: number): string {
+  return new Date(ms).toISOString().replace(/\.(\d{3})Z$/, '.$1000Z');
+}
+
+export class RqAdapter implements QueueAdapter {
+  readonly system = 'rq' as const;
+  readonly capabilities: ReadonlySet<Capability>;
+  private readonly keys: RqKeys;
+  private discovered: { at: number; refs: QueueRef[] } | undefined;
+
+  constructor(
+    readonly connection: string,
+    private readonly redis: RedisClient,
+    private readonly opts: RqOptions = {},
+  ) {
+    this.keys = new RqKeys(opts.prefix ?? 'rq:');
+    const writes: Capability[] = ['cancel-pending', 'cancel-delayed', 'retry-failed', 'promote-delayed', 'cancel-active', 'purge', 'stop-worker', 'restart-workers'];
+    this.capabilities = new Set<Capability>(['workers', ...(opts.readOnly ? [] : writes)]);
+  }
+
+  async discover(force = false): Promise<QueueRef[]> {
+    const now = Date.now();
+    if (!force && this.discovered && now - this.discovered.at < DISCOVERY_TTL_MS) return this.discovered.refs;
+    const names = (await this.redis.smembers(this.keys.queues())).map((k) => this.keys.queueFromKey(k)).filter((n): n is string => !!n).sort();
+    const refs = names.map((n) => queueRef('rq', this.connection, n));
+    this.discovered = { at: now, refs };
+    return refs;
+  }
+
+  async counts(queues: readonly QueueRef[], now: number): Promise<QueueCounts[]> {
+    if (queues.length === 0) return [];
+    const [rows, suspended] = await Promise.all([
+      this.redis.eval(RQ_COUNTS_LUA, 0, this.keys.prefix, String(now / 1000), ...queues.map((q) => q.name)) as Promise<string[]>,
+      this.redis.exists(this.keys.suspended()),
+    ]);
+    return queues.map((queue, i) => {
+      const [nums, oldest] = rows[i].split('|');
+      const [pending, started, finished, failed, scheduled, deferred, canceled] = nums.split(',').map(Number);
+      const at = rqTime(oldest);
+      return {
+        queue,
+        counts: { pending, delayed: scheduled, active: started, failed, started, finished, completed: finished, scheduled, deferred, canceled },
+        oldestPendingAgeMs: Number.isFinite(at) ? Math.max(0, now - at) : null,
+        runtimeMs: null,
+        paused: suspended > 0,
+      };
+    });
+  }
+
+  async list(queue: QueueRef, state: JobState, limit: number, now: number): Promise<JobSummary[]> {
+    const n = Math.max(1, limit);
+    let ids: string[];
+    if (state === 'pending') ids = await this.redis.lrange(this.keys.queue(queue.name), 0, n - 1);
+    else {
+      const reg: RqRegistry | undefined = ({ delayed: 'scheduled', active: 'wip', failed: 'failed', completed: 'finished' } as Partial<Record<JobState, RqRegistry>>)[state];
+      if (!reg) return [];
+      // 2.x keeps "<job>:<execution>" in the started registry: the job id comes first.
+      ids = (await this.redis.zrange(this.keys.registry(reg, queue.name), '0', String(n - 1))).map((m) => (reg === 'wip' ? m.split(':')[0] : m));
+    }
+    const jobs = await this.jobs(ids);
+    const out = ids.map((id, i) => summarize(id, jobs[i], state, now));
+    if (state === 'failed') {
+      // RQ 1.12+ keeps the failure in the rq:results:<id> stream (exc_string: base64 of zlib);
+      // older versions in the job hash (exc_info: zlib bytes).
+      const [results, raw] = await Promise.all([
+        Promise.all(ids.map((id) => this.redis.xrevrange(this.keys.results(id), '+', '-', 'COUNT', 1))),
+        Promise.all(ids.map((id) => this.redis.hgetBuffer(this.keys.job(id), 'exc_info'))),
+      ]);
+      ids.forEach((_, i) => {
+        const fields = results[i][0]?.[1] ?? [];
+        const exc = fields[fields.indexOf('exc_string') + 1];
+        const text = fields.includes('exc_string') && exc ? inflate(Buffer.from(exc, 'base64')) : raw[i]?.length ? inflate(raw[i] as Buffer) : '';
+        if (text) out[i].failedReason = lastLine(text);
+      });
+    }
+    return out;
+  }
+
+  async workers(queue?: QueueRef): Promise<WorkersResult> {
+    const keys = await this.redis.smembers(this.keys.workers());
+    if (keys.length === 0) return { workers: [] };
+    const pipe = this.redis.pipeline();
+    for (const k of keys) pipe.hmget(k, 'state', 'current_job', 'last_heartbeat', 'pid', 'hostname', 'queues', 'successful_job_count', 'failed_job_count');
+    const rows = (await pipe.exec()) ?? [];
+    const now = Date.now();
+    const out: LiveWorker[] = [];
+    keys.forEach((k, i) => {
+      const [err, row] = rows[i];
+      if (err) return;
+      const [state, current, beat, pid, host, queues, ok, failed] = row as (string | null)[];
+      const seen = rqTime(beat);
+      if (!state || !Number.isFinite(seen) || now - seen > HEARTBEAT_ALIVE_MS) return;
+      const qs = (queues ?? '').split(',').filter(Boolean).map((q) => `rq:${q}`);
+      if (queue && !qs.includes(queue.id)) return;
+      out.push({
+        id: k.slice(`${this.keys.prefix}worker:`.length), source: 'rq workers', host: host ?? undefined, pid: Number(pid) || undefined, queues: qs, processes: 1,
+        detail: `${state}${current ? ` ${current}` : ''}; ${ok ?? 0} done, ${failed ?? 0} failed; heartbeat ${Math.round((now - seen) / 1000)}s ago`,
+      });
+    });
+    return { workers: out };
+  }
+
+  /** Job.cancel(): pending (or scheduled) -> canceled, atomically; a started job is "taken". */
+  async cancel(queue: QueueRef, id: string): Promise<ActionResult> {
+    if (this.opts.readOnly) return this.readOnly(queue);
+    const k = this.keys;
+    const r = (await this.redis.eval(RQ_CANCEL_LUA, 4, k.queue(queue.name), k.registry('scheduled', queue.name), k.registry('canceled', queue.name), k.job(id), id, String(Date.now() / 1000))) as string;
+    if (r === 'pending' || r === 'scheduled') return { ok: true, status: 'done', message: `cancelled ${r} job ${id} of ${queue.id}` };
+    if (r === 'started') return { ok: false, status: 'taken', message: `job ${id} of ${queue.id} is running: stop it with cancel --running (stop-job)` };
+    if (r) return { ok: false, status: 'taken', message: `job ${id} of ${queue.id} is ${r}, not pending` };
+    return { ok: false, status: 'not-found', message: `no job ${id} in ${queue.id}` };
+  }
+
+  /** stop-job over the pubsub channel of the worker running it; 0 receivers is reported as such. */
+  async cancelActive(queue: QueueRef, id: string): Promise<ActionResult> {
+    if (this.opts.readOnly) return this.readOnly(queue);
+    const [status, worker] = await this.redis.hmget(this.keys.job(id), 'status', 'worker_name');
+    if (status === null) return { ok: false, status: 'not-found', message: `no job ${id} in ${queue.id}` };
+    if (status !== 'started') return { ok: false, status: 'refused', message: `job ${id} of ${queue.id} is ${status}, not running${status === 'queued' ? ': cancel it without --running' : ''}` };
+    const name = worker ?? (await this.workerRunning(id));
+    if (!name) return { ok: false, status: 'not-found', message: `no live worker is running job ${id}` };
+    const receivers = await this.redis.publish(this.keys.pubsub(name), JSON.stringify({ command: 'stop-job', job_id: id }));
+    return receivers > 0
+      ? { ok: true, status: 'done', message: `stop-job sent to worker ${name}: it kills the work horse; the job ends as stopped (failed registry)` }
+      : { ok: false, status: 'not-found', message: `stop-job for ${id} reached 0 receivers: worker ${name} is not listening (gone?)` };
+  }
+
+  async retry(queue: QueueRef, id: string | { allFailed: true }): Promise<ActionResult> {
+    if (this.opts.readOnly) return this.readOnly(queue);
+    if (typeof id !== 'string') {
+      const ids = await this.redis.zrange(this.keys.registry('failed', queue.name), '0', '-1');
+      let n = 0;
+      for (const x of ids) if (await this.requeue('failed', queue, x)) n++;
+      return { ok: true, status: 'done', message: `requeued ${n} failed job(s) of ${queue.id}` };
+    }
+    return (await this.requeue('failed', queue, id))
+      ? { ok: true, status: 'done', message: `failed job ${id} of ${queue.id} requeued` }
+      : { ok: false, status: 'not-found', message: `no failed job ${id} in ${queue.id}` };
+  }
+
+  async promote(queue: QueueRef, id: string): Promise<ActionResult> {
+    if (this.opts.readOnly) return this.readOnly(queue);
+    return (await this.requeue('scheduled', queue, id))
+      ? { ok: true, status: 'done', message: `scheduled job ${id} of ${queue.id} is enqueued now` }
+      : { ok: false, status: 'not-found', message: `no scheduled job ${id} in ${queue.id}` };
+  }
+
+  async purge(queue: QueueRef): Promise<ActionResult> {
+    if (this.opts.readOnly) return this.readOnly(queue);
+    let total = 0;
+    for (;;) {
+      const n = Number(await this.redis.eval(RQ_EMPTY_LUA, 1, this.keys.queue(queue.name), this.keys.prefix));
+      total += n;
+      if (n === 0) break;
+    }
+    return { ok: true, status: 'done', message: `deleted the ${total} pending job(s) of ${queue.id} (as Queue.empty)` };
+  }
+
+  async pause(queue: QueueRef): Promise<ActionResult> {
+    return refused(`RQ cannot pause one queue: it suspends every worker on this Redis (rq suspend). Use \`chaperone suspend rq\` for that; ${queue.id} is unchanged`);
+  }
+
+  async resume(queue: QueueRef): Promise<ActionResult> {
+    return refused(`RQ has no paused queues, only suspended workers: \`chaperone unsuspend rq\` (${queue.id} is unchanged)`);
+  }
+
+  /** rq suspend / resume: every worker on this Redis stops (or starts again) taking jobs. */
+  async suspend(on: boolean): Promise<ActionResult> {
+    if (this.opts.readOnly) return refused(`connection "${this.connection}" is read-only: workers are not ${on ? 'suspended' : 'resumed'}`);
+    if (on) await this.redis.set(this.keys.suspended(), '1');
+    else await this.redis.del(this.keys.suspended());
+    return {
+      ok: true, status: 'done',
+      message: on ? 'every RQ worker on this Redis is suspended (rq suspend): each checks before it waits for a job, so a worker already waiting takes one more' : 'RQ workers resumed (rq resume)',
+    };
+  }
+
+  /** Warm shutdown of one worker ("stop"); RQ has no "quiet" but suspend, which is for all. */
+  async stopWorker(workerId: string, mode: 'quiet' | 'stop'): Promise<ActionResult> {
+    if (this.opts.readOnly) return refused(`connection "${this.connection}" is read-only: no worker is signalled`);
+    if (mode === 'quiet') return refused('RQ cannot quiet one worker: `chaperone suspend rq` suspends them all; or stop this one');
+    const receivers = await this.redis.publish(this.keys.pubsub(workerId), JSON.stringify({ command: 'shutdown' }));
+    return receivers > 0
+      ? { ok: true, status: 'done', message: `shutdown sent to RQ worker ${workerId}: it finishes its current job, then exits` }
+      : { ok: false, status: 'not-found', message: `shutdown for ${workerId} reached 0 receivers: no such worker is listening` };
+  }
+
+  async restartWorkers(): Promise<ActionResult> {
+    const live = await this.workers();
+    const ids = 'workers' in live ? live.workers.map((w) => w.id) : [];
+    let reached = 0;
+    for (const id of ids) if ((await this.stopWorker(id, 'stop')).ok) reached++;
+    return { ok: true, status: 'done', message: `shutdown sent to ${reached} of ${ids.length} RQ worker(s): each finishes its job and exits; its supervisor starts it again` };
+  }
+
+  async close(): Promise<void> {
+    // The connection belongs to the caller.
+  }
+
+  private readOnly(queue: QueueRef): ActionResult {
+    return refused(`connection "${this.connection}" is read-only: ${queue.id} is not changed`);
+  }
+
+  private async requeue(from: 'failed' | 'scheduled', queue: QueueRef, id: string): Promise<boolean> {
+    const k = this.keys;
+    const r = await this.redis.eval(RQ_REQUEUE_LUA, 4, k.registry(from, queue.name), k.queue(queue.name), k.queues(), k.job(id), id, rqFormat(Date.now()), k.queue(queue.name));
+    return Number(r) === 1;
+  }
+
+  private async jobs(ids: readonly string[]): Promise<(Partial<Record<(typeof JOB_FIELDS)[number], string>> | undefined)[]> {
+    if (ids.length === 0) return [];
+    const pipe = this.redis.pipeline();
+    for (const id of ids) pipe.hmget(this.keys.job(id), ...JOB_FIELDS);
+    return ((await pipe.exec()) ?? []).map(([err, row]) => {
+      if (err) return undefined;
+      const values = row as (string | null)[];
+      if (values.every((v) => v === null)) return undefined;
+      const job: Partial<Record<(typeof JOB_FIELDS)[number], string>> = {};
+      JOB_FIELDS.forEach((f, i) => {
+        if (values[i] !== null) job[f] = values[i] as string;
+      });
+      return job;
+    });
+  }
+
+  private async workerRunning(id: string): Promise<string | undefined> {
+    const live = await this.workers();
+    return 'workers' in live ? live.workers.find((w) => w.detail?.includes(` ${id};`))?.id : undefined;
+  }
+}
+
+function summarize(id: string, j: Partial<Record<(typeof JOB_FIELDS)[number], string>> | undefined, state: JobState, now: number): JobSummary {
+  const at = rqTime(j?.enqueued_at ?? j?.created_at);
+  const s: JobSummary = {
+    id,
+    name: (j?.description ?? '?').split('(')[0],
+    state,
+    attempts: 0,
+    ageMs: Number.isFinite(at) ? Math.max(0, now - at) : null,
+    // The description, never the pickled data.
+    preview: preview(j?.description ?? '(job hash expired)'),
+    fields: j?.origin ? { origin: j.origin, status: j.status ?? '' } : undefined,
+  };
+  return s;
+}
+
+function inflate(b: Buffer): string {
+  try {
+    return zlib.inflateSync(b).toString('utf8');
+  } catch {
+    return b.toString('utf8');
+  }
+}
+
+function lastLine(text: string): string {
+  const lines = text.split('\n').map((l) => l.trim()).filter(Boolean);
+  return preview(lines[lines.length - 1] ?? text, 200);
+}

@@ -1,0 +1,73 @@
+// Lua for RQ. Reads take the time as an argument; writes are the exact writes RQ's own Python makes,
+// done atomically.
+
+// ARGV[1] = prefix ("rq:"), ARGV[2] = now (s), ARGV[3..] = queue names.
+// Returns per queue "pending,started,finished,failed,scheduled,deferred,canceled|oldestEnqueuedAt".
+// Started counts live entries only (score = expiry); 1.15+ intermediate lists count as started.
+export const RQ_COUNTS_LUA = `
+local p = ARGV[1]
+local now = ARGV[2]
+local out = {}
+for i = 3, #ARGV do
+  local q = ARGV[i]
+  local key = p .. 'queue:' .. q
+  local pending = redis.call('LLEN', key)
+  local oldest = ''
+  if pending > 0 then
+    local id = redis.call('LINDEX', key, 0)
+    oldest = redis.call('HGET', p .. 'job:' .. id, 'enqueued_at') or ''
+  end
+  local started = redis.call('ZCOUNT', p .. 'wip:' .. q, now, '+inf') + redis.call('LLEN', key .. ':intermediate')
+  out[#out + 1] = table.concat({
+    pending, started,
+    redis.call('ZCOUNT', p .. 'finished:' .. q, now, '+inf'),
+    redis.call('ZCOUNT', p .. 'failed:' .. q, now, '+inf'),
+    redis.call('ZCARD', p .. 'scheduled:' .. q),
+    redis.call('ZCARD', p .. 'deferred:' .. q),
+    redis.call('ZCARD', p .. 'canceled:' .. q),
+  }, ',') .. '|' .. oldest
+end
+return out
+`;
+
+// Job.cancel() of a pending (or scheduled) job: LREM from the queue (or ZREM from the scheduled
+// registry); only if that removed it, status = canceled and into the canceled registry.
+// KEYS: queue list, scheduled registry, canceled registry, job hash. ARGV[1] = id, ARGV[2] = now (s).
+// Returns 'pending' | 'scheduled' when cancelled, else the job's status ('' if no such job).
+export const RQ_CANCEL_LUA = `
+local from = nil
+if redis.call('LREM', KEYS[1], 1, ARGV[1]) == 1 then from = 'pending'
+elseif redis.call('ZREM', KEYS[2], ARGV[1]) == 1 then from = 'scheduled' end
+if from then
+  redis.call('HSET', KEYS[4], 'status', 'canceled')
+  redis.call('ZADD', KEYS[3], ARGV[2], ARGV[1])
+  return from
+end
+return redis.call('HGET', KEYS[4], 'status') or ''
+`;
+
+// FailedJobRegistry.requeue / enqueueing a scheduled job now: ZREM from the registry must return
+// 1; then the job is reset and RPUSHed to its queue, as Queue.enqueue_job does.
+// KEYS: registry, queue list, rq:queues, job hash. ARGV[1] = id, ARGV[2] = enqueued_at (RQ's
+// ISO format), ARGV[3] = the queue key (member of rq:queues). Returns 1 when requeued.
+export const RQ_REQUEUE_LUA = `
+if redis.call('ZREM', KEYS[1], ARGV[1]) ~= 1 then return 0 end
+redis.call('HSET', KEYS[4], 'status', 'queued', 'enqueued_at', ARGV[2])
+redis.call('HDEL', KEYS[4], 'started_at', 'ended_at', 'exc_info', 'worker_name')
+redis.call('PERSIST', KEYS[4])
+redis.call('SADD', KEYS[3], ARGV[3])
+redis.call('RPUSH', KEYS[2], ARGV[1])
+return 1
+`;
+
+// Queue.empty(), one slice at a time (the caller repeats until 0): up to 2000 pending jobs are
+// taken off the list and their hashes (and dependents sets) deleted. KEYS[1] = queue list,
+// ARGV[1] = prefix. Returns how many jobs were deleted.
+export const RQ_EMPTY_LUA = `
+local ids = redis.call('LPOP', KEYS[1], 2000)
+if not ids then return 0 end
+for _, id in ipairs(ids) do
+  redis.call('DEL', ARGV[1] .. 'job:' .. id, ARGV[1] .. 'job:' .. id .. ':dependents')
+end
+return #ids
+`;

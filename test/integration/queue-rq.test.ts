@@ -1,0 +1,120 @@
+import { strict as assert } from 'node:assert';
+import { execFile, spawn } from 'node:child_process';
+import * as path from 'node:path';
+import Redis from 'ioredis';
+import { queueRef } from '../../src/queues/contract';
+import { RqAdapter } from '../../src/queues/rq/rq-adapter';
+import { FIXTURES } from '../helpers/paths';
+import { TestRedis } from '../helpers/redis-server';
+import { waitFor } from '../helpers/wait';
+import { queueConformance, type ConformanceFixture } from './queue-conformance';
+
+const RQ = path.join(FIXTURES, 'rq');
+
+function py(redis: TestRedis, script: string, args: string[]): Promise<string> {
+  return new Promise((resolve, reject) => {
+    execFile('/usr/bin/python3', [path.join(RQ, script), ...args], { env: { ...process.env, REDIS_URL: redis.url } }, (err, stdout, stderr) => {
+      if (err) reject(new Error(`python3 ${script}: ${err.message}\n${stderr}`));
+      else resolve(stdout);
+    });
+  });
+}
+
+function startRq(redis: TestRedis, queue: string, jobMs: number) {
+  const w = spawn(path.join(RQ, 'worker.sh'), [], { env: { ...process.env, REDIS_URL: redis.url, QUEUE: queue, JOB_MS: String(jobMs) }, stdio: 'ignore' });
+  // Ready once it is registered in rq:workers with its pid.
+  const ready = async () => {
+    const c = redis.client();
+    try {
+      await waitFor(async () => {
+        for (const k of await c.smembers('rq:workers')) if (Number(await c.hget(k, 'pid')) === w.pid) return k.slice('rq:worker:'.length);
+        return undefined;
+      }, 'rq worker registered', 20_000, 100);
+    } finally {
+      c.disconnect();
+    }
+  };
+  return { w, ready };
+}
+
+async function rqFixture(redis: TestRedis): Promise<ConformanceFixture> {
+  const client = redis.client();
+  const adapterConn = new Redis(redis.port, '127.0.0.1', { maxRetriesPerRequest: 1 });
+  return {
+    system: 'rq',
+    jobAges: true,
+    adapter: async () => new RqAdapter('default', adapterConn),
+    async produce(queue, n, opts = {}) {
+      const out = await py(redis, 'producer.py', [queue, String(n), opts.delayMs ? String(opts.delayMs / 1000) : '0', opts.fail ? '1' : '0']);
+      return out.trim().split('\n').filter(Boolean);
+    },
+    async systemCounts(queue) {
+      return JSON.parse(await py(redis, 'counts.py', [queue])) as Record<string, number>;
+    },
+    systemPaused: async () => false,
+    async startWorker(queue, jobMs) {
+      const { w, ready } = startRq(redis, queue, jobMs);
+      await ready();
+      return w;
+    },
+    processed: (queue) => client.lrange(`test:${queue}:processed`, 0, -1),
+    async close() {
+      client.disconnect();
+      adapterConn.disconnect();
+    },
+  };
+}
+
+describe('queue adapter conformance: RQ (real RQ 1.13 workers from Debian)', function () {
+  this.timeout(90_000);
+  queueConformance(rqFixture);
+});
+
+describe('RQ adapter: stop a running job, shut a worker down, suspend all', function () {
+  this.timeout(60_000);
+  it('stop-job really stops the running job; shutdown makes the worker exit; suspend keeps jobs waiting', async () => {
+    const redis = await TestRedis.start();
+    const conn = new Redis(redis.port, '127.0.0.1', { maxRetriesPerRequest: 1 });
+    const { w, ready } = startRq(redis, 'long', 30_000);
+    try {
+      await ready();
+      const adapter = new RqAdapter('default', conn);
+      const q = queueRef('rq', 'default', 'long');
+      const [id] = (await py(redis, 'producer.py', ['long', '1'])).trim().split('\n');
+      await waitFor(async () => ((await conn.hget(`rq:job:${id}`, 'status')) === 'started' ? true : undefined), 'job started');
+      const stop = await adapter.cancelActive(q, id);
+      assert.equal(stop.ok, true, stop.message);
+      await waitFor(async () => ((await conn.hget(`rq:job:${id}`, 'status')) === 'stopped' ? true : undefined), 'the job is stopped (not 30 s later)', 10_000);
+      const [c] = await adapter.counts([q], Date.now());
+      assert.equal(c.counts.active, 0);
+      assert.equal((await adapter.cancelActive(q, id)).status, 'refused', 'no longer running');
+
+      // A worker already waiting for a job takes one more, then sees the suspension: RQ's own rule.
+      const second = startRq(redis, 'short', 20);
+      try {
+        await second.ready();
+        assert.equal((await adapter.suspend(true)).ok, true);
+        const [first, waiting] = (await py(redis, 'producer.py', ['short', '2'])).trim().split('\n');
+        await waitFor(async () => ((await conn.hget(`rq:job:${first}`, 'status')) === 'finished' ? true : undefined), 'the job it was waiting for');
+        await new Promise((r) => setTimeout(r, 2500));
+        assert.equal(await conn.hget(`rq:job:${waiting}`, 'status'), 'queued', 'a suspended worker takes no more jobs');
+        assert.equal((await adapter.counts([queueRef('rq', 'default', 'short')], Date.now()))[0].paused, true);
+        assert.equal((await adapter.suspend(false)).ok, true);
+        await waitFor(async () => ((await conn.hget(`rq:job:${waiting}`, 'status')) === 'finished' ? true : undefined), 'resumed: the job runs', 15_000);
+      } finally {
+        second.w.kill('SIGKILL');
+      }
+
+      const workers = await adapter.workers(q);
+      assert.ok('workers' in workers && workers.workers.length === 1);
+      const exited = new Promise<number | null>((resolve) => w.once('exit', (code) => resolve(code)));
+      assert.equal((await adapter.stopWorker(workers.workers[0].id, 'stop')).ok, true);
+      assert.equal(await exited, 0, 'warm shutdown: a clean exit');
+      assert.equal((await adapter.stopWorker('nobody', 'stop')).status, 'not-found', '0 receivers');
+    } finally {
+      w.kill('SIGKILL');
+      conn.disconnect();
+      await redis.stop();
+    }
+  });
+});
