@@ -76,8 +76,9 @@ export type Capability =
   | 'mark-failed-active' // BullMQ: the handler keeps running; presented as "mark failed"
   | 'retry-failed'
   | 'promote-delayed'
-  | 'pause'
+  | 'pause' // persistent: the queue stays paused whatever workers come and go
   | 'resume'
+  | 'pause-consumers' // Celery: the live workers stop consuming the queue (not persistent)
   | 'restart-workers' // every worker of the system on this connection, after its current job
   | 'clean' // remove finished (completed / failed) jobs older than a grace period
   | 'purge' // delete every pending job of a queue (drain it)

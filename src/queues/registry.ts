@@ -3,6 +3,8 @@ import type { RedisClient } from './redis-client';
 import type { ConnectionConfig } from '../core/config/types';
 import { BullmqAdapter } from './bullmq/bullmq-adapter';
 import { LaravelAdapter } from './laravel/laravel-adapter';
+import { CeleryAdapter } from './celery/celery-adapter';
+import { isCluster } from './redis-client';
 import { RqAdapter } from './rq/rq-adapter';
 import { SidekiqAdapter } from './sidekiq/sidekiq-adapter';
 import type { QueueAdapter, SystemName } from './contract';
@@ -17,6 +19,8 @@ const FACTORIES: Partial<Record<SystemName, Factory>> = {
   },
   sidekiq: (conn, redis) => (conn.systems.sidekiq ? new SidekiqAdapter(conn.name, redis, { namespace: conn.systems.sidekiq.namespace, readOnly: conn.readOnly }) : undefined),
   rq: (conn, redis) => (conn.systems.rq ? new RqAdapter(conn.name, redis, { prefix: conn.systems.rq.prefix, readOnly: conn.readOnly }) : undefined),
+  // kombu's Redis transport has no Cluster support: Celery is not looked for on a Cluster.
+  celery: (conn, redis) => (conn.systems.celery && !isCluster(redis) ? new CeleryAdapter(conn.name, redis, { prefix: conn.systems.celery.prefix, queues: conn.systems.celery.queues, readOnly: conn.readOnly }) : undefined),
 };
 
 export function createAdapters(conn: ConnectionConfig, redis: RedisClient): QueueAdapter[] {

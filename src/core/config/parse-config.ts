@@ -167,6 +167,7 @@ interface RawSystems {
   laravel?: { prefix?: string; connection?: string; cache?: { prefix?: string; db?: number }; horizon?: { prefix?: string } };
   sidekiq?: { namespace?: string };
   rq?: { prefix?: string };
+  celery?: { prefix?: string; queues?: string[] };
 }
 interface RawConfig {
   thresholds?: RawThresholds;
@@ -262,12 +263,13 @@ function buildConfig(raw: RawConfig, doc: ConfigDocument): ChaperoneConfig {
   }
   const systems = (raw?: RawSystems): QueueSystemsConfig =>
     raw === undefined
-      ? { bullmq: { prefix: 'bull' }, laravel: laravelSystem({}), sidekiq: { namespace: '' }, rq: { prefix: 'rq:' } }
+      ? { bullmq: { prefix: 'bull' }, laravel: laravelSystem({}), sidekiq: { namespace: '' }, rq: { prefix: 'rq:' }, celery: { prefix: '', queues: ['celery'] } }
       : {
           ...(raw.bullmq ? { bullmq: { prefix: raw.bullmq.prefix ?? 'bull' } } : {}),
           ...(raw.laravel ? { laravel: laravelSystem(raw.laravel) } : {}),
           ...(raw.sidekiq ? { sidekiq: { namespace: raw.sidekiq.namespace ?? '' } } : {}),
           ...(raw.rq ? { rq: { prefix: raw.rq.prefix ?? 'rq:' } } : {}),
+          ...(raw.celery ? { celery: { prefix: raw.celery.prefix ?? '', queues: raw.celery.queues ?? ['celery'] } } : {}),
         };
   const connections: ConnectionConfig[] = [{ name: 'default', url, readOnly: false, systems: systems(raw.queues) }];
   for (const [name, c] of Object.entries(raw.connections ?? {})) {

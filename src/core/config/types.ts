@@ -32,6 +32,7 @@ export interface QueueSystemsConfig {
   laravel?: LaravelSystemConfig;
   sidekiq?: { namespace: string };
   rq?: { prefix: string };
+  celery?: { prefix: string; queues: string[] };
 }
 
 export interface LaravelSystemConfig {

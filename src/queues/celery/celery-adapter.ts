@@ -1,0 +1,227 @@
+// Celery on the kombu Redis transport. Queues come from the configured names and the
+// `_kombu.binding.*` sets; pending = the list plus its priority lists; ETA/countdown tasks are
+// "delayed" (in the list or prefetched into `unacked`); prefetched tasks without an ETA are
+// "active" (reserved by a worker). Celery keeps no failed list (results only in the backend).
+// Workers are known from their heartbeats and pidbox pings; control goes through pidbox messages.
+import type Redis from 'ioredis';
+import {
+  preview, refused, scalarFields,
+  type ActionResult, type Capability, type JobState, type JobSummary, type LiveWorker, type QueueAdapter, type QueueCounts, type QueueRef, type WorkersResult,
+} from '../contract';
+import { queueRef } from '../contract';
+import { scanAll } from '../redis-client';
+import { CELERY_CANCEL_LUA, CELERY_COUNTS_LUA, CELERY_ETA_SCAN } from './celery-scripts';
+import { CeleryControl, taskInfo } from './celery-control';
+import { CeleryKeys, isPlumbing, queuesOfBinding } from './celery-keys';
+
+const DISCOVERY_TTL_MS = 30_000;
+/** A worker is alive while its last heartbeat is younger than this (3 x the default 2 s beat, plus slack). */
+const HEARTBEAT_ALIVE_MS = 10_000;
+
+export interface CeleryOptions {
+  /** kombu's global_keyprefix. */
+  prefix?: string;
+  /** Queue names always watched (besides the ones found through bindings). */
+  queues?: string[];
+  readOnly?: boolean;
+}
+
+export class CeleryAdapter implements QueueAdapter {
+  readonly system = 'celery' as const;
+  readonly capabilities: ReadonlySet<Capability>;
+  private readonly keys: CeleryKeys;
+  private readonly control: CeleryControl;
+  private discovered: { at: number; refs: QueueRef[] } | undefined;
+
+  constructor(
+    readonly connection: string,
+    private readonly redis: Redis,
+    private readonly opts: CeleryOptions = {},
+  ) {
+    this.keys = new CeleryKeys(opts.prefix ?? '', redis.options.db ?? 0);
+    this.control = new CeleryControl(redis, this.keys);
+    const writes: Capability[] = ['cancel-pending', 'cancel-active', 'pause-consumers', 'purge', 'stop-worker', 'restart-workers'];
+    this.capabilities = new Set<Capability>(['workers', ...(opts.readOnly ? [] : writes)]);
+  }
+
+  async discover(force = false): Promise<QueueRef[]> {
+    const now = Date.now();
+    if (!force && this.discovered && now - this.discovered.at < DISCOVERY_TTL_MS) return this.discovered.refs;
+    const bindings = (await scanAll(this.redis, this.keys.bindingPattern())).filter((k) => !isPlumbing(k.slice(`${this.keys.prefix}_kombu.binding.`.length)));
+    const pipe = this.redis.pipeline();
+    for (const b of bindings) pipe.smembers(b);
+    const found = ((await pipe.exec()) ?? []).flatMap(([err, m]) => (err ? [] : queuesOfBinding(m as string[])));
+    const names = [...new Set([...(this.opts.queues ?? []), ...found])].filter((q) => !isPlumbing(q)).sort();
+    const refs = names.map((n) => queueRef('celery', this.connection, n));
+    this.discovered = { at: now, refs };
+    return refs;
+  }
+
+  async counts(queues: readonly QueueRef[]): Promise<QueueCounts[]> {
+    if (queues.length === 0) return [];
+    const rows = (await this.redis.eval(CELERY_COUNTS_LUA, 0, this.keys.prefix, String(CELERY_ETA_SCAN), ...queues.map((q) => q.name))) as string[];
+    return queues.map((queue, i) => {
+      const [listed, listedEta, prefetched, prefetchedEta] = rows[i].split(',').map(Number);
+      const delayed = listedEta + prefetchedEta;
+      return {
+        queue,
+        counts: { pending: listed - listedEta, delayed, active: prefetched - prefetchedEta, failed: 0, reserved: prefetched - prefetchedEta, eta: delayed },
+        oldestPendingAgeMs: null, // kombu messages carry no enqueue time
+        runtimeMs: null,
+        paused: false, // cancel_consumer is per worker and not persistent: nothing to read back
+      };
+    });
+  }
+
+  async list(queue: QueueRef, state: JobState, limit: number): Promise<JobSummary[]> {
+    const n = Math.max(1, limit);
+    const out: JobSummary[] = [];
+    if (state === 'pending' || state === 'delayed') {
+      for (const key of this.keys.queueLists(queue.name)) {
+        // The oldest message is at the right end.
+        const members = await this.redis.lrange(key, -Math.min(CELERY_ETA_SCAN, 1000), -1);
+        for (const m of members.reverse()) {
+          const t = taskInfo(m);
+          if ((state === 'delayed') === !!t.eta && out.length < n) out.push(summarize(t, state));
+        }
+      }
+    } else if (state === 'active') {
+      for (const v of await this.redis.hvals(this.keys.unacked())) {
+        try {
+          const [msg, , rk] = JSON.parse(v) as [unknown, string, string];
+          const t = taskInfo(JSON.stringify(msg));
+          if (rk === queue.name && !t.eta && out.length < n) out.push(summarize(t, 'active'));
+        } catch {
+          // skip
+        }
+      }
+    }
+    return out;
+  }
+
+  async workers(queue?: QueueRef): Promise<WorkersResult> {
+    await this.control.listen();
+    // Just started listening: ask every worker directly, so the first answer is complete.
+    if (Date.now() - this.control.listeningSince < 3000) {
+      const pongs = await this.control.broadcast('ping', {}, { replyMs: 1000 });
+      for (const p of pongs) for (const host of Object.keys(p)) if (!this.control.heartbeats.has(host)) this.control.heartbeats.set(host, { hostname: host, at: Date.now() });
+    }
+    const now = Date.now();
+    const alive = [...this.control.heartbeats.values()].filter((h) => now - h.at < HEARTBEAT_ALIVE_MS);
+    let queuesOf = new Map<string, string[]>();
+    if (alive.length) {
+      const replies = await this.control.broadcast('active_queues', {}, { replyMs: 1000, limit: alive.length });
+      queuesOf = new Map(replies.flatMap((r) => Object.entries(r).map(([host, qs]) => [host, Array.isArray(qs) ? qs.map((q: { name?: string }) => `celery:${q.name ?? '?'}`) : []] as [string, string[]])));
+    }
+    const workers: LiveWorker[] = alive
+      .map((h) => ({
+        id: h.hostname, source: 'celery heartbeats', host: h.hostname.split('@')[1], pid: h.pid, queues: queuesOf.get(h.hostname) ?? [], processes: 1,
+        detail: `${h.active ?? '?'} active, ${h.processed ?? '?'} processed${h.loadavg ? `, load ${h.loadavg.join(' ')}` : ''}`,
+      }))
+      .filter((w) => !queue || w.queues.includes(queue.id));
+    return { workers };
+  }
+
+  /** The exact message leaves the queue (and is revoked too, should a copy sit prefetched). */
+  async cancel(queue: QueueRef, id: string): Promise<ActionResult> {
+    if (this.opts.readOnly) return this.readOnly(queue);
+    const lists = this.keys.queueLists(queue.name);
+    const removed = await this.redis.eval(CELERY_CANCEL_LUA, lists.length, ...lists, id);
+    if (removed) {
+      await this.control.broadcast('revoke', { task_id: id, terminate: false, signal: 'SIGTERM' });
+      return { ok: true, status: 'done', message: `cancelled pending task ${id} of ${queue.id} (removed, and revoked in case a worker holds a copy)` };
+    }
+    if (await this.prefetched(queue.name, id)) {
+      return { ok: false, status: 'taken', message: `task ${id} of ${queue.id} was prefetched by a worker: stop it with cancel --running (revoke)` };
+    }
+    return { ok: false, status: 'not-found', message: `no pending task ${id} in ${queue.id}; a worker may have run it (Celery keeps no record without a result backend)` };
+  }
+
+  /** revoke with terminate: the signal reaches the pool process running it. */
+  async cancelActive(queue: QueueRef, id: string): Promise<ActionResult> {
+    if (this.opts.readOnly) return this.readOnly(queue);
+    await this.control.broadcast('revoke', { task_id: id, terminate: true, signal: 'SIGTERM' });
+    return { ok: true, status: 'done', message: `revoke (terminate, SIGTERM) of task ${id} sent to every worker: a running task is killed; a prefetched one will not run` };
+  }
+
+  async retry(queue: QueueRef): Promise<ActionResult> {
+    return refused(`Celery keeps no failed tasks to retry (only results in the backend, without the message): ${queue.id} is unchanged`);
+  }
+
+  async promote(queue: QueueRef): Promise<ActionResult> {
+    return refused(`Celery ETA tasks are held by the worker that prefetched them: they cannot be run early from outside (${queue.id})`);
+  }
+
+  async pause(queue: QueueRef): Promise<ActionResult> {
+    if (this.opts.readOnly) return this.readOnly(queue);
+    const replies = await this.control.broadcast('cancel_consumer', { queue: queue.name }, { replyMs: 1000 });
+    const stopped = replies.filter((r) => Object.values(r).some((v) => typeof v === 'object' && v !== null && 'ok' in v));
+    if (stopped.length === 0) return refused(`no live Celery worker consumes ${queue.id}: Celery pauses per worker (cancel_consumer), not the queue itself, so there is nothing to pause`);
+    return { ok: true, status: 'done', message: `${stopped.length} worker(s) stopped consuming ${queue.id} (cancel_consumer; not persistent: a restarted worker consumes it again)` };
+  }
+
+  async resume(queue: QueueRef): Promise<ActionResult> {
+    if (this.opts.readOnly) return this.readOnly(queue);
+    const replies = await this.control.broadcast('add_consumer', { queue: queue.name }, { replyMs: 1000 });
+    if (replies.length === 0) return refused(`no live Celery worker answered: nothing to resume for ${queue.id}`);
+    return { ok: true, status: 'done', message: `${replies.length} worker(s) consume ${queue.id} again (add_consumer)` };
+  }
+
+  async purge(queue: QueueRef): Promise<ActionResult> {
+    if (this.opts.readOnly) return this.readOnly(queue);
+    const lists = this.keys.queueLists(queue.name);
+    const pipe = this.redis.multi();
+    for (const k of lists) pipe.llen(k);
+    pipe.del(...lists);
+    const res = (await pipe.exec()) ?? [];
+    const n = res.slice(0, lists.length).reduce((a, [, v]) => a + Number(v), 0);
+    return { ok: true, status: 'done', message: `deleted the ${n} pending task(s) of ${queue.id} (as celery purge)` };
+  }
+
+  async stopWorker(workerId: string, mode: 'quiet' | 'stop'): Promise<ActionResult> {
+    if (this.opts.readOnly) return refused(`connection "${this.connection}" is read-only: no worker is signalled`);
+    if (mode === 'quiet') {
+      const qs = await this.control.broadcast('active_queues', {}, { destination: [workerId], replyMs: 1000, limit: 1 });
+      const names = qs.flatMap((r) => Object.values(r).flatMap((x) => (Array.isArray(x) ? x.map((q: { name?: string }) => q.name ?? '') : []))).filter(Boolean);
+      if (qs.length === 0) return { ok: false, status: 'not-found', message: `no reply from Celery worker ${workerId}` };
+      for (const q of names) await this.control.broadcast('cancel_consumer', { queue: q }, { destination: [workerId] });
+      return { ok: true, status: 'done', message: `${workerId} stopped consuming ${names.join(', ')} (cancel_consumer)` };
+    }
+    const pong = await this.control.broadcast('ping', {}, { destination: [workerId], replyMs: 1000, limit: 1 });
+    if (pong.length === 0) return { ok: false, status: 'not-found', message: `no reply from Celery worker ${workerId}` };
+    await this.control.broadcast('shutdown', {}, { destination: [workerId] });
+    return { ok: true, status: 'done', message: `shutdown sent to ${workerId}: a warm shutdown (running tasks finish)` };
+  }
+
+  async restartWorkers(): Promise<ActionResult> {
+    if (this.opts.readOnly) return refused(`connection "${this.connection}" is read-only: no worker is signalled`);
+    const pongs = await this.control.broadcast('ping', {}, { replyMs: 1000 });
+    await this.control.broadcast('shutdown', {});
+    return { ok: true, status: 'done', message: `shutdown sent to every Celery worker (${pongs.length} answered a ping): each finishes its tasks and exits; its supervisor starts it again` };
+  }
+
+  async close(): Promise<void> {
+    this.control.close();
+  }
+
+  private readOnly(queue: QueueRef): ActionResult {
+    return refused(`connection "${this.connection}" is read-only: ${queue.id} is not changed`);
+  }
+
+  private async prefetched(queue: string, id: string): Promise<boolean> {
+    const needle = `"id": "${id}"`;
+    return (await this.redis.hvals(this.keys.unacked())).some((v) => v.includes(needle) && v.endsWith(`"${queue}"]`));
+  }
+}
+
+function summarize(t: ReturnType<typeof taskInfo>, state: JobState): JobSummary {
+  return {
+    id: t.id ?? '?',
+    name: t.task ?? '?',
+    state,
+    attempts: t.retries ?? 0,
+    ageMs: null,
+    preview: preview(JSON.stringify(t.args ?? null)),
+    fields: scalarFields(t.fields),
+  };
+}

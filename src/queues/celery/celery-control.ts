@@ -1,0 +1,122 @@
+// Celery's remote control without Python: kombu pidbox messages (a JSON envelope with a base64
+// JSON body {method, arguments, destination, ...}) published on the `celery.pidbox` fanout channel;
+// replies come back through the direct exchange `reply.celery.pidbox` into a list of our own. And
+// the worker heartbeats (`worker-heartbeat` on the `celeryev` fanout), listened to while needed.
+import { randomUUID } from 'node:crypto';
+import type Redis from 'ioredis';
+import { CeleryKeys, SEP } from './celery-keys';
+
+export interface Heartbeat {
+  hostname: string;
+  pid?: number;
+  active?: number;
+  processed?: number;
+  loadavg?: number[];
+  freq?: number;
+  at: number;
+}
+
+export class CeleryControl {
+  private listener: Redis | undefined;
+  private listening: Promise<void> | undefined;
+  readonly heartbeats = new Map<string, Heartbeat>();
+  listeningSince = 0;
+
+  constructor(
+    private readonly redis: Redis,
+    private readonly keys: CeleryKeys,
+  ) {}
+
+  /** Sends a control command; with `replyMs`, collects the replies ({hostname: result}) for that long. */
+  async broadcast(method: string, args: Record<string, unknown>, opts: { destination?: string[]; replyMs?: number; limit?: number } = {}): Promise<Record<string, unknown>[]> {
+    const oid = randomUUID();
+    const ticket = randomUUID();
+    const replyQueue = `${oid}.reply.celery.pidbox`;
+    const body: Record<string, unknown> = { method, arguments: args, destination: opts.destination ?? null, pattern: null, matcher: null };
+    if (opts.replyMs) {
+      body.ticket = ticket;
+      body.reply_to = { exchange: 'reply.celery.pidbox', routing_key: oid };
+      await this.redis.sadd(this.keys.binding('reply.celery.pidbox'), `${oid}${SEP}${SEP}${replyQueue}`);
+    }
+    const message = {
+      body: Buffer.from(JSON.stringify(body)).toString('base64'),
+      'content-encoding': 'utf-8',
+      'content-type': 'application/json',
+      headers: { clock: 1, expires: Date.now() / 1000 + (opts.replyMs ?? 1000) / 1000 + 1 },
+      properties: { delivery_info: { exchange: 'celery.pidbox', routing_key: '' }, delivery_mode: 2, delivery_tag: randomUUID(), body_encoding: 'base64', priority: 0 },
+    };
+    await this.redis.publish(this.keys.fanout('celery.pidbox'), JSON.stringify(message));
+    if (!opts.replyMs) return [];
+    const reader = this.redis.duplicate();
+    reader.on('error', () => undefined);
+    const replies: Record<string, unknown>[] = [];
+    const deadline = Date.now() + opts.replyMs;
+    try {
+      while (Date.now() < deadline && (opts.limit === undefined || replies.length < opts.limit)) {
+        const left = Math.max(0.1, (deadline - Date.now()) / 1000);
+        const got = await reader.brpop(this.keys.queue(replyQueue), left);
+        if (!got) break;
+        const reply = decode(got[1]);
+        if (reply) replies.push(reply);
+      }
+    } finally {
+      reader.disconnect();
+      await this.redis.multi().srem(this.keys.binding('reply.celery.pidbox'), `${oid}${SEP}${SEP}${replyQueue}`).del(this.keys.queue(replyQueue)).exec();
+    }
+    return replies;
+  }
+
+  /** Starts listening to worker heartbeats (once); they arrive every ~2 s per worker. */
+  listen(): Promise<void> {
+    this.listening ??= (async () => {
+      const l = this.redis.duplicate();
+      l.on('error', () => undefined);
+      l.on('pmessage', (_pattern: string, _channel: string, raw: string) => {
+        const ev = decode(raw) as (Partial<Heartbeat> & { type?: string; hostname?: string }) | undefined;
+        if (!ev?.hostname || !ev.type?.startsWith('worker-')) return;
+        if (ev.type === 'worker-offline') this.heartbeats.delete(ev.hostname);
+        else this.heartbeats.set(ev.hostname, { hostname: ev.hostname, pid: ev.pid, active: ev.active, processed: ev.processed, loadavg: ev.loadavg, freq: ev.freq, at: Date.now() });
+      });
+      this.listener = l;
+      await l.psubscribe(this.keys.fanout('celeryev', 'worker.*'));
+      this.listeningSince = Date.now();
+    })();
+    return this.listening;
+  }
+
+  close(): void {
+    this.listener?.disconnect();
+  }
+}
+
+/** The body of a kombu message (base64 JSON in a JSON envelope), or undefined. */
+export function decode(raw: string): Record<string, unknown> | undefined {
+  try {
+    const m = JSON.parse(raw) as { body?: string; properties?: { body_encoding?: string } };
+    const text = m.properties?.body_encoding === 'base64' && typeof m.body === 'string' ? Buffer.from(m.body, 'base64').toString('utf8') : String(m.body ?? '');
+    const body = JSON.parse(text) as unknown;
+    return body && typeof body === 'object' && !Array.isArray(body) ? (body as Record<string, unknown>) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Task id, name and eta from a Celery task message (protocol 2 headers). */
+export function taskInfo(raw: string): { id?: string; task?: string; eta?: string | null; args?: unknown; retries?: number; fields?: Record<string, unknown> } {
+  try {
+    const m = JSON.parse(raw) as { headers?: { id?: string; task?: string; eta?: string | null; argsrepr?: string; retries?: number }; body?: string; properties?: { body_encoding?: string } };
+    let args: unknown = m.headers?.argsrepr;
+    let fields: Record<string, unknown> | undefined;
+    try {
+      const text = m.properties?.body_encoding === 'base64' && typeof m.body === 'string' ? Buffer.from(m.body, 'base64').toString('utf8') : String(m.body ?? '');
+      const body = JSON.parse(text) as [unknown[], Record<string, unknown>, unknown];
+      args = body[0];
+      fields = body[1];
+    } catch {
+      // argsrepr is enough to show
+    }
+    return { id: m.headers?.id, task: m.headers?.task, eta: m.headers?.eta, args, retries: m.headers?.retries, fields };
+  } catch {
+    return {};
+  }
+}

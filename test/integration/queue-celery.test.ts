@@ -1,0 +1,126 @@
+import { strict as assert } from 'node:assert';
+import { execFile, spawn } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import * as path from 'node:path';
+import Redis from 'ioredis';
+import { CeleryAdapter } from '../../src/queues/celery/celery-adapter';
+import { queueRef } from '../../src/queues/contract';
+import { FIXTURES } from '../helpers/paths';
+import { TestRedis } from '../helpers/redis-server';
+import { waitFor } from '../helpers/wait';
+import { queueConformance, type ConformanceFixture } from './queue-conformance';
+
+const CELERY = path.join(FIXTURES, 'celery');
+
+function py(redis: TestRedis, script: string, args: string[]): Promise<string> {
+  return new Promise((resolve, reject) => {
+    execFile('/usr/bin/python3', [path.join(CELERY, script), ...args], { env: { ...process.env, REDIS_URL: redis.url } }, (err, stdout, stderr) => {
+      if (err) reject(new Error(`python3 ${script}: ${err.message}\n${stderr}`));
+      else resolve(stdout);
+    });
+  });
+}
+
+function startCelery(redis: TestRedis, queue: string, jobMs: number) {
+  const name = `w${randomUUID().slice(0, 8)}@chaperone-test`;
+  const w = spawn(path.join(CELERY, 'worker.sh'), [], { env: { ...process.env, REDIS_URL: redis.url, QUEUE: queue, JOB_MS: String(jobMs), WORKER_NAME: name }, stdio: 'ignore' });
+  // Ready once its pidbox queue is bound: it consumes from then on.
+  const ready = async () => {
+    const c = redis.client();
+    try {
+      await waitFor(async () => ((await c.smembers('_kombu.binding.celery.pidbox')).some((m) => m.endsWith(`${name}.celery.pidbox`)) ? true : undefined), 'celery worker ready', 30_000, 100);
+    } finally {
+      c.disconnect();
+    }
+  };
+  return { w, name, ready };
+}
+
+async function celeryFixture(redis: TestRedis): Promise<ConformanceFixture> {
+  const client = redis.client();
+  const adapterConn = new Redis(redis.port, '127.0.0.1', { maxRetriesPerRequest: 1 });
+  const adapters: CeleryAdapter[] = [];
+  return {
+    system: 'celery',
+    jobAges: false, // kombu messages carry no enqueue time
+    adapter: async () => {
+      const a = new CeleryAdapter('default', adapterConn);
+      adapters.push(a);
+      return a;
+    },
+    async produce(queue, n, opts = {}) {
+      const out = await py(redis, 'producer.py', [queue, String(n), opts.delayMs ? String(opts.delayMs / 1000) : '0', opts.fail ? '1' : '0']);
+      return out.trim().split('\n').filter(Boolean);
+    },
+    async systemCounts(queue) {
+      // kombu's message count is the lists (ETA messages included); prefetched ones are not in it.
+      const { listed } = JSON.parse(await py(redis, 'counts.py', [queue])) as { listed: number };
+      const [prefetched] = await Promise.all([client.hvals('unacked').then((v) => v.filter((x) => x.endsWith(`"${queue}"]`)).length)]);
+      return { total: listed + prefetched };
+    },
+    systemPaused: async () => false,
+    async startWorker(queue, jobMs) {
+      const { w, ready } = startCelery(redis, queue, jobMs);
+      await ready();
+      return w;
+    },
+    processed: (queue) => client.lrange(`test:${queue}:processed`, 0, -1),
+    async close() {
+      await Promise.all(adapters.map((a) => a.close()));
+      client.disconnect();
+      adapterConn.disconnect();
+    },
+  };
+}
+
+describe('queue adapter conformance: Celery (real Celery 5.2 workers from Debian)', function () {
+  this.timeout(120_000);
+  queueConformance(celeryFixture);
+});
+
+describe('Celery adapter: heartbeats, revoke with terminate, pause by cancel_consumer, shutdown', function () {
+  this.timeout(90_000);
+  it('sees the worker, really stops a running task, stops and resumes consuming, shuts the worker down', async () => {
+    const redis = await TestRedis.start();
+    const conn = new Redis(redis.port, '127.0.0.1', { maxRetriesPerRequest: 1 });
+    const adapter = new CeleryAdapter('default', conn);
+    const { w, name, ready } = startCelery(redis, 'long', 60_000);
+    try {
+      await ready();
+      const q = queueRef('celery', 'default', 'long');
+      const seen = await waitFor(async () => {
+        const r = await adapter.workers(q);
+        return 'workers' in r && r.workers.length === 1 ? r.workers[0] : undefined;
+      }, 'the worker seen (ping, then heartbeats)', 20_000, 500);
+      assert.equal(seen.id, name);
+      assert.deepEqual(seen.queues, ['celery:long']);
+
+      const [id] = (await py(redis, 'producer.py', ['long', '1'])).trim().split('\n');
+      await waitFor(async () => ((await conn.lrange('test:long:processed', 0, -1)).includes(id) ? true : undefined), 'the task started');
+      await waitFor(async () => {
+        const r = await adapter.workers(q);
+        return 'workers' in r && /^1 active/.test(r.workers[0]?.detail ?? '') ? true : undefined;
+      }, 'the heartbeat reports the task active', 15_000, 500);
+      assert.equal((await adapter.cancelActive(q, id)).ok, true);
+      await waitFor(async () => {
+        const r = await adapter.workers(q);
+        return 'workers' in r && /^0 active/.test(r.workers[0]?.detail ?? '') ? true : undefined;
+      }, 'revoke with terminate stopped the 60 s task', 15_000, 500);
+
+      const paused = await adapter.pause(q);
+      assert.match(paused.message, /^1 worker\(s\) stopped consuming/);
+      const resumed = await adapter.resume(q);
+      assert.match(resumed.message, /^1 worker\(s\) consume/);
+
+      const exited = new Promise<number | null>((resolve) => w.once('exit', (code) => resolve(code)));
+      assert.equal((await adapter.stopWorker(name, 'stop')).ok, true);
+      assert.equal(await exited, 0, 'warm shutdown: a clean exit');
+      assert.equal((await adapter.stopWorker('nobody@nowhere', 'stop')).status, 'not-found');
+    } finally {
+      w.kill('SIGKILL');
+      await adapter.close();
+      conn.disconnect();
+      await redis.stop();
+    }
+  });
+});
