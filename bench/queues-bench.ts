@@ -7,6 +7,7 @@ import { BULLMQ_COUNT_PARTS, BullmqKeys } from '../src/queues/bullmq/bullmq-keys
 import { queueRef } from '../src/queues/contract';
 import { LaravelAdapter } from '../src/queues/laravel/laravel-adapter';
 import { LaravelKeys } from '../src/queues/laravel/laravel-keys';
+import { createAdapters } from '../src/queues/registry';
 import { TestRedis } from '../test/helpers/redis-server';
 
 const ITER = Number(process.env.BENCH_ITER ?? 100);
@@ -162,12 +163,64 @@ async function main(): Promise<void> {
     console.log(row('sequential LLEN/ZCARD/ZCARD', lf.sequential, `${(lf.ours.wallMs / lf.sequential.wallMs).toFixed(3)}x (ours/it)`, ''));
     console.log(row('plain pipeline (no oldest age)', lf.pipeline, '1.00x', ''));
     console.log(`Redis time per script call (100 queues): ${perCall.toFixed(2)} ms (must stay under 5 ms)`);
-    console.log(JSON.stringify({ bullmq: { ours, getJobCounts: theirs, pipeline, changing: busy }, laravel: lf, laravelScriptMs: perCall }));
+    // Sidekiq, RQ and Celery: 100 queues each, written in their layouts, the adapter's one call
+    // against a plain pipeline of the lists' lengths (what a hand-written poller would do).
+    const others = await otherSystems(conn);
+    for (const o of others) {
+      console.log('');
+      console.log(`| ${`counts of 100 ${o.system} queues`.padEnd(44)} | ${'wall'.padStart(10)} | ${'client CPU'.padStart(10)} | round trips | ratio          | target    |`);
+      console.log(`|${'-'.repeat(46)}|${'-'.repeat(12)}|${'-'.repeat(12)}|-------------|----------------|-----------|`);
+      console.log(row(`Chaperone adapter (${o.what})`, o.figures.ours, `${(o.figures.ours.wallMs / o.figures.pipeline.wallMs).toFixed(2)}x pipeline`, ''));
+      console.log(row('plain pipeline (LLEN per queue only)', o.figures.pipeline, '1.00x', ''));
+    }
+    console.log(JSON.stringify({ others: others.map((o) => ({ system: o.system, ...o.figures })), bullmq: { ours, getJobCounts: theirs, pipeline, changing: busy }, laravel: lf, laravelScriptMs: perCall }));
   } finally {
     await Promise.all(queues.map((q) => q.close()));
     conn.disconnect();
     await server.stop();
   }
+}
+
+async function otherSystems(conn: Redis): Promise<{ system: string; what: string; figures: Record<string, Figure> }[]> {
+  const fill = conn.pipeline();
+  const now = Date.now() / 1000;
+  for (let i = 0; i < 100; i++) {
+    const sq = `sq-${i}`;
+    fill.sadd('queues', sq);
+    for (let j = 0; j < 5; j++) fill.lpush(`queue:${sq}`, JSON.stringify({ class: 'MailJob', args: [j], retry: true, queue: sq, jid: `j${i}x${j}`, created_at: now, enqueued_at: now }));
+    const rq = `rq-${i}`;
+    fill.sadd('rq:queues', `rq:queue:${rq}`);
+    for (let j = 0; j < 5; j++) {
+      fill.rpush(`rq:queue:${rq}`, `r${i}x${j}`);
+      fill.hset(`rq:job:r${i}x${j}`, { status: 'queued', origin: rq, description: `tasks.send(${j})`, enqueued_at: new Date().toISOString() });
+    }
+    const cq = `cq-${i}`;
+    fill.sadd('_kombu.binding.' + cq, `${cq}\x06\x16\x06\x16${cq}`);
+    for (let j = 0; j < 5; j++) fill.lpush(cq, JSON.stringify({ body: 'W10=', 'content-encoding': 'utf-8', 'content-type': 'application/json', headers: { lang: 'py', task: 'tasks.send', id: `c${i}x${j}`, eta: null, retries: 0 }, properties: { delivery_info: { exchange: '', routing_key: cq }, body_encoding: 'base64', priority: 0 } }).replace(/":/g, '": ').replace(/,"/g, ', "'));
+  }
+  await fill.exec();
+  const out: { system: string; what: string; figures: Record<string, Figure> }[] = [];
+  const systems: { system: 'sidekiq' | 'rq' | 'celery'; what: string; lists: (name: string) => string[] }[] = [
+    { system: 'sidekiq', what: 'Lua + sets in slices', lists: (n) => [`queue:${n}`] },
+    { system: 'rq', what: 'Lua, all registries', lists: (n) => [`rq:queue:${n}`] },
+    { system: 'celery', what: 'Lua, priorities + ETA', lists: (n) => [n, `${n}\x06\x163`, `${n}\x06\x166`, `${n}\x06\x169`] },
+  ];
+  for (const s of systems) {
+    const adapter = createAdapters({ name: 'bench', url: '', readOnly: false, systems: { [s.system]: s.system === 'sidekiq' ? { namespace: '' } : s.system === 'rq' ? { prefix: 'rq:' } : { prefix: '', queues: [] } } }, conn)[0];
+    const refs = (await adapter.discover(true)).filter((r) => /^(sq|rq|cq)-/.test(r.name));
+    if (refs.length !== 100) throw new Error(`${s.system}: discovered ${refs.length} queues`);
+    const figures = await measureInterleaved(conn, {
+      ours: () => adapter.counts(refs, Date.now()),
+      pipeline: async () => {
+        const p = conn.pipeline();
+        for (const r of refs) for (const k of s.lists(r.name)) p.llen(k);
+        return p.exec();
+      },
+    });
+    await adapter.close();
+    out.push({ system: s.system, what: s.what, figures });
+  }
+  return out;
 }
 
 main().then(

@@ -263,13 +263,13 @@ function buildConfig(raw: RawConfig, doc: ConfigDocument): ChaperoneConfig {
   }
   const systems = (raw?: RawSystems): QueueSystemsConfig =>
     raw === undefined
-      ? { bullmq: { prefix: 'bull' }, laravel: laravelSystem({}), sidekiq: { namespace: '' }, rq: { prefix: 'rq:' }, celery: { prefix: '', queues: ['celery'] } }
+      ? { bullmq: { prefix: 'bull' }, laravel: laravelSystem({}), sidekiq: { namespace: '' }, rq: { prefix: 'rq:' }, celery: { prefix: '', queues: [] } }
       : {
           ...(raw.bullmq ? { bullmq: { prefix: raw.bullmq.prefix ?? 'bull' } } : {}),
           ...(raw.laravel ? { laravel: laravelSystem(raw.laravel) } : {}),
           ...(raw.sidekiq ? { sidekiq: { namespace: raw.sidekiq.namespace ?? '' } } : {}),
           ...(raw.rq ? { rq: { prefix: raw.rq.prefix ?? 'rq:' } } : {}),
-          ...(raw.celery ? { celery: { prefix: raw.celery.prefix ?? '', queues: raw.celery.queues ?? ['celery'] } } : {}),
+          ...(raw.celery ? { celery: { prefix: raw.celery.prefix ?? '', queues: raw.celery.queues ?? [] } } : {}),
         };
   const connections: ConnectionConfig[] = [{ name: 'default', url, readOnly: false, systems: systems(raw.queues) }];
   for (const [name, c] of Object.entries(raw.connections ?? {})) {

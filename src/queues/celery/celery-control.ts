@@ -47,7 +47,8 @@ export class CeleryControl {
     };
     await this.redis.publish(this.keys.fanout('celery.pidbox'), JSON.stringify(message));
     if (!opts.replyMs) return [];
-    const reader = this.redis.duplicate();
+    // Its own connection (BRPOP blocks), queueing commands until it is up.
+    const reader = this.redis.duplicate({ lazyConnect: false, enableOfflineQueue: true });
     reader.on('error', () => undefined);
     const replies: Record<string, unknown>[] = [];
     const deadline = Date.now() + opts.replyMs;
@@ -69,7 +70,7 @@ export class CeleryControl {
   /** Starts listening to worker heartbeats (once); they arrive every ~2 s per worker. */
   listen(): Promise<void> {
     this.listening ??= (async () => {
-      const l = this.redis.duplicate();
+      const l = this.redis.duplicate({ lazyConnect: false, enableOfflineQueue: true });
       l.on('error', () => undefined);
       l.on('pmessage', (_pattern: string, _channel: string, raw: string) => {
         const ev = decode(raw) as (Partial<Heartbeat> & { type?: string; hostname?: string }) | undefined;

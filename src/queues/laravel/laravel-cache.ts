@@ -11,7 +11,7 @@ export interface LaravelCacheOptions {
 }
 
 export class LaravelCache {
-  private client: RedisClient | undefined;
+  private client: Promise<RedisClient> | undefined;
   private owned = false;
 
   constructor(
@@ -46,20 +46,29 @@ export class LaravelCache {
   }
 
   async close(): Promise<void> {
-    if (this.owned) this.client?.disconnect();
+    if (this.owned) (await this.client?.catch(() => undefined))?.disconnect();
   }
 
-  /** The queue connection itself when it is on the cache's database, else a second client. */
-  private async conn(): Promise<RedisClient> {
-    if (this.client) return this.client;
+  /** The queue connection itself when it is on the cache's database, else a second client (one, even when asked concurrently). */
+  private conn(): Promise<RedisClient> {
+    this.client ??= this.open();
+    return this.client;
+  }
+
+  private async open(): Promise<RedisClient> {
     // A Cluster has database 0 only: the cache store is on the cluster itself.
-    if (isCluster(this.redis)) return (this.client = this.redis);
-    if ((this.redis.options.db ?? 0) === this.opts.db) return (this.client = this.redis);
+    if (isCluster(this.redis)) return this.redis;
+    if ((this.redis.options.db ?? 0) === this.opts.db) return this.redis;
     const c = this.redis.duplicate({ db: this.opts.db, lazyConnect: true });
     c.on('error', () => undefined); // surfaced by the failing command itself
-    this.client = c;
     this.owned = true;
-    await c.connect();
+    try {
+      await c.connect();
+    } catch (err) {
+      this.client = undefined; // try again next time
+      c.disconnect();
+      throw err;
+    }
     return c;
   }
 }
