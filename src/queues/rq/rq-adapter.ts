@@ -62,10 +62,7 @@ export class RqAdapter implements QueueAdapter {
 
   async counts(queues: readonly QueueRef[], now: number): Promise<QueueCounts[]> {
     if (queues.length === 0) return [];
-    const [rows, suspended] = await Promise.all([
-      this.redis.eval(RQ_COUNTS_LUA, 0, this.keys.prefix, String(now / 1000), ...queues.map((q) => q.name)) as Promise<string[]>,
-      this.redis.exists(this.keys.suspended()),
-    ]);
+    const [suspended, ...rows] = (await this.redis.eval(RQ_COUNTS_LUA, 0, this.keys.prefix, String(now / 1000), ...queues.map((q) => q.name))) as [number, ...string[]];
     return queues.map((queue, i) => {
       const [nums, oldest] = rows[i].split('|');
       const [pending, started, finished, failed, scheduled, deferred, canceled] = nums.split(',').map(Number);
@@ -75,7 +72,7 @@ export class RqAdapter implements QueueAdapter {
         counts: { pending, delayed: scheduled, active: started, failed, started, finished, completed: finished, scheduled, deferred, canceled },
         oldestPendingAgeMs: Number.isFinite(at) ? Math.max(0, now - at) : null,
         runtimeMs: null,
-        paused: suspended > 0,
+        paused: Number(suspended) > 0,
       };
     });
   }

@@ -2,12 +2,13 @@
 // done atomically.
 
 // ARGV[1] = prefix ("rq:"), ARGV[2] = now (s), ARGV[3..] = queue names.
-// Returns per queue "pending,started,finished,failed,scheduled,deferred,canceled|oldestEnqueuedAt".
+// Returns 1 or 0 (suspended) first, then per queue
+// "pending,started,finished,failed,scheduled,deferred,canceled|oldestEnqueuedAt".
 // Started counts live entries only (score = expiry); 1.15+ intermediate lists count as started.
 export const RQ_COUNTS_LUA = `
 local p = ARGV[1]
 local now = ARGV[2]
-local out = {}
+local out = { redis.call('EXISTS', p .. 'suspended') }
 for i = 3, #ARGV do
   local q = ARGV[i]
   local key = p .. 'queue:' .. q

@@ -46,6 +46,7 @@ export class SidekiqAdapter implements QueueAdapter {
   private readonly keys: SidekiqKeys;
   private discovered: { at: number; refs: QueueRef[] } | undefined;
   private setCounts: { at: number; total: number; byQueue: Record<SetName, Map<string, number>> } | undefined;
+  private lastSizes: Record<SetName, number> | undefined;
 
   constructor(
     readonly connection: string,
@@ -61,19 +62,67 @@ export class SidekiqAdapter implements QueueAdapter {
     const now = Date.now();
     if (!force && this.discovered && now - this.discovered.at < DISCOVERY_TTL_MS) return this.discovered.refs;
     // The `queues` set, plus queues that only have scheduled, retry or dead jobs so far.
-    const [listed, sets] = await Promise.all([this.redis.smembers(this.keys.queues()), this.countSets(now)]);
+    const listed = await this.redis.smembers(this.keys.queues());
+    await this.readCounts([], now, true);
+    const sets = this.setCounts?.byQueue ?? { schedule: new Map<string, number>(), retry: new Map<string, number>(), dead: new Map<string, number>() };
     const names = [...new Set([...listed, ...SETS.flatMap((s) => [...sets[s].keys()])])].sort();
     const refs = names.map((n) => queueRef('sidekiq', this.connection, n));
     this.discovered = { at: now, refs };
     return refs;
   }
 
-  async counts(queues: readonly QueueRef[], now: number): Promise<QueueCounts[]> {
-    if (queues.length === 0) return [];
-    const [rows, sets] = await Promise.all([
-      this.redis.eval(SIDEKIQ_COUNTS_LUA, 0, this.keys.prefix, String(now / 1000), ...queues.map((q) => q.name)) as Promise<string[]>,
-      this.countSets(now),
-    ]);
+  counts(queues: readonly QueueRef[], now: number): Promise<QueueCounts[]> {
+    return queues.length === 0 ? Promise.resolve([]) : this.readCounts(queues, now, false);
+  }
+
+  private async readCounts(queues: readonly QueueRef[], now: number, force: boolean): Promise<QueueCounts[]> {
+    // One pipeline: the queues' script, and (when due) the sizes and slices of the three sets,
+    // planned from their last sizes; a set that grew past its plan gets its extra slices after.
+    const pipe = this.redis.pipeline();
+    pipe.eval(SIDEKIQ_COUNTS_LUA, 0, this.keys.prefix, String(now / 1000), ...queues.map((q) => q.name));
+    const due = force || !this.setCounts || this.setCounts.total <= SMALL_SETS || now - this.setCounts.at >= SET_COUNTS_EVERY_MS;
+    const plan: { set: SetName; start: number }[] = [];
+    if (due) {
+      for (const s of SETS) pipe.zcard(this.keys.set(s));
+      for (const s of SETS) {
+        const size = this.lastSizes?.[s] ?? SIDEKIQ_SET_CHUNK;
+        for (let start = 0; start < Math.max(size, 1); start += SIDEKIQ_SET_CHUNK) {
+          pipe.eval(SIDEKIQ_SET_COUNTS_LUA, 1, this.keys.set(s), String(start), String(SIDEKIQ_SET_CHUNK));
+          plan.push({ set: s, start });
+        }
+      }
+    }
+    const res = (await pipe.exec()) ?? [];
+    const [[err, raw]] = res;
+    if (err) throw err;
+    const rows = raw as string[];
+    if (due) {
+      const sizes = Object.fromEntries(SETS.map((s, i) => [s, Number(res[1 + i][1])])) as Record<SetName, number>;
+      const slices = res.slice(1 + SETS.length);
+      // Slices the plan missed (a set grew): read them now.
+      const extra: { set: SetName; start: number }[] = [];
+      for (const s of SETS) {
+        const covered = plan.filter((p) => p.set === s).length * SIDEKIQ_SET_CHUNK;
+        for (let start = covered; start < sizes[s]; start += SIDEKIQ_SET_CHUNK) extra.push({ set: s, start });
+      }
+      let extraRes: typeof res = [];
+      if (extra.length) {
+        const more = this.redis.pipeline();
+        for (const e of extra) more.eval(SIDEKIQ_SET_COUNTS_LUA, 1, this.keys.set(e.set), String(e.start), String(SIDEKIQ_SET_CHUNK));
+        extraRes = (await more.exec()) ?? [];
+      }
+      const byQueue: Record<SetName, Map<string, number>> = { schedule: new Map(), retry: new Map(), dead: new Map() };
+      [...plan, ...extra].forEach((p, i) => {
+        const [e, flat] = i < plan.length ? slices[i] : extraRes[i - plan.length];
+        if (e) throw e;
+        const m = byQueue[p.set];
+        const pairs = flat as (string | number)[];
+        for (let k = 0; k < pairs.length; k += 2) m.set(String(pairs[k]), (m.get(String(pairs[k])) ?? 0) + Number(pairs[k + 1]));
+      });
+      this.lastSizes = sizes;
+      this.setCounts = { at: now, total: SETS.reduce((a, s) => a + sizes[s], 0), byQueue };
+    }
+    const sets = this.setCounts?.byQueue ?? { schedule: new Map(), retry: new Map(), dead: new Map() };
     return queues.map((queue, i) => {
       const [pending, active, oldest] = rows[i].split(',').map(Number);
       const scheduled = sets.schedule.get(queue.name) ?? 0;
@@ -87,31 +136,6 @@ export class SidekiqAdapter implements QueueAdapter {
         paused: false,
       };
     });
-  }
-
-  /** Per queue counts of the scheduled, retry and dead sets, in slices of 2000 members. */
-  private async countSets(now: number): Promise<Record<SetName, Map<string, number>>> {
-    const c = this.setCounts;
-    if (c && c.total > SMALL_SETS && now - c.at < SET_COUNTS_EVERY_MS) return c.byQueue;
-    const sizes = await Promise.all(SETS.map((s) => this.redis.zcard(this.keys.set(s))));
-    const pipe = this.redis.pipeline();
-    const plan: SetName[] = [];
-    SETS.forEach((s, i) => {
-      for (let start = 0; start < sizes[i]; start += SIDEKIQ_SET_CHUNK) {
-        pipe.eval(SIDEKIQ_SET_COUNTS_LUA, 1, this.keys.set(s), String(start), String(SIDEKIQ_SET_CHUNK));
-        plan.push(s);
-      }
-    });
-    const res = plan.length ? ((await pipe.exec()) ?? []) : [];
-    const byQueue: Record<SetName, Map<string, number>> = { schedule: new Map(), retry: new Map(), dead: new Map() };
-    res.forEach(([err, flat], i) => {
-      if (err) throw err;
-      const m = byQueue[plan[i]];
-      const pairs = flat as (string | number)[];
-      for (let k = 0; k < pairs.length; k += 2) m.set(String(pairs[k]), (m.get(String(pairs[k])) ?? 0) + Number(pairs[k + 1]));
-    });
-    this.setCounts = { at: now, total: sizes.reduce((a, b) => a + b, 0), byQueue };
-    return byQueue;
   }
 
   async list(queue: QueueRef, state: JobState, limit: number, now: number): Promise<JobSummary[]> {
