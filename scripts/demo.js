@@ -59,6 +59,18 @@ function laravelAvailable() {
   });
 }
 
+/** Whether a command runs and exits 0 (used to see which queue runtimes this machine has). */
+function runs(cmd, args) {
+  return new Promise((resolve) => execFile(cmd, args, (err) => resolve(!err)));
+}
+
+/** The Sidekiq, RQ and Celery pools of the demo, each with its runtime check and producer. */
+const OTHER_SYSTEMS = [
+  { pool: 'billing', name: 'Sidekiq', check: ['ruby', ['-e', 'require "sidekiq"']], producer: ['ruby', ['examples/demo/sidekiq/producer.rb']] },
+  { pool: 'digest', name: 'RQ', check: ['/usr/bin/python3', ['-c', 'import rq']], producer: ['/usr/bin/python3', ['examples/demo/rq/producer.py']] },
+  { pool: 'thumbnails', name: 'Celery', check: ['/usr/bin/python3', ['-c', 'import celery, redis']], producer: ['/usr/bin/python3', ['examples/demo/celery/producer.py']] },
+];
+
 async function main() {
   let url = process.env.CHAPERONE_REDIS_URL;
   let own;
@@ -86,12 +98,23 @@ async function main() {
     execFile(process.execPath, [path.join(root, 'dist/cli.js'), 'start', 'reports', '--redis', url], { env }, () => undefined);
     phpProducer = spawn('php', [path.join(root, 'examples/demo/laravel/producer.php')], { env, stdio: 'ignore' });
   }
+  // Sidekiq, RQ and Celery pools where their runtimes are installed, started the same way.
+  const producers = [];
+  for (const s of OTHER_SYSTEMS) {
+    if (!(await runs(...s.check))) {
+      console.log(`demo: ${s.name} is not installed; pool "${s.pool}" stays stopped`);
+      continue;
+    }
+    execFile(process.execPath, [path.join(root, 'dist/cli.js'), 'start', s.pool, '--redis', url], { env }, () => undefined);
+    producers.push(spawn(s.producer[0], s.producer[1].map((a) => path.join(root, a)), { env, stdio: 'ignore' }));
+  }
   // Ctrl-C reaches the whole terminal group: supervise drains its pools and exits by itself.
   process.on('SIGINT', () => undefined);
   process.on('SIGTERM', () => sup.kill('SIGTERM'));
   const code = await new Promise((r) => sup.once('exit', (c) => r(c ?? 1)));
   producer.kill('SIGTERM');
   phpProducer?.kill('SIGTERM');
+  for (const p of producers) p.kill('SIGTERM');
   own?.proc.kill('SIGTERM');
   process.exit(code);
 }

@@ -55,7 +55,11 @@ async function sidekiqFixture(redis: TestRedis): Promise<ConformanceFixture> {
     systemPaused: async () => false,
     async startWorker(queue, jobMs) {
       const { w, ready } = startSidekiq(redis, queue, jobMs);
-      await ready();
+      // A worker that never got ready must not outlive the test.
+      await ready().catch((err: unknown) => {
+        w.kill('SIGKILL');
+        throw err;
+      });
       return w;
     },
     processed: (queue) => client.lrange(`test:${queue}:processed`, 0, -1),
