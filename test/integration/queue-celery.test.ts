@@ -12,23 +12,23 @@ import { queueConformance, type ConformanceFixture } from './queue-conformance';
 
 const CELERY = path.join(FIXTURES, 'celery');
 
-function py(redis: TestRedis, script: string, args: string[]): Promise<string> {
+function py(redis: TestRedis, script: string, args: string[], prefix = ''): Promise<string> {
   return new Promise((resolve, reject) => {
-    execFile('/usr/bin/python3', [path.join(CELERY, script), ...args], { env: { ...process.env, REDIS_URL: redis.url } }, (err, stdout, stderr) => {
+    execFile('/usr/bin/python3', [path.join(CELERY, script), ...args], { env: { ...process.env, REDIS_URL: redis.url, CELERY_KEYPREFIX: prefix } }, (err, stdout, stderr) => {
       if (err) reject(new Error(`python3 ${script}: ${err.message}\n${stderr}`));
       else resolve(stdout);
     });
   });
 }
 
-function startCelery(redis: TestRedis, queue: string, jobMs: number) {
+function startCelery(redis: TestRedis, queue: string, jobMs: number, prefix = '') {
   const name = `w${randomUUID().slice(0, 8)}@chaperone-test`;
-  const w = spawn(path.join(CELERY, 'worker.sh'), [], { env: { ...process.env, REDIS_URL: redis.url, QUEUE: queue, JOB_MS: String(jobMs), WORKER_NAME: name }, stdio: 'ignore' });
+  const w = spawn(path.join(CELERY, 'worker.sh'), [], { env: { ...process.env, REDIS_URL: redis.url, QUEUE: queue, JOB_MS: String(jobMs), WORKER_NAME: name, CELERY_KEYPREFIX: prefix }, stdio: 'ignore' });
   // Ready once its pidbox queue is bound: it consumes from then on.
   const ready = async () => {
     const c = redis.client();
     try {
-      await waitFor(async () => ((await c.smembers('_kombu.binding.celery.pidbox')).some((m) => m.endsWith(`${name}.celery.pidbox`)) ? true : undefined), 'celery worker ready', 30_000, 100);
+      await waitFor(async () => ((await c.smembers(`${prefix}_kombu.binding.celery.pidbox`)).some((m) => m.endsWith(`${name}.celery.pidbox`)) ? true : undefined), 'celery worker ready', 30_000, 100);
     } finally {
       c.disconnect();
     }
@@ -36,7 +36,7 @@ function startCelery(redis: TestRedis, queue: string, jobMs: number) {
   return { w, name, ready };
 }
 
-async function celeryFixture(redis: TestRedis): Promise<ConformanceFixture> {
+const celeryFixture = (prefix = '') => async (redis: TestRedis): Promise<ConformanceFixture> => {
   const client = redis.client();
   const adapterConn = new Redis(redis.port, '127.0.0.1', { maxRetriesPerRequest: 1 });
   const adapters: CeleryAdapter[] = [];
@@ -44,23 +44,23 @@ async function celeryFixture(redis: TestRedis): Promise<ConformanceFixture> {
     system: 'celery',
     jobAges: false, // kombu messages carry no enqueue time
     adapter: async () => {
-      const a = new CeleryAdapter('default', adapterConn);
+      const a = new CeleryAdapter('default', adapterConn, { prefix });
       adapters.push(a);
       return a;
     },
     async produce(queue, n, opts = {}) {
-      const out = await py(redis, 'producer.py', [queue, String(n), opts.delayMs ? String(opts.delayMs / 1000) : '0', opts.fail ? '1' : '0']);
+      const out = await py(redis, 'producer.py', [queue, String(n), opts.delayMs ? String(opts.delayMs / 1000) : '0', opts.fail ? '1' : '0'], prefix);
       return out.trim().split('\n').filter(Boolean);
     },
     async systemCounts(queue) {
       // kombu's message count is the lists (ETA messages included); prefetched ones are not in it.
-      const { listed } = JSON.parse(await py(redis, 'counts.py', [queue])) as { listed: number };
-      const [prefetched] = await Promise.all([client.hvals('unacked').then((v) => v.filter((x) => x.endsWith(`"${queue}"]`)).length)]);
+      const { listed } = JSON.parse(await py(redis, 'counts.py', [queue], prefix)) as { listed: number };
+      const prefetched = (await client.hvals(`${prefix}unacked`)).filter((x) => x.endsWith(`"${queue}"]`)).length;
       return { total: listed + prefetched };
     },
     systemPaused: async () => false,
     async startWorker(queue, jobMs) {
-      const { w, ready } = startCelery(redis, queue, jobMs);
+      const { w, ready } = startCelery(redis, queue, jobMs, prefix);
       // A worker that never got ready must not outlive the test.
       await ready().catch((err: unknown) => {
         w.kill('SIGKILL');
@@ -75,11 +75,16 @@ async function celeryFixture(redis: TestRedis): Promise<ConformanceFixture> {
       adapterConn.disconnect();
     },
   };
-}
+};
 
 describe('queue adapter conformance: Celery (real Celery 5.2 workers from Debian)', function () {
   this.timeout(120_000);
-  queueConformance(celeryFixture);
+  queueConformance(celeryFixture());
+});
+
+describe('queue adapter conformance: Celery with kombu\'s global_keyprefix', function () {
+  this.timeout(120_000);
+  queueConformance(celeryFixture('myapp:'));
 });
 
 describe('Celery adapter: heartbeats, revoke with terminate, pause by cancel_consumer, shutdown', function () {

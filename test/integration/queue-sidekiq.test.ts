@@ -11,23 +11,24 @@ import { queueConformance, type ConformanceFixture } from './queue-conformance';
 
 const SIDEKIQ = path.join(FIXTURES, 'sidekiq');
 
-function ruby(redis: TestRedis, script: string, args: string[]): Promise<string> {
+function ruby(redis: TestRedis, script: string, args: string[], namespace = ''): Promise<string> {
   return new Promise((resolve, reject) => {
-    execFile('ruby', [path.join(SIDEKIQ, script), ...args], { env: { ...process.env, REDIS_URL: redis.url } }, (err, stdout, stderr) => {
+    execFile('ruby', [path.join(SIDEKIQ, script), ...args], { env: { ...process.env, REDIS_URL: redis.url, ...(namespace ? { SIDEKIQ_NAMESPACE: namespace } : {}) } }, (err, stdout, stderr) => {
       if (err) reject(new Error(`ruby ${script}: ${err.message}\n${stderr}`));
       else resolve(stdout);
     });
   });
 }
 
-function startSidekiq(redis: TestRedis, queue: string, jobMs: number) {
-  const w = spawn(path.join(SIDEKIQ, 'worker.sh'), [], { env: { ...process.env, REDIS_URL: redis.url, QUEUE: queue, JOB_MS: String(jobMs) }, stdio: 'ignore' });
+function startSidekiq(redis: TestRedis, queue: string, jobMs: number, namespace = '') {
+  const env = { ...process.env, REDIS_URL: redis.url, QUEUE: queue, JOB_MS: String(jobMs), ...(namespace ? { SIDEKIQ_NAMESPACE: namespace } : {}) };
+  const w = spawn(path.join(SIDEKIQ, 'worker.sh'), [], { env, stdio: 'ignore' });
   // Ready once its heartbeat is in Redis (the process registers itself with its pid).
   const ready = async () => {
     const c = redis.client();
     try {
       await waitFor(async () => {
-        for (const id of await c.smembers('processes')) if (id.includes(`:${w.pid}:`)) return true;
+        for (const id of await c.smembers(`${namespace ? `${namespace}:` : ''}processes`)) if (id.includes(`:${w.pid}:`)) return true;
         return undefined;
       }, 'sidekiq registered', 20_000, 100);
     } finally {
@@ -37,24 +38,24 @@ function startSidekiq(redis: TestRedis, queue: string, jobMs: number) {
   return { w, ready };
 }
 
-async function sidekiqFixture(redis: TestRedis): Promise<ConformanceFixture> {
+const sidekiqFixture = (namespace = '') => async (redis: TestRedis): Promise<ConformanceFixture> => {
   const client = redis.client();
   const adapterConn = new Redis(redis.port, '127.0.0.1', { maxRetriesPerRequest: 1 });
   return {
     system: 'sidekiq',
     jobAges: true,
-    adapter: async () => new SidekiqAdapter('default', adapterConn),
+    adapter: async () => new SidekiqAdapter('default', adapterConn, { namespace }),
     async produce(queue, n, opts = {}) {
-      const out = await ruby(redis, 'producer.rb', [queue, String(n), opts.delayMs ? String(opts.delayMs / 1000) : '0', opts.fail ? '1' : '0']);
+      const out = await ruby(redis, 'producer.rb', [queue, String(n), opts.delayMs ? String(opts.delayMs / 1000) : '0', opts.fail ? '1' : '0'], namespace);
       return out.trim().split('\n').filter(Boolean);
     },
     async systemCounts(queue) {
-      const c = JSON.parse(await ruby(redis, 'counts.rb', [queue])) as { pending: number; delayed: number; failed: number };
+      const c = JSON.parse(await ruby(redis, 'counts.rb', [queue], namespace)) as { pending: number; delayed: number; failed: number };
       return { pending: c.pending, delayed: c.delayed, failed: c.failed };
     },
     systemPaused: async () => false,
     async startWorker(queue, jobMs) {
-      const { w, ready } = startSidekiq(redis, queue, jobMs);
+      const { w, ready } = startSidekiq(redis, queue, jobMs, namespace);
       // A worker that never got ready must not outlive the test.
       await ready().catch((err: unknown) => {
         w.kill('SIGKILL');
@@ -62,17 +63,22 @@ async function sidekiqFixture(redis: TestRedis): Promise<ConformanceFixture> {
       });
       return w;
     },
-    processed: (queue) => client.lrange(`test:${queue}:processed`, 0, -1),
+    processed: (queue) => client.lrange(`${namespace ? `${namespace}:` : ''}test:${queue}:processed`, 0, -1),
     async close() {
       client.disconnect();
       adapterConn.disconnect();
     },
   };
-}
+};
 
 describe('queue adapter conformance: Sidekiq (real Sidekiq 6 processes from Debian)', function () {
   this.timeout(90_000);
-  queueConformance(sidekiqFixture);
+  queueConformance(sidekiqFixture());
+});
+
+describe('queue adapter conformance: Sidekiq with a namespace (redis-namespace)', function () {
+  this.timeout(90_000);
+  queueConformance(sidekiqFixture('myapp'));
 });
 
 describe('Sidekiq adapter: processes, quiet and stop through the signals list', function () {
