@@ -133,3 +133,36 @@ describe('Celery adapter: heartbeats, revoke with terminate, pause by cancel_con
     }
   });
 });
+
+describe('Celery adapter: results from the Redis result backend, only when asked', function () {
+  this.timeout(60_000);
+  it('lists a queue\'s failed and completed tasks from celery-task-meta-* (result_extended)', async () => {
+    const redis = await TestRedis.start();
+    const conn = new Redis(redis.port, '127.0.0.1', { maxRetriesPerRequest: 1 });
+    const adapter = new CeleryAdapter('default', conn);
+    const name = `w${randomUUID().slice(0, 8)}@chaperone-test`;
+    const env = { ...process.env, REDIS_URL: redis.url, QUEUE: 'res', JOB_MS: '10', WORKER_NAME: name, CELERY_BACKEND: '1' };
+    const w = spawn(path.join(CELERY, 'worker.sh'), [], { env, stdio: 'ignore' });
+    try {
+      const run = (fail: string) => new Promise<string>((resolve, reject) => execFile('/usr/bin/python3', [path.join(CELERY, 'producer.py'), 'res', '1', '0', fail], { env }, (err, out) => (err ? reject(err) : resolve(out.trim()))));
+      const ok = await run('0');
+      const bad = await run('1');
+      const q = queueRef('celery', 'default', 'res');
+      const failed = await waitFor(async () => {
+        const f = await adapter.list(q, 'failed', 10, Date.now());
+        return f.length === 1 ? f : undefined;
+      }, 'the failure in the result backend', 30_000, 200);
+      assert.equal(failed[0].id, bad);
+      assert.equal(failed[0].name, 'tasks.test_job');
+      assert.equal(failed[0].failedReason, 'RuntimeError: simulated failure');
+      const done = await adapter.list(q, 'completed', 10, Date.now());
+      assert.deepEqual(done.map((d) => d.id), [ok]);
+      assert.deepEqual(await adapter.list(queueRef('celery', 'default', 'other'), 'failed', 10, Date.now()), []);
+    } finally {
+      w.kill('SIGKILL');
+      await adapter.close();
+      conn.disconnect();
+      await redis.stop();
+    }
+  });
+});

@@ -15,6 +15,7 @@ import { CeleryControl, taskInfo } from './celery-control';
 import { CeleryKeys, isPlumbing, queuesOfBinding } from './celery-keys';
 
 const DISCOVERY_TTL_MS = 30_000;
+const RESULT_SCAN_LIMIT = 5000;
 /** A worker is alive while its last heartbeat is younger than this (3 x the default 2 s beat, plus slack). */
 const HEARTBEAT_ALIVE_MS = 10_000;
 
@@ -73,7 +74,7 @@ export class CeleryAdapter implements QueueAdapter {
     });
   }
 
-  async list(queue: QueueRef, state: JobState, limit: number): Promise<JobSummary[]> {
+  async list(queue: QueueRef, state: JobState, limit: number, now = Date.now()): Promise<JobSummary[]> {
     const n = Math.max(1, limit);
     const out: JobSummary[] = [];
     if (state === 'pending' || state === 'delayed') {
@@ -85,6 +86,8 @@ export class CeleryAdapter implements QueueAdapter {
           if ((state === 'delayed') === !!t.eta && out.length < n) out.push(summarize(t, state));
         }
       }
+    } else if (state === 'completed' || state === 'failed') {
+      return this.results(queue, state, n, now);
     } else if (state === 'active') {
       for (const v of await this.redis.hvals(this.keys.unacked())) {
         try {
@@ -94,6 +97,37 @@ export class CeleryAdapter implements QueueAdapter {
         } catch {
           // skip
         }
+      }
+    }
+    return out;
+  }
+
+  /**
+   * Results from the Redis result backend (`celery-task-meta-<id>`), read only when asked: a SCAN
+   * of at most 5000 keys. A result names its queue only with result_extended; without it the
+   * result cannot be placed and is left out.
+   */
+  private async results(queue: QueueRef, state: 'completed' | 'failed', limit: number, now: number): Promise<JobSummary[]> {
+    const keys = await scanAll(this.redis, this.keys.resultPattern(), RESULT_SCAN_LIMIT);
+    const out: JobSummary[] = [];
+    for (let i = 0; i < keys.length && out.length < limit; i += 500) {
+      const values = await this.redis.mget(...keys.slice(i, i + 500));
+      for (const v of values) {
+        if (!v || out.length >= limit) continue;
+        let r: { status?: string; task_id?: string; name?: string; queue?: string; traceback?: string; result?: unknown; date_done?: string; args?: unknown; retries?: number };
+        try {
+          r = JSON.parse(v) as typeof r;
+        } catch {
+          continue;
+        }
+        if (r.queue !== queue.name || (state === 'failed' ? r.status !== 'FAILURE' : r.status !== 'SUCCESS')) continue;
+        const done = r.date_done ? Date.parse(r.date_done.endsWith('Z') || /[+-]\d\d:\d\d$/.test(r.date_done) ? r.date_done : `${r.date_done}Z`) : NaN;
+        const s: JobSummary = { id: r.task_id ?? '?', name: r.name ?? '?', state, attempts: r.retries ?? 0, ageMs: Number.isFinite(done) ? Math.max(0, now - done) : null, preview: preview(JSON.stringify(r.args ?? r.result ?? null)) };
+        if (state === 'failed') {
+          const exc = r.result as { exc_type?: string; exc_message?: unknown } | undefined;
+          s.failedReason = exc?.exc_type ? `${exc.exc_type}: ${Array.isArray(exc.exc_message) ? exc.exc_message.join(' ') : String(exc.exc_message ?? '')}` : preview((r.traceback ?? '').trim().split('\n').pop() ?? '', 200);
+        }
+        out.push(s);
       }
     }
     return out;
