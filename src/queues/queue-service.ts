@@ -3,7 +3,7 @@
 import type { RedisClient } from './redis-client';
 import type { ConnectionConfig } from '../core/config/types';
 import type { AuditSink } from '../core/ports';
-import type { ActionResult, JobState, JobSummary, QueueAdapter, QueueCounts, QueueRef, WorkersResult } from './contract';
+import { refused, type ActionResult, type JobState, type JobSummary, type QueueAdapter, type QueueCounts, type QueueRef, type WorkersResult } from './contract';
 
 export class QueueLookupError extends Error {}
 
@@ -103,29 +103,15 @@ export class QueueService {
   }
 
   /** RQ's suspend / resume of every worker on one connection. */
-  async suspend(system: string, on: boolean, connection?: string): Promise<ActionResult> {
-    const hits = this.connections.filter((c) => (!connection || c.config.name === connection) && c.adapters.some((a) => a.system === system));
-    const adapter = hits[0]?.adapters.find((a) => a.system === system);
-    let result: ActionResult;
-    if (!adapter) result = { ok: false, status: 'refused', message: `no ${system} queues are configured on ${connection ? `connection "${connection}"` : 'any connection'}` };
-    else if (hits.length > 1) result = { ok: false, status: 'refused', message: `${system} is configured on several connections (${hits.map((h) => h.config.name).join(', ')}): choose one with --connection` };
-    else if (!adapter.suspend) result = { ok: false, status: 'refused', message: `${system} has no way to suspend all its workers: pause its queues, or stop the pools` };
-    else result = await adapter.suspend(on);
-    this.audit.record({ at: Date.now(), actor: this.actor, verb: on ? 'suspend' : 'unsuspend', target: `${hits[0]?.config.name ?? '?'}/${system}`, args: {}, outcome: result.ok ? 'ok' : 'error', detail: result.message });
-    return result;
+  suspend(system: string, on: boolean, connection?: string): Promise<ActionResult> {
+    return this.systemAct(on ? 'suspend' : 'unsuspend', system, connection, undefined, (a) =>
+      a.suspend ? a.suspend(on) : Promise.resolve(refused(`${system} has no way to suspend all its workers: pause its queues, or stop the pools`)));
   }
 
   /** quiet / stop one live worker of SYSTEM through the system's own channel. */
-  async stopWorker(system: string, workerId: string, mode: 'quiet' | 'stop', connection?: string): Promise<ActionResult> {
-    let result: ActionResult;
-    const hits = this.connections.filter((c) => (!connection || c.config.name === connection) && c.adapters.some((a) => a.system === system));
-    const adapter = hits[0]?.adapters.find((a) => a.system === system);
-    if (!adapter) result = { ok: false, status: 'refused', message: `no ${system} queues are configured on ${connection ? `connection "${connection}"` : 'any connection'}` };
-    else if (hits.length > 1) result = { ok: false, status: 'refused', message: `${system} is configured on several connections (${hits.map((h) => h.config.name).join(', ')}): choose one with --connection` };
-    else if (!adapter.stopWorker) result = { ok: false, status: 'refused', message: `${system} has no channel to ${mode} one worker: stop or restart the pool that runs it` };
-    else result = await adapter.stopWorker(workerId, mode).catch((err: unknown) => ({ ok: false, status: 'refused' as const, message: err instanceof Error ? err.message : String(err) }));
-    this.audit.record({ at: Date.now(), actor: this.actor, verb: `worker-${mode}`, target: `${hits[0]?.config.name ?? '?'}/${system}/${workerId}`, args: {}, outcome: result.ok ? 'ok' : 'error', detail: result.message });
-    return result;
+  stopWorker(system: string, workerId: string, mode: 'quiet' | 'stop', connection?: string): Promise<ActionResult> {
+    return this.systemAct(`worker-${mode}`, system, connection, workerId, (a) =>
+      a.stopWorker ? a.stopWorker(workerId, mode) : Promise.resolve(refused(`${system} has no channel to ${mode} one worker: stop or restart the pool that runs it`)));
   }
 
   pause(id: string, connection?: string): Promise<ActionResult> {
@@ -137,22 +123,25 @@ export class QueueService {
   }
 
   /** Every worker of SYSTEM on one connection exits after its current job (where the system has a way). */
-  async restartWorkers(system: string, connection?: string): Promise<ActionResult> {
+  restartWorkers(system: string, connection?: string): Promise<ActionResult> {
+    return this.systemAct('restart-workers', system, connection, undefined, (a, h) =>
+      a.restartWorkers && a.capabilities.has('restart-workers')
+        ? a.restartWorkers()
+        : Promise.resolve(refused(h.config.readOnly ? `connection "${h.config.name}" is read-only: ${system} workers are not restarted` : `${system} has no way to restart its workers remotely: restart the pools that run them (chaperone restart POOL)`)));
+  }
+
+  /** An action on a whole system of one connection (not one queue), audited like the others. */
+  private async systemAct(verb: string, system: string, connection: string | undefined, worker: string | undefined, fn: (a: QueueAdapter, h: ConnectionHandle) => Promise<ActionResult>): Promise<ActionResult> {
+    const hits = this.connections.filter((c) => (!connection || c.config.name === connection) && c.adapters.some((a) => a.system === system));
     let result: ActionResult;
-    let target = system;
-    try {
-      const hits = this.connections.filter((c) => (!connection || c.config.name === connection) && c.adapters.some((a) => a.system === system));
-      if (hits.length === 0) throw new QueueLookupError(`no ${system} queues are configured on ${connection ? `connection "${connection}"` : 'any connection'}`);
-      if (hits.length > 1) throw new QueueLookupError(`${system} is configured on several connections (${hits.map((h) => h.config.name).join(', ')}): choose one with --connection`);
+    if (hits.length === 0) result = refused(`no ${system} queues are configured on ${connection ? `connection "${connection}"` : 'any connection'}`);
+    else if (hits.length > 1) result = refused(`${system} is configured on several connections (${hits.map((h) => h.config.name).join(', ')}): choose one with --connection`);
+    else {
       const adapter = hits[0].adapters.find((a) => a.system === system) as QueueAdapter;
-      target = `${hits[0].config.name}/${system}`;
-      result = adapter.restartWorkers && adapter.capabilities.has('restart-workers')
-        ? await adapter.restartWorkers()
-        : { ok: false, status: 'refused', message: hits[0].config.readOnly ? `connection "${hits[0].config.name}" is read-only: ${system} workers are not restarted` : `${system} has no way to restart its workers remotely: restart the pools that run them (chaperone restart POOL)` };
-    } catch (err) {
-      result = { ok: false, status: 'refused', message: err instanceof Error ? err.message : String(err) };
+      result = await fn(adapter, hits[0]).catch((err: unknown) => refused(err instanceof Error ? err.message : String(err)));
     }
-    this.audit.record({ at: Date.now(), actor: this.actor, verb: 'restart-workers', target, args: {}, outcome: result.ok ? 'ok' : 'error', detail: result.message });
+    const target = `${hits[0]?.config.name ?? connection ?? '?'}/${system}${worker ? `/${worker}` : ''}`;
+    this.audit.record({ at: Date.now(), actor: this.actor, verb, target, args: {}, outcome: result.ok ? 'ok' : 'error', detail: result.message });
     return result;
   }
 

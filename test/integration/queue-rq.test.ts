@@ -5,6 +5,7 @@ import Redis from 'ioredis';
 import { queueRef } from '../../src/queues/contract';
 import { RqAdapter } from '../../src/queues/rq/rq-adapter';
 import { FIXTURES } from '../helpers/paths';
+import { runCli } from '../helpers/run-cli';
 import { TestRedis } from '../helpers/redis-server';
 import { waitFor } from '../helpers/wait';
 import { queueConformance, type ConformanceFixture } from './queue-conformance';
@@ -97,13 +98,16 @@ describe('RQ adapter: stop a running job, shut a worker down, suspend all', func
       const second = startRq(redis, 'short', 20);
       try {
         await second.ready();
-        assert.equal((await adapter.suspend(true)).ok, true);
+        // Through the CLI: the service finds the one RQ connection and audits the action.
+        const suspended = await runCli(['suspend', 'rq', '--redis', redis.url], { env: { CHAPERONE_REDIS_URL: '' } });
+        assert.equal(suspended.code, 0, suspended.stderr);
+        assert.match(suspended.stdout, /suspended \(rq suspend\)/);
         const [first, waiting] = (await py(redis, 'producer.py', ['short', '2'])).trim().split('\n');
         await waitFor(async () => ((await conn.hget(`rq:job:${first}`, 'status')) === 'finished' ? true : undefined), 'the job it was waiting for');
         await new Promise((r) => setTimeout(r, 2500));
         assert.equal(await conn.hget(`rq:job:${waiting}`, 'status'), 'queued', 'a suspended worker takes no more jobs');
         assert.equal((await adapter.counts([queueRef('rq', 'default', 'short')], Date.now()))[0].paused, true);
-        assert.equal((await adapter.suspend(false)).ok, true);
+        assert.equal((await runCli(['unsuspend', 'rq', '--redis', redis.url], { env: { CHAPERONE_REDIS_URL: '' } })).code, 0);
         await waitFor(async () => ((await conn.hget(`rq:job:${waiting}`, 'status')) === 'finished' ? true : undefined), 'resumed: the job runs', 15_000);
       } finally {
         second.w.kill('SIGKILL');
@@ -112,7 +116,9 @@ describe('RQ adapter: stop a running job, shut a worker down, suspend all', func
       const workers = await adapter.workers(q);
       assert.ok('workers' in workers && workers.workers.length === 1);
       const exited = new Promise<number | null>((resolve) => w.once('exit', (code) => resolve(code)));
-      assert.equal((await adapter.stopWorker(workers.workers[0].id, 'stop')).ok, true);
+      const shut = await runCli(['worker', 'rq', workers.workers[0].id, 'stop', '--redis', redis.url], { env: { CHAPERONE_REDIS_URL: '' } });
+      assert.equal(shut.code, 0, shut.stderr);
+      assert.ok((await conn.xrange('chaperone:audit', '-', '+')).some(([, f]) => f.includes('worker-stop')), 'audited');
       assert.equal(await exited, 0, 'warm shutdown: a clean exit');
       assert.equal((await adapter.stopWorker('nobody', 'stop')).status, 'not-found', '0 receivers');
     } finally {
