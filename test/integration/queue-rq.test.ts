@@ -128,3 +128,28 @@ describe('RQ adapter: stop a running job, shut a worker down, suspend all', func
     }
   });
 });
+
+describe('RQ adapter: layouts of later RQ versions (written as RQ 1.15+ and 2.x write them)', function () {
+  this.timeout(20_000);
+  it('counts a 1.15+ intermediate list as started, and lists 2.x "<job>:<execution>" entries by job id', async () => {
+    const redis = await TestRedis.start();
+    const conn = new Redis(redis.port, '127.0.0.1', { maxRetriesPerRequest: 1 });
+    try {
+      const now = Date.now() / 1000;
+      await conn.sadd('rq:queues', 'rq:queue:later');
+      await conn.rpush('rq:queue:later:intermediate', 'j-popped');
+      await conn.zadd('rq:wip:later', String(now + 60), 'j-running:exec-1');
+      await conn.zadd('rq:wip:later', String(now - 60), 'j-expired:exec-0');
+      await conn.hset('rq:job:j-running', { status: 'started', origin: 'later', description: 'tasks.report(7)', enqueued_at: new Date().toISOString() });
+      const adapter = new RqAdapter('default', conn);
+      const [ref] = await adapter.discover(true);
+      const [c] = await adapter.counts([ref], Date.now());
+      assert.equal(c.counts.active, 2, 'the live execution and the popped job; not the expired entry');
+      const active = await adapter.list(ref, 'active', 10, Date.now());
+      assert.deepEqual(active.map((j) => [j.id, j.preview]), [['j-running', 'tasks.report(7)']], 'live entries only, by job id');
+    } finally {
+      conn.disconnect();
+      await redis.stop();
+    }
+  });
+});

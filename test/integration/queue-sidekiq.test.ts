@@ -140,3 +140,29 @@ describe('Sidekiq adapter: kill and purge, as Sidekiq\'s own API sees them', fun
     }
   });
 });
+
+describe('Sidekiq adapter: the 6.5+ layout of running jobs (written as Sidekiq 6.5 writes it)', function () {
+  this.timeout(20_000);
+  it('reads running jobs from "<identity>:work" as well as "<identity>:workers"', async () => {
+    const redis = await TestRedis.start();
+    const conn = new Redis(redis.port, '127.0.0.1', { maxRetriesPerRequest: 1 });
+    try {
+      const id = 'host:123:abc';
+      await conn.sadd('processes', id);
+      await conn.hset(id, { info: JSON.stringify({ hostname: 'host', pid: 123, queues: ['mail'], concurrency: 5 }), busy: '1', beat: String(Date.now() / 1000), quiet: 'false' });
+      const payload = JSON.stringify({ class: 'MailJob', args: [1], queue: 'mail', jid: 'abc123', enqueued_at: Date.now() / 1000 });
+      await conn.hset(`${id}:work`, 'tid-1', JSON.stringify({ queue: 'mail', payload, run_at: Date.now() / 1000 }));
+      await conn.sadd('queues', 'mail');
+      const adapter = new SidekiqAdapter('default', conn);
+      const ref = queueRef('sidekiq', 'default', 'mail');
+      assert.equal((await adapter.counts([ref], Date.now()))[0].counts.active, 1);
+      assert.deepEqual((await adapter.list(ref, 'active', 5, Date.now())).map((j) => j.id), ['abc123']);
+      const cancel = await adapter.cancel(ref, 'abc123');
+      assert.equal(cancel.status, 'taken');
+      assert.match(cancel.message, /cannot cancel a running job/);
+    } finally {
+      conn.disconnect();
+      await redis.stop();
+    }
+  });
+});

@@ -84,8 +84,11 @@ export class RqAdapter implements QueueAdapter {
     else {
       const reg: RqRegistry | undefined = ({ delayed: 'scheduled', active: 'wip', failed: 'failed', completed: 'finished' } as Partial<Record<JobState, RqRegistry>>)[state];
       if (!reg) return [];
-      // 2.x keeps "<job>:<execution>" in the started registry: the job id comes first.
-      ids = (await this.redis.zrange(this.keys.registry(reg, queue.name), '0', String(n - 1))).map((m) => (reg === 'wip' ? m.split(':')[0] : m));
+      // Started, finished and failed entries are scored by their expiry: only live ones count, as
+      // in counts(). 2.x keeps "<job>:<execution>" in the started registry: the job id comes first.
+      const key = this.keys.registry(reg, queue.name);
+      const members = reg === 'scheduled' ? await this.redis.zrange(key, '0', String(n - 1)) : await this.redis.zrangebyscore(key, String(now / 1000), '+inf', 'LIMIT', 0, n);
+      ids = members.map((m) => (reg === 'wip' ? m.split(':')[0] : m));
     }
     const jobs = await this.jobs(ids);
     const out = ids.map((id, i) => summarize(id, jobs[i], state, now));
