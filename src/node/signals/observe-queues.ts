@@ -29,6 +29,7 @@ export class QueueObserver {
       const where = `${c.config.name}/${a.system}`;
       try {
         const refs = await a.discover();
+        if (refs.length === 0) return [];
         const [counts, registry] = await Promise.all([a.counts(refs, now), this.consumers(a, now)]);
         this.errors.delete(where);
         return counts.map((q): QueueObservation => {

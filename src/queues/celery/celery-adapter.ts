@@ -134,6 +134,8 @@ export class CeleryAdapter implements QueueAdapter {
   }
 
   async workers(queue?: QueueRef): Promise<WorkersResult> {
+    // No Celery queue on this Redis: no worker to ask (and no second to wait for replies).
+    if (!queue && (await this.discover()).length === 0) return { workers: [] };
     await this.control.listen();
     // Just started listening: ask every worker directly, so the first answer is complete.
     if (Date.now() - this.control.listeningSince < 3000) {
