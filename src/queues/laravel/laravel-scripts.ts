@@ -17,8 +17,11 @@ for i = 3, #ARGV do
     -- Horizon stamps pushedAt (seconds, float, as a string); Laravel 12.11+ createdAt (seconds).
     -- A pattern match, not a JSON decode: at 1000 queues decoding every oldest payload dominates.
     local oldest = redis.call('LINDEX', key, 0)
-    local at = tonumber(string.match(oldest, '"pushedAt":"?([%d%.]+)') or string.match(oldest, '"createdAt":"?([%d%.]+)'))
-    if at then age = math.max(0, math.floor(now - at * 1000)) end
+    -- A plain search first: most payloads (Laravel before 12.11, without Horizon) have neither.
+    if string.find(oldest, 'At":', 1, true) then
+      local at = tonumber(string.match(oldest, '"pushedAt":"?([%d%.]+)') or string.match(oldest, '"createdAt":"?([%d%.]+)'))
+      if at then age = math.max(0, math.floor(now - at * 1000)) end
+    end
   end
   out[#out + 1] = pending .. ',' .. redis.call('ZCARD', key .. ':delayed') .. ',' .. redis.call('ZCARD', key .. ':reserved') .. ',' .. age
 end
