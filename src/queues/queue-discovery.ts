@@ -1,6 +1,6 @@
-// Queue discovery shared by every adapter: SCAN (never KEYS) with the system's key pattern, the
-// queue name parsed from each key, and the result cached for a while (discovery is for views and
-// lookups, not for every counts tick).
+// Queue discovery shared by every adapter: where the names come from is the system's business
+// (SCAN of a key pattern, never KEYS; or its own registry set); the result is cached for a while,
+// because discovery is for views and lookups, not for every counts tick.
 import type { RedisClient } from './redis-client';
 import { queueRef, type QueueRef, type SystemName } from './contract';
 import { scanAll } from './redis-client';
@@ -11,19 +11,21 @@ export class QueueDiscovery {
   private cached: { at: number; refs: QueueRef[] } | undefined;
 
   constructor(
-    private readonly redis: RedisClient,
     private readonly system: SystemName,
     private readonly connection: string,
-    private readonly pattern: string,
-    /** The queue name a key belongs to, or undefined for keys that are not the system's. */
-    private readonly queueOf: (key: string) => string | undefined,
+    /** The queue names, in any order, duplicates allowed. */
+    private readonly names: (now: number) => Promise<string[]>,
   ) {}
+
+  /** Names from the keys matching `pattern` (SCAN), each key mapped to its queue by `queueOf`. */
+  static scanning(redis: RedisClient, system: SystemName, connection: string, pattern: string, queueOf: (key: string) => string | undefined): QueueDiscovery {
+    return new QueueDiscovery(system, connection, async () => (await scanAll(redis, pattern)).map(queueOf).filter((n): n is string => !!n));
+  }
 
   async discover(force = false): Promise<QueueRef[]> {
     const now = Date.now();
     if (!force && this.cached && now - this.cached.at < DISCOVERY_TTL_MS) return this.cached.refs;
-    const keys = await scanAll(this.redis, this.pattern);
-    const names = [...new Set(keys.map(this.queueOf).filter((n): n is string => !!n))].sort();
+    const names = [...new Set(await this.names(now))].sort();
     const refs = names.map((n) => queueRef(this.system, this.connection, n));
     this.cached = { at: now, refs };
     return refs;

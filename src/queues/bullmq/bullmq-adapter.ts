@@ -39,7 +39,7 @@ export class BullmqAdapter implements QueueAdapter {
     private readonly opts: BullmqOptions = {},
   ) {
     this.keys = new BullmqKeys(opts.prefix ?? 'bull');
-    this.discovery = new QueueDiscovery(redis, 'bullmq', connection, this.keys.metaPattern(), (k) => this.keys.queueFromMeta(k));
+    this.discovery = QueueDiscovery.scanning(redis, 'bullmq', connection, this.keys.metaPattern(), (k) => this.keys.queueFromMeta(k));
     const write: Capability[] = ['cancel-pending', 'cancel-delayed', 'mark-failed-active', 'retry-failed', 'promote-delayed', 'pause', 'resume', 'clean'];
     this.capabilities = new Set<Capability>(['workers', ...(opts.readOnly ? [] : write)]);
   }

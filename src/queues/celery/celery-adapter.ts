@@ -8,13 +8,12 @@ import {
   preview, refused, scalarFields,
   type ActionResult, type Capability, type JobState, type JobSummary, type LiveWorker, type QueueAdapter, type QueueCounts, type QueueRef, type WorkersResult,
 } from '../contract';
-import { queueRef } from '../contract';
+import { QueueDiscovery } from '../queue-discovery';
 import { scanAll } from '../redis-client';
 import { CELERY_CANCEL_LUA, CELERY_COUNTS_LUA, CELERY_ETA_SCAN } from './celery-scripts';
 import { CeleryControl, taskInfo } from './celery-control';
 import { CeleryKeys, isPlumbing, queuesOfBinding } from './celery-keys';
 
-const DISCOVERY_TTL_MS = 30_000;
 const RESULT_SCAN_LIMIT = 5000;
 /** A worker is alive while its last heartbeat is younger than this (3 x the default 2 s beat, plus slack). */
 const HEARTBEAT_ALIVE_MS = 10_000;
@@ -32,7 +31,7 @@ export class CeleryAdapter implements QueueAdapter {
   readonly capabilities: ReadonlySet<Capability>;
   private readonly keys: CeleryKeys;
   private readonly control: CeleryControl;
-  private discovered: { at: number; refs: QueueRef[] } | undefined;
+  private readonly discovery: QueueDiscovery;
 
   constructor(
     readonly connection: string,
@@ -41,21 +40,22 @@ export class CeleryAdapter implements QueueAdapter {
   ) {
     this.keys = new CeleryKeys(opts.prefix ?? '', redis.options.db ?? 0);
     this.control = new CeleryControl(redis, this.keys);
+    this.discovery = new QueueDiscovery('celery', connection, () => this.queueNames());
     const writes: Capability[] = ['cancel-pending', 'cancel-active', 'pause-consumers', 'purge', 'stop-worker', 'restart-workers'];
     this.capabilities = new Set<Capability>(['workers', ...(opts.readOnly ? [] : writes)]);
   }
 
-  async discover(force = false): Promise<QueueRef[]> {
-    const now = Date.now();
-    if (!force && this.discovered && now - this.discovered.at < DISCOVERY_TTL_MS) return this.discovered.refs;
+  discover(force = false): Promise<QueueRef[]> {
+    return this.discovery.discover(force);
+  }
+
+  /** The configured names and the queues bound in `_kombu.binding.*`, Celery's plumbing left out. */
+  private async queueNames(): Promise<string[]> {
     const bindings = (await scanAll(this.redis, this.keys.bindingPattern())).filter((k) => !isPlumbing(k.slice(`${this.keys.prefix}_kombu.binding.`.length)));
     const pipe = this.redis.pipeline();
     for (const b of bindings) pipe.smembers(b);
     const found = ((await pipe.exec()) ?? []).flatMap(([err, m]) => (err ? [] : queuesOfBinding(m as string[])));
-    const names = [...new Set([...(this.opts.queues ?? []), ...found])].filter((q) => !isPlumbing(q)).sort();
-    const refs = names.map((n) => queueRef('celery', this.connection, n));
-    this.discovered = { at: now, refs };
-    return refs;
+    return [...(this.opts.queues ?? []), ...found].filter((q) => !isPlumbing(q));
   }
 
   async counts(queues: readonly QueueRef[]): Promise<QueueCounts[]> {

@@ -60,7 +60,7 @@ export class LaravelAdapter implements QueueAdapter {
     private readonly opts: LaravelOptions = {},
   ) {
     this.keys = new LaravelKeys(opts.prefix ?? 'laravel_database_');
-    this.discovery = new QueueDiscovery(redis, 'laravel', connection, this.keys.pattern(), (k) => this.keys.queueFromKey(k));
+    this.discovery = QueueDiscovery.scanning(redis, 'laravel', connection, this.keys.pattern(), (k) => this.keys.queueFromKey(k));
     this.cache = new LaravelCache(redis, opts.cache ?? { prefix: 'laravel_database_laravel_cache_:', db: 1 });
     this.queueConnection = opts.queueConnection ?? 'redis';
     this.horizon = new Horizon(redis, new HorizonKeys(opts.horizonPrefix ?? 'laravel_horizon:'), this.keys, this.queueConnection);

@@ -7,12 +7,11 @@ import {
   preview, refused,
   type ActionResult, type Capability, type JobState, type JobSummary, type LiveWorker, type QueueAdapter, type QueueCounts, type QueueRef, type WorkersResult,
 } from '../contract';
-import { queueRef } from '../contract';
+import { QueueDiscovery } from '../queue-discovery';
 import type { RedisClient } from '../redis-client';
 import { RqKeys, type RqRegistry } from './rq-keys';
 import { RQ_CANCEL_LUA, RQ_COUNTS_LUA, RQ_EMPTY_LUA, RQ_REQUEUE_LUA } from './rq-scripts';
 
-const DISCOVERY_TTL_MS = 30_000;
 /** A worker whose heartbeat is older than this is not listed (RQ's default worker TTL is 420 s). */
 const HEARTBEAT_ALIVE_MS = 420_000;
 
@@ -39,7 +38,7 @@ export class RqAdapter implements QueueAdapter {
   readonly system = 'rq' as const;
   readonly capabilities: ReadonlySet<Capability>;
   private readonly keys: RqKeys;
-  private discovered: { at: number; refs: QueueRef[] } | undefined;
+  private readonly discovery: QueueDiscovery;
 
   constructor(
     readonly connection: string,
@@ -47,17 +46,13 @@ export class RqAdapter implements QueueAdapter {
     private readonly opts: RqOptions = {},
   ) {
     this.keys = new RqKeys(opts.prefix ?? 'rq:');
+    this.discovery = new QueueDiscovery('rq', connection, async () => (await redis.smembers(this.keys.queues())).map((k) => this.keys.queueFromKey(k)).filter((n): n is string => !!n));
     const writes: Capability[] = ['cancel-pending', 'cancel-delayed', 'retry-failed', 'promote-delayed', 'cancel-active', 'purge', 'stop-worker', 'restart-workers'];
     this.capabilities = new Set<Capability>(['workers', ...(opts.readOnly ? [] : writes)]);
   }
 
-  async discover(force = false): Promise<QueueRef[]> {
-    const now = Date.now();
-    if (!force && this.discovered && now - this.discovered.at < DISCOVERY_TTL_MS) return this.discovered.refs;
-    const names = (await this.redis.smembers(this.keys.queues())).map((k) => this.keys.queueFromKey(k)).filter((n): n is string => !!n).sort();
-    const refs = names.map((n) => queueRef('rq', this.connection, n));
-    this.discovered = { at: now, refs };
-    return refs;
+  discover(force = false): Promise<QueueRef[]> {
+    return this.discovery.discover(force);
   }
 
   async counts(queues: readonly QueueRef[], now: number): Promise<QueueCounts[]> {

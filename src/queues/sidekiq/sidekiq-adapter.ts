@@ -6,7 +6,7 @@ import {
   preview, refused, scalarFields,
   type ActionResult, type Capability, type JobState, type JobSummary, type LiveWorker, type QueueAdapter, type QueueCounts, type QueueRef, type WorkersResult,
 } from '../contract';
-import { queueRef } from '../contract';
+import { QueueDiscovery } from '../queue-discovery';
 import type { RedisClient } from '../redis-client';
 import { SidekiqKeys } from './sidekiq-keys';
 import { SIDEKIQ_COUNTS_LUA, SIDEKIQ_FIND_LUA, SIDEKIQ_KILL_LUA, SIDEKIQ_MOVE_LUA, SIDEKIQ_SET_CHUNK, SIDEKIQ_SET_COUNTS_LUA } from './sidekiq-scripts';
@@ -16,7 +16,6 @@ type SetName = (typeof SETS)[number];
 /** Sets this large are recounted at most every 10 s; smaller ones every call. */
 const SMALL_SETS = 6000;
 const SET_COUNTS_EVERY_MS = 10_000;
-const DISCOVERY_TTL_MS = 30_000;
 /** A process is alive while its heartbeat is younger than this (Sidekiq's own rule). */
 const BEAT_ALIVE_S = 60;
 /** At most this many members of a set are read to fill one page of a queue's jobs. */
@@ -44,7 +43,7 @@ export class SidekiqAdapter implements QueueAdapter {
   readonly system = 'sidekiq' as const;
   readonly capabilities: ReadonlySet<Capability>;
   private readonly keys: SidekiqKeys;
-  private discovered: { at: number; refs: QueueRef[] } | undefined;
+  private readonly discovery: QueueDiscovery;
   private setCounts: { at: number; total: number; byQueue: Record<SetName, Map<string, number>> } | undefined;
   private lastSizes: Record<SetName, number> | undefined;
 
@@ -54,21 +53,21 @@ export class SidekiqAdapter implements QueueAdapter {
     private readonly opts: SidekiqOptions = {},
   ) {
     this.keys = new SidekiqKeys(opts.namespace ?? '');
+    this.discovery = new QueueDiscovery('sidekiq', connection, (now) => this.queueNames(now));
     const writes: Capability[] = ['cancel-pending', 'cancel-delayed', 'retry-failed', 'promote-delayed', 'restart-workers', 'purge', 'stop-worker', 'kill'];
     this.capabilities = new Set<Capability>(['workers', ...(opts.readOnly ? [] : writes)]);
   }
 
-  async discover(force = false): Promise<QueueRef[]> {
-    const now = Date.now();
-    if (!force && this.discovered && now - this.discovered.at < DISCOVERY_TTL_MS) return this.discovered.refs;
-    // The `queues` set, plus queues that only have scheduled, retry or dead jobs so far.
+  discover(force = false): Promise<QueueRef[]> {
+    return this.discovery.discover(force);
+  }
+
+  /** The `queues` set, plus queues that only have scheduled, retry or dead jobs so far. */
+  private async queueNames(now: number): Promise<string[]> {
     const listed = await this.redis.smembers(this.keys.queues());
     await this.readCounts([], now, true);
-    const sets = this.setCounts?.byQueue ?? { schedule: new Map<string, number>(), retry: new Map<string, number>(), dead: new Map<string, number>() };
-    const names = [...new Set([...listed, ...SETS.flatMap((s) => [...sets[s].keys()])])].sort();
-    const refs = names.map((n) => queueRef('sidekiq', this.connection, n));
-    this.discovered = { at: now, refs };
-    return refs;
+    const sets = this.setCounts?.byQueue;
+    return [...listed, ...(sets ? SETS.flatMap((s) => [...sets[s].keys()]) : [])];
   }
 
   counts(queues: readonly QueueRef[], now: number): Promise<QueueCounts[]> {
