@@ -1,3 +1,5 @@
+import { LUA_RETURN_TALLY } from '../tally';
+
 // Lua for Horizon's keys. Reads take the time as an argument and are chunked; the retry is one
 // atomic compare-and-set, so a job retried twice at once is pushed once.
 
@@ -12,13 +14,7 @@ for _, id in ipairs(redis.call('ZRANGE', KEYS[1], start, start + tonumber(ARGV[3
   local q = redis.call('HGET', prefix .. id, 'queue')
   if q then tally[q] = (tally[q] or 0) + 1 end
 end
-local out = {}
-for q, n in pairs(tally) do
-  out[#out + 1] = q
-  out[#out + 1] = n
-end
-return out
-`;
+${LUA_RETURN_TALLY}`;
 export const HORIZON_FAILED_CHUNK = 1000;
 
 // The retry RetryFailedJob performs, done atomically from outside PHP: the failed job's hash must

@@ -7,6 +7,7 @@ import { isCluster, type RedisClient } from '../redis-client';
 import { preview, type ActionResult, type JobState, type JobSummary, type LiveWorker, type QueueRef } from '../contract';
 import { HORIZON_MASTER_ALIVE_S, HORIZON_PENDING_EXPIRES_S, HORIZON_SUPERVISOR_ALIVE_S, type HorizonKeys } from './horizon-keys';
 import { HORIZON_FAILED_BY_QUEUE_LUA, HORIZON_FAILED_CHUNK, HORIZON_RETRY_LUA } from './horizon-scripts';
+import { addTally } from '../tally';
 import type { LaravelKeys } from './laravel-keys';
 
 const JOB_FIELDS = ['id', 'connection', 'queue', 'name', 'status', 'payload', 'exception', 'failed_at', 'completed_at', 'retried_by', 'reserved_at'] as const;
@@ -68,8 +69,7 @@ export class Horizon {
     const byQueue = new Map<string, number>();
     for (const [err, flat] of (await pipe.exec()) ?? []) {
       if (err) throw err;
-      const pairs = flat as (string | number)[];
-      for (let i = 0; i < pairs.length; i += 2) byQueue.set(String(pairs[i]), (byQueue.get(String(pairs[i])) ?? 0) + Number(pairs[i + 1]));
+      addTally(byQueue, flat);
     }
     this.failed = { at: now, byQueue };
     return byQueue;

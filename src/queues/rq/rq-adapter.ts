@@ -251,9 +251,14 @@ export class RqAdapter implements QueueAdapter {
     });
   }
 
+  /** The worker whose hash says it runs job `id` (for jobs saved without a worker_name). */
   private async workerRunning(id: string): Promise<string | undefined> {
-    const live = await this.workers();
-    return 'workers' in live ? live.workers.find((w) => w.detail?.includes(` ${id};`))?.id : undefined;
+    const keys = await this.redis.smembers(this.keys.workers());
+    const pipe = this.redis.pipeline();
+    for (const k of keys) pipe.hget(k, 'current_job');
+    const current = ((await pipe.exec()) ?? []).map(([err, v]) => (err ? null : (v as string | null)));
+    const i = current.indexOf(id);
+    return i >= 0 ? keys[i].slice(`${this.keys.prefix}worker:`.length) : undefined;
   }
 }
 

@@ -7,6 +7,7 @@ import {
   type ActionResult, type Capability, type JobState, type JobSummary, type LiveWorker, type QueueAdapter, type QueueCounts, type QueueRef, type WorkersResult,
 } from '../contract';
 import { QueueDiscovery } from '../queue-discovery';
+import { addTally } from '../tally';
 import type { RedisClient } from '../redis-client';
 import { SidekiqKeys } from './sidekiq-keys';
 import { SIDEKIQ_COUNTS_LUA, SIDEKIQ_FIND_LUA, SIDEKIQ_KILL_LUA, SIDEKIQ_MOVE_LUA, SIDEKIQ_SET_CHUNK, SIDEKIQ_SET_COUNTS_LUA } from './sidekiq-scripts';
@@ -114,9 +115,7 @@ export class SidekiqAdapter implements QueueAdapter {
       [...plan, ...extra].forEach((p, i) => {
         const [e, flat] = i < plan.length ? slices[i] : extraRes[i - plan.length];
         if (e) throw e;
-        const m = byQueue[p.set];
-        const pairs = flat as (string | number)[];
-        for (let k = 0; k < pairs.length; k += 2) m.set(String(pairs[k]), (m.get(String(pairs[k])) ?? 0) + Number(pairs[k + 1]));
+        addTally(byQueue[p.set], flat);
       });
       this.lastSizes = sizes;
       this.setCounts = { at: now, total: SETS.reduce((a, s) => a + sizes[s], 0), byQueue };

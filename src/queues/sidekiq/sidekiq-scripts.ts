@@ -1,3 +1,5 @@
+import { LUA_RETURN_TALLY } from '../tally';
+
 // Lua for Sidekiq. Reads take the time as an argument and never load a whole set at once; writes
 // match the exact member and remove it before anything is enqueued.
 
@@ -42,13 +44,7 @@ for _, m in ipairs(redis.call('ZRANGE', KEYS[1], tonumber(ARGV[1]), tonumber(ARG
   local q = string.match(m, '"queue":"([^"]+)"')
   if q then tally[q] = (tally[q] or 0) + 1 end
 end
-local out = {}
-for q, n in pairs(tally) do
-  out[#out + 1] = q
-  out[#out + 1] = n
-end
-return out
-`;
+${LUA_RETURN_TALLY}`;
 export const SIDEKIQ_SET_CHUNK = 2000;
 
 // Finds the exact member of a job by jid. KEYS[1] = a list or a sorted set; ARGV[1] = jid,
