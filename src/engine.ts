@@ -97,7 +97,8 @@ export class Engine {
         engine, clock: systemClock, logger, pools, host: new HostSampler(),
         queues: new QueueObserver(service, () => supervisedConsumers(pools()), config.tenants.payloadField),
         afterTick: async (now) => {
-          exporter?.update(engine.signals(now), this.signals?.findings ?? [], this.signals?.lastTickMs ?? 0);
+          const s = this.signals;
+          if (exporter && s?.lastSignals) exporter.update(s.lastSignals, s.findings, s.lastTickMs);
           await history?.afterTick(engine, now).catch((err: unknown) => logger.warn(`history: ${err instanceof Error ? err.message : String(err)}`));
         },
       });

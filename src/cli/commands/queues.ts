@@ -1,6 +1,8 @@
 import type { QueueCounts } from '../../queues/contract';
 import { formatDuration } from '../../core/units';
 import { ControlClient } from '../../node/control-client';
+import { consumersPerQueue } from '../../node/signals/observe-queues';
+import { poolObservations, supervisedConsumers } from '../../node/signals/signals-sampler';
 import { parse } from '../cli-context';
 import { EXIT_FAILED, EXIT_OK, UsageError, type CliCommand } from '../cli-types';
 import { table } from '../format-table';
@@ -21,20 +23,12 @@ export const queuesCommand: CliCommand = {
       // Live workers per queue: the system's own registry merged with the pools Chaperone
       // supervises for that queue. The two cannot be matched process by process (BullMQ's CLIENT
       // LIST has no pid), so the larger of the two is shown.
-      const supervised = new Map<string, number>();
-      if (control) {
-        for (const s of await new ControlClient(control, keyPrefix).supervisors()) {
-          for (const p of s.snapshot?.pools ?? []) {
-            const running = p.workers.filter((w) => w.state === 'running').length;
-            for (const q of p.queues) supervised.set(q, (supervised.get(q) ?? 0) + running);
-          }
-        }
-      }
+      const seen = control ? await new ControlClient(control, keyPrefix).supervisors() : [];
+      const supervised = supervisedConsumers(poolObservations(seen.flatMap((s) => s.snapshot?.pools ?? [])));
       const registry = new Map<string, number>();
       for (const c of service.connections) {
         for (const a of c.adapters) {
-          const w = await a.workers();
-          if ('workers' in w) for (const x of w.workers) for (const q of x.queues ?? []) registry.set(`${c.config.name}/${q}`, (registry.get(`${c.config.name}/${q}`) ?? 0) + (x.processes ?? 1));
+          for (const [q, n] of consumersPerQueue(await a.workers()) ?? []) registry.set(`${c.config.name}/${q}`, (registry.get(`${c.config.name}/${q}`) ?? 0) + n);
         }
       }
       const workersOf = (q: QueueCounts): number => Math.max(registry.get(`${q.queue.connection}/${q.queue.id}`) ?? 0, q.queue.connection === 'default' ? (supervised.get(q.queue.id) ?? 0) : 0);

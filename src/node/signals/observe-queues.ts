@@ -2,7 +2,7 @@
 // round trip per adapter), consumers from the system's registry (refreshed every 10 s, never per
 // tick) merged with the pools Chaperone supervises, and tenants read from sampled payloads.
 import type { QueueObservation } from '../../core/signals/observations';
-import type { QueueAdapter, QueueRef } from '../../queues/contract';
+import type { QueueAdapter, QueueRef, WorkersResult } from '../../queues/contract';
 import type { QueueService } from '../../queues/queue-service';
 
 const WORKERS_EVERY_MS = 10_000;
@@ -61,9 +61,7 @@ export class QueueObserver {
     if (!a.capabilities.has('workers')) return undefined;
     const cached = this.registry.get(a);
     if (cached && now - cached.at < WORKERS_EVERY_MS) return cached.perQueue;
-    const w = await a.workers();
-    const perQueue = 'workers' in w ? new Map<string, number>() : undefined;
-    if ('workers' in w) for (const x of w.workers) for (const q of x.queues ?? []) perQueue?.set(q, (perQueue.get(q) ?? 0) + (x.processes ?? 1));
+    const perQueue = consumersPerQueue(await a.workers());
     this.registry.set(a, { at: now, perQueue });
     return perQueue;
   }
@@ -92,4 +90,12 @@ export class QueueObserver {
       }
     }));
   }
+}
+
+/** Live consumers per queue id from a system's registry; undefined when it keeps none. */
+export function consumersPerQueue(w: WorkersResult): Map<string, number> | undefined {
+  if (!('workers' in w)) return undefined;
+  const perQueue = new Map<string, number>();
+  for (const x of w.workers) for (const q of x.queues ?? []) perQueue.set(q, (perQueue.get(q) ?? 0) + (x.processes ?? 1));
+  return perQueue;
 }

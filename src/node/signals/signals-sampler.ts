@@ -5,7 +5,7 @@ import type { CancelTimer, Clock, Logger } from '../../core/ports';
 import { Emitter } from '../../core/emitter';
 import type { Finding } from '../../core/signals/findings';
 import type { HostObservation, PoolObservation } from '../../core/signals/observations';
-import type { SignalsEngine } from '../../core/signals/signals-engine';
+import type { Signals, SignalsEngine } from '../../core/signals/signals-engine';
 import type { HostSampler } from '../host-sampler';
 import type { QueueObserver } from './observe-queues';
 
@@ -26,6 +26,8 @@ export interface SignalsSamplerDeps {
 export class SignalsSampler {
   readonly ticked = new Emitter<{ at: number; findings: Finding[] }>();
   findings: Finding[] = [];
+  /** The figures of the last tick (the exporter reads them instead of computing them again). */
+  lastSignals: Signals | undefined;
   lastTickMs = 0;
   private timer: CancelTimer | undefined;
   private busy = false;
@@ -74,7 +76,9 @@ export class SignalsSampler {
       }
       engine.observe(now, { queues: [], pools: this.deps.pools(), host });
       await yieldToLoop();
-      this.findings = engine.evaluate(now);
+      const signals = engine.signals(now);
+      this.lastSignals = signals;
+      this.findings = engine.evaluate(now, 'hysteresis', signals);
       await this.deps.afterTick?.(now);
       this.ticked.emit({ at: now, findings: this.findings });
       return this.findings;
