@@ -6,6 +6,7 @@ import Redis from 'ioredis';
 import { CeleryAdapter } from '../../src/queues/celery/celery-adapter';
 import { queueRef } from '../../src/queues/contract';
 import { FIXTURES } from '../helpers/paths';
+import { readyOrKill, runScript } from '../helpers/run-script';
 import { TestRedis } from '../helpers/redis-server';
 import { waitFor } from '../helpers/wait';
 import { queueConformance, type ConformanceFixture } from './queue-conformance';
@@ -13,12 +14,7 @@ import { queueConformance, type ConformanceFixture } from './queue-conformance';
 const CELERY = path.join(FIXTURES, 'celery');
 
 function py(redis: TestRedis, script: string, args: string[], prefix = ''): Promise<string> {
-  return new Promise((resolve, reject) => {
-    execFile('/usr/bin/python3', [path.join(CELERY, script), ...args], { env: { ...process.env, REDIS_URL: redis.url, CELERY_KEYPREFIX: prefix } }, (err, stdout, stderr) => {
-      if (err) reject(new Error(`python3 ${script}: ${err.message}\n${stderr}`));
-      else resolve(stdout);
-    });
-  });
+  return runScript('/usr/bin/python3', path.join(CELERY, script), args, { REDIS_URL: redis.url, CELERY_KEYPREFIX: prefix });
 }
 
 function startCelery(redis: TestRedis, queue: string, jobMs: number, prefix = '') {
@@ -61,12 +57,7 @@ const celeryFixture = (prefix = '') => async (redis: TestRedis): Promise<Conform
     systemPaused: async () => false,
     async startWorker(queue, jobMs) {
       const { w, ready } = startCelery(redis, queue, jobMs, prefix);
-      // A worker that never got ready must not outlive the test.
-      await ready().catch((err: unknown) => {
-        w.kill('SIGKILL');
-        throw err;
-      });
-      return w;
+      return readyOrKill(w, ready);
     },
     processed: (queue) => client.lrange(`test:${queue}:processed`, 0, -1),
     async close() {

@@ -1,9 +1,10 @@
 import { strict as assert } from 'node:assert';
-import { execFile, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import * as path from 'node:path';
 import Redis from 'ioredis';
 import { LaravelAdapter } from '../../src/queues/laravel/laravel-adapter';
 import { FIXTURES } from '../helpers/paths';
+import { runScript } from '../helpers/run-script';
 import type { TestRedis } from '../helpers/redis-server';
 import { waitFor } from '../helpers/wait';
 import { queueConformance, type ConformanceFixture } from './queue-conformance';
@@ -11,12 +12,7 @@ import { queueConformance, type ConformanceFixture } from './queue-conformance';
 const LARAVEL = path.join(FIXTURES, 'laravel');
 
 function php(redis: TestRedis, script: string, args: string[]): Promise<string> {
-  return new Promise((resolve, reject) => {
-    execFile('php', [path.join(LARAVEL, script), ...args], { env: { ...process.env, REDIS_PORT: String(redis.port) } }, (err, stdout, stderr) => {
-      if (err) reject(new Error(`php ${script}: ${err.message}\n${stderr}`));
-      else resolve(stdout);
-    });
-  });
+  return runScript('php', path.join(LARAVEL, script), args, { REDIS_PORT: String(redis.port) });
 }
 
 async function laravelFixture(redis: TestRedis): Promise<ConformanceFixture> {

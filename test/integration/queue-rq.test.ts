@@ -1,10 +1,11 @@
 import { strict as assert } from 'node:assert';
-import { execFile, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import * as path from 'node:path';
 import Redis from 'ioredis';
 import { queueRef } from '../../src/queues/contract';
 import { RqAdapter } from '../../src/queues/rq/rq-adapter';
 import { FIXTURES } from '../helpers/paths';
+import { readyOrKill, runScript } from '../helpers/run-script';
 import { runCli } from '../helpers/run-cli';
 import { TestRedis } from '../helpers/redis-server';
 import { waitFor } from '../helpers/wait';
@@ -13,12 +14,7 @@ import { queueConformance, type ConformanceFixture } from './queue-conformance';
 const RQ = path.join(FIXTURES, 'rq');
 
 function py(redis: TestRedis, script: string, args: string[]): Promise<string> {
-  return new Promise((resolve, reject) => {
-    execFile('/usr/bin/python3', [path.join(RQ, script), ...args], { env: { ...process.env, REDIS_URL: redis.url } }, (err, stdout, stderr) => {
-      if (err) reject(new Error(`python3 ${script}: ${err.message}\n${stderr}`));
-      else resolve(stdout);
-    });
-  });
+  return runScript('/usr/bin/python3', path.join(RQ, script), args, { REDIS_URL: redis.url });
 }
 
 function startRq(redis: TestRedis, queue: string, jobMs: number) {
@@ -55,12 +51,7 @@ async function rqFixture(redis: TestRedis): Promise<ConformanceFixture> {
     systemPaused: async () => false,
     async startWorker(queue, jobMs) {
       const { w, ready } = startRq(redis, queue, jobMs);
-      // A worker that never got ready must not outlive the test.
-      await ready().catch((err: unknown) => {
-        w.kill('SIGKILL');
-        throw err;
-      });
-      return w;
+      return readyOrKill(w, ready);
     },
     processed: (queue) => client.lrange(`test:${queue}:processed`, 0, -1),
     async close() {

@@ -1,10 +1,11 @@
 import { strict as assert } from 'node:assert';
-import { execFile, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import * as path from 'node:path';
 import Redis from 'ioredis';
 import { queueRef } from '../../src/queues/contract';
 import { SidekiqAdapter } from '../../src/queues/sidekiq/sidekiq-adapter';
 import { FIXTURES } from '../helpers/paths';
+import { readyOrKill, runScript } from '../helpers/run-script';
 import { TestRedis } from '../helpers/redis-server';
 import { waitFor } from '../helpers/wait';
 import { queueConformance, type ConformanceFixture } from './queue-conformance';
@@ -12,12 +13,7 @@ import { queueConformance, type ConformanceFixture } from './queue-conformance';
 const SIDEKIQ = path.join(FIXTURES, 'sidekiq');
 
 function ruby(redis: TestRedis, script: string, args: string[], namespace = ''): Promise<string> {
-  return new Promise((resolve, reject) => {
-    execFile('ruby', [path.join(SIDEKIQ, script), ...args], { env: { ...process.env, REDIS_URL: redis.url, ...(namespace ? { SIDEKIQ_NAMESPACE: namespace } : {}) } }, (err, stdout, stderr) => {
-      if (err) reject(new Error(`ruby ${script}: ${err.message}\n${stderr}`));
-      else resolve(stdout);
-    });
-  });
+  return runScript('ruby', path.join(SIDEKIQ, script), args, { REDIS_URL: redis.url, ...(namespace ? { SIDEKIQ_NAMESPACE: namespace } : {}) });
 }
 
 function startSidekiq(redis: TestRedis, queue: string, jobMs: number, namespace = '') {
@@ -56,12 +52,7 @@ const sidekiqFixture = (namespace = '') => async (redis: TestRedis): Promise<Con
     systemPaused: async () => false,
     async startWorker(queue, jobMs) {
       const { w, ready } = startSidekiq(redis, queue, jobMs, namespace);
-      // A worker that never got ready must not outlive the test.
-      await ready().catch((err: unknown) => {
-        w.kill('SIGKILL');
-        throw err;
-      });
-      return w;
+      return readyOrKill(w, ready);
     },
     processed: (queue) => client.lrange(`${namespace ? `${namespace}:` : ''}test:${queue}:processed`, 0, -1),
     async close() {
