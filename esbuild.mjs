@@ -1,5 +1,6 @@
 // Bundles: the extension host entry, the CLI and the spawner (a tiny separate process that does
-// every fork/exec, so the host's event loop never pays for spawn()). The webview bundle arrives later.
+// every fork/exec, so the host's event loop never pays for spawn()), and the dashboard's browser app
+// with its stylesheet into dist/webview/ (the only folder the panel may load from).
 import * as esbuild from 'esbuild';
 
 const watch = process.argv.includes('--watch');
@@ -9,6 +10,8 @@ const builds = [
   { ...common, entryPoints: ['src/host/extension.ts'], outfile: 'dist/extension.js', format: 'cjs', external: ['vscode'] },
   { ...common, entryPoints: ['src/cli/main.ts'], outfile: 'dist/cli.js', format: 'cjs', banner: { js: '#!/usr/bin/env node' } },
   { ...common, entryPoints: ['src/node/spawner/spawner-main.ts'], outfile: 'dist/spawner.js', format: 'cjs' },
+  { bundle: true, platform: 'browser', target: 'es2022', format: 'iife', minify: true, sourcemap: false, logLevel: 'warning', entryPoints: ['webview/main.ts'], outfile: 'dist/webview/main.js' },
+  { bundle: true, logLevel: 'warning', entryPoints: ['webview/dashboard.css'], outfile: 'dist/webview/dashboard.css' },
 ];
 if (watch) {
   for (const b of builds) await (await esbuild.context(b)).watch();

@@ -19,7 +19,8 @@ export default tseslint.config(
     },
   },
   {
-    files: ['src/host/**/*.ts'],
+    // The editor tests run inside the extension host, against the real vscode API.
+    files: ['src/host/**/*.ts', 'test/vscode/suite/**/*.ts'],
     rules: { 'no-restricted-imports': 'off' },
   },
   {

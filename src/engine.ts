@@ -6,6 +6,7 @@ import type { ChaperoneConfig } from './core/config/types';
 import type { AuditEntry, AuditSink, Logger } from './core/ports';
 import { Supervisor } from './core/supervisor';
 import { RedisControlPlane } from './node/control-plane';
+import { ControlClient } from './node/control-client';
 import type Redis from 'ioredis';
 import { connectRedis } from './node/redis-connection';
 import { SpawnerClient } from './node/spawner/spawner-client';
@@ -36,6 +37,8 @@ export interface EngineOptions {
   supervisorId?: string;
   /** Run the signals sampler (trends, thresholds, findings) at this interval; off when absent. */
   signals?: { intervalMs: number; metrics?: { host: string; port: number } };
+  /** Who queue actions are audited as (the editor: "vscode:user@host"). */
+  actor?: string;
 }
 
 export class Engine {
@@ -50,6 +53,9 @@ export class Engine {
   readonly signals: SignalsSampler | undefined;
   readonly signalsEngine: SignalsEngine | undefined;
   private readonly signalConnections: ConnectionHandle[] = [];
+  /** Every configured connection's queues (when opts.signals is given): the views and actions use it. */
+  readonly queues: QueueService | undefined;
+  private readonly observer: QueueObserver | undefined;
   private readonly exporter: PrometheusExporter | undefined;
   private historyRedis: Redis | undefined;
 
@@ -81,7 +87,8 @@ export class Engine {
     if (opts.signals) {
       const connections = config.connections.map((c) => (c.name === 'default' ? defaultConnection : c));
       this.signalConnections = openConnections(connections, `chaperone:${id}:signals`, logger, this.queueRedis ? { config: defaultConnection, redis: this.queueRedis } : undefined);
-      const service = new QueueService(this.signalConnections, audit, `supervisor:${id}`);
+      const service = new QueueService(this.signalConnections, audit, opts.actor ?? `supervisor:${id}`);
+      this.queues = service;
       const pools = () => poolObservations(this.supervisor.snapshot().pools);
       const engine = new SignalsEngine(config.thresholds, config.tenants, config.signals, config.pools);
       this.signalsEngine = engine;
@@ -93,9 +100,11 @@ export class Engine {
       }
       if (opts.signals.metrics) this.exporter = new PrometheusExporter();
       const exporter = this.exporter;
+      const observer = new QueueObserver(service, () => supervisedConsumers(pools()), config.tenants.payloadField);
+      this.observer = observer;
       this.signals = new SignalsSampler({
         engine, clock: systemClock, logger, pools, host: new HostSampler(),
-        queues: new QueueObserver(service, () => supervisedConsumers(pools()), config.tenants.payloadField),
+        queues: observer,
         afterTick: async (now) => {
           const s = this.signals;
           if (exporter && s?.lastSignals) exporter.update(s.lastSignals, s.findings, s.lastTickMs);
@@ -111,6 +120,17 @@ export class Engine {
   /** More places for the audit trail (the editor's output channel, tests). */
   addAuditSink(sink: AuditSink): void {
     this.audits.push(sink);
+  }
+
+  /** Why some queues are missing from the last tick ("default/bullmq: ECONNREFUSED"). */
+  queueErrors(): string[] {
+    return this.observer ? [...this.observer.errors.entries()].map(([where, e]) => `${where}: ${e}`) : [];
+  }
+
+  /** Reads other supervisors' snapshots and sends them commands, over the control plane's connection. */
+  controlClient(): ControlClient | undefined {
+    const redis = this.controlPlane?.redis;
+    return redis ? new ControlClient(redis, this.opts.config.redis.keyPrefix, this.opts.actor) : undefined;
   }
 
   async start(): Promise<void> {

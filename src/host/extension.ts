@@ -1,16 +1,15 @@
-// The VS Code extension entry. The editor UI (views, commands, dashboard) arrives in a later issue;
-// for now activation sets up the output channel and one command, and proves the bundle loads.
-import * as vscode from 'vscode';
+// The VS Code extension entry: everything is built by the composition root (host-root.ts).
+import type * as vscode from 'vscode';
+import { createHost, type ChaperoneApi } from './host-root';
 
-export function activate(context: vscode.ExtensionContext): void {
-  const output = vscode.window.createOutputChannel('Chaperone', { log: true });
-  context.subscriptions.push(
-    output,
-    vscode.commands.registerCommand('chaperone.showOutput', () => output.show()),
-  );
-  output.info('Chaperone activated');
+let api: ChaperoneApi | undefined;
+
+export async function activate(context: vscode.ExtensionContext): Promise<ChaperoneApi> {
+  api = await createHost(context);
+  return api;
 }
 
-export function deactivate(): void {
-  // Disposables registered on the context are disposed by VS Code.
+/** VS Code waits for this: the pools drain (their stop policy) before the extension host exits. */
+export function deactivate(): Promise<void> | undefined {
+  return api?.host.stop();
 }

@@ -48,6 +48,11 @@ export class RedisControlPlane implements AuditSink {
     this.keys = new ControlKeys(keyPrefix);
   }
 
+  /** The connection readers share (views listing other supervisors); undefined before start. */
+  get redis(): Redis | undefined {
+    return this.main;
+  }
+
   get connected(): boolean {
     return this.status.connected;
   }

@@ -18,6 +18,18 @@ export interface ConnectOptions {
   sentinel?: SentinelConfig;
 }
 
+/** Where passwords come from besides the environment: the editor's SecretStorage. */
+export type CredentialSource = (connection: string) => { password?: string; username?: string } | undefined;
+let credentialSource: CredentialSource | undefined;
+
+/**
+ * The editor sets this once (its composition root): passwords it keeps in SecretStorage are used for
+ * every connection made afterwards, and they never go through process.env (which workers inherit).
+ */
+export function setCredentialSource(source: CredentialSource | undefined): void {
+  credentialSource = source;
+}
+
 export function redisOptions(o: ConnectOptions): RedisOptions {
   const opts: RedisOptions = {
     connectionName: o.name,
@@ -30,8 +42,9 @@ export function redisOptions(o: ConnectOptions): RedisOptions {
     reconnectOnError: () => false,
   };
   const suffix = o.connection && o.connection !== 'default' ? `_${envName(o.connection)}` : '';
-  const password = process.env[`CHAPERONE_REDIS_PASSWORD${suffix}`];
-  const username = process.env[`CHAPERONE_REDIS_USERNAME${suffix}`];
+  const stored = credentialSource?.(o.connection ?? 'default');
+  const password = stored?.password ?? process.env[`CHAPERONE_REDIS_PASSWORD${suffix}`];
+  const username = stored?.username ?? process.env[`CHAPERONE_REDIS_USERNAME${suffix}`];
   if (password) opts.password = password;
   if (username) opts.username = username;
   if (o.sentinel) {
@@ -44,6 +57,19 @@ export function redisOptions(o: ConnectOptions): RedisOptions {
   return opts;
 }
 
+/** Why each client is not connected (its last connection error), for messages that name the cause. */
+const connectionErrors = new WeakMap<object, string>();
+
+/**
+ * A client's command failed because it is not connected ("Stream isn't writeable"): the message
+ * the user needs is why it is not connected (NOAUTH, ECONNREFUSED, a TLS error).
+ */
+export function explainError(client: object, err: unknown): string {
+  const message = err instanceof Error ? err.message : String(err);
+  const cause = connectionErrors.get(client);
+  return cause && /Stream isn't writeable|Connection is closed|enableOfflineQueue/i.test(message) ? `not connected: ${cause}` : message;
+}
+
 export function connectRedis(url: string, o: ConnectOptions): Redis {
   const redis = o.sentinel ? new Redis(redisOptions(o)) : new Redis(url, redisOptions(o));
   let lastError = '';
@@ -51,9 +77,11 @@ export function connectRedis(url: string, o: ConnectOptions): Redis {
     // ioredis emits one error per failed reconnect: log each distinct one once.
     if (err.message !== lastError) o.logger?.warn(`redis (${o.name}): ${err.message}`);
     lastError = err.message;
+    connectionErrors.set(redis, err.message);
   });
   redis.on('ready', () => {
     lastError = '';
+    connectionErrors.delete(redis);
   });
   return redis;
 }

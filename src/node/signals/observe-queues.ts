@@ -1,6 +1,7 @@
 // Queue observations for the signals engine: the counts of every queue of every connection (one
 // round trip per adapter), consumers from the system's registry (refreshed every 10 s, never per
 // tick) merged with the pools Chaperone supervises, and tenants read from sampled payloads.
+import { explainError } from '../redis-connection';
 import type { QueueObservation } from '../../core/signals/observations';
 import type { QueueAdapter, QueueRef, WorkersResult } from '../../queues/contract';
 import type { QueueService } from '../../queues/queue-service';
@@ -47,7 +48,7 @@ export class QueueObserver {
           };
         });
       } catch (err) {
-        this.errors.set(where, err instanceof Error ? err.message : String(err));
+        this.errors.set(where, explainError(c.redis, err));
         return [];
       }
     })));

@@ -1,0 +1,34 @@
+// Cancel a job: from a job in the tree, or a quick pick of a queue's pending and delayed jobs.
+// A job a worker took meanwhile is reported as taken, honestly.
+import * as vscode from 'vscode';
+import { formatDuration } from '../../core/units';
+import type { HostCommand } from './command';
+import { pickQueue, queueWrite, service } from './queue-target';
+
+export const cancelJob: HostCommand = {
+  id: 'chaperone.cancelJob',
+  async run(ctx, arg) {
+    const t = await pickQueue(ctx.host, arg, 'Cancel a job', (q) => q.pending + q.delayed > 0);
+    if (!t) return undefined;
+    let jobId = t.jobId;
+    let state = t.state;
+    if (!jobId) {
+      const svc = service(ctx.host);
+      const [pending, delayed] = await Promise.all([svc.jobs(t.queue, 'pending', 50, t.connection), svc.jobs(t.queue, 'delayed', 50, t.connection).catch(() => [])]);
+      const items = [...pending, ...delayed].map((j) => ({ label: j.name || j.id, description: `#${j.id} · ${j.state}${j.ageMs !== null ? ` · ${formatDuration(j.ageMs)} old` : ''}`, detail: j.preview, job: j }));
+      if (!items.length) {
+        void vscode.window.showInformationMessage(`${t.queue} has no pending or delayed job`);
+        return undefined;
+      }
+      const pick = await vscode.window.showQuickPick(items, { title: `Cancel a job of ${t.queue}`, matchOnDescription: true, matchOnDetail: true });
+      if (!pick) return undefined;
+      jobId = pick.job.id;
+      state = pick.job.state;
+    }
+    const svc = service(ctx.host);
+    const r = await queueWrite(ctx.host, `Cancelling job ${jobId}`, () => (state === 'active' ? svc.cancelRunning(t.queue, jobId, t.connection) : svc.cancel(t.queue, jobId, t.connection)));
+    void vscode.window.showInformationMessage(r.message);
+    ctx.queuesTree.refresh();
+    return r;
+  },
+};

@@ -1,0 +1,48 @@
+// Every command, registered in one place. Each runs inside one wrapper: a failure is shown as its
+// message (never a stack; the stack goes to the log), and the return value is kept for tests.
+import * as vscode from 'vscode';
+import type { CommandContext, HostCommand } from './command';
+import { cancelJob } from './cancel-job';
+import { checkThresholds } from './check-thresholds';
+import { connectProfile } from './connect-profile';
+import { createConfig } from './create-config';
+import { drainPool } from './drain-pool';
+import { loadMoreJobs } from './load-more-jobs';
+import { openConfig } from './open-config';
+import { openDashboard } from './open-dashboard';
+import { pauseQueue } from './pause-queue';
+import { refresh } from './refresh';
+import { reload } from './reload';
+import { restartPool } from './restart-pool';
+import { resumeQueue } from './resume-queue';
+import { retryFailed } from './retry-failed';
+import { scalePool } from './scale-pool';
+import { setPassword } from './set-password';
+import { showLogs } from './show-logs';
+import { showOutput } from './show-output';
+import { startPool } from './start-pool';
+import { stopPool } from './stop-pool';
+
+export const COMMANDS: readonly HostCommand[] = [
+  startPool, stopPool, drainPool, restartPool, scalePool, cancelJob, retryFailed, pauseQueue, resumeQueue,
+  showLogs, openDashboard, openConfig, connectProfile, setPassword, checkThresholds, createConfig, reload, refresh, loadMoreJobs, showOutput,
+];
+
+/** The last failure shown, for tests: the user saw this message. */
+export const lastError: { message: string | undefined } = { message: undefined };
+
+export function registerCommands(ctx: CommandContext): vscode.Disposable[] {
+  return COMMANDS.map((c) =>
+    vscode.commands.registerCommand(c.id, async (...args: unknown[]) => {
+      try {
+        return await c.run(ctx, ...args);
+      } catch (err) {
+        const message = err instanceof Error ? err.message : String(err);
+        lastError.message = message;
+        if (err instanceof Error && err.stack && err.constructor.name !== 'UserFacingError') ctx.channel.error(`${c.id}: ${err.stack}`);
+        void vscode.window.showErrorMessage(`Chaperone: ${message}`, 'Show Log').then((a) => a && ctx.channel.show());
+        return undefined;
+      }
+    }),
+  );
+}

@@ -1,0 +1,56 @@
+// Which queue (or job) a queue command acts on: a tree node, {queue, connection}, or a quick pick.
+import * as vscode from 'vscode';
+import type { ActionResult } from '../../queues/contract';
+import type { EngineHost } from '../engine-host';
+import { UserFacingError, requireTrust } from '../trust';
+import type { QueueNode } from '../views/queues-tree';
+
+export interface QueueTarget {
+  connection: string;
+  /** SYSTEM:QUEUE */
+  queue: string;
+  jobId?: string;
+  state?: string;
+}
+
+export interface QueueArgs {
+  queue: string;
+  connection?: string;
+  jobId?: string;
+  yes?: boolean;
+}
+
+export function isQueueArgs(a: unknown): a is QueueArgs {
+  return typeof a === 'object' && a !== null && typeof (a as QueueArgs).queue === 'string';
+}
+
+export async function pickQueue(host: EngineHost, arg: unknown, title: string, filter: (q: { pending: number; failed: number; paused: boolean; delayed: number }) => boolean = () => true): Promise<QueueTarget | undefined> {
+  if (arg && typeof arg === 'object' && 'kind' in arg) {
+    const n = arg as QueueNode;
+    if (n.kind === 'queue' || n.kind === 'state') return { connection: n.connection, queue: n.queue };
+    if (n.kind === 'job') return { connection: n.connection, queue: n.queue, jobId: n.job.id, state: n.state };
+  }
+  if (isQueueArgs(arg)) return { connection: arg.connection ?? 'default', queue: arg.queue, ...(arg.jobId ? { jobId: arg.jobId } : {}) };
+  const queues = (host.engine?.signals?.lastSignals?.queues ?? []).filter(filter);
+  if (!queues.length) throw new UserFacingError('No queue to act on (the Queues view lists what Chaperone sees)');
+  const pick = await vscode.window.showQuickPick(
+    queues.map((q) => ({ label: q.id, description: `${q.connection} · ${q.pending} pending · ${q.failed} failed${q.paused ? ' · paused' : ''}`, q })),
+    { title, placeHolder: 'Queue', matchOnDescription: true },
+  );
+  return pick ? { connection: pick.q.connection, queue: pick.q.id } : undefined;
+}
+
+/** Runs a write on a queue: trust first, then the service (which refuses read-only profiles); a refusal is an error. */
+export async function queueWrite(host: EngineHost, what: string, act: () => Promise<ActionResult>): Promise<ActionResult> {
+  requireTrust(what);
+  if (!host.engine?.queues) throw new UserFacingError(host.startError ?? 'Chaperone is not running');
+  const r = await act();
+  if (!r.ok) throw new UserFacingError(r.message);
+  return r;
+}
+
+export function service(host: EngineHost) {
+  const s = host.engine?.queues;
+  if (!s) throw new UserFacingError(host.startError ?? 'Chaperone is not running');
+  return s;
+}

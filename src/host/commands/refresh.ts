@@ -1,0 +1,9 @@
+import type { HostCommand } from './command';
+
+export const refresh: HostCommand = {
+  id: 'chaperone.refresh',
+  async run(ctx) {
+    await ctx.host.engine?.signals?.tick();
+    ctx.refreshAll();
+  },
+};

@@ -1,0 +1,139 @@
+// The dashboard's data, kept by the host (the webview keeps nothing it could not get again): a
+// snapshot for a time range from the history store, then one point per series each tick. Series the
+// signals engine does not record (throughput, per-pool CPU and memory) get their own bounded history.
+import { SeriesHistory } from '../../core/signals/series-history';
+import type { QueueSignal, Signals } from '../../core/signals/signals-engine';
+import type { Finding } from '../../core/signals/findings';
+import { RANGE_MS, type DashboardDelta, type DashboardSnapshot, type DashboardSummary, type Point, type QueueSeries, type RangeKey, type Series } from '../../protocol/dashboard';
+
+export const MAX_QUEUES = 6;
+export const MAX_POINTS = 300;
+/** Per-pool series kept at most (memory stays bounded whatever the config says). */
+export const MAX_POOLS = 50;
+/** How far back the drawn trend line goes at most (the engine's window is usually shorter). */
+const TREND_WINDOW_MS = 10 * 60_000;
+
+export interface DashboardSource {
+  signals(): Signals | undefined;
+  findings(): readonly Finding[];
+  workers(): number;
+  history(series: string, from: number, to: number, maxPoints: number): { points: { t: number; avg: number }[] } | undefined;
+}
+
+export class DashboardData {
+  private readonly own = new Map<string, SeriesHistory>();
+  /** The queues of the last snapshot: a different set needs a new snapshot, not a delta. */
+  private shownQueues: string[] = [];
+  /** The first point drawn per queue: its trend line starts no earlier. */
+  private readonly firstPoint = new Map<string, number>();
+
+  constructor(private readonly source: DashboardSource) {}
+
+  /** Called after every tick, visible or not: the charts' own series keep their history. */
+  record(s: Signals): void {
+    const at = s.at;
+    this.add('throughput:completed', at, s.queues.reduce((a, q) => a + (q.throughputPerMin ?? 0), 0));
+    for (const p of s.pools.slice(0, MAX_POOLS)) {
+      this.add(`pool:${p.name}:cpu`, at, p.workers.reduce((a, w) => a + (w.cpu ?? 0), 0));
+      this.add(`pool:${p.name}:memory`, at, p.workers.reduce((a, w) => a + (w.memoryBytes ?? 0), 0) / 1048576);
+    }
+  }
+
+  private add(series: string, t: number, v: number): void {
+    let h = this.own.get(series);
+    if (!h) {
+      if (this.own.size >= 1 + 2 * MAX_POOLS) return;
+      h = new SeriesHistory();
+      this.own.set(series, h);
+    }
+    h.add(t, v);
+  }
+
+  private range(series: string, from: number, to: number): Point[] {
+    const own = this.own.get(series);
+    const r = own ? own.range(from, to, MAX_POINTS) : this.source.history(series, from, to, MAX_POINTS);
+    return (r?.points ?? []).map((p) => [p.t, round(p.avg)]);
+  }
+
+  snapshot(range: RangeKey, now: number): DashboardSnapshot {
+    const s = this.source.signals();
+    const from = now - RANGE_MS[range];
+    const queues = topQueues(s?.queues ?? []);
+    this.shownQueues = queues.map((q) => q.key);
+    this.firstPoint.clear();
+    const pools = (s?.pools ?? []).slice(0, MAX_POOLS);
+    return {
+      at: now,
+      range,
+      queues: queues.map<QueueSeries>((q) => {
+        const points = this.range(`queue:${q.key}:depth`, from, now);
+        this.firstPoint.set(q.key, points[0]?.[0] ?? q.trend?.at ?? now);
+        return { id: q.key, label: label(q), points, ...lines(q, range, points[0]?.[0]) };
+      }),
+      throughput: [{ id: 'completed', label: 'jobs finished / min', points: this.range('throughput:completed', from, now) }],
+      workerCpu: pools.map<Series>((p) => ({ id: p.name, label: `${p.name} CPU %`, points: this.range(`pool:${p.name}:cpu`, from, now) })),
+      workerMemory: pools.map<Series>((p) => ({ id: p.name, label: `${p.name} MB`, points: this.range(`pool:${p.name}:memory`, from, now) })),
+      host: [
+        { id: 'cpu', label: 'host CPU %', points: this.range('host:cpu', from, now) },
+        { id: 'memory', label: 'host memory %', points: this.range('host:memory', from, now) },
+      ],
+      summary: this.summary(),
+    };
+  }
+
+  /** The tick's points, or undefined when the set of series changed (send a snapshot instead). */
+  delta(range: RangeKey): DashboardDelta | undefined {
+    const s = this.source.signals();
+    if (!s) return undefined;
+    const queues = topQueues(s.queues);
+    if (queues.map((q) => q.key).join('\n') !== this.shownQueues.join('\n')) return undefined;
+    const at = s.at;
+    const points: DashboardDelta['points'] = queues.map((q) => ({ chart: 'queues', id: q.key, point: [at, q.pending], ...lines(q, range, this.firstPoint.get(q.key)) }));
+    points.push({ chart: 'throughput', id: 'completed', point: [at, round(s.queues.reduce((a, q) => a + (q.throughputPerMin ?? 0), 0))] });
+    for (const p of s.pools.slice(0, MAX_POOLS)) {
+      points.push({ chart: 'workerCpu', id: p.name, point: [at, round(p.workers.reduce((a, w) => a + (w.cpu ?? 0), 0))] });
+      points.push({ chart: 'workerMemory', id: p.name, point: [at, round(p.workers.reduce((a, w) => a + (w.memoryBytes ?? 0), 0) / 1048576)] });
+    }
+    if (s.host) {
+      points.push({ chart: 'host', id: 'cpu', point: [at, round(s.host.cpuPct)] });
+      points.push({ chart: 'host', id: 'memory', point: [at, round(s.host.memoryPct)] });
+    }
+    return { at, points, summary: this.summary() };
+  }
+
+  summary(): DashboardSummary {
+    const findings = this.source.findings();
+    const queued = (this.source.signals()?.queues ?? []).reduce((a, q) => a + q.pending, 0);
+    return {
+      health: findings.some((f) => f.severity === 'critical') ? 'critical' : findings.length ? 'warning' : 'ok',
+      workers: this.source.workers(),
+      queued,
+      findings: findings.slice(0, 10).map((f) => ({ severity: f.severity, message: f.message })),
+    };
+  }
+}
+
+function topQueues(qs: readonly QueueSignal[]): QueueSignal[] {
+  return [...qs].sort((a, b) => b.pending - a.pending || a.key.localeCompare(b.key)).slice(0, MAX_QUEUES);
+}
+
+function label(q: QueueSignal): string {
+  return q.connection === 'default' ? q.id : `${q.connection}/${q.id}`;
+}
+
+/**
+ * The regression line over its window (never before the first point drawn) and where it leads, a
+ * quarter of the range ahead.
+ */
+function lines(q: QueueSignal, range: RangeKey, firstPoint?: number): Pick<QueueSeries, 'trend' | 'forecast'> {
+  const t = q.trend;
+  if (!t || t.n < 2) return {};
+  const back = Math.max(0, Math.min(RANGE_MS[range], TREND_WINDOW_MS, firstPoint === undefined ? Infinity : t.at - firstPoint));
+  const ahead = RANGE_MS[range] / 4;
+  const at = (dt: number): number => Math.max(0, round(t.level + (t.slope * dt) / 1000));
+  return { trend: [[t.at - back, at(-back)], [t.at, at(0)]], forecast: [[t.at, at(0)], [t.at + ahead, at(ahead)]] };
+}
+
+function round(v: number): number {
+  return Math.round(v * 100) / 100;
+}

@@ -1,0 +1,63 @@
+// One status bar item, updated in place: health, workers and queued jobs; the background turns
+// for warning / critical findings; the tooltip lists the top findings; a click opens the dashboard.
+import * as vscode from 'vscode';
+import type { Finding } from '../core/signals/findings';
+import type { EngineHost } from './engine-host';
+
+export function compact(n: number): string {
+  if (n < 1000) return String(n);
+  if (n < 1_000_000) return `${(n / 1000).toFixed(n < 10_000 ? 1 : 0)}k`;
+  return `${(n / 1_000_000).toFixed(1)}M`;
+}
+
+export class StatusBar implements vscode.Disposable {
+  readonly item = vscode.window.createStatusBarItem('chaperone.status', vscode.StatusBarAlignment.Left, 50);
+  private last = '';
+
+  constructor(private readonly host: EngineHost) {
+    this.item.name = 'Chaperone';
+    this.item.command = 'chaperone.openDashboard';
+    this.update();
+    this.item.show();
+  }
+
+  update(): void {
+    const engine = this.host.engine;
+    const findings = engine?.signals?.findings ?? [];
+    const workers = engine ? [...engine.supervisor.pools.values()].reduce((n, p) => n + p.workers.filter((w) => w.state === 'running').length, 0) : 0;
+    const queued = (engine?.signals?.lastSignals?.queues ?? []).reduce((n, q) => n + q.pending, 0);
+    const critical = findings.filter((f) => f.severity === 'critical');
+    const warning = findings.filter((f) => f.severity === 'warning');
+    const icon = this.host.startError ? '$(error)' : critical.length ? '$(error)' : warning.length ? '$(warning)' : '$(pulse)';
+    const text = `${icon} Chaperone: ${workers} worker${workers === 1 ? '' : 's'} · ${compact(queued)} queued`;
+    const bg = this.host.startError || critical.length ? 'statusBarItem.errorBackground' : warning.length ? 'statusBarItem.warningBackground' : '';
+    const key = `${text}|${bg}|${findings.map((f) => f.message).join('|')}|${this.host.startError ?? ''}`;
+    if (key === this.last) return; // nothing changed: no work for the renderer
+    this.last = key;
+    this.item.text = text;
+    this.item.backgroundColor = bg ? new vscode.ThemeColor(bg) : undefined;
+    this.item.tooltip = tooltip(findings, this.host.startError);
+    this.item.accessibilityInformation = { label: `Chaperone: ${workers} workers, ${queued} queued, ${critical.length} critical and ${warning.length} warning findings` };
+  }
+
+  dispose(): void {
+    this.item.dispose();
+  }
+}
+
+function tooltip(findings: readonly Finding[], error: string | undefined): vscode.MarkdownString {
+  const md = new vscode.MarkdownString(undefined, true);
+  md.isTrusted = { enabledCommands: ['chaperone.openDashboard', 'chaperone.checkThresholds'] };
+  if (error) md.appendMarkdown(`$(error) ${escape(error)}\n\n`);
+  if (!findings.length) md.appendMarkdown('$(pass) No threshold breached\n\n');
+  const sorted = [...findings].sort((a, b) => (a.severity === b.severity ? 0 : a.severity === 'critical' ? -1 : 1));
+  for (const f of sorted.slice(0, 5)) md.appendMarkdown(`${f.severity === 'critical' ? '$(error)' : '$(warning)'} ${escape(f.message)}\n\n`);
+  if (sorted.length > 5) md.appendMarkdown(`…and ${sorted.length - 5} more in the Problems panel\n\n`);
+  md.appendMarkdown('[Open dashboard](command:chaperone.openDashboard) · [Check now](command:chaperone.checkThresholds)');
+  return md;
+}
+
+function escape(s: string): string {
+  // Only what would start markdown or HTML inside a line (queue names are often "a-b.c").
+  return s.replace(/[\\`*_[\]<>|]/g, '\\$&');
+}

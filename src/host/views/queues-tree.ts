@@ -1,0 +1,236 @@
+// Queues: connection -> system -> queue (counts, trend arrow, health) -> state -> jobs, paged.
+// Figures come from the signals engine's last tick (no extra Redis reads); jobs are listed only
+// when a state is expanded.
+import * as vscode from 'vscode';
+import type { Finding } from '../../core/signals/findings';
+import type { QueueSignal } from '../../core/signals/signals-engine';
+import { formatDuration } from '../../core/units';
+import { redactUrl } from '../../node/redis-connection';
+import type { Capability, JobState, JobSummary } from '../../queues/contract';
+import type { EngineHost } from '../engine-host';
+import { VisibleTree, messageItem } from './visible-tree';
+
+export const JOB_PAGE = 25;
+const STATES: JobState[] = ['pending', 'delayed', 'active', 'failed', 'completed'];
+const ARROW = { rising: '↗', falling: '↘', stable: '→' } as const;
+
+export interface QueueRefNode {
+  connection: string;
+  /** SYSTEM:QUEUE */
+  queue: string;
+}
+
+export type QueueNode =
+  | { kind: 'connection'; id: string; name: string }
+  | { kind: 'system'; id: string; connection: string; system: string }
+  | ({ kind: 'queue'; id: string; signal: QueueSignal } & QueueRefNode)
+  | ({ kind: 'state'; id: string; state: JobState; limit: number } & QueueRefNode)
+  | ({ kind: 'job'; id: string; state: JobState; job: JobSummary } & QueueRefNode)
+  | ({ kind: 'more'; id: string; parent: string } & QueueRefNode)
+  | { kind: 'message'; id: string; text: string; icon: string };
+
+export class QueuesTree extends VisibleTree<QueueNode> {
+  private drawn = '';
+
+  constructor(private readonly host: EngineHost, onVisibility: () => void) {
+    super('chaperone.queues', onVisibility);
+  }
+
+  /** After a tick: queues whose figures changed are refreshed; a new or gone queue refreshes all. */
+  update(): void {
+    const signals = this.host.engine?.signals?.lastSignals?.queues ?? [];
+    const keys = signals.map((q) => q.key).join('\n');
+    if (keys !== this.drawn) {
+      this.drawn = keys;
+      this.refresh();
+      return;
+    }
+    for (const q of signals) {
+      const node = this.nodes.get(`queue:${q.key}`);
+      if (node?.kind === 'queue' && figures(node.signal) !== figures(q)) {
+        node.signal = q;
+        this.refresh(node);
+      }
+    }
+  }
+
+  private queues(): QueueSignal[] {
+    return this.host.engine?.signals?.lastSignals?.queues ?? [];
+  }
+
+  private findings(): Finding[] {
+    return this.host.engine?.signals?.findings ?? [];
+  }
+
+  private handle(connection: string): { readOnly: boolean; url: string; caps: (system: string) => ReadonlySet<Capability> } | undefined {
+    const h = this.host.engine?.queues?.connections.find((c) => c.config.name === connection);
+    if (!h) return undefined;
+    return {
+      readOnly: h.config.readOnly || !this.host.trusted,
+      url: h.config.cluster ? `cluster of ${h.config.cluster.nodes.length}` : h.config.sentinel ? `sentinel ${h.config.sentinel.masterName}` : redactUrl(h.config.url),
+      caps: (system) => h.adapters.find((a) => a.system === system)?.capabilities ?? new Set(),
+    };
+  }
+
+  async getChildren(node?: QueueNode): Promise<QueueNode[]> {
+    const engine = this.host.engine;
+    if (!node) {
+      if (this.host.startError) return [{ kind: 'message', id: 'msg:error', text: this.host.startError, icon: 'error' }];
+      if (!engine?.queues) return [{ kind: 'message', id: 'msg:starting', text: 'Starting…', icon: 'loading~spin' }];
+      return engine.queues.connections.map((c) => this.node(`conn:${c.config.name}`, () => ({ kind: 'connection', id: `conn:${c.config.name}`, name: c.config.name }), () => undefined));
+    }
+    switch (node.kind) {
+      case 'connection': {
+        const h = engine?.queues?.connections.find((c) => c.config.name === node.name);
+        const errors = engine?.queueErrors().filter((e) => e.startsWith(`${node.name}/`)) ?? [];
+        const out: QueueNode[] = errors.map((e, i) => ({ kind: 'message', id: `msg:${node.name}:err${i}`, text: e, icon: 'error' }));
+        const present = new Set(this.queues().filter((q) => q.connection === node.name).map((q) => q.id.split(':')[0]));
+        for (const a of h?.adapters ?? []) {
+          if (!present.has(a.system)) continue;
+          const id = `sys:${node.name}/${a.system}`;
+          out.push(this.node(id, () => ({ kind: 'system', id, connection: node.name, system: a.system }), () => undefined));
+        }
+        if (!out.length) out.push({ kind: 'message', id: `msg:${node.name}:none`, text: engine?.signals?.lastSignals ? 'No queues found' : 'Reading queues…', icon: 'info' });
+        return out;
+      }
+      case 'system':
+        return this.queues()
+          .filter((q) => q.connection === node.connection && q.id.startsWith(`${node.system}:`))
+          .map((q) =>
+            this.node(`queue:${q.key}`, () => ({ kind: 'queue', id: `queue:${q.key}`, connection: q.connection, queue: q.id, signal: q }), (n) => {
+              if (n.kind === 'queue') n.signal = q;
+            }),
+          );
+      case 'queue':
+        return STATES.map((state) => {
+          const id = `state:${node.connection}/${node.queue}/${state}`;
+          return this.node(id, () => ({ kind: 'state', id, connection: node.connection, queue: node.queue, state, limit: JOB_PAGE }), () => undefined);
+        });
+      case 'state': {
+        let jobs: JobSummary[];
+        try {
+          jobs = (await engine?.queues?.jobs(node.queue, node.state, node.limit + 1, node.connection)) ?? [];
+        } catch (err) {
+          return [{ kind: 'message', id: `msg:${node.id}:err`, text: err instanceof Error ? err.message : String(err), icon: 'error' }];
+        }
+        const out: QueueNode[] = jobs.slice(0, node.limit).map((job) => ({ kind: 'job', id: `job:${node.connection}/${node.queue}/${node.state}/${job.id}`, connection: node.connection, queue: node.queue, state: node.state, job }));
+        if (jobs.length > node.limit) out.push({ kind: 'more', id: `more:${node.id}`, connection: node.connection, queue: node.queue, parent: node.id });
+        if (!out.length) out.push({ kind: 'message', id: `msg:${node.id}:empty`, text: 'none', icon: 'dash' });
+        return out;
+      }
+      default:
+        return [];
+    }
+  }
+
+  /** "Load more": the next page of a state's jobs. */
+  loadMore(node: QueueNode): void {
+    if (node.kind !== 'more') return;
+    const parent = this.nodes.get(node.parent);
+    if (parent?.kind !== 'state') return;
+    parent.limit += JOB_PAGE;
+    this.refresh(parent);
+  }
+
+  getTreeItem(node: QueueNode): vscode.TreeItem {
+    switch (node.kind) {
+      case 'message':
+        return Object.assign(messageItem(node.text, node.icon), { id: node.id });
+      case 'connection': {
+        const h = this.handle(node.name);
+        const item = new vscode.TreeItem(node.name, vscode.TreeItemCollapsibleState.Expanded);
+        item.id = node.id;
+        item.description = `${h?.url ?? ''}${h?.readOnly ? ' · read-only' : ''}`;
+        item.iconPath = new vscode.ThemeIcon(h?.readOnly ? 'lock' : 'database');
+        item.contextValue = `connection.${h?.readOnly ? 'ro' : 'rw'}`;
+        item.tooltip = h?.readOnly ? `${node.name}: read-only — every write is refused` : node.name;
+        return item;
+      }
+      case 'system': {
+        const n = this.queues().filter((q) => q.connection === node.connection && q.id.startsWith(`${node.system}:`));
+        const item = new vscode.TreeItem(node.system, vscode.TreeItemCollapsibleState.Expanded);
+        item.id = node.id;
+        item.description = `${n.length} queue(s) · ${n.reduce((a, q) => a + q.pending, 0)} pending`;
+        item.iconPath = new vscode.ThemeIcon('layers');
+        item.contextValue = 'system';
+        return item;
+      }
+      case 'queue':
+        return this.queueItem(node);
+      case 'state': {
+        const q = this.nodes.get(`queue:${node.connection}/${node.queue}`);
+        const count = q?.kind === 'queue' ? countOf(q.signal, node.state) : undefined;
+        const item = new vscode.TreeItem(node.state, vscode.TreeItemCollapsibleState.Collapsed);
+        item.id = node.id;
+        if (count !== undefined) item.description = String(count);
+        item.contextValue = `state.${node.state}`;
+        return item;
+      }
+      case 'job':
+        return this.jobItem(node);
+      case 'more': {
+        const item = new vscode.TreeItem('Load more…', vscode.TreeItemCollapsibleState.None);
+        item.id = node.id;
+        item.command = { command: 'chaperone.loadMoreJobs', title: 'Load more', arguments: [node] };
+        return item;
+      }
+    }
+  }
+
+  private queueItem(node: Extract<QueueNode, { kind: 'queue' }>): vscode.TreeItem {
+    const q = node.signal;
+    const item = new vscode.TreeItem(q.id.slice(q.id.indexOf(':') + 1), vscode.TreeItemCollapsibleState.Collapsed);
+    item.id = node.id;
+    const parts = [`${q.pending} pending ${ARROW[q.direction]}`];
+    if (q.active) parts.push(`${q.active} active`);
+    if (q.delayed) parts.push(`${q.delayed} delayed`);
+    if (q.failed) parts.push(`${q.failed} failed`);
+    if (q.paused) parts.push('paused');
+    item.description = parts.join(' · ');
+    const worst = this.findings().filter((f) => f.subject.kind === 'queue' && f.subject.id === q.key).reduce<'ok' | 'warning' | 'critical'>((w, f) => (f.severity === 'critical' || w === 'critical' ? 'critical' : 'warning'), 'ok');
+    item.iconPath = q.paused
+      ? new vscode.ThemeIcon('debug-pause')
+      : worst === 'critical' ? new vscode.ThemeIcon('error', new vscode.ThemeColor('errorForeground'))
+        : worst === 'warning' ? new vscode.ThemeIcon('warning', new vscode.ThemeColor('charts.yellow')) : new vscode.ThemeIcon('inbox');
+    const h = this.handle(q.connection);
+    const caps = h ? [...h.caps(q.id.split(':')[0])] : [];
+    item.contextValue = ['queue', h?.readOnly ? 'ro' : 'rw', q.paused ? 'paused' : 'running', ...caps.map((c) => `cap:${c}`)].join(';');
+    const md = new vscode.MarkdownString(`**${q.id}** on ${q.connection}${h?.readOnly ? ' (read-only)' : ''}\n\n`);
+    md.appendMarkdown(`pending ${q.pending} (${q.slopePerMin >= 0 ? '+' : ''}${q.slopePerMin.toFixed(1)}/min) · active ${q.active} · delayed ${q.delayed} · failed ${q.failed}\n\n`);
+    if (q.consumers !== null) md.appendMarkdown(`consumers ${q.consumers}\n\n`);
+    if (q.oldestAgeMs !== null) md.appendMarkdown(`oldest pending ${formatDuration(q.oldestAgeMs)}\n\n`);
+    if (q.throughputPerMin !== null) md.appendMarkdown(`throughput ${q.throughputPerMin.toFixed(1)}/min\n\n`);
+    if (q.drainMs !== undefined) md.appendMarkdown(`drains in ~${formatDuration(q.drainMs)}\n\n`);
+    for (const f of this.findings().filter((x) => x.subject.kind === 'queue' && x.subject.id === q.key)) md.appendMarkdown(`${f.severity === 'critical' ? '$(error)' : '$(warning)'} ${f.message}\n\n`);
+    md.supportThemeIcons = true;
+    item.tooltip = md;
+    return item;
+  }
+
+  private jobItem(node: Extract<QueueNode, { kind: 'job' }>): vscode.TreeItem {
+    const j = node.job;
+    const item = new vscode.TreeItem(j.name || j.id, vscode.TreeItemCollapsibleState.None);
+    item.id = node.id;
+    item.description = `#${j.id}${j.ageMs !== null ? ` · ${formatDuration(j.ageMs)} ago` : ''}${j.attempts ? ` · ${j.attempts} attempt(s)` : ''}`;
+    item.tooltip = new vscode.MarkdownString().appendCodeblock(`${j.preview}${j.failedReason ? `\n\nfailed: ${j.failedReason}` : ''}`, 'json');
+    item.iconPath = new vscode.ThemeIcon(node.state === 'failed' ? 'error' : node.state === 'active' ? 'play' : 'circle-outline');
+    const h = this.handle(node.connection);
+    const caps = h ? [...h.caps(node.queue.split(':')[0])] : [];
+    item.contextValue = ['job', `state:${node.state}`, h?.readOnly ? 'ro' : 'rw', ...caps.map((c) => `cap:${c}`)].join(';');
+    return item;
+  }
+}
+
+function figures(q: QueueSignal): string {
+  return `${q.pending}|${q.active}|${q.delayed}|${q.failed}|${q.paused}|${q.direction}`;
+}
+
+function countOf(q: QueueSignal, state: JobState): number | undefined {
+  switch (state) {
+    case 'pending': return q.pending;
+    case 'active': return q.active;
+    case 'delayed': return q.delayed;
+    case 'failed': return q.failed;
+    default: return undefined;
+  }
+}

@@ -1,0 +1,170 @@
+// Workers: supervisors (this editor's own first, then the others seen in Redis) -> pools -> workers.
+import * as vscode from 'vscode';
+import type { PoolSnapshot, SupervisorSnapshot, WorkerSnapshot, WorkerState } from '../../core/snapshot';
+import { formatBytes, formatDuration } from '../../core/units';
+import type { EngineHost } from '../engine-host';
+import { VisibleTree, messageItem } from './visible-tree';
+
+export type WorkerNode =
+  | { kind: 'supervisor'; id: string; snap: Omit<SupervisorSnapshot, 'controlPlane'>; own: boolean }
+  | { kind: 'pool'; id: string; supervisor: string; own: boolean; pool: PoolSnapshot }
+  | { kind: 'worker'; id: string; supervisor: string; own: boolean; pool: string; worker: WorkerSnapshot }
+  | { kind: 'message'; id: string; text: string; icon: string; tooltip?: string };
+
+const STATE_ICON: Record<WorkerState, [string, string?]> = {
+  starting: ['loading~spin'],
+  running: ['pass-filled', 'testing.iconPassed'],
+  stopping: ['debug-pause', 'charts.yellow'],
+  stopped: ['circle-slash'],
+  exited: ['warning', 'charts.yellow'],
+  backoff: ['history', 'charts.yellow'],
+  fatal: ['error', 'errorForeground'],
+};
+
+export class WorkersTree extends VisibleTree<WorkerNode> {
+  /** Last drawn JSON per pool node: only pools that changed are refreshed. */
+  private readonly drawn = new Map<string, string>();
+
+  constructor(private readonly host: EngineHost, onVisibility: () => void) {
+    super('chaperone.workers', onVisibility);
+  }
+
+  /** Called on every supervisor change: refresh only the pools whose snapshot changed. */
+  update(): void {
+    const sups = this.supervisors();
+    const poolIds = new Set<string>();
+    let structural = false;
+    for (const s of sups) {
+      for (const p of s.snap.pools) {
+        const id = `pool:${s.snap.id}/${p.name}`;
+        poolIds.add(id);
+        const json = JSON.stringify(p);
+        const node = this.nodes.get(id);
+        if (!node) structural = true;
+        else if (this.drawn.get(id) !== json && node.kind === 'pool') {
+          node.pool = p;
+          this.refresh(node);
+        }
+        this.drawn.set(id, json);
+      }
+    }
+    for (const id of [...this.drawn.keys()]) {
+      if (poolIds.has(id)) continue;
+      this.drawn.delete(id);
+      structural = true;
+    }
+    this.updateBadge(sups);
+    if (structural) this.refresh();
+  }
+
+  private updateBadge(sups: { snap: { pools: PoolSnapshot[] } }[]): void {
+    const troubled = sups.flatMap((s) => s.snap.pools.flatMap((p) => p.workers)).filter((w) => w.state === 'fatal' || w.state === 'backoff').length;
+    this.view.badge = troubled ? { value: troubled, tooltip: `${troubled} worker(s) failing` } : undefined;
+  }
+
+  private supervisors(): { snap: Omit<SupervisorSnapshot, 'controlPlane'>; own: boolean }[] {
+    const own = this.host.engine?.supervisor;
+    const list: { snap: Omit<SupervisorSnapshot, 'controlPlane'>; own: boolean }[] = [];
+    if (own && own.config.pools.length) list.push({ snap: own.snapshot(), own: true });
+    for (const o of this.host.others) if (o.snapshot) list.push({ snap: o.snapshot, own: false });
+    return list;
+  }
+
+  getChildren(node?: WorkerNode): WorkerNode[] {
+    if (!node) {
+      if (this.host.startError) return [this.message('error', this.host.startError, 'error')];
+      const sups = this.supervisors();
+      if (sups.length === 0 && this.host.engine) return []; // the welcome view takes over
+      return sups.map((s) =>
+        this.node(`sup:${s.snap.id}`, () => ({ kind: 'supervisor', id: `sup:${s.snap.id}`, snap: s.snap, own: s.own }), (n) => {
+          if (n.kind === 'supervisor') n.snap = s.snap;
+        }),
+      );
+    }
+    if (node.kind === 'supervisor') {
+      const fresh = this.supervisors().find((s) => s.snap.id === node.snap.id)?.snap ?? node.snap;
+      return fresh.pools.map((p) =>
+        this.node(`pool:${fresh.id}/${p.name}`, () => ({ kind: 'pool', id: `pool:${fresh.id}/${p.name}`, supervisor: fresh.id, own: node.own, pool: p }), (n) => {
+          if (n.kind === 'pool') n.pool = p;
+        }),
+      );
+    }
+    if (node.kind === 'pool') {
+      return node.pool.workers.map((w) => {
+        const id = `worker:${node.supervisor}/${node.pool.name}/${w.id}`;
+        return this.node(id, () => ({ kind: 'worker', id, supervisor: node.supervisor, own: node.own, pool: node.pool.name, worker: w }), (n) => {
+          if (n.kind === 'worker') n.worker = w;
+        });
+      });
+    }
+    return [];
+  }
+
+  private message(key: string, text: string, icon: string): WorkerNode {
+    return { kind: 'message', id: `msg:${key}`, text, icon };
+  }
+
+  getTreeItem(node: WorkerNode): vscode.TreeItem {
+    switch (node.kind) {
+      case 'message':
+        return Object.assign(messageItem(node.text, node.icon, node.tooltip), { id: node.id });
+      case 'supervisor': {
+        const s = node.snap;
+        const item = new vscode.TreeItem(node.own ? `This editor (${s.id})` : s.id, vscode.TreeItemCollapsibleState.Expanded);
+        item.id = node.id;
+        item.description = `${s.pools.length} pool(s) · ${s.host} pid ${s.pid}`;
+        item.iconPath = new vscode.ThemeIcon(node.own ? 'vm-active' : 'remote');
+        item.contextValue = node.own ? 'supervisor.own' : 'supervisor.remote';
+        item.tooltip = `Supervisor ${s.id} on ${s.host} (pid ${s.pid}), Chaperone ${s.version}\nconfig: ${s.configFile}`;
+        return item;
+      }
+      case 'pool': {
+        const p = node.pool;
+        const running = p.workers.filter((w) => w.state === 'running').length;
+        const item = new vscode.TreeItem(p.name, vscode.TreeItemCollapsibleState.Collapsed);
+        item.id = node.id;
+        const cpu = p.workers.reduce((a, w) => a + (w.cpu ?? 0), 0);
+        const mem = p.workers.reduce((a, w) => a + (w.memoryBytes ?? 0), 0);
+        item.description = `${p.state} · ${running}/${p.desired} running${running ? ` · cpu ${cpu.toFixed(0)}% · ${formatBytes(mem)}` : ''}${p.queues.length ? ` · ${p.queues.join(', ')}` : ''}`;
+        item.iconPath = new vscode.ThemeIcon(
+          p.state === 'running' ? 'server-process' : p.state === 'degraded' ? 'warning' : p.state === 'stopped' ? 'circle-slash' : 'loading~spin',
+          p.state === 'degraded' ? new vscode.ThemeColor('charts.yellow') : undefined,
+        );
+        item.contextValue = `pool.${node.own ? 'own' : 'remote'}.${p.state === 'stopped' ? 'stopped' : 'running'}`;
+        item.tooltip = new vscode.MarkdownString(`**${p.name}** — ${p.state}, ${p.desired} desired (min ${p.min}, max ${p.max})\n\nqueues: ${p.queues.join(', ') || 'none'}`);
+        return item;
+      }
+      case 'worker': {
+        const w = node.worker;
+        const item = new vscode.TreeItem(w.id, vscode.TreeItemCollapsibleState.None);
+        item.id = node.id;
+        const parts: string[] = [w.state];
+        if (w.pid !== null) parts.push(`pid ${w.pid}`);
+        if (w.cpu !== null) parts.push(`cpu ${w.cpu.toFixed(0)}%`);
+        if (w.memoryBytes !== null) parts.push(formatBytes(w.memoryBytes));
+        if (w.state === 'running') parts.push(`up ${formatDuration(w.uptimeMs)}`);
+        if (w.restarts) parts.push(`↻ ${w.restarts}`);
+        item.description = parts.join(' · ');
+        const [icon, color] = STATE_ICON[w.state];
+        item.iconPath = new vscode.ThemeIcon(icon, color ? new vscode.ThemeColor(color) : undefined);
+        item.contextValue = `worker.${node.own ? 'own' : 'remote'}`;
+        item.tooltip = workerTooltip(w);
+        item.command = { command: 'chaperone.showLogs', title: 'Show Logs', arguments: [node] };
+        return item;
+      }
+    }
+  }
+}
+
+function workerTooltip(w: WorkerSnapshot): vscode.MarkdownString {
+  const md = new vscode.MarkdownString(undefined, true);
+  md.appendMarkdown(`**${w.id}** — ${w.state}${w.restarts ? `, restarted ${w.restarts} time(s)` : ''}\n\n`);
+  if (w.fatalReason) md.appendMarkdown(`$(error) ${w.fatalReason}\n\n`);
+  if (w.nextStartInMs !== undefined) md.appendMarkdown(`next start in ${formatDuration(w.nextStartInMs)}\n\n`);
+  const e = w.lastExit;
+  if (e) {
+    md.appendMarkdown(`Last exit: ${e.signal ? `signal ${e.signal}` : `code ${e.code}`} after ${formatDuration(e.uptimeMs)}${e.reason ? ` (${e.reason})` : ''}, ${new Date(e.at).toLocaleTimeString()}\n\n`);
+    if (e.stderrTail.length) md.appendCodeblock(e.stderrTail.slice(-10).join('\n'), 'text');
+  }
+  return md;
+}

@@ -1,0 +1,247 @@
+// Chaperone inside a real VS Code (code-server's extension host): a real pool of BullMQ workers,
+// real queues on the harness's own redis-servers, the real tree/command/diagnostic/webview APIs.
+import * as assert from 'node:assert/strict';
+import { Queue } from 'bullmq';
+import Redis from 'ioredis';
+import * as vscode from 'vscode';
+import type { ChaperoneApi } from '../../../src/host/host-root';
+import type { QueueNode } from '../../../src/host/views/queues-tree';
+import type { WorkerNode } from '../../../src/host/views/workers-tree';
+import { BACKLOG_QUEUE, BACKLOG_WARNING, POOL, POOL_QUEUE } from '../workspace';
+
+const URL = process.env.CHAPERONE_TEST_REDIS_URL ?? '';
+const PROD_URL = process.env.CHAPERONE_TEST_PROD_URL ?? '';
+const AUTH_URL = process.env.CHAPERONE_TEST_AUTH_URL ?? '';
+const AUTH_PASSWORD = process.env.CHAPERONE_TEST_AUTH_PASSWORD ?? '';
+
+async function waitFor<T>(what: string, fn: () => T | undefined | false | Promise<T | undefined | false>, ms = 30_000): Promise<T> {
+  const end = Date.now() + ms;
+  for (;;) {
+    const v = await fn();
+    if (v) return v;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+const connection = (url: string) => ({ url, maxRetriesPerRequest: null });
+
+describe('Chaperone in a real VS Code', function () {
+  this.timeout(90_000);
+  let api: ChaperoneApi;
+  let configUri: vscode.Uri;
+  const backlog = new Queue(BACKLOG_QUEUE, { connection: connection(URL) });
+  const mail = new Queue(POOL_QUEUE, { connection: connection(URL) });
+
+  before(async () => {
+    assert.ok(URL && PROD_URL, 'the runner passes the test Redis URLs');
+    const ext = vscode.extensions.getExtension<ChaperoneApi>('chaperone.chaperone');
+    assert.ok(ext, 'the extension is loaded from the development path');
+    api = await ext.activate();
+    configUri = vscode.Uri.joinPath(vscode.workspace.workspaceFolders?.[0]?.uri ?? vscode.Uri.file('/'), 'chaperone.json');
+    // The views sample at 1 Hz only while visible: show the container, as a user would.
+    await vscode.commands.executeCommand('workbench.view.extension.chaperone');
+  });
+
+  after(async () => {
+    await backlog.close();
+    await mail.close();
+  });
+
+  it('activates from chaperone.json and supervises its pool: supervisor -> pool -> running workers', async () => {
+    assert.ok(api.activation.ms > 0);
+    await waitFor('2 running workers', () => api.host.engine?.supervisor.snapshot().pools[0]?.workers.filter((w) => w.state === 'running').length === 2);
+    const [sup] = api.workers.getChildren() as WorkerNode[];
+    assert.equal(sup.kind, 'supervisor');
+    assert.match(String(api.workers.getTreeItem(sup).label), /^This editor/);
+    const [pool] = api.workers.getChildren(sup) as WorkerNode[];
+    const poolItem = api.workers.getTreeItem(pool);
+    assert.equal(poolItem.label, POOL);
+    assert.equal(poolItem.contextValue, 'pool.own.running');
+    assert.equal(poolItem.id, `pool:${api.host.engine?.supervisor.identity.id}/${POOL}`, 'stable ids');
+    const workers = api.workers.getChildren(pool) as WorkerNode[];
+    assert.equal(workers.length, 2);
+    const w = api.workers.getTreeItem(workers[0]);
+    assert.match(String(w.description), /^running · pid \d+/);
+    assert.equal(w.contextValue, 'worker.own');
+    assert.ok(w.tooltip instanceof vscode.MarkdownString);
+  });
+
+  it('Queues view: connection -> system -> queue with counts and trend; states list jobs, paged', async () => {
+    await backlog.addBulk(Array.from({ length: 30 }, (_, i) => ({ name: `report-${i}`, data: { i } })));
+    await waitFor('30 pending on ui-backlog', () => api.host.engine?.signals?.lastSignals?.queues.find((q) => q.id === `bullmq:${BACKLOG_QUEUE}` && q.pending === 30));
+    const roots = (await api.queues.getChildren()) as QueueNode[];
+    assert.deepEqual(roots.map((r) => r.id), ['conn:default', 'conn:prod']);
+    const prod = api.queues.getTreeItem(roots[1]);
+    assert.equal(prod.contextValue, 'connection.ro');
+    assert.match(String(prod.description), /read-only/);
+    const [system] = (await api.queues.getChildren(roots[0])) as QueueNode[];
+    assert.equal(api.queues.getTreeItem(system).label, 'bullmq');
+    const queue = ((await api.queues.getChildren(system)) as QueueNode[]).find((n) => n.kind === 'queue' && n.queue === `bullmq:${BACKLOG_QUEUE}`);
+    assert.ok(queue);
+    const item = api.queues.getTreeItem(queue);
+    assert.match(String(item.description), /^30 pending [↗↘→]/);
+    assert.match(String(item.contextValue), /^queue;rw;running;.*cap:pause/);
+    const states = (await api.queues.getChildren(queue)) as QueueNode[];
+    const pending = states.find((s) => s.kind === 'state' && s.state === 'pending');
+    assert.ok(pending);
+    assert.equal(api.queues.getTreeItem(pending).description, '30');
+    const page1 = (await api.queues.getChildren(pending)) as QueueNode[];
+    assert.equal(page1.filter((n) => n.kind === 'job').length, 25);
+    const more = page1.find((n) => n.kind === 'more');
+    assert.ok(more, 'a "Load more" item after a full page');
+    await vscode.commands.executeCommand('chaperone.loadMoreJobs', more);
+    const page2 = (await api.queues.getChildren(pending)) as QueueNode[];
+    assert.equal(page2.filter((n) => n.kind === 'job').length, 30);
+    assert.ok(!page2.some((n) => n.kind === 'more'));
+  });
+
+  it('a breached threshold turns the status bar and puts a diagnostic on the rule\'s line, with quick fixes', async () => {
+    await waitFor('the depth finding', () => api.host.engine?.signals?.findings.find((f) => f.key === `queue:default/bullmq:${BACKLOG_QUEUE}:depth`));
+    await waitFor('the status bar update', () => (api.statusBar.item.backgroundColor as unknown as { id: string } | undefined)?.id === 'statusBarItem.warningBackground');
+    const queued = api.host.engine?.signals?.lastSignals?.queues.reduce((n, q) => n + q.pending, 0);
+    assert.match(api.statusBar.item.text, new RegExp(`^\\$\\(warning\\) Chaperone: 2 workers · ${queued} queued$`));
+    assert.match(String((api.statusBar.item.tooltip as vscode.MarkdownString).value), /ui-backlog/);
+    const text = (await vscode.workspace.openTextDocument(configUri)).getText();
+    const ruleLine = text.split('\n').findIndex((l) => l.includes(`"bullmq:${BACKLOG_QUEUE}"`));
+    const diag = await waitFor('the diagnostic', () => vscode.languages.getDiagnostics(configUri).find((d) => d.message.includes(BACKLOG_QUEUE)));
+    assert.equal(diag.severity, vscode.DiagnosticSeverity.Warning);
+    assert.equal(diag.source, 'chaperone');
+    assert.equal(diag.range.start.line, ruleLine, 'on the line of the rule');
+    const actions = await vscode.commands.executeCommand<vscode.CodeAction[]>('vscode.executeCodeActionProvider', configUri, diag.range, vscode.CodeActionKind.QuickFix.value);
+    const titles = actions.map((a) => a.title);
+    assert.ok(titles.includes('Open the Chaperone dashboard'), titles.join(', '));
+    const raise = actions.find((a) => a.title.startsWith('Raise the warning threshold to'));
+    assert.ok(raise?.edit, titles.join(', '));
+    assert.equal(raise.title, 'Raise the warning threshold to 50', 'a round number above 30 × 1.25');
+    const doc = await vscode.workspace.openTextDocument(configUri);
+    assert.ok(await vscode.workspace.applyEdit(raise.edit), 'the edit applies');
+    assert.match(doc.lineAt(ruleLine).text, /"warning": 50,/);
+    assert.ok(!doc.getText().includes(`"warning": ${BACKLOG_WARNING},`), 'the old level is gone');
+    await vscode.window.showTextDocument(doc);
+    await vscode.commands.executeCommand('workbench.action.files.revert');
+    assert.equal(doc.getText(), text);
+  });
+
+  it('a config error becomes an error diagnostic on its range, from the unsaved text', async () => {
+    const doc = await vscode.workspace.openTextDocument(configUri);
+    const text = doc.getText();
+    const at = text.indexOf('"min": 1');
+    const edit = new vscode.WorkspaceEdit();
+    edit.replace(configUri, new vscode.Range(doc.positionAt(at), doc.positionAt(at + 8)), '"min": "one"');
+    await vscode.workspace.applyEdit(edit);
+    const diag = await waitFor('the config diagnostic', () => vscode.languages.getDiagnostics(configUri).find((d) => d.code === 'config'));
+    assert.equal(diag.severity, vscode.DiagnosticSeverity.Error);
+    assert.equal(diag.range.start.line, doc.positionAt(at).line);
+    assert.match(diag.message, /min/);
+    await vscode.window.showTextDocument(doc);
+    await vscode.commands.executeCommand('workbench.action.files.revert');
+    await waitFor('the problem cleared', () => !vscode.languages.getDiagnostics(configUri).some((d) => d.code === 'config'));
+    assert.ok(api.host.engine, 'the running engine was left alone');
+  });
+
+  it('pause / resume and cancel act on the real queue through the commands', async () => {
+    const paused = await vscode.commands.executeCommand<{ ok: boolean }>('chaperone.pauseQueue', { queue: `bullmq:${BACKLOG_QUEUE}` });
+    assert.equal(paused?.ok, true, api.lastError.message);
+    assert.equal(await backlog.isPaused(), true);
+    await vscode.commands.executeCommand('chaperone.resumeQueue', { queue: `bullmq:${BACKLOG_QUEUE}` });
+    assert.equal(await backlog.isPaused(), false);
+    const [job] = await backlog.getWaiting(0, 0);
+    const r = await vscode.commands.executeCommand<{ ok: boolean; message: string }>('chaperone.cancelJob', { queue: `bullmq:${BACKLOG_QUEUE}`, jobId: job.id });
+    assert.equal(r?.ok, true, api.lastError.message);
+    assert.equal(await backlog.getJob(String(job.id)), undefined);
+    const gone = await vscode.commands.executeCommand('chaperone.cancelJob', { queue: `bullmq:${BACKLOG_QUEUE}`, jobId: 'no-such-job' });
+    assert.equal(gone, undefined);
+    assert.match(api.lastError.message ?? '', /no-such-job|not found|no job/i, 'a clear error, not a stack');
+  });
+
+  it('a read-only profile refuses writes and says so', async () => {
+    const prodQueue = new Queue('ro-reports', { connection: connection(PROD_URL) });
+    try {
+      await waitFor('the prod queue', () => api.host.engine?.signals?.lastSignals?.queues.find((q) => q.connection === 'prod' && q.id === 'bullmq:ro-reports'));
+      const r = await vscode.commands.executeCommand('chaperone.pauseQueue', { queue: 'bullmq:ro-reports', connection: 'prod' });
+      assert.equal(r, undefined);
+      assert.match(api.lastError.message ?? '', /read-only/);
+      assert.equal(await prodQueue.isPaused(), false);
+    } finally {
+      await prodQueue.close();
+    }
+  });
+
+  it('scale, rolling restart and logs of the real pool', async () => {
+    const scaled = await vscode.commands.executeCommand<{ ok: boolean }>('chaperone.scalePool', { pool: POOL, count: 3 });
+    assert.equal(scaled?.ok, true, api.lastError.message);
+    await waitFor('3 running workers', () => api.host.engine?.supervisor.snapshot().pools[0].workers.filter((w) => w.state === 'running').length === 3);
+    const before = new Set(api.host.engine?.supervisor.snapshot().pools[0].workers.map((w) => w.pid));
+    const restarted = await vscode.commands.executeCommand<{ ok: boolean; message: string }>('chaperone.restartPool', { pool: POOL });
+    assert.match(restarted?.message ?? '', /replaced 3/);
+    const after = api.host.engine?.supervisor.snapshot().pools[0].workers.filter((w) => w.state === 'running') ?? [];
+    assert.equal(after.length, 3);
+    assert.ok(after.every((w) => !before.has(w.pid)), 'every worker is a new process');
+    const logs = await vscode.commands.executeCommand<{ channel: string; lines: number; following: boolean }>('chaperone.showLogs', { pool: POOL });
+    assert.equal(logs?.channel, `Chaperone: ${POOL}`);
+    assert.ok((logs?.lines ?? 0) >= 3, 'each worker printed "ready"');
+    assert.equal(logs?.following, true);
+  });
+
+  it('drain from the command drains the real pool after its jobs in flight, and start brings it back', async () => {
+    await mail.addBulk(Array.from({ length: 20 }, (_, i) => ({ name: 'mail', data: { i } })));
+    const r = await vscode.commands.executeCommand<{ ok: boolean; message: string }>('chaperone.drainPool', { pool: POOL, yes: true });
+    assert.equal(r?.ok, true, api.lastError.message);
+    const snap = api.host.engine?.supervisor.snapshot().pools[0];
+    assert.equal(snap?.state, 'stopped');
+    assert.equal(snap?.workers.filter((w) => w.state !== 'stopped').length, 0);
+    const counts = await mail.getJobCounts('active');
+    assert.equal(counts.active, 0, 'no job left half-done');
+    await vscode.commands.executeCommand('chaperone.startPool', { pool: POOL });
+    await waitFor('running again', () => api.host.engine?.supervisor.snapshot().pools[0].workers.filter((w) => w.state === 'running').length === 3);
+  });
+
+  it('dashboard: ready handshake, a snapshot, then 1 Hz deltas; messages outside the protocol are dropped', async () => {
+    await vscode.commands.executeCommand('chaperone.openDashboard');
+    await waitFor('the ready message', () => api.dashboard.received.ready >= 1);
+    await waitFor('the first paint', () => api.dashboard.received.painted.length >= 1);
+    const deltas = api.dashboard.stats.deltas;
+    await waitFor('two deltas', () => api.dashboard.stats.deltas >= deltas + 2, 15_000);
+    const rejected = api.dashboard.received.rejected;
+    api.dashboard.simulateMessage({ type: 'request', id: 1, method: 'action', action: 'rm -rf' });
+    api.dashboard.simulateMessage({ type: 'ready', extra: 1 });
+    api.dashboard.simulateMessage('ready');
+    assert.equal(api.dashboard.received.rejected, rejected + 3);
+  });
+
+  it('a password set in SecretStorage connects a new profile that needs one', async () => {
+    assert.ok(AUTH_URL && AUTH_PASSWORD);
+    const authQueue = new Queue('secure-jobs', { connection: { ...connection(AUTH_URL), password: AUTH_PASSWORD } });
+    try {
+      await authQueue.add('s', {});
+      const added = await vscode.commands.executeCommand('chaperone.connectProfile', { name: 'secure', url: AUTH_URL, readOnly: false });
+      assert.equal(added, 'secure', api.lastError.message);
+      await waitFor('NOAUTH without the password', () => api.host.engine?.queueErrors().find((e) => e.startsWith('secure/') && /NOAUTH|auth/i.test(e))).catch((err: Error) => {
+        throw new Error(`${err.message}; errors: ${JSON.stringify(api.host.engine?.queueErrors())}; connections: ${api.host.engine?.queues?.connections.map((c) => c.config.name).join(',')}`);
+      });
+      const raw = new Redis(URL);
+      await vscode.commands.executeCommand('chaperone.setPassword', { connection: 'secure', password: AUTH_PASSWORD });
+      await waitFor('the queue behind the password', () => api.host.engine?.signals?.lastSignals?.queues.find((q) => q.connection === 'secure' && q.id === 'bullmq:secure-jobs'));
+      const text = (await vscode.workspace.openTextDocument(configUri)).getText();
+      assert.ok(!text.includes(AUTH_PASSWORD), 'the password never goes into chaperone.json');
+      raw.disconnect();
+    } finally {
+      await authQueue.close();
+    }
+  });
+
+  it('without chaperone.json: the welcome state, then Create chaperone.json writes one from the queues found', async () => {
+    await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+    await vscode.workspace.fs.delete(configUri);
+    await api.host.reload();
+    assert.equal(api.host.loaded?.exists, false);
+    assert.equal(api.host.engine?.supervisor.config.pools.length, 0);
+    const created = await vscode.commands.executeCommand<vscode.Uri>('chaperone.createConfig');
+    assert.equal(created?.toString(), configUri.toString(), api.lastError.message);
+    const text = new TextDecoder().decode(await vscode.workspace.fs.readFile(configUri));
+    assert.match(text, new RegExp(`bullmq: .*${BACKLOG_QUEUE}`));
+    assert.match(text, /"bullmq:\*": \{ "depth"/);
+    assert.equal(api.host.loaded?.problems.length, 0, 'the file it writes is valid');
+  });
+});

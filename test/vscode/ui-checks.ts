@@ -1,0 +1,141 @@
+// UI checks in the real workbench, driven by playwright-core + Debian chromium, as a user would:
+// the three views show a real pool and real queues; a drain from the palette drains the real pool;
+// a breached threshold turns the status bar and puts a problem on the rule's line; the dashboard
+// draws its charts. Screenshots go to .vscode-test/screenshots/.
+import * as assert from 'node:assert/strict';
+import { mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { Queue } from 'bullmq';
+import Redis from 'ioredis';
+import type { FrameLocator, Page } from 'playwright-core';
+import { ControlClient } from '../../src/node/control-client';
+import { ROOT } from '../helpers/paths';
+import { CACHE, launchBrowser, startCodeServer, workbenchUrl } from './code-server';
+import { BACKLOG_QUEUE, POOL, makeWorkspace } from './workspace';
+
+export const SHOTS = path.join(CACHE, 'screenshots');
+
+export interface UiCheck {
+  name: string;
+  ok: boolean;
+  detail: string;
+}
+
+async function runCommand(page: Page, title: string): Promise<void> {
+  await page.keyboard.press('F1');
+  const input = page.locator('.quick-input-widget input');
+  await input.waitFor({ state: 'visible' });
+  await input.fill(`>${title}`);
+  await page.locator('.quick-input-widget .monaco-list-row', { hasText: title }).first().waitFor();
+  await page.keyboard.press('Enter');
+}
+
+export async function uiChecks(url: string, prodUrl: string): Promise<UiCheck[]> {
+  mkdirSync(SHOTS, { recursive: true });
+  const ws = makeWorkspace(url, prodUrl);
+  const userData = mkdtempSync(path.join(os.tmpdir(), 'chaperone-ui-'));
+  const cs = await startCodeServer(userData, { ...process.env, CHAPERONE_REDIS_URL: url });
+  const browser = await launchBrowser(userData);
+  const backlog = new Queue(BACKLOG_QUEUE, { connection: { url, maxRetriesPerRequest: null } });
+  const redis = new Redis(url);
+  const results: UiCheck[] = [];
+  const check = async (name: string, fn: () => Promise<string>): Promise<void> => {
+    try {
+      results.push({ name, ok: true, detail: await fn() });
+    } catch (err) {
+      results.push({ name, ok: false, detail: err instanceof Error ? err.message : String(err) });
+      await page.screenshot({ path: path.join(SHOTS, `failed-${results.length}.png`) }).catch(() => undefined);
+    }
+  };
+  const page = browser.ctx.pages()[0] ?? (await browser.ctx.newPage());
+  try {
+    await backlog.addBulk(Array.from({ length: 30 }, (_, i) => ({ name: `report-${i}`, data: { i } })));
+    await page.goto(workbenchUrl(cs, ws, [['extensionDevelopmentPath', ROOT], ['skipWelcome', 'true']]));
+    await page.waitForSelector('.monaco-workbench', { timeout: 90_000 });
+    const status = page.locator('.part.statusbar .statusbar-item', { hasText: 'Chaperone:' }).first();
+    await status.waitFor({ timeout: 90_000 });
+
+    await check('the three views show the real pool and real queues', async () => {
+      await page.locator('.part.activitybar [aria-label^="Chaperone"]').first().click();
+      const sidebar = page.locator('.part.sidebar');
+      await sidebar.locator('.monaco-list-row', { hasText: POOL }).first().waitFor({ timeout: 30_000 });
+      await sidebar.locator('.monaco-list-row', { hasText: BACKLOG_QUEUE }).first().waitFor({ timeout: 30_000 });
+      const row = await sidebar.locator('.monaco-list-row', { hasText: BACKLOG_QUEUE }).first().innerText();
+      assert.match(row, /30 pending/);
+      const headers = await sidebar.locator('.pane-header h3.title').allInnerTexts();
+      for (const h of ['WORKERS', 'QUEUES', 'TENANTS']) assert.ok(headers.map((x) => x.toUpperCase()).includes(h), `view ${h} in ${headers.join(', ')}`);
+      await page.screenshot({ path: path.join(SHOTS, '01-views.png') });
+      return `${POOL} and ${row.replace(/\s+/g, ' ')}`;
+    });
+
+    await check('a breached threshold turns the status bar and puts a problem on the rule\'s line', async () => {
+      const warned = page.locator('.part.statusbar .statusbar-item.warning-kind', { hasText: 'Chaperone:' });
+      await warned.first().waitFor({ timeout: 30_000 });
+      const text = (await warned.first().innerText()).trim();
+      assert.match(text, /Chaperone: 2 workers · 30 queued/);
+      await runCommand(page, 'View: Focus Problems');
+      const problem = page.locator('.markers-panel .monaco-list-row', { hasText: BACKLOG_QUEUE }).first();
+      await problem.waitFor({ timeout: 30_000 });
+      const line = readFileSync(path.join(ws, 'chaperone.json'), 'utf8').split('\n').findIndex((l) => l.includes(`"bullmq:${BACKLOG_QUEUE}"`)) + 1;
+      const row = (await problem.innerText()).replace(/\s+/g, ' ');
+      assert.match(row, new RegExp(`\\[Ln ${line}, Col \\d+\\]`), row);
+      await page.screenshot({ path: path.join(SHOTS, '02-threshold.png') });
+      return `status bar "${text}", problem "${row}"`;
+    });
+
+    await check('a drain from the palette drains the real pool', async () => {
+      await runCommand(page, 'Chaperone: Drain Pool');
+      await page.locator('.quick-input-widget .monaco-list-row', { hasText: POOL }).first().waitFor();
+      await page.keyboard.press('Enter');
+      const dialog = page.locator('.monaco-dialog-box');
+      await dialog.waitFor({ timeout: 10_000 });
+      const detail = (await dialog.innerText()).replace(/\s+/g, ' ');
+      assert.match(detail, /2 worker\(s\) will finish their current job/);
+      await page.screenshot({ path: path.join(SHOTS, '03-drain-confirm.png') });
+      await dialog.locator('.monaco-button', { hasText: 'Drain' }).first().click();
+      await page.locator('.notifications-toasts .notification-toast', { hasText: /drained|finished/ }).first().waitFor({ timeout: 30_000 });
+      // What other editors and CLIs see through Redis: the pool stopped, no worker left.
+      const seen = await new ControlClient(redis).supervisors();
+      const pool = seen.flatMap((s) => s.snapshot?.pools ?? []).find((p) => p.name === POOL);
+      assert.ok(pool, 'the supervisor publishes its pools');
+      const deadline = Date.now() + 10_000;
+      let state = pool.state;
+      while (state !== 'stopped' && Date.now() < deadline) {
+        await new Promise((r) => setTimeout(r, 500));
+        state = (await new ControlClient(redis).supervisors()).flatMap((s) => s.snapshot?.pools ?? []).find((p) => p.name === POOL)?.state ?? state;
+      }
+      assert.equal(state, 'stopped');
+      await page.locator('.part.sidebar .monaco-list-row', { hasText: POOL }).filter({ hasText: 'stopped' }).first().waitFor({ timeout: 10_000 });
+      return `dialog: "${detail.slice(0, 160)}"; pool ${state} in Redis and in the view`;
+    });
+
+    await check('the dashboard draws its charts', async () => {
+      await runCommand(page, 'Chaperone: Open Dashboard');
+      const frame: FrameLocator = page.frameLocator('iframe.webview.ready').frameLocator('#active-frame');
+      await frame.locator('body[data-delta-at]').waitFor({ timeout: 30_000, state: 'attached' });
+      const pixels = async (id: string): Promise<number> =>
+        // Runs in the page: the canvas's pixels (typed structurally; this file has no DOM lib).
+        frame.locator(`#${id}`).evaluate((c: { width: number; height: number; getContext(k: '2d'): { getImageData(x: number, y: number, w: number, h: number): { data: ArrayLike<number> } } }) => {
+          const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+          let n = 0;
+          for (let i = 3; i < d.length; i += 4) if (d[i] !== 0) n++;
+          return n;
+        });
+      const queues = await pixels('chart-queues');
+      const host = await pixels('chart-host');
+      assert.ok(queues > 500 && host > 500, `non-blank canvases (${queues}, ${host})`);
+      const summary = await frame.locator('#summary').innerText();
+      assert.match(summary, /queued/);
+      await page.screenshot({ path: path.join(SHOTS, '04-dashboard.png') });
+      return `queue chart ${queues} px, host chart ${host} px; "${summary}"`;
+    });
+  } finally {
+    await backlog.close();
+    redis.disconnect();
+    await browser.close();
+    await cs.stop();
+  }
+  return results;
+}
+

@@ -1,0 +1,104 @@
+// One Chart.js line chart per section, created once; snapshots replace its datasets' data in place
+// and deltas push one point, then chart.update('none') (no animation, no re-creation).
+import { CategoryScale, Chart, Filler, Legend, LineController, LineElement, LinearScale, PointElement, Tooltip } from 'chart.js';
+import type { ChartName, Point, QueueSeries, Series } from '../src/protocol/dashboard';
+import type { ThemeColors } from './theme';
+
+Chart.register(LineController, LineElement, PointElement, LinearScale, CategoryScale, Legend, Tooltip, Filler);
+
+/** Points kept per dataset: a long-open dashboard does not grow. */
+export const MAX_POINTS = 600;
+
+type XY = { x: number; y: number };
+
+const timeLabel = (ms: number): string => new Date(ms).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' });
+
+export class LineChart {
+  readonly chart: Chart<'line', XY[]>;
+
+  constructor(canvas: HTMLCanvasElement, private theme: ThemeColors) {
+    this.chart = new Chart(canvas, {
+      type: 'line',
+      data: { datasets: [] },
+      options: {
+        animation: false,
+        responsive: true,
+        maintainAspectRatio: false,
+        parsing: false,
+        normalized: true,
+        interaction: { mode: 'nearest', intersect: false },
+        elements: { point: { radius: 0 }, line: { borderWidth: 1.5, tension: 0 } },
+        scales: {
+          x: { type: 'linear', ticks: { callback: (v) => timeLabel(Number(v)), maxTicksLimit: 6 } },
+          y: { beginAtZero: true },
+        },
+        plugins: { legend: { labels: { boxWidth: 12 } } },
+      },
+    });
+    this.applyTheme(theme);
+  }
+
+  applyTheme(theme: ThemeColors): void {
+    this.theme = theme;
+    const o = this.chart.options;
+    const scales = o.scales as Record<'x' | 'y', { ticks: { color?: string }; grid: { color?: string } }>;
+    for (const axis of ['x', 'y'] as const) {
+      scales[axis].ticks.color = theme.foreground;
+      scales[axis].grid.color = theme.grid;
+    }
+    (o.plugins as { legend: { labels: { color?: string } } }).legend.labels.color = theme.foreground;
+    this.chart.data.datasets.forEach((d, i) => {
+      const c = theme.palette[Math.floor(i / this.perSeries) % theme.palette.length];
+      d.borderColor = c;
+      d.backgroundColor = c;
+    });
+    this.chart.update('none');
+  }
+
+  /** Datasets per series: 3 for queues (depth, trend, forecast), 1 otherwise. */
+  private perSeries = 1;
+
+  setSeries(series: readonly (Series | QueueSeries)[], withLines: boolean): void {
+    this.perSeries = withLines ? 3 : 1;
+    const datasets = this.chart.data.datasets;
+    datasets.length = 0;
+    series.forEach((s, i) => {
+      const color = this.theme.palette[i % this.theme.palette.length];
+      datasets.push({ label: s.label, data: toXY(s.points), borderColor: color, backgroundColor: color });
+      if (withLines) {
+        const q = s as QueueSeries;
+        datasets.push({ label: `${s.label} trend`, data: q.trend ? toXY(q.trend) : [], borderColor: color, backgroundColor: color, borderDash: [2, 2] });
+        datasets.push({ label: `${s.label} forecast`, data: q.forecast ? toXY(q.forecast) : [], borderColor: color, backgroundColor: color, borderDash: [6, 4] });
+      }
+    });
+    this.chart.options.plugins = { ...this.chart.options.plugins, legend: { ...this.chart.options.plugins?.legend, labels: { ...this.chart.options.plugins?.legend?.labels, filter: (item) => !/ (trend|forecast)$/.test(item.text) } } };
+    this.chart.update('none');
+  }
+
+  /** Appends a point to series number `index` (and replaces its trend/forecast lines). */
+  push(index: number, point: Point, trend?: [Point, Point], forecast?: [Point, Point]): void {
+    const base = index * this.perSeries;
+    const data = this.chart.data.datasets[base]?.data;
+    if (!data) return;
+    const last = data[data.length - 1];
+    if (last && last.x === point[0]) last.y = point[1];
+    else data.push({ x: point[0], y: point[1] });
+    if (data.length > MAX_POINTS) data.splice(0, data.length - MAX_POINTS);
+    if (this.perSeries === 3) {
+      const t = this.chart.data.datasets[base + 1];
+      const f = this.chart.data.datasets[base + 2];
+      if (t) t.data = trend ? toXY(trend) : [];
+      if (f) f.data = forecast ? toXY(forecast) : [];
+    }
+  }
+
+  update(): void {
+    this.chart.update('none');
+  }
+}
+
+export const CHART_WITH_LINES: Record<ChartName, boolean> = { queues: true, throughput: false, workerCpu: false, workerMemory: false, host: false };
+
+function toXY(points: readonly Point[]): XY[] {
+  return points.map(([x, y]) => ({ x, y }));
+}
