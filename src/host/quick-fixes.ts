@@ -4,6 +4,7 @@ import { findNodeAtOffset, parseTree, type Node } from 'jsonc-parser';
 import * as vscode from 'vscode';
 import type { Finding } from '../core/signals/findings';
 import { DIAGNOSTIC_SOURCE, FINDING_CODE, type Diagnostics } from './diagnostics';
+import { durationText, niceAbove } from './threshold-math';
 import type { EngineHost } from './engine-host';
 
 export class QuickFixes implements vscode.CodeActionProvider {
@@ -74,18 +75,4 @@ function raiseThreshold(doc: vscode.TextDocument, f: Finding): { edit: vscode.Wo
   const edit = new vscode.WorkspaceEdit();
   edit.replace(doc.uri, new vscode.Range(doc.positionAt(target.offset), doc.positionAt(target.offset + target.length)), text);
   return { edit, label: text.replace(/"/g, '') };
-}
-
-/** 1, 2, 2.5, 5 x 10^n: thresholds people would write themselves. */
-export function niceAbove(v: number): number {
-  if (!(v > 0)) return 1;
-  const p = 10 ** Math.floor(Math.log10(v));
-  for (const m of [1, 2, 2.5, 5, 10]) if (m * p >= v) return m * p;
-  return 10 * p;
-}
-
-function durationText(ms: number): string {
-  if (ms >= 3_600_000) return `${Math.ceil(ms / 3_600_000)}h`;
-  if (ms >= 60_000) return `${Math.ceil(ms / 60_000)}m`;
-  return `${Math.ceil(ms / 1000)}s`;
 }

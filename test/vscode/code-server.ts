@@ -1,7 +1,7 @@
 // The project's own harness around code-server (a real VS Code 1.100 workbench with a Node
 // extension host, installed from npm into .vscode-test/ by install-code-server.sh): start it on a
 // free port in its own process group, open it in Debian's chromium, stop exactly what we started.
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { chromium, type BrowserContext } from 'playwright-core';
@@ -89,6 +89,14 @@ export async function startCodeServer(userDataDir: string, env: NodeJS.ProcessEn
       clearTimeout(t);
     },
   };
+}
+
+/** Installs a .vsix into the user data dir's extensions folder, with code-server's own installer. */
+export function installExtension(userDataDir: string, vsix: string): void {
+  execFileSync(CODE_SERVER, ['--user-data-dir', userDataDir, '--extensions-dir', path.join(userDataDir, 'extensions'), '--install-extension', vsix], {
+    stdio: 'pipe',
+    env: { ...process.env, XDG_CONFIG_HOME: path.join(userDataDir, 'xdg-config'), XDG_DATA_HOME: path.join(userDataDir, 'xdg-data') },
+  });
 }
 
 /** The workbench URL for a folder, with extension development / test paths passed as code-server's payload. */

@@ -11,7 +11,7 @@ import Redis from 'ioredis';
 import type { FrameLocator, Page } from 'playwright-core';
 import { ControlClient } from '../../src/node/control-client';
 import { ROOT } from '../helpers/paths';
-import { CACHE, launchBrowser, startCodeServer, workbenchUrl } from './code-server';
+import { CACHE, installExtension, launchBrowser, startCodeServer, workbenchUrl } from './code-server';
 import { BACKLOG_QUEUE, POOL, makeWorkspace } from './workspace';
 
 export const SHOTS = path.join(CACHE, 'screenshots');
@@ -31,10 +31,12 @@ async function runCommand(page: Page, title: string): Promise<void> {
   await page.keyboard.press('Enter');
 }
 
-export async function uiChecks(url: string, prodUrl: string): Promise<UiCheck[]> {
+/** vsix: the packaged extension, installed as a user would (else it is loaded from the repository). */
+export async function uiChecks(url: string, prodUrl: string, vsix?: string): Promise<UiCheck[]> {
   mkdirSync(SHOTS, { recursive: true });
   const ws = makeWorkspace(url, prodUrl);
   const userData = mkdtempSync(path.join(os.tmpdir(), 'chaperone-ui-'));
+  if (vsix) installExtension(userData, vsix);
   const cs = await startCodeServer(userData, { ...process.env, CHAPERONE_REDIS_URL: url });
   const browser = await launchBrowser(userData);
   const backlog = new Queue(BACKLOG_QUEUE, { connection: { url, maxRetriesPerRequest: null } });
@@ -51,7 +53,7 @@ export async function uiChecks(url: string, prodUrl: string): Promise<UiCheck[]>
   const page = browser.ctx.pages()[0] ?? (await browser.ctx.newPage());
   try {
     await backlog.addBulk(Array.from({ length: 30 }, (_, i) => ({ name: `report-${i}`, data: { i } })));
-    await page.goto(workbenchUrl(cs, ws, [['extensionDevelopmentPath', ROOT], ['skipWelcome', 'true']]));
+    await page.goto(workbenchUrl(cs, ws, vsix ? [['skipWelcome', 'true']] : [['extensionDevelopmentPath', ROOT], ['skipWelcome', 'true']]));
     await page.waitForSelector('.monaco-workbench', { timeout: 90_000 });
     const status = page.locator('.part.statusbar .statusbar-item', { hasText: 'Chaperone:' }).first();
     await status.waitFor({ timeout: 90_000 });
@@ -75,7 +77,7 @@ export async function uiChecks(url: string, prodUrl: string): Promise<UiCheck[]>
       const text = (await warned.first().innerText()).trim();
       assert.match(text, /Chaperone: 2 workers · 30 queued/);
       await runCommand(page, 'View: Focus Problems');
-      const problem = page.locator('.markers-panel .monaco-list-row', { hasText: BACKLOG_QUEUE }).first();
+      const problem = page.locator('.markers-panel .monaco-list-row', { hasText: `${BACKLOG_QUEUE} depth 30` }).first();
       await problem.waitFor({ timeout: 30_000 });
       const line = readFileSync(path.join(ws, 'chaperone.json'), 'utf8').split('\n').findIndex((l) => l.includes(`"bullmq:${BACKLOG_QUEUE}"`)) + 1;
       const row = (await problem.innerText()).replace(/\s+/g, ' ');
