@@ -20,7 +20,7 @@ export default tseslint.config(
   },
   {
     // The editor tests run inside the extension host, against the real vscode API.
-    files: ['src/host/**/*.ts', 'test/vscode/suite/**/*.ts'],
+    files: ['src/host/**/*.ts', 'test/vscode/suite/**/*.ts', 'bench/editor/**/*.ts'],
     rules: { 'no-restricted-imports': 'off' },
   },
   {

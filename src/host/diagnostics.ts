@@ -9,6 +9,12 @@ import type { EngineHost } from './engine-host';
 export const DIAGNOSTIC_SOURCE = 'chaperone';
 /** Diagnostic.code of a finding: the quick fixes read it back. */
 export const FINDING_CODE = 'finding';
+/** The Problems panel gets at most this many findings (a thousand idle queues would drown it). */
+export const MAX_FINDING_DIAGNOSTICS = 200;
+
+export function sameItems<T>(a: readonly T[], b: readonly T[]): boolean {
+  return a.length === b.length && a.every((x, i) => x === b[i]);
+}
 
 export function toRange(r: SourceRange | undefined): vscode.Range {
   if (!r) return new vscode.Range(0, 0, 0, 0);
@@ -20,7 +26,8 @@ export class Diagnostics implements vscode.Disposable {
   readonly collection = vscode.languages.createDiagnosticCollection(DIAGNOSTIC_SOURCE);
   /** The finding behind each diagnostic, for the quick fixes. */
   readonly findingOf = new WeakMap<vscode.Diagnostic, Finding>();
-  private last = '';
+  private lastProblems: unknown;
+  private lastFindings: readonly Finding[] = [];
 
   constructor(private readonly host: EngineHost) {}
 
@@ -31,20 +38,27 @@ export class Diagnostics implements vscode.Disposable {
       return;
     }
     const findings = this.host.engine?.signals?.findings ?? [];
-    const key = JSON.stringify([loaded.problems, findings.map((f) => [f.key, f.message, f.range])]);
-    if (key === this.last) return;
-    this.last = key;
+    // The engine reuses a finding object while its figures stay the same: identity tells a change
+    // without building anything per tick.
+    if (loaded.problems === this.lastProblems && sameItems(findings, this.lastFindings)) return;
+    this.lastProblems = loaded.problems;
+    this.lastFindings = [...findings];
     const uri = loaded.uri;
     const list = loaded.problems.map((p) => problemDiagnostic(p));
     // Findings point into the file only while it is the one the engine runs.
     if (loaded.exists && loaded.config) {
-      for (const f of findings) {
+      for (const f of findings.slice(0, MAX_FINDING_DIAGNOSTICS)) {
         const d = new vscode.Diagnostic(toRange(f.range), f.message, f.severity === 'critical' ? vscode.DiagnosticSeverity.Error : vscode.DiagnosticSeverity.Warning);
         d.source = DIAGNOSTIC_SOURCE;
         d.code = FINDING_CODE;
         d.relatedInformation = (f.related ?? []).map((r) => new vscode.DiagnosticRelatedInformation(new vscode.Location(uri, toRange(r.range)), r.message));
         this.findingOf.set(d, f);
         list.push(d);
+      }
+      if (findings.length > MAX_FINDING_DIAGNOSTICS) {
+        const more = new vscode.Diagnostic(toRange(undefined), `…and ${findings.length - MAX_FINDING_DIAGNOSTICS} more findings (chaperone check lists them all)`, vscode.DiagnosticSeverity.Information);
+        more.source = DIAGNOSTIC_SOURCE;
+        list.push(more);
       }
     }
     this.collection.set(uri, list);

@@ -86,7 +86,8 @@ export async function createHost(context: vscode.ExtensionContext): Promise<Chap
         queues.update();
         tenants.update();
         workers.update();
-        dashboard.tick();
+        // The dashboard's delta in a turn of its own: each turn of the shared loop stays short.
+        setImmediate(() => dashboard.tick());
       }
       if (what === 'engine') {
         workers.refresh();

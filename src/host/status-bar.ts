@@ -2,6 +2,7 @@
 // for warning / critical findings; the tooltip lists the top findings; a click opens the dashboard.
 import * as vscode from 'vscode';
 import type { Finding } from '../core/signals/findings';
+import { sameItems } from './diagnostics';
 import type { EngineHost } from './engine-host';
 
 export function compact(n: number): string {
@@ -13,6 +14,7 @@ export function compact(n: number): string {
 export class StatusBar implements vscode.Disposable {
   readonly item = vscode.window.createStatusBarItem('chaperone.status', vscode.StatusBarAlignment.Left, 50);
   private last = '';
+  private lastFindings: readonly Finding[] = [];
 
   constructor(private readonly host: EngineHost) {
     this.item.name = 'Chaperone';
@@ -31,9 +33,10 @@ export class StatusBar implements vscode.Disposable {
     const icon = this.host.startError ? '$(error)' : critical.length ? '$(error)' : warning.length ? '$(warning)' : '$(pulse)';
     const text = `${icon} Chaperone: ${workers} worker${workers === 1 ? '' : 's'} · ${compact(queued)} queued`;
     const bg = this.host.startError || critical.length ? 'statusBarItem.errorBackground' : warning.length ? 'statusBarItem.warningBackground' : '';
-    const key = `${text}|${bg}|${findings.map((f) => f.message).join('|')}|${this.host.startError ?? ''}`;
-    if (key === this.last) return; // nothing changed: no work for the renderer
+    const key = `${text}|${bg}|${this.host.startError ?? ''}`;
+    if (key === this.last && sameItems(findings, this.lastFindings)) return; // nothing changed: no work for the renderer
     this.last = key;
+    this.lastFindings = [...findings];
     this.item.text = text;
     this.item.backgroundColor = bg ? new vscode.ThemeColor(bg) : undefined;
     this.item.tooltip = tooltip(findings, this.host.startError);

@@ -111,6 +111,11 @@ export class DashboardPanel implements vscode.Disposable {
     }
   }
 
+  /** Closes the panel (the next open() builds a new page). */
+  close(): void {
+    this.panel?.dispose();
+  }
+
   /** For tests: post a raw message as if the page had sent it. */
   simulateMessage(m: unknown): void {
     this.onMessage(m);

@@ -30,7 +30,7 @@ export type QueueNode =
   | { kind: 'message'; id: string; text: string; icon: string };
 
 export class QueuesTree extends VisibleTree<QueueNode> {
-  private drawn = '';
+  private drawn: readonly string[] = [];
 
   constructor(private readonly host: EngineHost, onVisibility: () => void) {
     super('chaperone.queues', onVisibility);
@@ -39,15 +39,15 @@ export class QueuesTree extends VisibleTree<QueueNode> {
   /** After a tick: queues whose figures changed are refreshed; a new or gone queue refreshes all. */
   update(): void {
     const signals = this.host.engine?.signals?.lastSignals?.queues ?? [];
-    const keys = signals.map((q) => q.key).join('\n');
-    if (keys !== this.drawn) {
-      this.drawn = keys;
+    if (signals.length !== this.drawn.length || signals.some((q, i) => q.key !== this.drawn[i])) {
+      this.drawn = signals.map((q) => q.key);
       this.refresh();
       return;
     }
+    // Only queues someone expanded have nodes; the rest cost one map lookup.
     for (const q of signals) {
       const node = this.nodes.get(`queue:${q.key}`);
-      if (node?.kind === 'queue' && figures(node.signal) !== figures(q)) {
+      if (node?.kind === 'queue' && !sameFigures(node.signal, q)) {
         node.signal = q;
         this.refresh(node);
       }
@@ -221,8 +221,8 @@ export class QueuesTree extends VisibleTree<QueueNode> {
   }
 }
 
-function figures(q: QueueSignal): string {
-  return `${q.pending}|${q.active}|${q.delayed}|${q.failed}|${q.paused}|${q.direction}`;
+function sameFigures(a: QueueSignal, b: QueueSignal): boolean {
+  return a.pending === b.pending && a.active === b.active && a.delayed === b.delayed && a.failed === b.failed && a.paused === b.paused && a.direction === b.direction;
 }
 
 function countOf(q: QueueSignal, state: JobState): number | undefined {

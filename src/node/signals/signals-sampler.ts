@@ -10,7 +10,7 @@ import type { HostSampler } from '../host-sampler';
 import type { QueueObserver } from './observe-queues';
 
 /** Queues observed per turn of the event loop. */
-const OBSERVE_CHUNK = 500;
+const OBSERVE_CHUNK = 250;
 
 export interface SignalsSamplerDeps {
   engine: SignalsEngine;
@@ -77,9 +77,14 @@ export class SignalsSampler {
       engine.observe(now, { queues: [], pools: this.deps.pools(), host });
       await yieldToLoop();
       const signals = engine.signals(now);
+      await yieldToLoop();
+      const findings = engine.evaluate(now, 'hysteresis', signals);
+      // Published together, so readers never see this tick's figures with the last tick's findings.
       this.lastSignals = signals;
-      this.findings = engine.evaluate(now, 'hysteresis', signals);
+      this.findings = findings;
       await this.deps.afterTick?.(now);
+      // Listeners (the editor's views) get their own turn of the loop.
+      await yieldToLoop();
       this.ticked.emit({ at: now, findings: this.findings });
       return this.findings;
     } finally {
