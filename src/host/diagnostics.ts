@@ -24,8 +24,15 @@ export function toRange(r: SourceRange | undefined): vscode.Range {
 
 export class Diagnostics implements vscode.Disposable {
   readonly collection = vscode.languages.createDiagnosticCollection(DIAGNOSTIC_SOURCE);
-  /** The finding behind each diagnostic, for the quick fixes. */
-  readonly findingOf = new WeakMap<vscode.Diagnostic, Finding>();
+  /**
+   * The finding behind each diagnostic, for the quick fixes. Keyed by place and message: the
+   * diagnostics a code action provider receives are copies, not the objects set here.
+   */
+  private readonly findings = new Map<string, Finding>();
+
+  findingOf(d: vscode.Diagnostic): Finding | undefined {
+    return this.findings.get(diagnosticKey(d));
+  }
   private lastProblems: unknown;
   private lastFindings: readonly Finding[] = [];
 
@@ -45,6 +52,7 @@ export class Diagnostics implements vscode.Disposable {
     this.lastFindings = [...findings];
     const uri = loaded.uri;
     const list = loaded.problems.map((p) => problemDiagnostic(p));
+    this.findings.clear();
     // Findings point into the file only while it is the one the engine runs.
     if (loaded.exists && loaded.config) {
       for (const f of findings.slice(0, MAX_FINDING_DIAGNOSTICS)) {
@@ -52,7 +60,7 @@ export class Diagnostics implements vscode.Disposable {
         d.source = DIAGNOSTIC_SOURCE;
         d.code = FINDING_CODE;
         d.relatedInformation = (f.related ?? []).map((r) => new vscode.DiagnosticRelatedInformation(new vscode.Location(uri, toRange(r.range)), r.message));
-        this.findingOf.set(d, f);
+        this.findings.set(diagnosticKey(d), f);
         list.push(d);
       }
       if (findings.length > MAX_FINDING_DIAGNOSTICS) {
@@ -67,6 +75,10 @@ export class Diagnostics implements vscode.Disposable {
   dispose(): void {
     this.collection.dispose();
   }
+}
+
+function diagnosticKey(d: vscode.Diagnostic): string {
+  return `${d.range.start.line}:${d.range.start.character}:${d.message}`;
 }
 
 function problemDiagnostic(p: ConfigProblem): vscode.Diagnostic {

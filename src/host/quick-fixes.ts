@@ -16,7 +16,7 @@ export class QuickFixes implements vscode.CodeActionProvider {
     const out: vscode.CodeAction[] = [];
     for (const d of ctx.diagnostics) {
       if (d.source !== DIAGNOSTIC_SOURCE || d.code !== FINDING_CODE) continue;
-      const f = this.diagnostics.findingOf.get(d);
+      const f = this.diagnostics.findingOf(d);
       if (!f) continue;
       const pool = this.poolFor(f);
       if (pool && pool.desired < pool.max) {

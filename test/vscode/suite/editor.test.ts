@@ -108,7 +108,13 @@ describe('Chaperone in a real VS Code', function () {
     assert.equal(diag.severity, vscode.DiagnosticSeverity.Warning);
     assert.equal(diag.source, 'chaperone');
     assert.equal(diag.range.start.line, ruleLine, 'on the line of the rule');
-    const actions = await vscode.commands.executeCommand<vscode.CodeAction[]>('vscode.executeCodeActionProvider', configUri, diag.range, vscode.CodeActionKind.QuickFix.value);
+    // As the light bulb asks: the quick fixes at the diagnostic's range (resolved, so edits are present).
+    // The first request right after the document opens can come back empty (the workbench drops it
+    // while the JSON language server attaches); the light bulb asks again, and so do we.
+    const actions = await waitFor('the quick fixes', async () => {
+      const list = await vscode.commands.executeCommand<vscode.CodeAction[]>('vscode.executeCodeActionProvider', configUri, diag.range, vscode.CodeActionKind.QuickFix.value, 10);
+      return list.length ? list : undefined;
+    }, 10_000);
     const titles = actions.map((a) => a.title);
     assert.ok(titles.includes('Open the Chaperone dashboard'), titles.join(', '));
     const raise = actions.find((a) => a.title.startsWith('Raise the warning threshold to'));
