@@ -30,7 +30,10 @@ export class QueueObserver {
       const where = `${c.config.name}/${a.system}`;
       try {
         const refs = await a.discover();
-        if (refs.length === 0) return [];
+        if (refs.length === 0) {
+          this.errors.delete(where); // reached, and empty: not an error
+          return [];
+        }
         const [counts, registry] = await Promise.all([a.counts(refs, now), this.consumers(a, now)]);
         this.errors.delete(where);
         return counts.map((q): QueueObservation => {

@@ -51,6 +51,10 @@ describe('Chaperone in a real VS Code', function () {
   it('activates from chaperone.json and supervises its pool: supervisor -> pool -> running workers', async () => {
     assert.ok(api.activation.ms > 0);
     await waitFor('2 running workers', () => api.host.engine?.supervisor.snapshot().pools[0]?.workers.filter((w) => w.state === 'running').length === 2);
+    // Every connection answers (an empty one is not an error): no error rows in the Queues view.
+    await waitFor('no connection errors', () => api.host.engine?.signals?.lastSignals && api.host.engine.queueErrors().length === 0, 10_000).catch(() => {
+      throw new Error(`connection errors: ${api.host.engine?.queueErrors().join('; ')}`);
+    });
     const [sup] = api.workers.getChildren() as WorkerNode[];
     assert.equal(sup.kind, 'supervisor');
     assert.match(String(api.workers.getTreeItem(sup).label), /^This editor/);
