@@ -7,6 +7,7 @@ import type { CommandContext } from './commands/command';
 import { DashboardData } from './dashboard/dashboard-data';
 import { DashboardPanel } from './dashboard/dashboard-panel';
 import { Diagnostics } from './diagnostics';
+import { runningCount } from './figures';
 import { EngineHost } from './engine-host';
 import { LogStreams } from './log-streams';
 import { channelAudit, channelLogger } from './log';
@@ -47,7 +48,7 @@ export async function createHost(context: vscode.ExtensionContext): Promise<Chap
   const data = new DashboardData({
     signals: () => host.engine?.signals?.lastSignals,
     findings: () => host.engine?.signals?.findings ?? [],
-    workers: () => (host.engine ? [...host.engine.supervisor.pools.values()].reduce((n, p) => n + p.workers.filter((w) => w.state === 'running').length, 0) : 0),
+    workers: () => (host.engine ? runningCount(host.engine.supervisor.pools.values()) : 0),
     history: (s, from, to, max) => host.engine?.signalsEngine?.history(s, from, to, max),
   });
   const dashboard = new DashboardPanel(context.extensionUri, data, channel);

@@ -61,8 +61,8 @@ async function main(): Promise<number> {
         c.disconnect();
       }));
       // The UI checks run the packaged extension: `npm run package`'s .vsix, installed as a user would.
-      const vsix = path.join(tmp, 'chaperone.vsix');
-      execFileSync(path.join(ROOT, 'node_modules', '.bin', 'vsce'), ['package', '--no-dependencies', '--baseContentUrl', 'https://example.invalid/chaperone/blob/main', '--baseImagesUrl', 'https://example.invalid/chaperone/raw/main', '-o', vsix], { cwd: ROOT, stdio: 'pipe' });
+      execFileSync('npm', ['run', '--silent', 'package'], { cwd: ROOT, stdio: 'pipe' });
+      const vsix = path.join(ROOT, 'chaperone.vsix');
       const checks = await uiChecks(main.url, prod.url, vsix);
       for (const c of checks) console.log(`  ${c.ok ? 'ok  ' : 'FAIL'} ui: ${c.name} — ${c.detail}`);
       const bad = checks.filter((c) => !c.ok).length;

@@ -4,6 +4,7 @@
 import { SeriesHistory } from '../../core/signals/series-history';
 import type { QueueSignal, Signals } from '../../core/signals/signals-engine';
 import type { Finding } from '../../core/signals/findings';
+import { cpuTotal, memoryTotal, pendingTotal, throughputTotal } from '../figures';
 import { RANGE_MS, type DashboardDelta, type DashboardSnapshot, type DashboardSummary, type Point, type QueueSeries, type RangeKey, type Series } from '../../protocol/dashboard';
 
 export const MAX_QUEUES = 6;
@@ -32,10 +33,10 @@ export class DashboardData {
   /** Called after every tick, visible or not: the charts' own series keep their history. */
   record(s: Signals): void {
     const at = s.at;
-    this.add('throughput:completed', at, s.queues.reduce((a, q) => a + (q.throughputPerMin ?? 0), 0));
+    this.add('throughput:completed', at, throughputTotal(s.queues));
     for (const p of s.pools.slice(0, MAX_POOLS)) {
-      this.add(`pool:${p.name}:cpu`, at, p.workers.reduce((a, w) => a + (w.cpu ?? 0), 0));
-      this.add(`pool:${p.name}:memory`, at, p.workers.reduce((a, w) => a + (w.memoryBytes ?? 0), 0) / 1048576);
+      this.add(`pool:${p.name}:cpu`, at, cpuTotal(p.workers));
+      this.add(`pool:${p.name}:memory`, at, memoryTotal(p.workers) / 1048576);
     }
   }
 
@@ -89,10 +90,10 @@ export class DashboardData {
     if (queues.map((q) => q.key).join('\n') !== this.shownQueues.join('\n')) return undefined;
     const at = s.at;
     const points: DashboardDelta['points'] = queues.map((q) => ({ chart: 'queues', id: q.key, point: [at, q.pending], ...lines(q, range, this.firstPoint.get(q.key)) }));
-    points.push({ chart: 'throughput', id: 'completed', point: [at, round(s.queues.reduce((a, q) => a + (q.throughputPerMin ?? 0), 0))] });
+    points.push({ chart: 'throughput', id: 'completed', point: [at, round(throughputTotal(s.queues))] });
     for (const p of s.pools.slice(0, MAX_POOLS)) {
-      points.push({ chart: 'workerCpu', id: p.name, point: [at, round(p.workers.reduce((a, w) => a + (w.cpu ?? 0), 0))] });
-      points.push({ chart: 'workerMemory', id: p.name, point: [at, round(p.workers.reduce((a, w) => a + (w.memoryBytes ?? 0), 0) / 1048576)] });
+      points.push({ chart: 'workerCpu', id: p.name, point: [at, round(cpuTotal(p.workers))] });
+      points.push({ chart: 'workerMemory', id: p.name, point: [at, round(memoryTotal(p.workers) / 1048576)] });
     }
     if (s.host) {
       points.push({ chart: 'host', id: 'cpu', point: [at, round(s.host.cpuPct)] });
@@ -103,7 +104,7 @@ export class DashboardData {
 
   summary(): DashboardSummary {
     const findings = this.source.findings();
-    const queued = (this.source.signals()?.queues ?? []).reduce((a, q) => a + q.pending, 0);
+    const queued = pendingTotal(this.source.signals()?.queues ?? []);
     return {
       health: findings.some((f) => f.severity === 'critical') ? 'critical' : findings.length ? 'warning' : 'ok',
       workers: this.source.workers(),

@@ -2,12 +2,13 @@
 // Figures come from the signals engine's last tick (no extra Redis reads); jobs are listed only
 // when a state is expanded.
 import * as vscode from 'vscode';
-import type { Finding } from '../../core/signals/findings';
+import { healthOf, type Finding } from '../../core/signals/findings';
 import type { QueueSignal } from '../../core/signals/signals-engine';
 import { formatDuration } from '../../core/units';
 import { redactUrl } from '../../node/redis-connection';
 import type { Capability, JobState, JobSummary } from '../../queues/contract';
 import type { EngineHost } from '../engine-host';
+import { pendingTotal } from '../figures';
 import { VisibleTree, messageItem } from './visible-tree';
 
 export const JOB_PAGE = 25;
@@ -150,7 +151,7 @@ export class QueuesTree extends VisibleTree<QueueNode> {
         const n = this.queues().filter((q) => q.connection === node.connection && q.id.startsWith(`${node.system}:`));
         const item = new vscode.TreeItem(node.system, vscode.TreeItemCollapsibleState.Expanded);
         item.id = node.id;
-        item.description = `${n.length} queue(s) · ${n.reduce((a, q) => a + q.pending, 0)} pending`;
+        item.description = `${n.length} queue(s) · ${pendingTotal(n)} pending`;
         item.iconPath = new vscode.ThemeIcon('layers');
         item.contextValue = 'system';
         return item;
@@ -187,7 +188,7 @@ export class QueuesTree extends VisibleTree<QueueNode> {
     if (q.failed) parts.push(`${q.failed} failed`);
     if (q.paused) parts.push('paused');
     item.description = parts.join(' · ');
-    const worst = this.findings().filter((f) => f.subject.kind === 'queue' && f.subject.id === q.key).reduce<'ok' | 'warning' | 'critical'>((w, f) => (f.severity === 'critical' || w === 'critical' ? 'critical' : 'warning'), 'ok');
+    const worst = healthOf(this.findings(), [`queue:${q.key}`]).get(`queue:${q.key}`);
     item.iconPath = q.paused
       ? new vscode.ThemeIcon('debug-pause')
       : worst === 'critical' ? new vscode.ThemeIcon('error', new vscode.ThemeColor('errorForeground'))

@@ -3,6 +3,7 @@ import * as vscode from 'vscode';
 import type { PoolSnapshot, SupervisorSnapshot, WorkerSnapshot, WorkerState } from '../../core/snapshot';
 import { formatBytes, formatDuration } from '../../core/units';
 import type { EngineHost } from '../engine-host';
+import { cpuTotal, memoryTotal } from '../figures';
 import { VisibleTree, messageItem } from './visible-tree';
 
 export type WorkerNode =
@@ -123,8 +124,8 @@ export class WorkersTree extends VisibleTree<WorkerNode> {
         const running = p.workers.filter((w) => w.state === 'running').length;
         const item = new vscode.TreeItem(p.name, vscode.TreeItemCollapsibleState.Collapsed);
         item.id = node.id;
-        const cpu = p.workers.reduce((a, w) => a + (w.cpu ?? 0), 0);
-        const mem = p.workers.reduce((a, w) => a + (w.memoryBytes ?? 0), 0);
+        const cpu = cpuTotal(p.workers);
+        const mem = memoryTotal(p.workers);
         item.description = `${p.state} · ${running}/${p.desired} running${running ? ` · cpu ${cpu.toFixed(0)}% · ${formatBytes(mem)}` : ''}${p.queues.length ? ` · ${p.queues.join(', ')}` : ''}`;
         item.iconPath = new vscode.ThemeIcon(
           p.state === 'running' ? 'server-process' : p.state === 'degraded' ? 'warning' : p.state === 'stopped' ? 'circle-slash' : 'loading~spin',
