@@ -10,6 +10,8 @@ const builds = [
   { ...common, entryPoints: ['src/host/extension.ts'], outfile: 'dist/extension.js', format: 'cjs', external: ['vscode'] },
   { ...common, entryPoints: ['src/cli/main.ts'], outfile: 'dist/cli.js', format: 'cjs', banner: { js: '#!/usr/bin/env node' } },
   { ...common, entryPoints: ['src/node/spawner/spawner-main.ts'], outfile: 'dist/spawner.js', format: 'cjs' },
+  // The reaper: started by the spawner, stops the workers if the spawner itself is killed.
+  { ...common, entryPoints: ['src/node/spawner/reaper-main.ts'], outfile: 'dist/reaper.js', format: 'cjs' },
   { bundle: true, platform: 'browser', target: 'es2022', format: 'iife', minify: true, sourcemap: false, logLevel: 'warning', entryPoints: ['webview/main.ts'], outfile: 'dist/webview/main.js' },
   { bundle: true, logLevel: 'warning', entryPoints: ['webview/dashboard.css'], outfile: 'dist/webview/dashboard.css' },
 ];

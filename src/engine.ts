@@ -2,6 +2,7 @@
 // one object; nothing else constructs supervisors, runners or connections.
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { auditLine, sanitizeAudit } from './core/audit-text';
 import type { ChaperoneConfig } from './core/config/types';
 import type { AuditEntry, AuditSink, Logger } from './core/ports';
 import { Supervisor } from './core/supervisor';
@@ -39,6 +40,10 @@ export interface EngineOptions {
   signals?: { intervalMs: number; metrics?: { host: string; port: number } };
   /** Who queue actions are audited as (the editor: "vscode:user@host"). */
   actor?: string;
+  /** false: the audit trail does not go to the logger (the caller has a sink of its own). Default true. */
+  auditToLog?: boolean;
+  /** Where the spawner's socket and the runtime state file live (default: runtimeDir()). */
+  runtimeDir?: string;
 }
 
 export class Engine {
@@ -61,9 +66,13 @@ export class Engine {
 
   constructor(private readonly opts: EngineOptions) {
     const { config, logger } = opts;
-    this.runner = new SpawnerClient(opts.spawnerPath ?? path.join(__dirname, 'spawner.js'), logger);
+    this.runner = new SpawnerClient({
+      spawnerPath: opts.spawnerPath ?? path.join(__dirname, 'spawner.js'), logger, configFile: config.file,
+      graceMs: config.supervisor.handoverGraceMs, ...(opts.runtimeDir ? { runtimeDir: opts.runtimeDir } : {}),
+    });
     const id = opts.supervisorId ?? config.supervisor.id ?? `${os.hostname()}-${process.pid}`;
-    const audit: AuditSink = { record: (e: AuditEntry) => this.audits.forEach((a) => a.record(e)) };
+    // One gate for every sink: text from outside is escaped and bounded before anyone writes it.
+    const audit: AuditSink = { record: (e: AuditEntry) => { const clean = sanitizeAudit(e); this.audits.forEach((a) => a.record(clean)); } };
     const defaultConnection = { ...config.connections[0], url: opts.redisUrl ?? config.connections[0].url };
     // Pools that serve queues get the bridge to them: autoscaling, drain with the system's semantics.
     if (config.pools.some((p) => p.queues.length > 0)) {
@@ -71,7 +80,8 @@ export class Engine {
       this.queueRedis.connect().catch(() => undefined); // retried in the background; scaling waits for counts
       this.queueAdapters = createAdapters(defaultConnection, this.queueRedis);
     }
-    this.audits.push({ record: (e) => logger.info(`audit: ${e.actor} ${e.verb} ${e.target} -> ${e.outcome}${e.detail ? `: ${e.detail}` : ''}`) });
+    // The editor writes the audit to its own channel (auditToLog: false), so each line appears once.
+    if (opts.auditToLog !== false) this.audits.push({ record: (e) => logger.info(auditLine(e)) });
     this.supervisor = new Supervisor(
       { id, host: os.hostname(), pid: process.pid, version: VERSION },
       config,
@@ -134,27 +144,51 @@ export class Engine {
   }
 
   async start(): Promise<void> {
+    // Before any pool starts: take over what an earlier supervisor of this config left with its
+    // spawner, or stop what it left running without one (never two sets of workers).
+    const handover = this.opts.config.pools.length ? await this.runner.connect() : undefined;
     await this.controlPlane?.start();
-    this.supervisor.start();
+    this.supervisor.start(handover);
+    if (handover) {
+      const keep = (): void => this.runner.keep(this.supervisor.handoverState());
+      this.supervisor.changed.on(keep);
+      keep();
+    }
     const m = this.opts.signals?.metrics;
     if (this.exporter && m) this.metricsAddress = await this.exporter.listen(m.host, m.port);
     if (this.opts.signals) this.signals?.start(this.opts.signals.intervalMs);
   }
 
+  /**
+   * Leaves without stopping the workers: the spawner keeps them (and this supervisor's state) for
+   * its grace period, for the next supervisor of this config (the editor's window reload).
+   */
+  async detach(): Promise<void> {
+    this.signals?.stop();
+    this.supervisor.detach();
+    this.runner.keep(this.supervisor.handoverState());
+    await this.runner.detach();
+    await this.closeConnections();
+  }
+
   /** Drains every pool, then closes the control plane and the spawner. */
   async shutdown(timeoutMs?: number): Promise<void> {
     this.signals?.stop();
-    await this.exporter?.close();
     const reports = await this.supervisor.shutdown(timeoutMs);
     for (const r of reports) {
       if (r.killedAtTimeout.length) this.opts.logger.warn(`pool ${r.pool}: killed at the timeout: ${r.killedAtTimeout.map((k) => k.workerId).join(', ')}`);
     }
+    await this.closeConnections();
+    await this.runner.close();
+  }
+
+  private async closeConnections(): Promise<void> {
+    await this.exporter?.close();
     await this.controlPlane?.stop();
     await Promise.all(this.queueAdapters.map((a) => a.close()));
     await Promise.all(this.signalConnections.flatMap((c) => c.adapters.map((a) => a.close())));
     for (const c of this.signalConnections) if (c.redis !== this.queueRedis) c.redis.disconnect();
     this.historyRedis?.disconnect();
     this.queueRedis?.disconnect();
-    await this.runner.close();
   }
 }

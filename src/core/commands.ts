@@ -8,7 +8,7 @@ export interface SupervisorCommand {
   id: string;
   verb: CommandVerb;
   pool: string;
-  worker?: string; // logs only
+  worker?: string; // logs, stop
   count?: number; // scale
   timeoutMs?: number; // drain / stop
   lines?: number; // logs
@@ -38,33 +38,49 @@ export interface ParsedCommand {
   wait: boolean;
 }
 
+/** Integer fields of a command and the ranges they must lie in (decimal digits only: "0x3" is not 3). */
+const INT_FIELDS = {
+  count: { min: 0, max: 10_000 },
+  timeoutMs: { min: 0, max: 24 * 3600_000 },
+  lines: { min: 1, max: 10_000 },
+  sentAt: { min: 0, max: Number.MAX_SAFE_INTEGER },
+  deadline: { min: 0, max: Number.MAX_SAFE_INTEGER },
+} as const;
+type IntField = keyof typeof INT_FIELDS;
+
+/** Verbs that may name one worker of the pool. */
+const WORKER_VERBS: readonly CommandVerb[] = ['logs', 'stop'];
+
 /** Validates a command read from an untrusted place (Redis). Returns an error message on failure. */
 export function parseCommand(fields: Record<string, string>): ParsedCommand | { error: string } {
-  for (const k of Object.keys(fields)) if (!ALLOWED_FIELDS.has(k)) return { error: `unknown field "${k}" in command` };
+  for (const k of Object.keys(fields)) if (!ALLOWED_FIELDS.has(k)) return { error: `unknown field "${k.slice(0, 40)}" in command` };
   const { id, verb, pool, actor } = fields;
   if (!id || !/^[\w.:-]{1,100}$/.test(id)) return { error: 'missing or invalid command id' };
-  if (!COMMAND_VERBS.includes(verb as CommandVerb)) return { error: `unknown verb "${verb}"; expected one of ${COMMAND_VERBS.join(', ')}` };
+  if (verb === undefined || verb === '') return { error: `missing verb; expected one of ${COMMAND_VERBS.join(', ')}` };
+  if (!COMMAND_VERBS.includes(verb as CommandVerb)) return { error: `unknown verb "${verb.slice(0, 40)}"; expected one of ${COMMAND_VERBS.join(', ')}` };
   if (!pool || !/^[A-Za-z0-9_.-]{1,64}$/.test(pool)) return { error: 'missing or invalid pool name' };
-  const num = (k: string): number | undefined | null => {
-    if (fields[k] === undefined) return undefined;
-    const n = Number(fields[k]);
-    return Number.isFinite(n) ? n : null;
-  };
-  const count = num('count');
-  const timeoutMs = num('timeoutMs');
-  const lines = num('lines');
-  const sentAt = num('sentAt');
-  const deadline = num('deadline');
-  if (count === null || timeoutMs === null || lines === null || sentAt === null || deadline === null) return { error: 'a numeric field is not a number' };
-  if (verb === 'scale' && (count === undefined || !Number.isInteger(count))) return { error: 'scale needs an integer count' };
+  const ints: Partial<Record<IntField, number>> = {};
+  for (const [k, range] of Object.entries(INT_FIELDS) as [IntField, { min: number; max: number }][]) {
+    const raw = fields[k];
+    if (raw === undefined) continue;
+    if (!/^-?\d{1,16}$/.test(raw)) return { error: `${k} must be a whole number in decimal digits, not "${raw.slice(0, 40)}"` };
+    const n = Number(raw);
+    if (n < range.min || n > range.max) return { error: `${k} must be between ${range.min} and ${range.max}, not ${n}` };
+    ints[k] = n;
+  }
+  if (verb === 'scale' && ints.count === undefined) return { error: 'scale needs a count' };
+  if (fields.worker !== undefined) {
+    if (!WORKER_VERBS.includes(verb as CommandVerb)) return { error: `${verb} acts on the whole pool and does not take a worker` };
+    if (!/^[A-Za-z0-9_.:-]{1,100}$/.test(fields.worker)) return { error: 'invalid worker id' };
+  }
   const command: SupervisorCommand = {
     id, verb: verb as CommandVerb, pool, actor: (actor ?? 'unknown').slice(0, 200),
-    sentAt: sentAt ?? 0, deadline: deadline ?? Number.MAX_SAFE_INTEGER,
+    sentAt: ints.sentAt ?? 0, deadline: ints.deadline ?? Number.MAX_SAFE_INTEGER,
   };
   if (fields.worker) command.worker = fields.worker;
-  if (count !== undefined) command.count = count;
-  if (timeoutMs !== undefined) command.timeoutMs = timeoutMs;
-  if (lines !== undefined) command.lines = lines;
+  if (ints.count !== undefined) command.count = ints.count;
+  if (ints.timeoutMs !== undefined) command.timeoutMs = ints.timeoutMs;
+  if (ints.lines !== undefined) command.lines = ints.lines;
   if (fields.follow === '1' || fields.follow === 'true') command.follow = true;
   return { command, wait: fields.wait === '1' || fields.wait === 'true' };
 }

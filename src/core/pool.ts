@@ -2,6 +2,8 @@
 // replaces single workers (limits, lost spawner) and does rolling restarts (replacement first).
 import { Emitter } from './emitter';
 import type { PoolConfig } from './config/types';
+import { poolFingerprint, type PoolHandover } from './handover';
+import type { HandedProcess } from './ports';
 import type { PoolSnapshot, PoolState } from './snapshot';
 import { Worker, type LogLine, type StopResult, type WorkerDeps } from './worker';
 
@@ -31,6 +33,8 @@ export class Pool {
   private seq = 0;
   /** When the desired count last changed (manual or automatic): the scaler's cooldown starts here. */
   lastScaleAt = 0;
+  /** A manual scale of an autoscaled pool holds its count against the scaler until then. */
+  pinnedUntil: number | null = null;
   private operation: Operation | undefined;
   private stopped = true;
 
@@ -65,23 +69,50 @@ export class Pool {
     return true;
   }
 
-  scale(count: number): { from: number; to: number } {
+  scale(count: number): { from: number; to: number; pinnedUntil?: number } {
     const { min, max } = this.config;
     if (!Number.isInteger(count) || count < min || count > max) {
       throw new ActionError(`cannot scale pool "${this.name}" to ${count}: it must stay within min ${min} and max ${max} (chaperone.json: pools.${this.name}.processes)`);
     }
     if (this.operation === 'draining' || this.operation === 'stopping') throw new ActionError(`pool "${this.name}" is ${this.operation}; start it first`);
     const from = this.desired;
+    const now = this.deps.clock.now();
     this.desired = count;
-    this.lastScaleAt = this.deps.clock.now();
+    this.lastScaleAt = now;
+    // The person's count wins over the scaler's for a stated time, never silently undone.
+    const pin = this.config.scale.strategy === 'fixed' ? undefined : this.config.scale.pinMs;
+    this.pinnedUntil = pin === undefined ? null : now + pin;
     if (this.stopped) this.stopped = false;
     this.reconcile();
-    return { from, to: count };
+    return { from, to: count, ...(this.pinnedUntil !== null ? { pinnedUntil: this.pinnedUntil } : {}) };
   }
 
-  /** The scaler's change: only while the pool runs normally (not stopped, draining or restarting). */
+  /** Stops one named worker and lowers the desired count by one, so it is not replaced. */
+  async stopWorker(id: string, timeoutMs = this.config.stop.timeoutMs): Promise<StopResult> {
+    const w = this.findWorker(id);
+    if (!w || !w.active) throw new ActionError(`no running worker "${id}" in pool ${this.name} (workers: ${this.activeWorkers().map((x) => x.id).join(', ') || 'none'})`);
+    if (!this.stopped && this.desired - 1 < this.config.min) {
+      throw new ActionError(`stopping ${id} would leave pool "${this.name}" below its min of ${this.config.min}; restart the pool, or stop the whole pool`);
+    }
+    if (!this.stopped) {
+      this.desired -= 1;
+      this.lastScaleAt = this.deps.clock.now();
+    }
+    const r = await w.stop({ signal: this.config.stop.signal, timeoutMs, reason: 'stopped by a command' });
+    this.prune();
+    this.reconcile();
+    return r;
+  }
+
+  /** True while a manual scale holds the scaler off. */
+  pinned(now = this.deps.clock.now()): boolean {
+    return this.pinnedUntil !== null && now < this.pinnedUntil;
+  }
+
+  /** The scaler's change: only while the pool runs normally (not stopped, draining or restarting) and is not pinned. */
   autoscale(count: number): boolean {
-    if (this.stopped || this.operation || count === this.desired) return false;
+    if (this.stopped || this.operation || count === this.desired || this.pinned()) return false;
+    this.pinnedUntil = null;
     this.desired = Math.min(this.config.max, Math.max(this.config.min, count));
     this.lastScaleAt = this.deps.clock.now();
     this.reconcile();
@@ -179,7 +210,51 @@ export class Pool {
       max: this.config.max,
       queues: [...this.config.queues],
       workers: this.workers.map((w) => w.snapshot()),
+      scaling: this.config.scale.strategy === 'fixed' ? { by: 'manual' } : this.pinned() ? { by: 'pinned', strategy: this.config.scale.strategy, until: this.pinnedUntil as number } : { by: 'autoscaler', strategy: this.config.scale.strategy },
     };
+  }
+
+  /** What the next supervisor of this config needs to carry on with this pool. */
+  handover(): PoolHandover {
+    return {
+      name: this.name, desired: this.desired, stopped: this.stopped, seq: this.seq, lastScaleAt: this.lastScaleAt,
+      pinnedUntil: this.pinnedUntil, fingerprint: poolFingerprint(this.config),
+      workers: this.workers.filter((w) => w.pid !== null).map((w) => ({ id: w.id, restarts: w.restarts })),
+    };
+  }
+
+  /**
+   * Carries on from an earlier supervisor: its live workers are taken over as they are, and the
+   * pool keeps its count, its stopped state and its pin. Workers that run an older command are
+   * replaced by a rolling restart.
+   */
+  adopt(processes: readonly HandedProcess[], kept: PoolHandover | undefined): void {
+    const clamp = (n: number): number => Math.min(this.config.max, Math.max(this.config.min, n));
+    const numbers = processes.map((p) => Number(/-(\d+)$/.exec(p.workerId)?.[1] ?? 0));
+    this.seq = Math.max(this.seq, kept?.seq ?? 0, ...numbers);
+    for (const p of processes) {
+      const w = this.createWorker(p.workerId);
+      w.adopt(p.pid, p.startedAt, kept?.workers.find((x) => x.id === p.workerId)?.restarts ?? 0);
+    }
+    if (kept) {
+      this.desired = clamp(kept.desired);
+      this.lastScaleAt = kept.lastScaleAt;
+      this.pinnedUntil = this.config.scale.strategy === 'fixed' ? null : kept.pinnedUntil;
+    } else if (processes.length) {
+      this.desired = clamp(processes.length);
+    }
+    if (kept?.stopped) {
+      this.stopped = true;
+      if (processes.length) void this.drain(this.config.stop.timeoutMs, 'stopping');
+      this.emitChange();
+      return;
+    }
+    this.stopped = false;
+    this.reconcile();
+    if (kept && processes.length && kept.fingerprint !== poolFingerprint(this.config)) {
+      this.deps.logger.info(`pool ${this.name}: its command, cwd or env changed since its workers started; rolling restart`);
+      this.restart().catch((err: unknown) => this.deps.logger.error(`pool ${this.name}: ${err instanceof Error ? err.message : String(err)}`));
+    }
   }
 
   findWorker(id: string): Worker | undefined {
@@ -206,12 +281,19 @@ export class Pool {
   }
 
   private addWorker(): Worker {
-    const id = `${this.name}-${++this.seq}`;
+    const w = this.createWorker(`${this.name}-${++this.seq}`);
+    w.start();
+    return w;
+  }
+
+  private createWorker(id: string): Worker {
     const w = new Worker(
       id,
       this.name,
       {
         workerId: id,
+        pool: this.name,
+        stop: { signal: this.config.stop.signal, timeoutMs: this.config.stop.timeoutMs },
         argv: this.config.command,
         cwd: this.config.cwd,
         env: { ...this.extraEnv, ...this.config.env, CHAPERONE_POOL: this.name, CHAPERONE_WORKER_ID: id },
@@ -223,7 +305,6 @@ export class Pool {
     w.changed.on(() => this.onWorkerChange(w));
     w.logged.on((line) => this.logged.emit(line));
     this.workers.push(w);
-    w.start();
     return w;
   }
 

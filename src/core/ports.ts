@@ -13,6 +13,9 @@ export interface Clock {
 /** What a pool asks the runner to start. argv is never interpreted by a shell. */
 export interface ProcessSpec {
   workerId: string;
+  pool: string;
+  /** How this process is stopped: recorded by the runner, so it can be stopped the same way if we die. */
+  stop: { signal: string; timeoutMs: number };
   argv: readonly string[];
   cwd: string;
   env: Readonly<Record<string, string>>;
@@ -40,6 +43,23 @@ export interface ProcessRunner {
   signalGroup(pid: number, signal: string): Promise<boolean>;
   /** True while any process of the group led by pid is alive (zombies excluded where the OS tells). */
   isGroupAlive(pid: number): Promise<boolean>;
+  /** Routes the events of a process handed over by an earlier supervisor (see Handover) to handlers. */
+  attach(pid: number, handlers: ProcessHandlers): void;
+}
+
+/** A worker process an earlier supervisor of the same config left running, taken over as it is. */
+export interface HandedProcess {
+  pid: number;
+  workerId: string;
+  pool: string;
+  /** Epoch ms. */
+  startedAt: number;
+}
+
+/** What an earlier supervisor handed over: its live workers and the state it kept (untrusted: parse it). */
+export interface Handover {
+  processes: HandedProcess[];
+  state: unknown;
 }
 
 export interface ProcessUsage {

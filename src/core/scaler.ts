@@ -6,8 +6,8 @@
 
 export type ScalePolicy =
   | { strategy: 'fixed' }
-  | { strategy: 'depth'; jobsPerWorker: number; cooldownMs: number; maxShift: number }
-  | { strategy: 'wait'; targetWaitMs: number; runtimeMs: number; cooldownMs: number; maxShift: number };
+  | { strategy: 'depth'; jobsPerWorker: number; cooldownMs: number; maxShift: number; pinMs: number }
+  | { strategy: 'wait'; targetWaitMs: number; runtimeMs: number; cooldownMs: number; maxShift: number; pinMs: number };
 
 export interface ScaleState {
   desired: number;

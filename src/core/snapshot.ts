@@ -35,7 +35,14 @@ export interface PoolSnapshot {
   max: number;
   queues: string[];
   workers: WorkerSnapshot[];
+  /** Who sets the count: a person, the autoscaler, or a person's pin over the autoscaler. */
+  scaling?: PoolScaling;
 }
+
+export type PoolScaling =
+  | { by: 'manual' }
+  | { by: 'autoscaler'; strategy: 'depth' | 'wait' }
+  | { by: 'pinned'; strategy: 'depth' | 'wait'; until: number };
 
 export interface ControlPlaneStatus {
   connected: boolean;

@@ -3,12 +3,13 @@
 import type { CommandResult, SupervisorCommand } from './commands';
 import type { ChaperoneConfig } from './config/types';
 import { Emitter } from './emitter';
-import type { AuditSink, CancelTimer, QueueLoadSource, UsageSampler } from './ports';
+import { parseHandover, type SupervisorHandover } from './handover';
+import type { AuditSink, CancelTimer, HandedProcess, Handover, QueueLoadSource, UsageSampler } from './ports';
 import { decideScale, type QueueLoad } from './scaler';
 import { quotaCap, tenantOfPool } from './signals/tenants';
 import { ActionError, Pool, type DrainReport } from './pool';
 import type { PoolSnapshot, SupervisorSnapshot } from './snapshot';
-import { formatBytes } from './units';
+import { formatBytes, formatDuration } from './units';
 import type { LogLine, WorkerDeps } from './worker';
 
 export interface SupervisorDeps extends WorkerDeps {
@@ -50,11 +51,53 @@ export class Supervisor {
     }
   }
 
-  start(): void {
+  /**
+   * Starts the pools. With a handover (an earlier supervisor of this config left its workers with
+   * the spawner), its workers are taken over and each pool carries on with its count, stopped state
+   * and pin; pools it did not know start as configured; workers of pools no longer configured stop.
+   */
+  start(handover?: Handover): void {
     if (this.running) return;
     this.running = true;
-    for (const p of this.pools.values()) if (p.config.autostart) p.start();
+    const kept = handover ? parseHandover(handover.state) : undefined;
+    for (const [pool, queues] of Object.entries(kept?.pausedByDrain ?? {})) if (this.pools.has(pool)) this.pausedByDrain.set(pool, queues);
+    const byPool = new Map<string, HandedProcess[]>();
+    for (const p of handover?.processes ?? []) byPool.set(p.pool, [...(byPool.get(p.pool) ?? []), p]);
+    for (const p of this.pools.values()) {
+      const procs = byPool.get(p.name) ?? [];
+      const st = kept?.pools.find((x) => x.name === p.name);
+      if (procs.length || st) p.adopt(procs, st);
+      else if (p.config.autostart) p.start();
+    }
+    const adopted = handover?.processes.filter((p) => this.pools.has(p.pool)).length ?? 0;
+    if (handover && (adopted || kept)) {
+      this.deps.logger.info(`took over ${adopted} worker(s) from the previous supervisor of this config`);
+      this.deps.audit.record({ at: this.deps.clock.now(), actor: 'supervisor', verb: 'adopt', target: '*', outcome: 'ok', detail: `${adopted} worker(s) taken over` });
+    }
+    for (const [name, procs] of byPool) if (!this.pools.has(name)) for (const proc of procs) this.stopForeign(proc);
     this.scheduleTick();
+  }
+
+  /** What the next supervisor of this config needs to carry on (kept with the spawner). */
+  handoverState(): SupervisorHandover {
+    return { v: 1, pools: [...this.pools.values()].map((p) => p.handover()), pausedByDrain: Object.fromEntries(this.pausedByDrain) };
+  }
+
+  /** A handed-over worker of a pool that chaperone.json no longer has: SIGTERM, SIGKILL after 30 s. */
+  private stopForeign(proc: HandedProcess): void {
+    const { runner, clock, logger } = this.deps;
+    let gone = false;
+    runner.attach(proc.pid, { onOutput: () => undefined, onExit: () => (gone = true), onOrphaned: () => undefined });
+    logger.warn(`${proc.workerId} (pid ${proc.pid}) belongs to pool "${proc.pool}", which chaperone.json no longer has: stopping it`);
+    void runner.signalGroup(proc.pid, 'SIGTERM');
+    clock.setTimer(30_000, () => !gone && void runner.signalGroup(proc.pid, 'SIGKILL'));
+  }
+
+  /** Stops ticking without touching a worker: they are handed over to the next supervisor. */
+  detach(): void {
+    this.running = false;
+    if (this.tickTimer) this.tickTimer();
+    this.tickTimer = undefined;
   }
 
   /** Drains every pool (SIGINT/SIGTERM of `supervise`, editor shutdown). */
@@ -108,11 +151,17 @@ export class Supervisor {
           return audited(result(true, (started ? `pool ${pool.name} started with ${pool.desired} worker(s)` : `pool ${pool.name} is already running (${pool.desired} worker(s))`) + also));
         }
         case 'scale': {
-          const { from, to } = pool.scale(cmd.count ?? -1);
-          return audited(result(true, `pool ${pool.name} scaled from ${from} to ${to}`, { from, to }));
+          const { from, to, pinnedUntil } = pool.scale(cmd.count ?? -1);
+          const pinned = pinnedUntil === undefined ? '' : `; the autoscaler holds off for ${formatDuration(pinnedUntil - this.deps.clock.now())} (scale.pin), then owns the count again`;
+          return audited(result(true, `pool ${pool.name} scaled from ${from} to ${to}${pinned}`, { from, to, ...(pinnedUntil === undefined ? {} : { pinnedUntil }) }));
         }
         case 'drain':
         case 'stop': {
+          if (cmd.verb === 'stop' && cmd.worker) {
+            // One worker, never the whole pool: the pool is one smaller afterwards.
+            const r = await pool.stopWorker(cmd.worker, cmd.timeoutMs ?? pool.config.stop.timeoutMs);
+            return audited(result(true, `worker ${r.workerId} of pool ${pool.name} ${r.killed ? 'killed at the stop timeout' : 'stopped'} after ${r.durationMs}ms; pool ${pool.name} now wants ${pool.desired}`, r));
+          }
           // The system's own semantics first: a paused queue gives no worker anywhere new jobs.
           const paused = cmd.verb === 'drain' ? await this.pauseForDrain(pool.name, cmd.actor) : [];
           const busy = pool.activeWorkers().length;

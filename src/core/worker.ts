@@ -154,6 +154,34 @@ export class Worker {
     this.pendingExitReason = reason;
   }
 
+  /**
+   * Takes over a process an earlier supervisor started (handed over by the spawner): no spawn; its
+   * output and exit come through the runner from now on. It is running once it has been up minUptime.
+   */
+  adopt(pid: number, startedAt: number, restarts: number): void {
+    const gen = ++this.generation;
+    this.pid = pid;
+    this.startedAt = startedAt;
+    this.restarts = restarts;
+    this.orphaned = false;
+    const left = this.policy.minUptimeMs - (this.deps.clock.now() - startedAt);
+    // State first: the runner may replay an exit that happened during the handover right away.
+    if (left <= 0) this.setState('running');
+    else {
+      this.setState('starting');
+      this.timer = this.deps.clock.setTimer(left, () => {
+        this.timer = undefined;
+        if (this.state === 'starting') this.setState('running');
+      });
+    }
+    const current = (): boolean => gen === this.generation;
+    this.deps.runner.attach(pid, {
+      onOutput: (stream, text) => current() && this.onOutput(stream, text),
+      onExit: (code, signal) => current() && this.onExit(code, signal),
+      onOrphaned: () => current() && this.onOrphaned(),
+    });
+  }
+
   private spawn(): void {
     const gen = ++this.generation;
     this.pid = null;

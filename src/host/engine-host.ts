@@ -89,7 +89,7 @@ export class EngineHost implements vscode.Disposable {
     // Without a file, CHAPERONE_REDIS_URL (as for the CLI) says which Redis to look at.
     const envUrl = fromFile ? undefined : process.env.CHAPERONE_REDIS_URL;
     const engine = new Engine({
-      config, logger: this.deps.logger, actor: this.actor,
+      config, logger: this.deps.logger, actor: this.actor, auditToLog: false,
       ...(envUrl ? { redisUrl: envUrl } : {}),
       controlPlane: trusted && !!fromFile,
       signals: { intervalMs: this.visible ? VISIBLE_INTERVAL_MS : config.signals.idleIntervalMs },

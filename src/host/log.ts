@@ -1,6 +1,7 @@
 // The engine's log and audit trail go to one LogOutputChannel ("Chaperone"), whose level the user
 // sets from the Output panel; the core only sees the Logger port.
 import * as vscode from 'vscode';
+import { auditLine } from '../core/audit-text';
 import type { AuditEntry, AuditSink, Logger } from '../core/ports';
 
 export function channelLogger(channel: vscode.LogOutputChannel): Logger {
@@ -11,7 +12,7 @@ export function channelLogger(channel: vscode.LogOutputChannel): Logger {
 export function channelAudit(channel: vscode.LogOutputChannel): AuditSink {
   return {
     record: (e: AuditEntry) => {
-      const line = `audit: ${e.actor} ${e.verb} ${e.target}${e.args && Object.keys(e.args).length ? ` ${JSON.stringify(e.args)}` : ''} -> ${e.outcome}${e.detail ? `: ${e.detail}` : ''}`;
+      const line = auditLine(e);
       if (e.outcome === 'error') channel.warn(line);
       else channel.info(line);
     },

@@ -1,9 +1,11 @@
 // The audit stream's entry layout, shared by every writer (supervisors, CLI queue actions).
 import type Redis from 'ioredis';
+import { sanitizeAudit } from '../core/audit-text';
 import type { AuditEntry, AuditSink } from '../core/ports';
 import { AUDIT_MAXLEN } from './control-keys';
 
-export function auditFields(entry: AuditEntry, source: string): string[] {
+export function auditFields(raw: AuditEntry, source: string): string[] {
+  const entry = sanitizeAudit(raw);
   const fields = ['at', String(entry.at), 'actor', entry.actor, 'supervisor', source, 'verb', entry.verb, 'target', entry.target, 'outcome', entry.outcome];
   if (entry.detail) fields.push('detail', entry.detail);
   if (entry.args && Object.keys(entry.args).length) fields.push('args', JSON.stringify(entry.args));

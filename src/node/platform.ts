@@ -73,3 +73,33 @@ async function groupHasLiveMember(pgid: number): Promise<boolean> {
   }
   return false;
 }
+
+/**
+ * What tells this process apart from a later one that reuses its pid: the start time in clock
+ * ticks since boot (/proc/<pid>/stat, field 22) on Linux. null when the process is gone or a zombie;
+ * 'unknown' where the OS gives no cheap answer (then only the pid is checked).
+ */
+export async function processStartTime(pid: number): Promise<string | null> {
+  if (process.platform !== 'linux') {
+    try {
+      process.kill(pid, 0);
+      return 'unknown';
+    } catch (err) {
+      return (err as NodeJS.ErrnoException).code === 'EPERM' ? 'unknown' : null;
+    }
+  }
+  try {
+    const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
+    const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    if (rest[0] === 'Z') return null;
+    return rest[19] ?? null; // field 22 overall; fields 3.. after the command name
+  } catch {
+    return null;
+  }
+}
+
+/** True while pid is the very process whose start time was recorded (never a reused pid). */
+export async function isSameProcess(pid: number, startTime: string): Promise<boolean> {
+  const now = await processStartTime(pid);
+  return now !== null && (now === startTime || now === 'unknown' || startTime === 'unknown');
+}

@@ -114,7 +114,7 @@ export async function connectProfileAndWait(c: ConnectionConfig, name: string, t
     return cluster;
   } catch (err) {
     cluster.disconnect();
-    throw new Error(`cannot reach the Redis Cluster at ${c.url}: ${err instanceof Error ? err.message : String(err)}`);
+    throw new Error(`cannot reach the Redis Cluster at ${redactUrl(c.url)}: ${err instanceof Error ? err.message : String(err)}`);
   }
 }
 
@@ -137,8 +137,14 @@ export function connectCluster(c: ClusterConfig, o: ConnectOptions): Cluster {
   return cluster;
 }
 
+/**
+ * Hides the user-info of a URL. A password may itself hold '@' (or '/'): everything up to the last
+ * '@' of the URL is hidden, so no part of a secret is ever printed.
+ */
 export function redactUrl(url: string): string {
-  return url.replace(/\/\/([^@/]*)@/, '//***@');
+  const scheme = url.indexOf('//');
+  const at = url.lastIndexOf('@');
+  return scheme === -1 || at < scheme ? url : `${url.slice(0, scheme + 2)}***${url.slice(at)}`;
 }
 
 function withTimeout<T>(p: Promise<T>, ms: number, message: string): Promise<T> {

@@ -39,6 +39,13 @@ export class FakeRunner implements ProcessRunner {
     return this.procs.some((x) => x.pid === pid && x.alive);
   }
 
+  /** A handed-over process: it joins the list as alive, with the handlers the worker attaches. */
+  attach(pid: number, handlers: ProcessHandlers): void {
+    const p = this.procs.find((x) => x.pid === pid);
+    if (p) p.handlers = handlers;
+    else this.procs.push({ pid, spec: { workerId: '?', pool: '?', stop: { signal: 'SIGTERM', timeoutMs: 0 }, argv: [], cwd: '/', env: {} }, handlers, signals: [], alive: true });
+  }
+
   exit(p: FakeProc, code: number | null, signal: string | null): void {
     if (!p.alive) return;
     p.alive = false;

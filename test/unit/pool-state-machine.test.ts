@@ -21,7 +21,7 @@ function setup(extra: object = {}) {
   const runner = new FakeRunner();
   const deps = { clock, runner, random: () => 0.5, logger: quiet };
   const cfg = poolConfig(extra);
-  const worker = () => new Worker('w-1', 'p', { workerId: 'w-1', argv: ['w'], cwd: '/', env: {} }, cfg.restart, deps, 100);
+  const worker = () => new Worker('w-1', 'p', { workerId: 'w-1', pool: 'p', stop: { signal: 'SIGTERM', timeoutMs: 1000 }, argv: ['w'], cwd: '/', env: {} }, cfg.restart, deps, 100);
   const pool = () => new Pool(cfg, deps, 100);
   return { clock, runner, worker, pool };
 }
@@ -157,5 +157,59 @@ describe('pool state machine (fake clock)', () => {
     assert.equal(p.state, 'stopped');
     await clock.advance(10_000);
     assert.equal(runner.alive().length, 0, 'no respawn after a drain');
+  });
+});
+
+describe('pool: a named worker, a manual pin, a handover (fake clock)', () => {
+  it('stop of one worker stops that worker and lowers the count; refused below min', async () => {
+    const { clock, runner, pool } = setup({ processes: { min: 1, max: 5, initial: 3 } });
+    const p = pool();
+    p.start();
+    await clock.advance(1000);
+    assert.equal(runner.alive().length, 3);
+    const target = p.workers[1];
+    const r = await p.stopWorker(target.id);
+    await clock.advance(0);
+    assert.equal(r.workerId, target.id);
+    assert.equal(p.desired, 2);
+    assert.equal(runner.alive().length, 2, 'not replaced');
+    await p.stopWorker(p.workers[0].id);
+    await assert.rejects(p.stopWorker(p.workers[0].id), /below its min of 1/);
+    await assert.rejects(p.stopWorker('nope'), /no running worker "nope"/);
+  });
+
+  it('a manual scale of an autoscaled pool pins the count for scale.pin; the scaler owns it again after', async () => {
+    const { clock, pool } = setup({ processes: { min: 1, max: 5, initial: 1 }, queues: ['bullmq:q'], scale: { strategy: 'depth', pin: '10m' } });
+    const p = pool();
+    p.start();
+    const r = p.scale(4);
+    assert.equal(r.pinnedUntil, clock.now() + 600_000);
+    assert.deepEqual(p.snapshot().scaling, { by: 'pinned', strategy: 'depth', until: clock.now() + 600_000 });
+    assert.equal(p.autoscale(1), false, 'the scaler does not undo it');
+    assert.equal(p.desired, 4);
+    await clock.advance(600_000);
+    assert.equal(p.autoscale(1), true);
+    assert.equal(p.desired, 1);
+    assert.deepEqual(p.snapshot().scaling, { by: 'autoscaler', strategy: 'depth' });
+  });
+
+  it('adopts handed-over workers with their count, numbering and restart counts; starts none of its own', async () => {
+    const { clock, runner, pool } = setup({ processes: { min: 1, max: 5, initial: 1 } });
+    const p = pool();
+    const kept = { name: 'p', desired: 2, stopped: false, seq: 7, lastScaleAt: 5, pinnedUntil: null, fingerprint: '["w"]', workers: [{ id: 'p-6', restarts: 4 }, { id: 'p-7', restarts: 0 }] };
+    await clock.advance(10_000);
+    const { poolFingerprint } = await import('../../src/core/handover');
+    kept.fingerprint = poolFingerprint(p.config);
+    p.adopt([{ pid: 51, workerId: 'p-6', pool: 'p', startedAt: clock.now() - 9000 }, { pid: 52, workerId: 'p-7', pool: 'p', startedAt: clock.now() - 200 }], kept);
+    assert.deepEqual(p.workers.map((w) => [w.id, w.pid, w.state, w.restarts]), [['p-6', 51, 'running', 4], ['p-7', 52, 'starting', 0]]);
+    assert.equal(runner.procs.filter((x) => x.spec.workerId !== '?').length, 0, 'no spawn');
+    await clock.advance(800);
+    assert.equal(p.workers[1].state, 'running', 'running once up minUptime');
+    p.scale(3);
+    assert.equal(p.workers.at(-1)?.id, 'p-8');
+    // A handed-over worker's exit is restarted by the policy like any other.
+    runner.exit(runner.procs.find((x) => x.pid === 51) as never, 1, null);
+    assert.equal(p.workers[0].state, 'backoff');
+    assert.equal(p.workers[0].restarts, 5);
   });
 });

@@ -1,8 +1,8 @@
 import { strict as assert } from 'node:assert';
 import { decideScale, type ScalePolicy, type ScaleState } from '../../src/core/scaler';
 
-const depth: ScalePolicy = { strategy: 'depth', jobsPerWorker: 10, cooldownMs: 30_000, maxShift: 2 };
-const wait: ScalePolicy = { strategy: 'wait', targetWaitMs: 10_000, runtimeMs: 1000, cooldownMs: 0, maxShift: 100 };
+const depth: ScalePolicy = { strategy: 'depth', jobsPerWorker: 10, cooldownMs: 30_000, maxShift: 2, pinMs: 600_000 };
+const wait: ScalePolicy = { strategy: 'wait', targetWaitMs: 10_000, runtimeMs: 1000, cooldownMs: 0, maxShift: 100, pinMs: 600_000 };
 const state = (desired: number, lastChangeAt = 0): ScaleState => ({ desired, min: 1, max: 8, lastChangeAt });
 const NOW = 1_000_000;
 

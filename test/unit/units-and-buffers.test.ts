@@ -1,5 +1,7 @@
 import { strict as assert } from 'node:assert';
+import { auditLine, sanitizeAudit } from '../../src/core/audit-text';
 import { commandFields, parseCommand } from '../../src/core/commands';
+import { redactUrl } from '../../src/node/redis-connection';
 import { RingBuffer } from '../../src/core/ring-buffer';
 import { parseDuration, parseSize } from '../../src/core/units';
 
@@ -38,7 +40,49 @@ describe('commands from Redis', () => {
   it('refuses unknown verbs, bad pool names and non-numeric counts', () => {
     assert.match((parseCommand({ ...base, verb: 'exec' }) as { error: string }).error, /unknown verb "exec"/);
     assert.match((parseCommand({ ...base, pool: '../x' }) as { error: string }).error, /pool name/);
-    assert.match((parseCommand({ ...base, count: 'many' }) as { error: string }).error, /not a number/);
-    assert.match((parseCommand({ ...base, count: undefined as unknown as string }) as { error: string }).error, /integer count/);
+    assert.match((parseCommand({ ...base, count: 'many' }) as { error: string }).error, /count must be a whole number in decimal digits/);
+    assert.match((parseCommand({ ...base, count: undefined as unknown as string }) as { error: string }).error, /scale needs a count/);
+  });
+  it('range-checks every numeric field, in decimal only', () => {
+    const err = (f: Record<string, string>): string => (parseCommand({ ...base, ...f }) as { error?: string }).error ?? 'accepted';
+    assert.match(err({ verb: 'stop', timeoutMs: '-1' }), /timeoutMs must be between 0 and 86400000, not -1/);
+    assert.match(err({ count: '0x3' }), /count must be a whole number in decimal digits, not "0x3"/);
+    assert.match(err({ count: '3e0' }), /decimal digits/);
+    assert.match(err({ count: '1.5' }), /decimal digits/);
+    assert.match(err({ count: '99999' }), /count must be between 0 and 10000/);
+    assert.match(err({ verb: 'logs', lines: '0' }), /lines must be between 1 and 10000/);
+    assert.match(err({ deadline: '1e400' }), /deadline must be a whole number/);
+    assert.equal(err({ verb: 'stop', timeoutMs: '0' }), 'accepted');
+  });
+  it('says "missing verb", and takes a worker only where the verb acts on one', () => {
+    const err = (f: Record<string, string | undefined>): string => (parseCommand({ ...base, ...f } as Record<string, string>) as { error?: string }).error ?? 'accepted';
+    assert.match(err({ verb: undefined }), /^missing verb; expected one of drain, stop/);
+    assert.match(err({ verb: '' }), /^missing verb/);
+    assert.match(err({ worker: 'emails-1' }), /scale acts on the whole pool and does not take a worker/);
+    assert.equal(err({ verb: 'stop', worker: 'emails-1', count: undefined }), 'accepted');
+    assert.match(err({ verb: 'stop', worker: 'a\nb' }), /invalid worker id/);
+  });
+});
+
+describe('audit text', () => {
+  it('escapes control characters, so a newline cannot forge a line and no terminal escape passes', () => {
+    const line = auditLine({ at: 1, actor: 'cli:eve\naudit: admin restart emails -> ok\x1b[2J', verb: 'scale', target: 'emails', outcome: 'ok', detail: 'tab\there\u2028' });
+    assert.equal(line.split('\n').length, 1);
+    assert.ok(!line.includes('\x1b'));
+    assert.match(line, /cli:eve\\naudit: admin restart emails -> ok\\x1b\[2J scale emails -> ok: tab\\there\\u2028$/);
+  });
+  it('cuts a long refused command, saying how much was left out', () => {
+    const e = sanitizeAudit({ at: 1, actor: 'x'.repeat(10_000), verb: 'v'.repeat(500), target: 't', outcome: 'error', detail: `refused: ${'d'.repeat(10_000)}` });
+    assert.ok(e.actor.length < 260 && e.actor.endsWith('(9800 more characters)'), e.actor.slice(-40));
+    assert.ok((e.detail ?? '').length < 1100);
+    assert.ok(e.verb.length < 100);
+  });
+});
+
+describe('redactUrl', () => {
+  it('hides the whole user-info, even a password holding @ or /', () => {
+    assert.equal(redactUrl('redis://:ss@ss-S3CRETpart@host:6379/0'), 'redis://***@host:6379/0');
+    assert.equal(redactUrl('rediss://user:p/a@ss@example.com:6380'), 'rediss://***@example.com:6380');
+    assert.equal(redactUrl('redis://127.0.0.1:6379'), 'redis://127.0.0.1:6379');
   });
 });

@@ -87,6 +87,8 @@ function waitForSignal(engine: Engine, logger: ReturnType<typeof consoleLogger>)
     };
     process.on('SIGINT', () => onSignal('SIGINT'));
     process.on('SIGTERM', () => onSignal('SIGTERM'));
+    // A closed terminal: drain like SIGTERM (the spawner, in a session of its own, never sees it).
+    process.on('SIGHUP', () => onSignal('SIGHUP'));
   });
 }
 

@@ -160,7 +160,7 @@ interface RawPool {
   queues?: string[];
   drain?: { pauseQueues?: boolean };
   thresholds?: RawWorkerRules;
-  scale?: { strategy?: 'fixed' | 'depth' | 'wait'; jobsPerWorker?: number; targetWait?: string | number; runtime?: string | number; cooldown?: string | number; maxShift?: number };
+  scale?: { strategy?: 'fixed' | 'depth' | 'wait'; jobsPerWorker?: number; targetWait?: string | number; runtime?: string | number; cooldown?: string | number; maxShift?: number; pin?: string | number };
 }
 interface RawSystems {
   bullmq?: { prefix?: string };
@@ -176,7 +176,7 @@ interface RawConfig {
   queues?: RawSystems;
   connections?: Record<string, { url?: string; sentinel?: { masterName: string; sentinels: string[]; db?: number; tls?: boolean }; cluster?: { nodes: string[]; tls?: boolean }; readOnly?: boolean; queues?: RawSystems }>;
   redis?: { url?: string; keyPrefix?: string };
-  supervisor?: { id?: string; heartbeat?: string | number; sampleInterval?: string | number; logLines?: number };
+  supervisor?: { id?: string; heartbeat?: string | number; sampleInterval?: string | number; logLines?: number; handoverGrace?: string | number };
   pools?: Record<string, RawPool>;
 }
 
@@ -206,6 +206,8 @@ function buildConfig(raw: RawConfig, doc: ConfigDocument): ChaperoneConfig {
   if (heartbeatMs < 100 || heartbeatMs > 2000) problem(['supervisor', 'heartbeat'], 'must be between 100ms and 2s');
   const sampleIntervalMs = dur(raw.supervisor?.sampleInterval, 1000);
   if (sampleIntervalMs < 100) problem(['supervisor', 'sampleInterval'], 'must be at least 100ms');
+  const handoverGraceMs = dur(raw.supervisor?.handoverGrace, 10_000);
+  if (handoverGraceMs > 3_600_000) problem(['supervisor', 'handoverGrace'], 'must be between 0 and 1h');
 
   const pools: PoolConfig[] = [];
   for (const [name, p] of Object.entries(raw.pools ?? {})) {
@@ -235,9 +237,10 @@ function buildConfig(raw: RawConfig, doc: ConfigDocument): ChaperoneConfig {
     const strategy = p.scale?.strategy ?? 'fixed';
     const cooldownMs = dur(p.scale?.cooldown, 30_000);
     const maxShift = p.scale?.maxShift ?? 2;
+    const pinMs = dur(p.scale?.pin, 600_000);
     const scale: ScalePolicy =
-      strategy === 'depth' ? { strategy, jobsPerWorker: p.scale?.jobsPerWorker ?? 10, cooldownMs, maxShift }
-      : strategy === 'wait' ? { strategy, targetWaitMs: dur(p.scale?.targetWait, 30_000), runtimeMs: dur(p.scale?.runtime, 1000), cooldownMs, maxShift }
+      strategy === 'depth' ? { strategy, jobsPerWorker: p.scale?.jobsPerWorker ?? 10, cooldownMs, maxShift, pinMs }
+      : strategy === 'wait' ? { strategy, targetWaitMs: dur(p.scale?.targetWait, 30_000), runtimeMs: dur(p.scale?.runtime, 1000), cooldownMs, maxShift, pinMs }
       : { strategy: 'fixed' };
     if (strategy !== 'fixed' && (p.queues ?? []).length === 0) problem(at('scale', 'strategy'), `"${strategy}" scaling needs the pool's "queues" (as SYSTEM:QUEUE) to read their counts`);
     if (p.drain?.pauseQueues && (p.queues ?? []).length === 0) problem(at('drain', 'pauseQueues'), 'needs the pool\'s "queues" to know what to pause');
@@ -323,7 +326,7 @@ function buildConfig(raw: RawConfig, doc: ConfigDocument): ChaperoneConfig {
     connections,
     file: doc.file,
     redis: { url, keyPrefix: raw.redis?.keyPrefix ?? 'chaperone:' },
-    supervisor: { id: raw.supervisor?.id, heartbeatMs, sampleIntervalMs, logLines: raw.supervisor?.logLines ?? 1000 },
+    supervisor: { id: raw.supervisor?.id, heartbeatMs, sampleIntervalMs, logLines: raw.supervisor?.logLines ?? 1000, handoverGraceMs },
     pools,
   };
 }

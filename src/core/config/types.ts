@@ -77,7 +77,7 @@ export interface ChaperoneConfig {
   signals: SignalsConfig;
   file: string;
   redis: { url: string; keyPrefix: string };
-  supervisor: { id?: string; heartbeatMs: number; sampleIntervalMs: number; logLines: number };
+  supervisor: { id?: string; heartbeatMs: number; sampleIntervalMs: number; logLines: number; handoverGraceMs: number };
   pools: PoolConfig[];
   /** The default connection first, then the named ones. */
   connections: ConnectionConfig[];

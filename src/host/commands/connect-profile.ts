@@ -6,6 +6,7 @@ import type { HostCommand } from './command';
 import { describe } from './connection-target';
 import { configUri } from '../config-file';
 import { UserFacingError, requireTrust } from '../trust';
+import { redactUrl } from '../../node/redis-connection';
 
 export interface NewProfile {
   name: string;
@@ -44,7 +45,7 @@ export const connectProfile: HostCommand = {
     const uri = configUri();
     if (!uri) throw new UserFacingError('Open a folder first: connections live in its chaperone.json');
     if (!/^[A-Za-z0-9_-]{1,64}$/.test(profile.name) || profile.name === 'default') throw new UserFacingError(`"${profile.name}" cannot name a connection: letters, digits, _ and - (and not "default")`);
-    if (!/^rediss?:\/\/[^\s]+$/.test(profile.url)) throw new UserFacingError(`"${profile.url}" is not a Redis URL (redis://host:port/db or rediss://…)`);
+    if (!/^rediss?:\/\/[^\s]+$/.test(profile.url)) throw new UserFacingError(`"${redactUrl(profile.url)}" is not a Redis URL (redis://host:port/db or rediss://…)`);
     if (/^rediss?:\/\/[^/@]*:[^/@]+@/.test(profile.url)) throw new UserFacingError('Leave the password out of the URL: Chaperone keeps it in SecretStorage (Chaperone: Set Connection Password)');
     const doc = await vscode.workspace.openTextDocument(uri);
     const text = doc.getText();
