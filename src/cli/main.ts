@@ -1,5 +1,6 @@
 // `chaperone` entry point. Exit codes: 0 ok, 1 action failed, 2 bad usage or config.
 import { COMMANDS } from './command-list';
+import { ConfigError } from '../core/config/located-error';
 import { ActionFailed, EXIT_FAILED, EXIT_USAGE, UsageError, type CliIo } from './cli-types';
 import { VERSION } from '../engine';
 
@@ -42,6 +43,11 @@ async function main(argv: string[]): Promise<number> {
   try {
     return await cmd.run(rest, io);
   } catch (err) {
+    // One gate: an invalid config is exit 2 from every command, however it was reached.
+    if (err instanceof ConfigError) {
+      io.err(`chaperone ${name}: invalid configuration:\n${err.message}`);
+      return EXIT_USAGE;
+    }
     if (err instanceof UsageError) {
       io.err(`chaperone ${name}: ${err.message}`);
       return EXIT_USAGE;

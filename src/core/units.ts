@@ -7,14 +7,20 @@ const SIZE_FACTOR: Record<string, number> = {
   b: 1, kb: 1e3, mb: 1e6, gb: 1e9, tb: 1e12, kib: 1024, mib: 1024 ** 2, gib: 1024 ** 3, tib: 1024 ** 4,
 };
 
-export const DURATION_HINT = 'a duration such as "500ms", "10s", "5m" or a number of milliseconds';
+export const DURATION_HINT = 'a duration such as "500ms", "10s", "5m" or a number of milliseconds, at most about 24.8 days';
 export const SIZE_HINT = 'a size such as "512MB", "1GB" or a number of bytes';
 
+/** The longest a timer can wait (2^31 - 1 ms): a longer one would fire at once. */
+export const MAX_DURATION_MS = 2_147_483_647;
+
 export function parseDuration(value: unknown): number | undefined {
-  if (typeof value === 'number') return Number.isFinite(value) && value >= 0 ? value : undefined;
-  if (typeof value !== 'string') return undefined;
+  const ms = typeof value === 'number' ? value : typeof value === 'string' ? fromText(value) : undefined;
+  return ms !== undefined && Number.isFinite(ms) && ms >= 0 && ms <= MAX_DURATION_MS ? Math.round(ms) : undefined;
+}
+
+function fromText(value: string): number | undefined {
   const m = DURATION.exec(value.trim());
-  return m ? Math.round(Number(m[1]) * DURATION_FACTOR[m[2]]) : undefined;
+  return m ? Number(m[1]) * DURATION_FACTOR[m[2]] : undefined;
 }
 
 export function parseSize(value: unknown): number | undefined {

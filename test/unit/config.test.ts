@@ -59,7 +59,7 @@ describe('config: chaperone.json', () => {
     const ps = problems('{\n  "pools": {\n    "emails": {\n      "command": ["x"],\n      "restart": { "delay": "soon" }\n    }\n  }\n}');
     assert.equal(ps.length, 1);
     const err = new ConfigError(ps);
-    assert.equal(err.message, `${FILE}:5:29: pools.emails.restart.delay: must be a duration such as "500ms", "10s", "5m" or a number of milliseconds`);
+    assert.equal(err.message, `${FILE}:5:29: pools.emails.restart.delay: must be a duration such as "500ms", "10s", "5m" or a number of milliseconds, at most about 24.8 days`);
   });
 
   it('points an unknown property at its key (a typo is not silently ignored)', () => {
@@ -95,5 +95,82 @@ describe('config: chaperone.json', () => {
 
   it('reports an empty file', () => {
     assert.match(problems('')[0].message, /JSON syntax|empty/);
+  });
+});
+
+describe('config: hostile and broken files', () => {
+  it('a 3000-level nesting, even under an unknown key, is a located error, not a stack overflow', () => {
+    const deep = `{ "pools": {}, "extra": ${'['.repeat(3000)}${']'.repeat(3000)} }`;
+    const [p] = problems(deep);
+    assert.match(p.message, /nested deeper than 64 levels/);
+    assert.equal(p.range.line, 1);
+    assert.equal(p.range.offset, deep.indexOf('[') + 63);
+    const objects = `{ "x": ${'{"a":'.repeat(3000)}1${'}'.repeat(3000)} }`;
+    assert.match(problems(objects)[0].message, /nested deeper than 64 levels/);
+  });
+
+  it('a key written twice is an error naming both places', () => {
+    const text = '{\n  "pools": {\n    "a": { "command": ["x"] },\n    "a": { "command": ["y"] }\n  }\n}';
+    const [p] = problems(text);
+    assert.deepEqual(p.path, ['pools', 'a']);
+    assert.equal(p.range.line, 4);
+    assert.match(p.message, /duplicate key "a": also at line 3, column 5/);
+  });
+
+  it('a duration past what a timer can wait, a NUL in argv, huge counts: each refused at its place', () => {
+    const msg = (pool: object): string => problems(JSON.stringify({ pools: { p: { command: ['x'], ...pool } } })).map((x) => x.message).join('; ');
+    assert.match(msg({ stop: { timeout: 1e20 } }), /must be <= 2147483647/);
+    assert.match(msg({ stop: { timeout: '9999999h' } }), /at most about 24.8 days/);
+    assert.match(msg({ command: ['x', 'a\u0000b'] }), /NUL/);
+    assert.match(msg({ restart: { maxRestarts: 1e20 } }), /must be <= 1000000/);
+    assert.match(msg({ scale: { maxShift: 1e9 } }), /must be <= 10000/);
+  });
+
+  it('fuzzed invalid configs: every one is a ConfigError (the CLI exit 2), none another exception', () => {
+    const valid = {
+      redis: { url: 'redis://127.0.0.1:6379', keyPrefix: 'chaperone:' },
+      supervisor: { heartbeat: '2s', sampleInterval: '1s', logLines: 100, handoverGrace: '10s' },
+      pools: {
+        a: {
+          command: ['node', 'w.js'], cwd: '.', env: { A: '1' }, processes: { min: 1, max: 4, initial: 2 },
+          restart: { delay: '100ms', maxDelay: '15s', factor: 1.5, jitter: 0.2, minUptime: '2s', maxRestarts: 10, window: '60s' },
+          stop: { signal: 'SIGTERM', timeout: '30s' }, limits: { memory: '512MB', cpu: 95, samples: 3 },
+          queues: ['bullmq:a'], scale: { strategy: 'depth', jobsPerWorker: 10, cooldown: '30s', maxShift: 2, pin: '10m' },
+        },
+      },
+      queues: { bullmq: { prefix: 'bull' } },
+    };
+    const leaves: (string | number)[][] = [];
+    const walk = (o: unknown, p: (string | number)[]): void => {
+      if (o && typeof o === 'object') for (const [k, v] of Object.entries(o)) walk(v, [...p, Array.isArray(o) ? Number(k) : k]);
+      else leaves.push(p);
+    };
+    walk(valid, []);
+    // Values that are wrong for every leaf of this config: wrong types, negatives, non-finite, absurd sizes.
+    const wrong: unknown[] = [-1, -0.5, 1e400, '1e400ms', '-5s', {}, [], null, true, 'x'.repeat(5000), { nested: { deep: [1] } }];
+    let seed = 42;
+    const rnd = (n: number): number => (seed = (seed * 1103515245 + 12345) % 2 ** 31) % n;
+    let refused = 0;
+    for (let i = 0; i < 400; i++) {
+      const c = JSON.parse(JSON.stringify(valid)) as Record<string, unknown>;
+      const p = leaves[rnd(leaves.length)];
+      const v = wrong[rnd(wrong.length)];
+      let o = c as Record<string | number, unknown>;
+      for (const k of p.slice(0, -1)) o = o[k] as Record<string | number, unknown>;
+      const before = o[p[p.length - 1]];
+      // A long string is fine where any string is (an env value, an argv entry): only wrong types count there.
+      if (typeof before === 'string' && typeof v === 'string' && !/^(redis|supervisor|pools\.a\.(restart|stop|limits|scale)|queues)/.test(p.join('.'))) continue;
+      if (p.join('.') === 'pools.a.cwd' && typeof v === 'string') continue;
+      o[p[p.length - 1]] = v;
+      try {
+        parseConfigText(JSON.stringify(c), FILE);
+      } catch (err) {
+        assert.ok(err instanceof ConfigError, `${p.join('.')} = ${JSON.stringify(v)?.slice(0, 40)}: ${String(err)}`);
+        refused++;
+        continue;
+      }
+      assert.fail(`accepted ${p.join('.')} = ${JSON.stringify(v)?.slice(0, 40)}`);
+    }
+    assert.ok(refused > 250, `${refused} refused`);
   });
 });

@@ -6,6 +6,7 @@ import { findNodeAtLocation, parseTree, printParseErrorCode, type Node, type Par
 import schema from '../../../schema/chaperone.schema.json';
 import type { ScalePolicy } from '../scaler';
 import { DURATION_HINT, SIZE_HINT, parseDuration, parseSize } from '../units';
+import { structureProblems } from './json-structure';
 import { ConfigError, type ConfigProblem } from './located-error';
 import { SignalsParser, type RawSignals, type RawTenants, type RawThresholds, type RawWorkerRules } from './parse-signals';
 import type { ChaperoneConfig, ConnectionConfig, LaravelSystemConfig, PoolConfig, QueueSystemsConfig, SourceRange } from './types';
@@ -65,6 +66,8 @@ export class ConfigDocument {
 
 export function parseConfigText(text: string, file: string): { config: ChaperoneConfig; document: ConfigDocument } {
   const lines = new LineIndex(text);
+  const structure = structureProblems(text, file, (o, l) => lines.range(o, l));
+  if (structure.tooDeep) throw new ConfigError(structure.problems);
   const parseErrors: ParseError[] = [];
   const root = parseTree(text, parseErrors, { allowTrailingComma: true, disallowComments: false });
   const document = new ConfigDocument(file, root, lines);
@@ -75,6 +78,7 @@ export function parseConfigText(text: string, file: string): { config: Chaperone
     if (problems.length === 0) problems.push({ file, path: [], message: 'the file is empty', range: lines.range(0, 0) });
     throw new ConfigError(problems);
   }
+  if (structure.problems.length) throw new ConfigError(structure.problems);
   const raw: unknown = valueOf(root);
   if (!validate(raw)) throw new ConfigError(dedupe((validate.errors ?? []).map((e) => schemaProblem(e, document))));
   const config = buildConfig(raw as RawConfig, document);
@@ -213,6 +217,10 @@ function buildConfig(raw: RawConfig, doc: ConfigDocument): ChaperoneConfig {
   for (const [name, p] of Object.entries(raw.pools ?? {})) {
     const at = (...rest: JsonPath): JsonPath => ['pools', name, ...rest];
     if (p.command[0].trim() === '') problem(at('command', 0), 'the program must not be empty');
+    // A NUL cannot travel in an argv or a path: say so here rather than as a failed spawn.
+    p.command.forEach((a, i) => a.includes('\0') && problem(at('command', i), 'must not contain a NUL character'));
+    if (p.cwd?.includes('\0')) problem(at('cwd'), 'must not contain a NUL character');
+    for (const [k, v] of Object.entries(p.env ?? {})) if (v.includes('\0') || k.includes('\0')) problem(at('env', k), 'must not contain a NUL character');
     let min: number;
     let max: number;
     let initial: number;
