@@ -80,7 +80,7 @@ async function main() {
     } else {
       own = await privateRedis();
       if (!own) {
-        console.error('demo: no Redis at 127.0.0.1:6379 and no redis-server on PATH. Set CHAPERONE_REDIS_URL or install redis-server.');
+        console.error('demo: no Redis at 127.0.0.1:6379 and no redis-server on PATH. Either point CHAPERONE_REDIS_URL at a Redis (redis://host:6379), or install one: apt-get install redis-server (as root; bash scripts/setup.sh installs it with everything the tests need).');
         process.exit(1);
       }
       url = own.url;

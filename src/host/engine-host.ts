@@ -9,7 +9,7 @@ import type { ChaperoneConfig } from '../core/config/types';
 import type { AuditSink, Logger } from '../core/ports';
 import { Engine } from '../engine';
 import type { SeenSupervisor } from '../node/control-client';
-import { configUri, readConfig, type LoadedConfig } from './config-file';
+import { CONFIG_FILE, configUri, readConfig, type LoadedConfig } from './config-file';
 
 export type HostChange = 'config' | 'pools' | 'signals' | 'supervisors' | 'engine';
 
@@ -69,8 +69,29 @@ export class EngineHost implements vscode.Disposable {
 
   async start(): Promise<void> {
     if (this.starting) return this.starting;
-    this.starting = this.doStart().finally(() => (this.starting = undefined));
+    this.starting = this.doStart().finally(() => {
+      this.starting = undefined;
+      this.emitter.fire('engine');
+    });
+    this.emitter.fire('engine');
     return this.starting;
+  }
+
+  /** True while the engine is being built (taking the workers over from the spawner after a reload). */
+  get connecting(): boolean {
+    return this.starting !== undefined;
+  }
+
+  /**
+   * The extension host is going away (a window reload, the window closing): the workers stay with
+   * the spawner for supervisor.handoverGrace, and the next extension host of this workspace takes
+   * them over; if none comes, the spawner stops them.
+   */
+  async detach(): Promise<void> {
+    const engine = this.engine;
+    this.engine = undefined;
+    this.subscriptions.splice(0).forEach((d) => d.dispose());
+    if (engine) await engine.detach().catch((err: unknown) => this.deps.logger.error(`detach: ${err instanceof Error ? err.message : String(err)}`));
   }
 
   private async doStart(): Promise<void> {
@@ -81,17 +102,20 @@ export class EngineHost implements vscode.Disposable {
       this.emitter.fire('engine');
       return;
     }
-    const base = fromFile ?? parseConfigText('{}', loaded?.uri.fsPath ?? 'chaperone.json').config;
     const trusted = this.trusted;
-    // Untrusted: watch only. No pool runs and nothing is sent to a host the workspace chose with a stored password.
-    const config: ChaperoneConfig = trusted ? base : { ...base, pools: [] };
+    const defaults = parseConfigText('{}', loaded?.uri.fsPath ?? 'chaperone.json').config;
+    // Untrusted: watch only, and only what the user chose (CHAPERONE_REDIS_URL, else the local
+    // Redis): no pool runs and no Redis the workspace names is contacted until the workspace is trusted.
+    const useFile = trusted && !!fromFile;
+    const config: ChaperoneConfig = useFile ? fromFile : defaults;
+    if (!trusted && fromFile) this.deps.logger.info(`untrusted workspace: ${CONFIG_FILE}'s pools and Redis connections wait until you trust this workspace`);
     await this.deps.prepareSecrets(config.connections, trusted);
     // Without a file, CHAPERONE_REDIS_URL (as for the CLI) says which Redis to look at.
-    const envUrl = fromFile ? undefined : process.env.CHAPERONE_REDIS_URL;
+    const envUrl = useFile ? undefined : process.env.CHAPERONE_REDIS_URL;
     const engine = new Engine({
       config, logger: this.deps.logger, actor: this.actor, auditToLog: false,
       ...(envUrl ? { redisUrl: envUrl } : {}),
-      controlPlane: trusted && !!fromFile,
+      controlPlane: useFile,
       signals: { intervalMs: this.visible ? VISIBLE_INTERVAL_MS : config.signals.idleIntervalMs },
     });
     engine.addAuditSink(this.deps.audit);
@@ -102,7 +126,7 @@ export class EngineHost implements vscode.Disposable {
     try {
       await engine.start();
       this.engine = engine;
-      this.runningText = fromFile ? this.fingerprint(fromFile) : '';
+      this.runningText = useFile ? this.fingerprint(fromFile) : '';
       this.startError = undefined;
       this.deps.logger.info(`engine started: ${config.pools.length} pool(s), ${config.connections.length} connection(s)${trusted ? '' : ' (untrusted workspace: watching only)'}`);
     } catch (err) {

@@ -9,7 +9,11 @@ export async function activate(context: vscode.ExtensionContext): Promise<Chaper
   return api;
 }
 
-/** VS Code waits for this: the pools drain (their stop policy) before the extension host exits. */
+/**
+ * A window reload or close: the workers are not stopped here. The spawner keeps them for the grace
+ * period (supervisor.handoverGrace) and the next extension host takes them over; a window that
+ * does not come back has its workers stopped by the spawner when the grace ends.
+ */
 export function deactivate(): Promise<void> | undefined {
-  return api?.host.stop();
+  return api?.host.detach();
 }

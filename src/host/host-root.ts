@@ -120,8 +120,21 @@ function watchConfig(context: vscode.ExtensionContext, host: EngineHost, channel
   if (!folder) return;
   const watcher = vscode.workspace.createFileSystemWatcher(new vscode.RelativePattern(folder, CONFIG_FILE));
   let asked = false;
+  let warnedInvalid = false;
   const changed = async (): Promise<void> => {
-    await host.refreshConfig();
+    const loaded = await host.refreshConfig();
+    const running = host.engine?.supervisor.config.pools.length ?? 0;
+    if (loaded?.exists && !loaded.config && running) {
+      // Say it once per broken spell, where it is seen: nothing was lost, the old config runs on.
+      if (!warnedInvalid) {
+        warnedInvalid = true;
+        void vscode.window.showWarningMessage(`${CONFIG_FILE} has ${loaded.problems.length} problem(s); the previous configuration keeps running (${running} pool(s)) until the file is valid again.`, 'Show Problems').then((pick) => {
+          if (pick) void vscode.commands.executeCommand('workbench.actions.view.problems');
+        });
+      }
+      return;
+    }
+    if (loaded?.config) warnedInvalid = false;
     if (!host.configChanged || asked || !host.engine) return;
     if (!host.engine.supervisor.config.pools.length && !host.engine.controlPlane) {
       // Nothing runs yet (no file before): take the new one at once.

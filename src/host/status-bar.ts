@@ -32,7 +32,8 @@ export class StatusBar implements vscode.Disposable {
     const critical = findings.filter((f) => f.severity === 'critical');
     const warning = findings.filter((f) => f.severity === 'warning');
     const icon = this.host.startError ? '$(error)' : critical.length ? '$(error)' : warning.length ? '$(warning)' : '$(pulse)';
-    const text = `${icon} Chaperone: ${workers} worker${workers === 1 ? '' : 's'} · ${compact(queued)} queued`;
+    // While the engine connects (after a reload it takes the workers over), no count is shown: 0 would be a lie.
+    const text = !engine && this.host.connecting ? '$(sync~spin) Chaperone: connecting…' : `${icon} Chaperone: ${workers} worker${workers === 1 ? '' : 's'} · ${compact(queued)} queued`;
     const bg = this.host.startError || critical.length ? 'statusBarItem.errorBackground' : warning.length ? 'statusBarItem.warningBackground' : '';
     const key = `${text}|${bg}|${this.host.startError ?? ''}`;
     if (key === this.last && sameItems(findings, this.lastFindings)) return; // nothing changed: no work for the renderer

@@ -147,7 +147,7 @@ describe('config: hostile and broken files', () => {
     };
     walk(valid, []);
     // Values that are wrong for every leaf of this config: wrong types, negatives, non-finite, absurd sizes.
-    const wrong: unknown[] = [-1, -0.5, 1e400, '1e400ms', '-5s', {}, [], null, true, 'x'.repeat(5000), { nested: { deep: [1] } }];
+    const wrong: unknown[] = [-1, -0.5, Infinity, '1e400ms', '-5s', {}, [], null, true, 'x'.repeat(5000), { nested: { deep: [1] } }];
     let seed = 42;
     const rnd = (n: number): number => (seed = (seed * 1103515245 + 12345) % 2 ** 31) % n;
     let refused = 0;

@@ -126,13 +126,17 @@ export class WorkersTree extends VisibleTree<WorkerNode> {
         item.id = node.id;
         const cpu = cpuTotal(p.workers);
         const mem = memoryTotal(p.workers);
-        item.description = `${p.state} · ${running}/${p.desired} running${running ? ` · cpu ${cpu.toFixed(0)}% · ${formatBytes(mem)}` : ''}${p.queues.length ? ` · ${p.queues.join(', ')}` : ''}`;
+        const owner = p.scaling?.by === 'autoscaler' ? ` · auto (${p.scaling.strategy})` : p.scaling?.by === 'pinned' ? ` · pinned until ${new Date(p.scaling.until).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' })}` : '';
+        item.description = `${p.state} · ${running}/${p.desired} running${owner}${running ? ` · cpu ${cpu.toFixed(0)}% · ${formatBytes(mem)}` : ''}${p.queues.length ? ` · ${p.queues.join(', ')}` : ''}`;
         item.iconPath = new vscode.ThemeIcon(
           p.state === 'running' ? 'server-process' : p.state === 'degraded' ? 'warning' : p.state === 'stopped' ? 'circle-slash' : 'loading~spin',
           p.state === 'degraded' ? new vscode.ThemeColor('charts.yellow') : undefined,
         );
         item.contextValue = `pool.${node.own ? 'own' : 'remote'}.${p.state === 'stopped' ? 'stopped' : 'running'}`;
-        item.tooltip = new vscode.MarkdownString(`**${p.name}** — ${p.state}, ${p.desired} desired (min ${p.min}, max ${p.max})\n\nqueues: ${p.queues.join(', ') || 'none'}`);
+        const scaling = p.scaling?.by === 'autoscaler' ? `the autoscaler (${p.scaling.strategy}) sets the count; a manual scale pins it for a while (scale.pin)`
+          : p.scaling?.by === 'pinned' ? `a manual scale holds the count until ${new Date(p.scaling.until).toLocaleTimeString()}; then the autoscaler (${p.scaling.strategy}) owns it again`
+          : 'the count is set by hand';
+        item.tooltip = new vscode.MarkdownString(`**${p.name}** — ${p.state}, ${p.desired} desired (min ${p.min}, max ${p.max})\n\n${scaling}\n\nqueues: ${p.queues.join(', ') || 'none'}`);
         return item;
       }
       case 'worker': {
