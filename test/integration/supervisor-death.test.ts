@@ -168,6 +168,26 @@ describe('no worker lost or doubled when the supervising processes die', functio
     assert.equal(peak.stop(), 3, 'never more than 3 workers at once');
   });
 
+  it("workers never inherit Chaperone's own secrets; they get what their pool declares", async () => {
+    const dir = tempDir();
+    const out = path.join(dir, 'env.json');
+    const saved = { ...process.env };
+    Object.assign(process.env, { CHAPERONE_REDIS_PASSWORD: 's3cret', CHAPERONE_REDIS_PASSWORD_PROD: 's3cret2', CHAPERONE_SENTINEL_PASSWORD: 's3cret3', UNRELATED: 'kept' });
+    try {
+      const script = `require('fs').writeFileSync(${JSON.stringify(out)}, JSON.stringify(process.env)); setInterval(() => {}, 1e6)`;
+      const h = await startEngine({ pools: { env: { command: [process.execPath, '-e', script], env: { DECLARED: 'yes' }, processes: 1 } } }, { dir, runtimeDir: path.join(dir, 'run') });
+      cleanup.push(() => void h.engine.shutdown(1000));
+      const env = await waitFor(() => JSON.parse(readFileSync(out, 'utf8')) as Record<string, string>, 'the worker wrote its environment');
+      assert.equal(env.DECLARED, 'yes');
+      assert.equal(env.UNRELATED, 'kept');
+      assert.deepEqual(Object.keys(env).filter((k) => k.startsWith('CHAPERONE_') && /PASSWORD|USERNAME/.test(k)), []);
+      assert.ok(!JSON.stringify(env).includes('s3cret'));
+    } finally {
+      for (const k of ['CHAPERONE_REDIS_PASSWORD', 'CHAPERONE_REDIS_PASSWORD_PROD', 'CHAPERONE_SENTINEL_PASSWORD', 'UNRELATED']) delete process.env[k];
+      Object.assign(process.env, saved);
+    }
+  });
+
   it('a second supervise of the same config is refused while the first runs', async () => {
     const s = setup(1);
     const first = supervise(s);

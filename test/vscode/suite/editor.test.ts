@@ -135,6 +135,7 @@ describe('Chaperone in a real VS Code', function () {
 
   it('a config error becomes an error diagnostic on its range, from the unsaved text', async () => {
     const doc = await vscode.workspace.openTextDocument(configUri);
+    assert.equal(doc.languageId, 'jsonc', 'chaperone.json opens as JSON with comments');
     const text = doc.getText();
     const at = text.indexOf('"min": 1');
     const edit = new vscode.WorkspaceEdit();
