@@ -21,7 +21,7 @@ export function tempDir(): string {
   return mkdtempSync(path.join(os.tmpdir(), 'chaperone-test-'));
 }
 
-export async function startEngine(config: object, opts: { redisUrl?: string; id?: string; dir?: string; runtimeDir?: string; signals?: { intervalMs: number; metrics?: { host: string; port: number } } } = {}): Promise<Harness> {
+export async function startEngine(config: object, opts: { redisUrl?: string; id?: string; dir?: string; runtimeDir?: string; signals?: { intervalMs: number; metrics?: { host: string; port: number } }; beforeStart?: (engine: Engine) => void } = {}): Promise<Harness> {
   const dir = opts.dir ?? tempDir();
   const file = path.join(dir, 'chaperone.json');
   const text = JSON.stringify(config, null, 2);
@@ -45,6 +45,7 @@ export async function startEngine(config: object, opts: { redisUrl?: string; id?
   });
   const audit: AuditEntry[] = [];
   engine.addAuditSink({ record: (e) => audit.push(e) });
+  opts.beforeStart?.(engine); // e.g. listen to the first tick
   await engine.start();
   const pool = (name: string) => {
     const p = engine.supervisor.pools.get(name);

@@ -68,17 +68,20 @@ describe('signals against real queues', function () {
     const port = await freePort();
     let h: Harness | undefined;
     const waiting = new Queue('burst', { connection: { port: redis.port } });
+    const seen: string[] = [];
     await waiting.addBulk(Array.from({ length: 20 }, (_, i) => ({ name: 'x', data: { i } })));
     try {
       h = await startEngine({
         redis: { url: redis.url }, queues: { bullmq: {} },
         thresholds: { hysteresis: { breachAfter: 2, clearAfter: 2 }, queues: { 'bullmq:burst': { depth: { warning: 5 } } } },
         pools: { burst: { command: [process.execPath, path.join(FIXTURES, 'workers', 'bullmq-worker.js')], processes: 1, autostart: false, queues: ['bullmq:burst'], env: { REDIS_URL: redis.url, QUEUE: 'burst', JOB_MS: '20' } } },
-      }, { redisUrl: redis.url, signals: { intervalMs: 200, metrics: { host: '127.0.0.1', port } } });
+      }, {
+        redisUrl: redis.url, signals: { intervalMs: 200, metrics: { host: '127.0.0.1', port } },
+        // From the very first tick: a loaded machine can tick before startEngine returns.
+        beforeStart: (e) => e.signals?.ticked.on(({ findings }) => seen.push(findings.map((f) => f.message).join('|'))),
+      });
       const harness = h;
       const sampler = harness.engine.signals ?? assert.fail('signals on');
-      const seen: string[] = [];
-      sampler.ticked.on(({ findings }) => seen.push(findings.map((f) => f.message).join('|')));
       await waitFor(() => (sampler.findings.some((f) => f.message === 'bullmq:burst depth 20 > 5') ? true : undefined), 'the depth finding');
       assert.ok(seen.length >= 2 && !seen[0].includes('burst depth'), 'raised on the second sample over, not the first');
       const metrics = await get(`http://127.0.0.1:${port}/metrics`);

@@ -9,6 +9,7 @@ import { freePort } from '../helpers/redis-server';
 import { ROOT } from '../helpers/paths';
 
 export const CACHE = path.join(ROOT, '.vscode-test');
+export const SHOTS = path.join(CACHE, 'screenshots');
 export const CODE_SERVER = path.join(CACHE, 'code-server-4.100.3', 'node_modules', '.bin', 'code-server');
 export const CHROMIUM = process.env.CHROMIUM ?? '/usr/bin/chromium';
 
@@ -33,13 +34,14 @@ export const TEST_SETTINGS = {
   'window.commandCenter': false,
 };
 
-export async function startCodeServer(userDataDir: string, env: NodeJS.ProcessEnv = process.env): Promise<CodeServer> {
+/** trust: Workspace Trust as a user has it (the startup prompt, untrusted until answered); off by default. */
+export async function startCodeServer(userDataDir: string, env: NodeJS.ProcessEnv = process.env, opts: { trust?: boolean } = {}): Promise<CodeServer> {
   if (!existsSync(CODE_SERVER)) throw new Error(`code-server is not installed: run test/vscode/install-code-server.sh (expected ${CODE_SERVER})`);
   const port = await freePort();
   const settings = path.join(userDataDir, 'User', 'settings.json');
   if (!existsSync(settings)) {
     mkdirSync(path.dirname(settings), { recursive: true });
-    writeFileSync(settings, JSON.stringify(TEST_SETTINGS, null, 2));
+    writeFileSync(settings, JSON.stringify({ ...TEST_SETTINGS, 'security.workspace.trust.enabled': !!opts.trust }, null, 2));
   }
   const config = path.join(userDataDir, 'code-server.yaml');
   writeFileSync(config, 'auth: none\n');
@@ -47,7 +49,7 @@ export async function startCodeServer(userDataDir: string, env: NodeJS.ProcessEn
   const proc: ChildProcess = spawn(CODE_SERVER, [
     '--config', config, '--auth', 'none', '--bind-addr', `127.0.0.1:${port}`,
     '--user-data-dir', userDataDir, '--extensions-dir', path.join(userDataDir, 'extensions'),
-    '--disable-telemetry', '--disable-update-check', '--disable-workspace-trust', '--disable-getting-started-override', '--ignore-last-opened',
+    '--disable-telemetry', '--disable-update-check', ...(opts.trust ? [] : ['--disable-workspace-trust']), '--disable-getting-started-override', '--ignore-last-opened',
   ], {
     detached: true, // its own process group: stop() ends code-server and every extension host it started
     stdio: ['ignore', 'ignore', 'pipe'],

@@ -11,10 +11,10 @@ import Redis from 'ioredis';
 import type { FrameLocator, Page } from 'playwright-core';
 import { ControlClient } from '../../src/node/control-client';
 import { ROOT } from '../helpers/paths';
-import { CACHE, installExtension, launchBrowser, startCodeServer, workbenchUrl } from './code-server';
+import { SHOTS, installExtension, launchBrowser, startCodeServer, workbenchUrl } from './code-server';
+import { invalidEditKeepsRunning, oneAuditLine, reloadKeepsWorkers, untrustedContactsNothing } from './ui-reliability';
 import { BACKLOG_QUEUE, POOL, makeWorkspace } from './workspace';
 
-export const SHOTS = path.join(CACHE, 'screenshots');
 
 export interface UiCheck {
   name: string;
@@ -42,7 +42,10 @@ export async function uiChecks(url: string, prodUrl: string, vsix?: string): Pro
   const backlog = new Queue(BACKLOG_QUEUE, { connection: { url, maxRetriesPerRequest: null } });
   const redis = new Redis(url);
   const results: UiCheck[] = [];
+  // CHAPERONE_UI_ONLY: a pattern of check names to run (while working on some of them).
+  const only = process.env.CHAPERONE_UI_ONLY ? new RegExp(process.env.CHAPERONE_UI_ONLY) : undefined;
   const check = async (name: string, fn: () => Promise<string>): Promise<void> => {
+    if (only && !only.test(name)) return;
     try {
       results.push({ name, ok: true, detail: await fn() });
     } catch (err) {
@@ -86,6 +89,10 @@ export async function uiChecks(url: string, prodUrl: string, vsix?: string): Pro
       return `status bar "${text}", problem "${row}"`;
     });
 
+    await check('Reload Window keeps the same workers: never 0, never doubled', () => reloadKeepsWorkers(page, redis, runCommand));
+
+    await check('an invalid edit while the pool runs says the previous configuration keeps running', () => invalidEditKeepsRunning(page, ws));
+
     await check('a drain from the palette drains the real pool', async () => {
       await runCommand(page, 'Chaperone: Drain Pool');
       await page.locator('.quick-input-widget .monaco-list-row', { hasText: POOL }).first().waitFor();
@@ -112,6 +119,8 @@ export async function uiChecks(url: string, prodUrl: string, vsix?: string): Pro
       return `dialog: "${detail.slice(0, 160)}"; pool ${state} in Redis and in the view`;
     });
 
+    await check('the drain is one audit line in the Chaperone channel', () => oneAuditLine(userData));
+
     await check('the dashboard draws its charts', async () => {
       await runCommand(page, 'Chaperone: Open Dashboard');
       const frame: FrameLocator = page.frameLocator('iframe.webview.ready').frameLocator('#active-frame');
@@ -137,6 +146,12 @@ export async function uiChecks(url: string, prodUrl: string, vsix?: string): Pro
     redis.disconnect();
     await browser.close();
     await cs.stop();
+  }
+  // Its own code-server: Workspace Trust on, as a user has it.
+  if (!only || only.test('untrusted')) try {
+    results.push({ name: 'an untrusted workspace contacts no Redis its chaperone.json names', ok: true, detail: await untrustedContactsNothing(url, vsix) });
+  } catch (err) {
+    results.push({ name: 'an untrusted workspace contacts no Redis its chaperone.json names', ok: false, detail: err instanceof Error ? err.message : String(err) });
   }
   return results;
 }
