@@ -9,10 +9,13 @@ import { runtimePaths } from '../../src/node/spawner/runtime-paths';
 import { readRuntimeState } from '../../src/node/spawner/runtime-state';
 import { node, startEngine, tempDir } from '../helpers/engine-harness';
 import { CLI, FIXTURES } from '../helpers/paths';
+import { TestRedis } from '../helpers/redis-server';
 import { runCli } from '../helpers/run-cli';
+import { runScript } from '../helpers/run-script';
 import { isAlive, sleep, waitFor } from '../helpers/wait';
 
 const COUNTED = path.join(FIXTURES, 'workers', 'counted.js');
+const RQ = path.join(FIXTURES, 'rq');
 
 interface Setup {
   dir: string;
@@ -252,6 +255,34 @@ describe('no worker lost or doubled when the supervising processes die', functio
     assert.equal(new Set(b.workers('counted').map((w) => w.id)).size, 4);
     await b.engine.shutdown(2000);
     assert.deepEqual(alive(s), []);
+  });
+
+  it('SIGKILL of the process group with a real RQ (Python) worker: it is stopped after the grace and takes no more jobs', async () => {
+    const redis = await TestRedis.start();
+    cleanup.push(() => void redis.stop());
+    const s = setup(1);
+    writeFileSync(s.config, JSON.stringify({
+      supervisor: { handoverGrace: '1s' },
+      pools: { rq: { command: [path.join(RQ, 'worker.sh')], processes: 1, env: { REDIS_URL: redis.url, QUEUE: 'death', JOB_MS: '10' }, stop: { timeout: '5s' } } },
+    }));
+    const sup = supervise(s);
+    const { children: [pid] } = await spawnerOf(s);
+    cleanup.push(() => killGroup(sup.pid as number, 'SIGKILL'), () => killGroup(pid, 'SIGKILL'));
+    const c = redis.client();
+    cleanup.push(() => c.disconnect());
+    await waitFor(async () => {
+      for (const k of await c.smembers('rq:workers')) if (Number(await c.hget(k, 'pid')) === pid) return true;
+      return undefined;
+    }, 'the RQ worker registered', 20_000, 100);
+    killGroup(sup.pid as number, 'SIGKILL');
+    await sleep(500);
+    assert.ok(isAlive(pid), 'kept during the grace period');
+    await waitFor(() => !isAlive(pid), 'the RQ worker stopped after the grace', 10_000);
+    // RQ's warm shutdown deregisters it; nothing takes a job any more.
+    assert.deepEqual(await c.smembers('rq:workers'), []);
+    const [id] = (await runScript('/usr/bin/python3', path.join(RQ, 'producer.py'), ['death', '1'], { REDIS_URL: redis.url })).trim().split('\n');
+    await sleep(1500);
+    assert.equal(await c.hget(`rq:job:${id}`, 'status'), 'queued', 'the job waits: no worker took it');
   });
 });
 
