@@ -3,21 +3,21 @@
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { auditLine, sanitizeAudit } from './core/audit-text';
+import { withRedis } from './core/config/redis-choice';
 import type { ChaperoneConfig } from './core/config/types';
 import type { AuditEntry, AuditSink, Logger } from './core/ports';
 import { Supervisor } from './core/supervisor';
 import { RedisControlPlane } from './node/control-plane';
 import { ControlClient } from './node/control-client';
+import { PoolActions } from './node/pool-actions';
 import type Redis from 'ioredis';
-import { connectRedis } from './node/redis-connection';
+import { connectRedis, type CredentialSource } from './node/redis-connection';
 import { SpawnerClient } from './node/spawner/spawner-client';
 import { systemClock } from './node/system-clock';
-import type { QueueAdapter } from './queues/contract';
 import { AdapterQueueLoad } from './queues/queue-load';
-import { createAdapters } from './queues/registry';
 import { SignalsEngine } from './core/signals/signals-engine';
 import { HostSampler } from './node/host-sampler';
-import { openConnections } from './node/queue-connections';
+import { openConnection, openConnections } from './node/queue-connections';
 import { QueueObserver } from './node/signals/observe-queues';
 import { PrometheusExporter } from './node/signals/prometheus';
 import { RedisHistory } from './node/signals/redis-history';
@@ -29,8 +29,10 @@ export const VERSION = '0.1.0';
 export interface EngineOptions {
   config: ChaperoneConfig;
   logger: Logger;
-  /** Overrides config.redis.url. */
+  /** The Redis chooseRedis() chose, when it is not config.redis.url (core/config/redis-choice.ts). */
   redisUrl?: string;
+  /** Passwords from elsewhere than the environment (the editor's SecretStorage). */
+  credentials?: CredentialSource;
   /** false: supervise without the Redis control plane (tests of the supervisor alone). */
   controlPlane?: boolean;
   /** The bundled spawner (dist/spawner.js); defaults to the file beside this bundle. */
@@ -50,22 +52,26 @@ export class Engine {
   readonly supervisor: Supervisor;
   readonly runner: SpawnerClient;
   readonly controlPlane: RedisControlPlane | undefined;
+  /** The one way to act on a pool: this engine's own, or another supervisor's through Redis. */
+  readonly poolActions: PoolActions;
   private readonly audits: AuditSink[] = [];
-  /** The queue connection, opened only when some pool serves queues. */
-  private queueRedis: Redis | undefined;
-  private queueAdapters: QueueAdapter[] = [];
+  /** One handle (one client, one adapter set) per connection: the default one when pools serve queues, every one with signals. */
+  private readonly connections: ConnectionHandle[] = [];
   /** Trends, thresholds and findings (when opts.signals is given). */
   readonly signals: SignalsSampler | undefined;
   readonly signalsEngine: SignalsEngine | undefined;
-  private readonly signalConnections: ConnectionHandle[] = [];
   /** Every configured connection's queues (when opts.signals is given): the views and actions use it. */
   readonly queues: QueueService | undefined;
   private readonly observer: QueueObserver | undefined;
   private readonly exporter: PrometheusExporter | undefined;
   private historyRedis: Redis | undefined;
 
+  private readonly config: ChaperoneConfig;
+
   constructor(private readonly opts: EngineOptions) {
-    const { config, logger } = opts;
+    const config = opts.redisUrl ? withRedis(opts.config, { url: opts.redisUrl, keyPrefix: opts.config.redis.keyPrefix }) : opts.config;
+    this.config = config;
+    const { logger, credentials } = opts;
     this.runner = new SpawnerClient({
       spawnerPath: opts.spawnerPath ?? path.join(__dirname, 'spawner.js'), logger, configFile: config.file,
       graceMs: config.supervisor.handoverGraceMs, ...(opts.runtimeDir ? { runtimeDir: opts.runtimeDir } : {}),
@@ -73,13 +79,12 @@ export class Engine {
     const id = opts.supervisorId ?? config.supervisor.id ?? `${os.hostname()}-${process.pid}`;
     // One gate for every sink: text from outside is escaped and bounded before anyone writes it.
     const audit: AuditSink = { record: (e: AuditEntry) => { const clean = sanitizeAudit(e); this.audits.forEach((a) => a.record(clean)); } };
-    const defaultConnection = { ...config.connections[0], url: opts.redisUrl ?? config.connections[0].url };
+    const defaultConnection = config.connections[0];
     // Pools that serve queues get the bridge to them: autoscaling, drain with the system's semantics.
-    if (config.pools.some((p) => p.queues.length > 0)) {
-      this.queueRedis = connectRedis(defaultConnection.url, { name: `chaperone:${id}:queues`, logger, connection: 'default' });
-      this.queueRedis.connect().catch(() => undefined); // retried in the background; scaling waits for counts
-      this.queueAdapters = createAdapters(defaultConnection, this.queueRedis);
-    }
+    // The signals count the same queues through the same handle (one adapter set, one cache).
+    const servesQueues = config.pools.some((p) => p.queues.length > 0);
+    const defaultHandle = servesQueues || opts.signals ? openConnection(defaultConnection, `chaperone:${id}`, logger, credentials) : undefined;
+    if (defaultHandle) this.connections.push(defaultHandle);
     // The editor writes the audit to its own channel (auditToLog: false), so each line appears once.
     if (opts.auditToLog !== false) this.audits.push({ record: (e) => logger.info(auditLine(e)) });
     this.supervisor = new Supervisor(
@@ -87,24 +92,25 @@ export class Engine {
       config,
       {
         runner: this.runner, clock: systemClock, random: Math.random, logger, sampler: this.runner, audit,
-        ...(this.queueAdapters.length ? { queueLoad: new AdapterQueueLoad(this.queueAdapters) } : {}),
+        ...(servesQueues && defaultHandle ? { queueLoad: new AdapterQueueLoad(defaultHandle.adapters) } : {}),
       },
     );
+    this.poolActions = new PoolActions({ own: this.supervisor, client: () => this.controlClient(), actor: opts.actor ?? `supervisor:${id}` });
     if (opts.controlPlane !== false) {
-      this.controlPlane = new RedisControlPlane(this.supervisor, opts.redisUrl ?? config.redis.url, config.redis.keyPrefix, config.supervisor.heartbeatMs, logger);
+      this.controlPlane = new RedisControlPlane(this.supervisor, config.redis.url, config.redis.keyPrefix, config.supervisor.heartbeatMs, logger, credentials);
       this.audits.push(this.controlPlane);
     }
     if (opts.signals) {
-      const connections = config.connections.map((c) => (c.name === 'default' ? defaultConnection : c));
-      this.signalConnections = openConnections(connections, `chaperone:${id}:signals`, logger, this.queueRedis ? { config: defaultConnection, redis: this.queueRedis } : undefined);
-      const service = new QueueService(this.signalConnections, audit, opts.actor ?? `supervisor:${id}`);
+      const all = openConnections(config.connections, `chaperone:${id}`, logger, defaultHandle, credentials);
+      this.connections.splice(0, this.connections.length, ...all);
+      const service = new QueueService(all, audit, opts.actor ?? `supervisor:${id}`);
       this.queues = service;
       const pools = () => poolObservations(this.supervisor.snapshot().pools);
       const engine = new SignalsEngine(config.thresholds, config.tenants, config.signals, config.pools);
       this.signalsEngine = engine;
       let history: RedisHistory | undefined;
       if (config.signals.history.redis) {
-        this.historyRedis = connectRedis(defaultConnection.url, { name: `chaperone:${id}:history`, logger, connection: 'default' });
+        this.historyRedis = connectRedis(defaultConnection.url, { name: `chaperone:${id}:history`, logger, connection: 'default', ...(credentials ? { credentials } : {}) });
         this.historyRedis.connect().catch(() => undefined);
         history = new RedisHistory(this.historyRedis, config.redis.keyPrefix, id, config.signals.history.retentionMs);
       }
@@ -140,13 +146,13 @@ export class Engine {
   /** Reads other supervisors' snapshots and sends them commands, over the control plane's connection. */
   controlClient(): ControlClient | undefined {
     const redis = this.controlPlane?.redis;
-    return redis ? new ControlClient(redis, this.opts.config.redis.keyPrefix, this.opts.actor) : undefined;
+    return redis ? new ControlClient(redis, this.config.redis.keyPrefix, this.opts.actor) : undefined;
   }
 
   async start(): Promise<void> {
     // Before any pool starts: take over what an earlier supervisor of this config left with its
     // spawner, or stop what it left running without one (never two sets of workers).
-    const handover = this.opts.config.pools.length ? await this.runner.connect() : undefined;
+    const handover = this.config.pools.length ? await this.runner.connect() : undefined;
     await this.controlPlane?.start();
     this.supervisor.start(handover);
     if (handover) {
@@ -185,10 +191,8 @@ export class Engine {
   private async closeConnections(): Promise<void> {
     await this.exporter?.close();
     await this.controlPlane?.stop();
-    await Promise.all(this.queueAdapters.map((a) => a.close()));
-    await Promise.all(this.signalConnections.flatMap((c) => c.adapters.map((a) => a.close())));
-    for (const c of this.signalConnections) if (c.redis !== this.queueRedis) c.redis.disconnect();
+    await Promise.all(this.connections.flatMap((c) => c.adapters.map((a) => a.close())));
+    for (const c of this.connections) c.redis.disconnect();
     this.historyRedis?.disconnect();
-    this.queueRedis?.disconnect();
   }
 }

@@ -3,7 +3,8 @@ import { access } from 'node:fs/promises';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import type Redis from 'ioredis';
 import { ConfigError } from '../core/config/located-error';
-import { DEFAULT_REDIS_URL } from '../core/config/parse-config';
+import type { ChaperoneConfig } from '../core/config/types';
+import { chooseRedis, type RedisChoice } from '../core/config/redis-choice';
 import type { SupervisorSnapshot } from '../core/snapshot';
 import { parseDuration } from '../core/units';
 import { loadConfig } from '../node/config-loader';
@@ -38,23 +39,25 @@ export async function findConfigFile(values: { config?: string }): Promise<strin
   }
 }
 
-/** --redis, else CHAPERONE_REDIS_URL, else chaperone.json's redis.url (from --config or ./), else the default. */
-export async function resolveRedis(values: { redis?: string; config?: string; 'key-prefix'?: string }): Promise<{ url: string; keyPrefix: string }> {
-  let keyPrefix = values['key-prefix'] ?? 'chaperone:';
-  if (values.redis) return { url: values.redis, keyPrefix };
+/** chaperone.json from --config or ./, when there is one; an invalid one is a usage error (exit 2). */
+export async function loadConfigFile(values: { config?: string }): Promise<ChaperoneConfig | undefined> {
   const file = await findConfigFile(values);
-  let fromConfig: string | undefined;
-  if (file) {
-    try {
-      const cfg = await loadConfig(file);
-      fromConfig = cfg.redis.url;
-      if (!values['key-prefix']) keyPrefix = cfg.redis.keyPrefix;
-    } catch (err) {
-      if (err instanceof ConfigError) throw new UsageError(err.message);
-      throw err;
-    }
+  if (!file) return undefined;
+  try {
+    return await loadConfig(file);
+  } catch (err) {
+    if (err instanceof ConfigError) throw new UsageError(err.message);
+    throw err;
   }
-  return { url: process.env.CHAPERONE_REDIS_URL ?? fromConfig ?? DEFAULT_REDIS_URL, keyPrefix };
+}
+
+/** The CLI's inputs to the one order of core/config/redis-choice.ts. */
+export function cliRedis(values: { redis?: string; 'key-prefix'?: string }, config: ChaperoneConfig | undefined): RedisChoice {
+  return chooseRedis({ flag: values.redis, env: process.env.CHAPERONE_REDIS_URL, config, keyPrefixFlag: values['key-prefix'] });
+}
+
+export async function resolveRedis(values: { redis?: string; config?: string; 'key-prefix'?: string }): Promise<RedisChoice> {
+  return cliRedis(values, await loadConfigFile(values));
 }
 
 export async function withClient<T>(values: Parameters<typeof resolveRedis>[0], fn: (c: ControlClient) => Promise<T>): Promise<T> {

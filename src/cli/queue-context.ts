@@ -2,17 +2,16 @@
 // one from --redis / CHAPERONE_REDIS_URL), each connected with its own credentials.
 import * as os from 'node:os';
 import type Redis from 'ioredis';
-import { ConfigError } from '../core/config/located-error';
 import { parseConfigText } from '../core/config/parse-config';
 import type { ChaperoneConfig, ConnectionConfig } from '../core/config/types';
 import { RedisAuditSink } from '../node/audit-stream';
-import { loadConfig } from '../node/config-loader';
 import { ControlKeys } from '../node/control-keys';
 import { connectProfileAndWait } from '../node/redis-connection';
 import { isCluster, type RedisClient } from '../queues/redis-client';
 import { QueueService, type ConnectionHandle } from '../queues/queue-service';
 import { createAdapters } from '../queues/registry';
-import { findConfigFile } from './cli-context';
+import { cliRedis, loadConfigFile } from './cli-context';
+import { withRedis } from '../core/config/redis-choice';
 import { ActionFailed, UsageError } from './cli-types';
 
 export interface QueueContext {
@@ -27,29 +26,14 @@ export interface QueueContext {
 }
 
 export async function withQueues<T>(values: { redis?: string; config?: string; connection?: string }, fn: (ctx: QueueContext) => Promise<T>): Promise<T> {
-  let connections: ConnectionConfig[];
-  let keyPrefix = 'chaperone:';
-  let config: ChaperoneConfig | undefined;
-  const file = await findConfigFile(values);
-  if (file) {
-    try {
-      const cfg = await loadConfig(file);
-      config = cfg;
-      connections = cfg.connections;
-      keyPrefix = cfg.redis.keyPrefix;
-    } catch (err) {
-      if (err instanceof ConfigError) throw new UsageError(err.message);
-      throw err;
-    }
-  } else {
-    // No chaperone.json: one connection with every system at its defaults.
-    connections = parseConfigText('{}', 'chaperone.json').config.connections;
-  }
-  const defaultUrl = values.redis ?? process.env.CHAPERONE_REDIS_URL;
-  if (defaultUrl) connections = connections.map((c) => (c.name === 'default' ? { ...c, url: defaultUrl } : c));
+  const config = await loadConfigFile(values);
+  const redis = cliRedis(values, config);
+  // No chaperone.json: one connection with every system at its defaults.
+  let connections: ConnectionConfig[] = withRedis(config ?? parseConfigText('{}', 'chaperone.json').config, redis).connections;
+  const keyPrefix = redis.keyPrefix;
   if (values.connection) {
     connections = connections.filter((c) => c.name === values.connection);
-    if (connections.length === 0) throw new UsageError(`no connection "${values.connection}" in ${file ?? 'the configuration'}`);
+    if (connections.length === 0) throw new UsageError(`no connection "${values.connection}" in ${config?.file ?? 'the configuration'}`);
   }
   const unreachable: string[] = [];
   const handles: ConnectionHandle[] = [];

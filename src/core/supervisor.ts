@@ -1,6 +1,6 @@
 // The supervisor: owns the pools, samples worker usage in one batched call per tick, enforces
 // limits, executes commands (from anywhere) and records every action in the audit log.
-import type { CommandResult, SupervisorCommand } from './commands';
+import { auditedArgs, type CommandResult, type ResultData, type SupervisorCommand } from './commands';
 import type { ChaperoneConfig } from './config/types';
 import { Emitter } from './emitter';
 import { parseHandover, type SupervisorHandover } from './handover';
@@ -17,6 +17,15 @@ export interface SupervisorDeps extends WorkerDeps {
   audit: AuditSink;
   /** Counts of the queues autoscaled pools serve; absent when no pool autoscales. */
   queueLoad?: QueueLoadSource;
+}
+
+/** What each verb's handler gets: how to build, audit and announce its result. */
+interface Execution {
+  result(ok: boolean, message: string, data?: ResultData, status?: CommandResult['status']): CommandResult;
+  audited(r: CommandResult): CommandResult;
+  wait: boolean;
+  onAccepted: ((r: CommandResult) => void) | undefined;
+  onProgress: ((r: CommandResult) => void) | undefined;
 }
 
 export interface SupervisorIdentity {
@@ -127,70 +136,83 @@ export class Supervisor {
    */
   async execute(cmd: SupervisorCommand, wait = true, onAccepted?: (r: CommandResult) => void, onProgress?: (r: CommandResult) => void): Promise<CommandResult> {
     const now = this.deps.clock.now();
-    const result = (ok: boolean, message: string, data?: unknown, status?: CommandResult['status']): CommandResult => ({
-      id: cmd.id, supervisor: this.identity.id, ok, status: status ?? (ok ? 'ok' : 'error'), message, at: this.deps.clock.now(), ...(data === undefined ? {} : { data }),
-    });
-    // Every command goes to the audit log, read-only ones (logs) included.
-    const audited = (r: CommandResult): CommandResult => {
-      this.deps.audit.record({
-        at: r.at, actor: cmd.actor, verb: cmd.verb, target: cmd.worker ? `${cmd.pool}/${cmd.worker}` : cmd.pool,
-        args: { ...(cmd.count !== undefined ? { count: cmd.count } : {}), ...(cmd.timeoutMs !== undefined ? { timeoutMs: cmd.timeoutMs } : {}) },
-        outcome: r.status === 'progress' ? 'accepted' : r.status, detail: r.message,
-      });
-      return r;
+    const x: Execution = {
+      result: (ok, message, data, status) => ({
+        id: cmd.id, supervisor: this.identity.id, ok, status: status ?? (ok ? 'ok' : 'error'), message, at: this.deps.clock.now(), ...(data === undefined ? {} : { data }),
+      }),
+      // Every command goes to the audit log, read-only ones (logs) included.
+      audited: (r) => {
+        const { target, args } = auditedArgs(cmd);
+        this.deps.audit.record({ at: r.at, actor: cmd.actor, verb: cmd.verb, target, args, outcome: r.status === 'progress' ? 'accepted' : r.status, detail: r.message });
+        return r;
+      },
+      wait, onAccepted, onProgress,
     };
-    if (now > cmd.deadline) return audited(result(false, `command expired ${now - cmd.deadline}ms before it was read`));
+    if (now > cmd.deadline) return x.audited(x.result(false, `command expired ${now - cmd.deadline}ms before it was read`));
     const pool = this.pools.get(cmd.pool);
-    if (!pool) return audited(result(false, `no pool "${cmd.pool}" on supervisor ${this.identity.id} (pools: ${[...this.pools.keys()].join(', ') || 'none'})`));
+    if (!pool) return x.audited(x.result(false, `no pool "${cmd.pool}" on supervisor ${this.identity.id} (pools: ${[...this.pools.keys()].join(', ') || 'none'})`));
     try {
       switch (cmd.verb) {
-        case 'start': {
-          const resumed = await this.resumeAfterDrain(pool.name, cmd.actor);
-          const started = pool.start();
-          const also = resumed.length ? `; resumed ${resumed.join(', ')}` : '';
-          return audited(result(true, (started ? `pool ${pool.name} started with ${pool.desired} worker(s)` : `pool ${pool.name} is already running (${pool.desired} worker(s))`) + also));
-        }
-        case 'scale': {
-          const { from, to, pinnedUntil } = pool.scale(cmd.count ?? -1);
-          const pinned = pinnedUntil === undefined ? '' : `; the autoscaler holds off for ${formatDuration(pinnedUntil - this.deps.clock.now())} (scale.pin), then owns the count again`;
-          return audited(result(true, `pool ${pool.name} scaled from ${from} to ${to}${pinned}`, { from, to, ...(pinnedUntil === undefined ? {} : { pinnedUntil }) }));
-        }
-        case 'drain':
-        case 'stop': {
-          if (cmd.verb === 'stop' && cmd.worker) {
-            // One worker, never the whole pool: the pool is one smaller afterwards.
-            const r = await pool.stopWorker(cmd.worker, cmd.timeoutMs ?? pool.config.stop.timeoutMs);
-            return audited(result(true, `worker ${r.workerId} of pool ${pool.name} ${r.killed ? 'killed at the stop timeout' : 'stopped'} after ${r.durationMs}ms; pool ${pool.name} now wants ${pool.desired}`, r));
-          }
-          // The system's own semantics first: a paused queue gives no worker anywhere new jobs.
-          const paused = cmd.verb === 'drain' ? await this.pauseForDrain(pool.name, cmd.actor) : [];
-          const busy = pool.activeWorkers().length;
-          const running = pool.drain(cmd.timeoutMs ?? pool.config.stop.timeoutMs, cmd.verb === 'drain' ? 'draining' : 'stopping');
-          const pausedNote = paused.length ? ` (paused ${paused.join(', ')} first)` : '';
-          if (!wait) onAccepted?.(audited(result(true, `${cmd.verb} of pool ${pool.name} started: ${busy} worker(s) signalled${pausedNote}`, { workers: busy }, 'accepted')));
-          const stopProgress = onProgress ? this.reportDrainProgress(cmd, pool.name, onProgress) : undefined;
-          const report = await running;
-          stopProgress?.();
-          return audited(result(true, describeDrain(report) + pausedNote, { ...report, pausedQueues: paused }));
-        }
-        case 'restart': {
-          const { replaced } = await pool.restart();
-          return audited(result(true, `pool ${pool.name}: rolling restart replaced ${replaced} worker(s)`, { replaced }));
-        }
-        case 'logs': {
-          const lines = Math.min(Math.max(cmd.lines ?? 100, 1), 10_000);
-          const workers = cmd.worker ? [pool.findWorker(cmd.worker)] : pool.workers;
-          if (cmd.worker && !workers[0]) return audited(result(false, `no worker "${cmd.worker}" in pool ${pool.name} (workers: ${pool.workers.map((w) => w.id).join(', ') || 'none'})`));
-          const all = workers.flatMap((w) => (w ? w.logs.tail(lines) : [])).sort((a, b) => a.at - b.at).slice(-lines);
-          // The lines themselves stay out of the audit log: only that they were read, and by whom.
-          audited(result(true, `${all.length} line(s)`));
-          return result(true, `${all.length} line(s)`, { lines: all });
-        }
+        case 'start': return await this.onStart(cmd, pool, x);
+        case 'scale': return this.onScale(cmd, pool, x);
+        case 'drain': return await this.onDrainOrStop(cmd, pool, x);
+        case 'stop': return await (cmd.worker ? this.onStopWorker(cmd, cmd.worker, pool, x) : this.onDrainOrStop(cmd, pool, x));
+        case 'restart': return await this.onRestart(pool, x);
+        case 'logs': return this.onLogs(cmd, pool, x);
       }
     } catch (err) {
       const message = err instanceof ActionError ? err.message : `internal error: ${err instanceof Error ? err.message : String(err)}`;
-      return audited(result(false, message));
+      return x.audited(x.result(false, message));
     }
+  }
+
+  private async onStart(cmd: SupervisorCommand & { verb: 'start' }, pool: Pool, x: Execution): Promise<CommandResult> {
+    const resumed = await this.resumeAfterDrain(pool.name, cmd.actor);
+    const started = pool.start();
+    const also = resumed.length ? `; resumed ${resumed.join(', ')}` : '';
+    const message = started ? `pool ${pool.name} started with ${pool.desired} worker(s)` : `pool ${pool.name} is already running (${pool.desired} worker(s))`;
+    return x.audited(x.result(true, message + also, { kind: 'started', workers: pool.desired }));
+  }
+
+  private onScale(cmd: SupervisorCommand & { verb: 'scale' }, pool: Pool, x: Execution): CommandResult {
+    const { from, to, pinnedUntil } = pool.scale(cmd.count);
+    const pinned = pinnedUntil === undefined ? '' : `; the autoscaler holds off for ${formatDuration(pinnedUntil - this.deps.clock.now())} (scale.pin), then owns the count again`;
+    return x.audited(x.result(true, `pool ${pool.name} scaled from ${from} to ${to}${pinned}`, { kind: 'scaled', from, to, ...(pinnedUntil === undefined ? {} : { pinnedUntil }) }));
+  }
+
+  /** One worker, never the whole pool: the pool is one smaller afterwards. */
+  private async onStopWorker(cmd: SupervisorCommand & { verb: 'stop' }, worker: string, pool: Pool, x: Execution): Promise<CommandResult> {
+    const r = await pool.stopWorker(worker, cmd.timeoutMs ?? pool.config.stop.timeoutMs);
+    const how = r.killed ? 'killed at the stop timeout' : 'stopped';
+    return x.audited(x.result(true, `worker ${r.workerId} of pool ${pool.name} ${how} after ${r.durationMs}ms; pool ${pool.name} now wants ${pool.desired}`, { kind: 'worker-stopped', ...r }));
+  }
+
+  private async onDrainOrStop(cmd: SupervisorCommand & { verb: 'drain' | 'stop' }, pool: Pool, x: Execution): Promise<CommandResult> {
+    // The system's own semantics first: a paused queue gives no worker anywhere new jobs.
+    const paused = cmd.verb === 'drain' ? await this.pauseForDrain(pool.name, cmd.actor) : [];
+    const busy = pool.activeWorkers().length;
+    const running = pool.drain(cmd.timeoutMs ?? pool.config.stop.timeoutMs, cmd.verb === 'drain' ? 'draining' : 'stopping');
+    const pausedNote = paused.length ? ` (paused ${paused.join(', ')} first)` : '';
+    if (!x.wait) x.onAccepted?.(x.audited(x.result(true, `${cmd.verb} of pool ${pool.name} started: ${busy} worker(s) signalled${pausedNote}`, { kind: 'accepted', workers: busy }, 'accepted')));
+    const stopProgress = x.onProgress ? this.reportDrainProgress(cmd, pool.name, x.onProgress) : undefined;
+    const report = await running;
+    stopProgress?.();
+    return x.audited(x.result(true, describeDrain(report) + pausedNote, { kind: 'drained', ...report, pausedQueues: paused }));
+  }
+
+  private async onRestart(pool: Pool, x: Execution): Promise<CommandResult> {
+    const { replaced } = await pool.restart();
+    return x.audited(x.result(true, `pool ${pool.name}: rolling restart replaced ${replaced} worker(s)`, { kind: 'restarted', replaced }));
+  }
+
+  private onLogs(cmd: SupervisorCommand & { verb: 'logs' }, pool: Pool, x: Execution): CommandResult {
+    const lines = Math.min(Math.max(cmd.lines ?? 100, 1), 10_000);
+    const workers = cmd.worker ? [pool.findWorker(cmd.worker)] : pool.workers;
+    if (cmd.worker && !workers[0]) return x.audited(x.result(false, `no worker "${cmd.worker}" in pool ${pool.name} (workers: ${pool.workers.map((w) => w.id).join(', ') || 'none'})`));
+    const all = workers.flatMap((w) => (w ? w.logs.tail(lines) : [])).sort((a, b) => a.at - b.at).slice(-lines);
+    // The lines themselves stay out of the audit log: only that they were read, and by whom.
+    x.audited(x.result(true, `${all.length} line(s)`));
+    return x.result(true, `${all.length} line(s)`, { kind: 'logs', lines: all });
   }
 
   private async pauseForDrain(poolName: string, actor: string): Promise<string[]> {
@@ -241,7 +263,7 @@ export class Supervisor {
             onProgress({
               id: cmd.id, supervisor: this.identity.id, ok: true, status: 'progress', at: this.deps.clock.now(),
               message: `pool ${poolName}: ${left.length} worker(s) still running (${left.map((w) => w.id).join(', ') || 'none'})${jobs}`,
-              data: { workers: left.map((w) => w.id), inFlight: inFlight ?? null },
+              data: { kind: 'progress', workers: left.map((w) => w.id), inFlight: inFlight ?? null },
             });
             beat();
           });

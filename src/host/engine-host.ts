@@ -5,10 +5,12 @@
 import * as os from 'node:os';
 import * as vscode from 'vscode';
 import { parseConfigText } from '../core/config/parse-config';
+import { chooseRedis, withRedis } from '../core/config/redis-choice';
 import type { ChaperoneConfig } from '../core/config/types';
 import type { AuditSink, Logger } from '../core/ports';
 import { Engine } from '../engine';
 import type { SeenSupervisor } from '../node/control-client';
+import type { CredentialSource } from '../node/redis-connection';
 import { CONFIG_FILE, configUri, readConfig, type LoadedConfig } from './config-file';
 
 export type HostChange = 'config' | 'pools' | 'signals' | 'supervisors' | 'engine';
@@ -18,6 +20,8 @@ export interface EngineHostDeps {
   audit: AuditSink;
   /** Loads the stored passwords of these connections, used only when trusted. */
   prepareSecrets: (connections: ChaperoneConfig['connections'], trusted: boolean) => Promise<void>;
+  /** The stored passwords, as the engine's credentials port. */
+  credentials: CredentialSource;
 }
 
 export const VISIBLE_INTERVAL_MS = 1000;
@@ -110,11 +114,10 @@ export class EngineHost implements vscode.Disposable {
     const config: ChaperoneConfig = useFile ? fromFile : defaults;
     if (!trusted && fromFile) this.deps.logger.info(`untrusted workspace: ${CONFIG_FILE}'s pools and Redis connections wait until you trust this workspace`);
     await this.deps.prepareSecrets(config.connections, trusted);
-    // Without a file, CHAPERONE_REDIS_URL (as for the CLI) says which Redis to look at.
-    const envUrl = useFile ? undefined : process.env.CHAPERONE_REDIS_URL;
+    // The one order the CLI uses too (core/config/redis-choice.ts); an untrusted file is not consulted.
+    const redis = chooseRedis({ env: process.env.CHAPERONE_REDIS_URL, config: useFile ? fromFile : undefined });
     const engine = new Engine({
-      config, logger: this.deps.logger, actor: this.actor, auditToLog: false,
-      ...(envUrl ? { redisUrl: envUrl } : {}),
+      config: withRedis(config, redis), logger: this.deps.logger, actor: this.actor, auditToLog: false, credentials: this.deps.credentials,
       controlPlane: useFile,
       signals: { intervalMs: this.visible ? VISIBLE_INTERVAL_MS : config.signals.idleIntervalMs },
     });

@@ -2,7 +2,7 @@
 // Nothing else constructs services; tests get the same objects through the returned API.
 import * as vscode from 'vscode';
 import { CONFIG_FILE } from './config-file';
-import { lastError, registerCommands } from './commands';
+import { registerCommands, type ShownError } from './commands';
 import type { CommandContext } from './commands/command';
 import { DashboardData } from './dashboard/dashboard-data';
 import { DashboardPanel } from './dashboard/dashboard-panel';
@@ -30,7 +30,7 @@ export interface ChaperoneApi {
   /** When activation finished (ms since the extension host's clock origin) and how long it took. */
   activation: { ms: number };
   /** The last error a command showed (what the user read). */
-  lastError: { message: string | undefined };
+  lastError: ShownError;
 }
 
 export async function createHost(context: vscode.ExtensionContext): Promise<ChaperoneApi> {
@@ -44,6 +44,7 @@ export async function createHost(context: vscode.ExtensionContext): Promise<Chap
       secrets.enable(trusted);
       if (trusted) await secrets.load(connections);
     },
+    credentials: secrets.credentials,
   });
   const data = new DashboardData({
     signals: () => host.engine?.signals?.lastSignals,
@@ -67,6 +68,7 @@ export async function createHost(context: vscode.ExtensionContext): Promise<Chap
     statusBar.update();
     diagnostics.update();
   };
+  const lastError: ShownError = { message: undefined };
   const ctx: CommandContext = { host, queuesTree: queues, dashboard, diagnostics, secrets, logs, channel, refreshAll };
 
   const setContext = (): void => {
@@ -76,7 +78,7 @@ export async function createHost(context: vscode.ExtensionContext): Promise<Chap
 
   context.subscriptions.push(
     channel, host, dashboard, workers, queues, tenants, statusBar, diagnostics, logs, secrets,
-    ...registerCommands(ctx),
+    ...registerCommands(ctx, lastError),
     vscode.languages.registerCodeActionsProvider({ pattern: `**/${CONFIG_FILE}` }, new QuickFixes(host, diagnostics), { providedCodeActionKinds: QuickFixes.kinds }),
     dashboard.onDidChangeVisibility(() => onVisibility()),
     host.onDidChange((what) => {

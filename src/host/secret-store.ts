@@ -2,7 +2,7 @@
 // that renames another host to the same profile name does not get the password sent there.
 import * as vscode from 'vscode';
 import type { ConnectionConfig } from '../core/config/types';
-import { redactUrl, setCredentialSource } from '../node/redis-connection';
+import { redactUrl, type CredentialSource } from '../node/redis-connection';
 
 export function secretKey(c: Pick<ConnectionConfig, 'name' | 'url' | 'sentinel' | 'cluster'>): string {
   const where = c.cluster
@@ -16,13 +16,14 @@ export class SecretStore {
   private readonly cache = new Map<string, string>();
   private enabled = false;
 
-  constructor(private readonly storage: vscode.SecretStorage) {
-    setCredentialSource((name) => {
-      if (!this.enabled) return undefined;
-      const password = this.cache.get(name);
-      return password ? { password } : undefined;
-    });
-  }
+  constructor(private readonly storage: vscode.SecretStorage) {}
+
+  /** The engine's credentials port: a stored password, only while the workspace is trusted. */
+  readonly credentials: CredentialSource = (name) => {
+    if (!this.enabled) return undefined;
+    const password = this.cache.get(name);
+    return password ? { password } : undefined;
+  };
 
   /** Loads the passwords of these connections into memory (connection name -> password). */
   async load(connections: readonly ConnectionConfig[]): Promise<void> {
@@ -52,6 +53,7 @@ export class SecretStore {
   }
 
   dispose(): void {
-    setCredentialSource(undefined);
+    this.cache.clear();
+    this.enabled = false;
   }
 }

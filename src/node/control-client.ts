@@ -1,9 +1,10 @@
 // The sender's side of the control plane (CLI, editor): read snapshots, send commands, wait for
 // their results, follow logs.
+import { DEFAULT_KEY_PREFIX } from '../core/config/redis-choice';
 import { randomUUID } from 'node:crypto';
 import * as os from 'node:os';
 import type Redis from 'ioredis';
-import { commandFields, type CommandResult, type CommandVerb, type SupervisorCommand } from '../core/commands';
+import { commandFields, parseCommandResult, parseLogLines, type CommandResult, type PoolAction, type SupervisorCommand } from '../core/commands';
 import type { SupervisorSnapshot } from '../core/snapshot';
 import type { LogLine } from '../core/worker';
 import { COMMANDS_MAXLEN, ControlKeys } from './control-keys';
@@ -16,11 +17,6 @@ export interface SeenSupervisor {
 }
 
 export interface SendOptions {
-  worker?: string;
-  count?: number;
-  timeoutMs?: number;
-  lines?: number;
-  follow?: boolean;
   wait?: boolean;
   /** How long to wait for the result. */
   replyTimeoutMs: number;
@@ -34,7 +30,7 @@ export class ControlClient {
 
   constructor(
     private readonly redis: Redis,
-    keyPrefix = 'chaperone:',
+    keyPrefix = DEFAULT_KEY_PREFIX,
     readonly actor = `cli:${os.userInfo().username}@${os.hostname()}`,
   ) {
     this.keys = new ControlKeys(keyPrefix);
@@ -66,14 +62,9 @@ export class ControlClient {
    * Sends a command and waits for its final result (an 'accepted' result first, for long actions
    * sent without wait, is passed to onAccepted and ends the wait).
    */
-  async send(supervisorId: string, verb: CommandVerb, pool: string, o: SendOptions): Promise<CommandResult> {
+  async send(supervisorId: string, pool: string, action: PoolAction, o: SendOptions): Promise<CommandResult> {
     const now = Date.now();
-    const cmd: SupervisorCommand = {
-      id: randomUUID(), verb, pool, actor: this.actor, sentAt: now, deadline: now + Math.min(o.replyTimeoutMs, 30_000),
-      ...(o.worker ? { worker: o.worker } : {}), ...(o.count !== undefined ? { count: o.count } : {}),
-      ...(o.timeoutMs !== undefined ? { timeoutMs: o.timeoutMs } : {}), ...(o.lines !== undefined ? { lines: o.lines } : {}),
-      ...(o.follow ? { follow: true } : {}),
-    };
+    const cmd: SupervisorCommand = { id: randomUUID(), pool, actor: this.actor, sentAt: now, deadline: now + Math.min(o.replyTimeoutMs, 30_000), ...action };
     const fields = commandFields(cmd, o.wait ?? false);
     await this.redis.xadd(this.keys.commands(supervisorId), 'MAXLEN', '~', String(COMMANDS_MAXLEN), '*', ...Object.entries(fields).flat());
     const resultKey = this.keys.result(cmd.id);
@@ -86,7 +77,8 @@ export class ControlClient {
         if (left <= 0) break;
         const popped = await blocking.blpop(resultKey, Math.max(0.1, Math.min(left, 5000) / 1000));
         if (!popped) continue;
-        const r = JSON.parse(popped[1]) as CommandResult;
+        const r = parseCommandResult(popped[1]);
+        if ('error' in r) return { id: cmd.id, supervisor: supervisorId, ok: false, status: 'error', message: `supervisor ${supervisorId} answered with ${r.error}`, at: Date.now() };
         if (r.status === 'progress') {
           o.onProgress?.(r);
           continue;
@@ -112,7 +104,7 @@ export class ControlClient {
     sub.on('message', (ch: string, message: string) => {
       if (ch !== channel) return;
       try {
-        onLines(JSON.parse(message) as LogLine[]);
+        onLines(parseLogLines(JSON.parse(message)));
       } catch {
         // a malformed batch is skipped
       }

@@ -1,6 +1,8 @@
 // Every Redis key and channel of Chaperone's own control plane, in one place.
+import { DEFAULT_KEY_PREFIX } from '../core/config/redis-choice';
+
 export class ControlKeys {
-  constructor(readonly prefix = 'chaperone:') {}
+  constructor(readonly prefix = DEFAULT_KEY_PREFIX) {}
   /** ZSET: supervisor id -> last heartbeat (ms). */
   supervisors(): string {
     return `${this.prefix}supervisors`;

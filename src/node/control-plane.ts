@@ -9,7 +9,7 @@ import type { Supervisor } from '../core/supervisor';
 import type { LogLine } from '../core/worker';
 import { appendAudit } from './audit-stream';
 import { ControlKeys, FORGET_AFTER_MS, RESULT_TTL_S, SNAPSHOT_TTL_MS } from './control-keys';
-import { connectRedis } from './redis-connection';
+import { connectRedis, type CredentialSource } from './redis-connection';
 
 const MAX_BUFFERED = 1000; // audit entries / results kept while Redis is away
 // A new command wakes XREAD at once; the block time only bounds idle round trips (CPU at idle).
@@ -44,6 +44,7 @@ export class RedisControlPlane implements AuditSink {
     keyPrefix: string,
     private readonly heartbeatMs: number,
     private readonly logger: Logger,
+    private readonly credentials?: CredentialSource,
   ) {
     this.keys = new ControlKeys(keyPrefix);
   }
@@ -59,8 +60,9 @@ export class RedisControlPlane implements AuditSink {
 
   async start(): Promise<void> {
     this.running = true;
-    this.main = connectRedis(this.url, { name: `chaperone:${this.supervisor.identity.id}`, logger: this.logger });
-    this.reader = connectRedis(this.url, { name: `chaperone:${this.supervisor.identity.id}:commands`, blocking: true });
+    const credentials = this.credentials ? { credentials: this.credentials } : {};
+    this.main = connectRedis(this.url, { name: `chaperone:${this.supervisor.identity.id}`, logger: this.logger, ...credentials });
+    this.reader = connectRedis(this.url, { name: `chaperone:${this.supervisor.identity.id}:commands`, blocking: true, ...credentials });
     this.main.on('ready', () => this.onReady());
     this.main.on('close', () => this.onClose());
     this.supervisor.logged.on(({ pool, line }) => this.onLog(pool, line));

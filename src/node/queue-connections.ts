@@ -6,15 +6,16 @@ import type { Logger } from '../core/ports';
 import type { RedisClient } from '../queues/redis-client';
 import type { ConnectionHandle } from '../queues/queue-service';
 import { createAdapters } from '../queues/registry';
-import { connectCluster, connectRedis } from './redis-connection';
+import { connectCluster, connectRedis, type CredentialSource } from './redis-connection';
 
-export function openConnections(connections: readonly ConnectionConfig[], name: string, logger: Logger, reuse?: { config: ConnectionConfig; redis: RedisClient }): ConnectionHandle[] {
-  return connections.map((c) => {
-    if (reuse && reuse.config.name === c.name) return { config: c, redis: reuse.redis, adapters: createAdapters(c, reuse.redis) };
-    const redis: RedisClient = c.cluster
-      ? connectCluster(c.cluster, { name: `${name}:${c.name}`, logger, connection: c.name })
-      : connectRedis(c.url, { name: `${name}:${c.name}`, logger, connection: c.name, sentinel: c.sentinel });
-    redis.connect().catch(() => undefined); // retried in the background; its queues are missing meanwhile
-    return { config: c, redis, adapters: createAdapters(c, redis) };
-  });
+export function openConnection(c: ConnectionConfig, name: string, logger: Logger, credentials?: CredentialSource): ConnectionHandle {
+  const o = { name: `${name}:${c.name}`, logger, connection: c.name, ...(credentials ? { credentials } : {}) };
+  const redis: RedisClient = c.cluster ? connectCluster(c.cluster, o) : connectRedis(c.url, { ...o, sentinel: c.sentinel });
+  redis.connect().catch(() => undefined); // retried in the background; its queues are missing meanwhile
+  return { config: c, redis, adapters: createAdapters(c, redis) };
+}
+
+/** Every connection, each with one adapter set; `reuse` is a handle already open (the default one). */
+export function openConnections(connections: readonly ConnectionConfig[], name: string, logger: Logger, reuse?: ConnectionHandle, credentials?: CredentialSource): ConnectionHandle[] {
+  return connections.map((c) => (reuse && reuse.config.name === c.name ? reuse : openConnection(c, name, logger, credentials)));
 }

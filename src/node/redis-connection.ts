@@ -16,19 +16,15 @@ export interface ConnectOptions {
   connection?: string;
   /** Find the master through these sentinels instead of the URL (which is then only for messages). */
   sentinel?: SentinelConfig;
+  /** Passwords kept elsewhere than the environment (the editor's SecretStorage), asked first. */
+  credentials?: CredentialSource;
 }
-
-/** Where passwords come from besides the environment: the editor's SecretStorage. */
-export type CredentialSource = (connection: string) => { password?: string; username?: string } | undefined;
-let credentialSource: CredentialSource | undefined;
 
 /**
- * The editor sets this once (its composition root): passwords it keeps in SecretStorage are used for
- * every connection made afterwards, and they never go through process.env (which workers inherit).
+ * Where passwords come from besides the environment: the editor's SecretStorage, passed in as a port
+ * (never through process.env, which workers inherit).
  */
-export function setCredentialSource(source: CredentialSource | undefined): void {
-  credentialSource = source;
-}
+export type CredentialSource = (connection: string) => { password?: string; username?: string } | undefined;
 
 export function redisOptions(o: ConnectOptions): RedisOptions {
   const opts: RedisOptions = {
@@ -42,7 +38,7 @@ export function redisOptions(o: ConnectOptions): RedisOptions {
     reconnectOnError: () => false,
   };
   const suffix = o.connection && o.connection !== 'default' ? `_${envName(o.connection)}` : '';
-  const stored = credentialSource?.(o.connection ?? 'default');
+  const stored = o.credentials?.(o.connection ?? 'default');
   const password = stored?.password ?? process.env[`CHAPERONE_REDIS_PASSWORD${suffix}`];
   const username = stored?.username ?? process.env[`CHAPERONE_REDIS_USERNAME${suffix}`];
   if (password) opts.password = password;
@@ -105,9 +101,10 @@ export async function connectAndWait(url: string, o: ConnectOptions, timeoutMs =
 }
 
 /** A named connection of chaperone.json, whatever its kind (server, Sentinel, Cluster), ready to use. */
-export async function connectProfileAndWait(c: ConnectionConfig, name: string, timeoutMs = 3000): Promise<RedisClient> {
-  if (!c.cluster) return connectAndWait(c.url, { name, connection: c.name, sentinel: c.sentinel }, timeoutMs);
-  const cluster = connectCluster(c.cluster, { name, connection: c.name });
+export async function connectProfileAndWait(c: ConnectionConfig, name: string, timeoutMs = 3000, credentials?: CredentialSource): Promise<RedisClient> {
+  const o = { name, connection: c.name, ...(credentials ? { credentials } : {}) };
+  if (!c.cluster) return connectAndWait(c.url, { ...o, sentinel: c.sentinel }, timeoutMs);
+  const cluster = connectCluster(c.cluster, o);
   cluster.options.clusterRetryStrategy = () => null; // a one-shot client gives up at once
   try {
     await withTimeout(cluster.connect(), timeoutMs, `timed out after ${timeoutMs}ms`);

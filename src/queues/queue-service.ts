@@ -125,9 +125,9 @@ export class QueueService {
   /** Every worker of SYSTEM on one connection exits after its current job (where the system has a way). */
   restartWorkers(system: string, connection?: string): Promise<ActionResult> {
     return this.systemAct('restart-workers', system, connection, undefined, (a, h) =>
-      a.restartWorkers && a.capabilities.has('restart-workers')
-        ? a.restartWorkers()
-        : Promise.resolve(refused(h.config.readOnly ? `connection "${h.config.name}" is read-only: ${system} workers are not restarted` : `${system} has no way to restart its workers remotely: restart the pools that run them (chaperone restart POOL)`)));
+      a.restartWorkers && (a.capabilities.has('restart-workers') || h.config.readOnly)
+        ? a.restartWorkers() // on a read-only connection: the gate's refusal, naming it
+        : Promise.resolve(refused(`${system} has no way to restart its workers remotely: restart the pools that run them (chaperone restart POOL)`)));
   }
 
   /** An action on a whole system of one connection (not one queue), audited like the others. */

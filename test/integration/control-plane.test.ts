@@ -238,7 +238,7 @@ describe('control plane through Redis', function () {
         const seen = await waitFor(async () => (await client.supervisors()).find((s) => s.id === 'outage' && s.snapshot?.controlPlane?.lastGap), 'snapshot with the gap', 10_000);
         const gap = seen.snapshot?.controlPlane?.lastGap;
         assert.ok(gap && gap.ms >= 1500, `gap ${JSON.stringify(gap)}`);
-        const r = await client.send('outage', 'scale', 'idle', { count: 2, replyTimeoutMs: 10_000 });
+        const r = await client.send('outage', 'idle', { verb: 'scale', count: 2 }, { replyTimeoutMs: 10_000 });
         assert.equal(r.ok, true, r.message);
         await waitFor(async () => (await redisClient.xlen('chaperone:audit')) >= 2, 'the audit entry from the outage, written after reconnect');
         redisClient.disconnect();

@@ -1,6 +1,7 @@
 // The Laravel adapter with Horizon's keys present: supervisors as live workers, failed jobs per queue
 // and their retry the way Horizon does it, picked up by a real Illuminate worker. Horizon's own
 // records are written as its repositories write them (test/helpers/horizon-recorder.ts).
+import { readOnlyGate } from '../../src/queues/read-only-gate';
 import { strict as assert } from 'node:assert';
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import * as path from 'node:path';
@@ -121,7 +122,7 @@ describe('Laravel adapter with Horizon', function () {
   });
 
   it('a read-only connection refuses the retry', async () => {
-    const ro = new LaravelAdapter('prod', conn, { readOnly: true });
+    const ro = readOnlyGate(new LaravelAdapter('prod', conn));
     await ro.discover(true);
     assert.equal(ro.capabilities.has('retry-failed'), false);
     assert.equal((await ro.retry(queueRef('laravel', 'prod', 'emails'), { allFailed: true })).status, 'refused');

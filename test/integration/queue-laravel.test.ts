@@ -1,3 +1,4 @@
+import { readOnlyGate } from '../../src/queues/read-only-gate';
 import { strict as assert } from 'node:assert';
 import { spawn } from 'node:child_process';
 import * as path from 'node:path';
@@ -88,9 +89,9 @@ describe('Laravel adapter: queue:restart through the cache store (real Illuminat
     const redis = await TestRedis.start();
     const conn = new Redis(redis.port, '127.0.0.1', { maxRetriesPerRequest: 1 });
     try {
-      const adapter = new LaravelAdapter('prod', conn, { readOnly: true });
+      const adapter = readOnlyGate(new LaravelAdapter('prod', conn));
       const q = { system: 'laravel' as const, connection: 'prod', name: 'emails', id: 'laravel:emails' };
-      for (const r of [await adapter.pause(q), await adapter.resume(q), await adapter.restartWorkers()]) {
+      for (const r of [await adapter.pause(q), await adapter.resume(q), (await adapter.restartWorkers?.()) ?? assert.fail('the gate has restartWorkers')]) {
         assert.equal(r.status, 'refused');
         assert.match(r.message, /read-only/);
       }

@@ -1,6 +1,6 @@
 import { strict as assert } from 'node:assert';
 import { auditLine, sanitizeAudit } from '../../src/core/audit-text';
-import { commandFields, parseCommand } from '../../src/core/commands';
+import { commandFields, parseCommand, parseCommandResult } from '../../src/core/commands';
 import { redactUrl } from '../../src/node/redis-connection';
 import { RingBuffer } from '../../src/core/ring-buffer';
 import { parseDuration, parseSize } from '../../src/core/units';
@@ -44,15 +44,33 @@ describe('commands from Redis', () => {
     assert.match((parseCommand({ ...base, count: undefined as unknown as string }) as { error: string }).error, /scale needs a count/);
   });
   it('range-checks every numeric field, in decimal only', () => {
-    const err = (f: Record<string, string>): string => (parseCommand({ ...base, ...f }) as { error?: string }).error ?? 'accepted';
-    assert.match(err({ verb: 'stop', timeoutMs: '-1' }), /timeoutMs must be between 0 and 86400000, not -1/);
+    const err = (f: Record<string, string | undefined>): string => (parseCommand({ ...base, ...f } as Record<string, string>) as { error?: string }).error ?? 'accepted';
+    assert.match(err({ verb: 'stop', timeoutMs: '-1', count: undefined }), /timeoutMs must be between 0 and 86400000, not -1/);
     assert.match(err({ count: '0x3' }), /count must be a whole number in decimal digits, not "0x3"/);
     assert.match(err({ count: '3e0' }), /decimal digits/);
     assert.match(err({ count: '1.5' }), /decimal digits/);
     assert.match(err({ count: '99999' }), /count must be between 0 and 10000/);
-    assert.match(err({ verb: 'logs', lines: '0' }), /lines must be between 1 and 10000/);
+    assert.match(err({ verb: 'logs', lines: '0', count: undefined }), /lines must be between 1 and 10000/);
     assert.match(err({ deadline: '1e400' }), /deadline must be a whole number/);
-    assert.equal(err({ verb: 'stop', timeoutMs: '0' }), 'accepted');
+    assert.equal(err({ verb: 'stop', timeoutMs: '0', count: undefined }), 'accepted');
+  });
+  it('each verb takes its own fields only (a union, not a bag of optionals)', () => {
+    const err = (f: Record<string, string | undefined>): string => (parseCommand({ ...base, ...f } as Record<string, string>) as { error?: string }).error ?? 'accepted';
+    assert.equal(err({ verb: 'stop' }), 'stop does not take count');
+    assert.equal(err({ verb: 'start', count: undefined, timeoutMs: '5' }), 'start does not take timeoutMs');
+    assert.equal(err({ verb: 'drain', count: undefined, lines: '5' }), 'drain does not take lines');
+    const p = parseCommand({ ...base, verb: 'logs', count: undefined, worker: 'emails-2', lines: '20', follow: '1' } as unknown as Record<string, string>);
+    assert.ok('command' in p);
+    assert.deepEqual(p.command, { id: 'c1', pool: 'emails', actor: 'cli:a@b', sentAt: 1, deadline: 99, verb: 'logs', worker: 'emails-2', lines: 20, follow: true });
+  });
+  it('parses results read back from Redis, never trusting their shape', () => {
+    const ok = parseCommandResult(JSON.stringify({ id: 'c1', supervisor: 's', ok: true, status: 'ok', message: '2 line(s)', at: 5, data: { kind: 'logs', lines: [{ at: 1, worker: 'w-1', pid: 9, stream: 'stdout', text: 'hi' }, { at: 'x' }] } }));
+    assert.ok(!('error' in ok));
+    assert.deepEqual(ok.data, { kind: 'logs', lines: [{ at: 1, worker: 'w-1', pid: 9, stream: 'stdout', text: 'hi' }] });
+    assert.match((parseCommandResult('{"id":1}') as { error: string }).error, /without id/);
+    assert.match((parseCommandResult('nope') as { error: string }).error, /not JSON/);
+    const odd = parseCommandResult(JSON.stringify({ id: 'c', supervisor: 's', ok: true, status: 'ok', message: 'm', at: 1, data: { kind: 'exec', rm: '-rf' } }));
+    assert.ok(!('error' in odd) && odd.data === undefined, 'an unknown kind of data is dropped');
   });
   it('says "missing verb", and takes a worker only where the verb acts on one', () => {
     const err = (f: Record<string, string | undefined>): string => (parseCommand({ ...base, ...f } as Record<string, string>) as { error?: string }).error ?? 'accepted';
@@ -60,7 +78,7 @@ describe('commands from Redis', () => {
     assert.match(err({ verb: '' }), /^missing verb/);
     assert.match(err({ worker: 'emails-1' }), /scale acts on the whole pool and does not take a worker/);
     assert.equal(err({ verb: 'stop', worker: 'emails-1', count: undefined }), 'accepted');
-    assert.match(err({ verb: 'stop', worker: 'a\nb' }), /invalid worker id/);
+    assert.match(err({ verb: 'stop', worker: 'a\nb', count: undefined }), /invalid worker id/);
   });
 });
 

@@ -15,6 +15,6 @@ export const drainCommand: CliCommand = {
     const wait = values.wait ?? false;
     // With --wait we wait as long as the drain may take (its timeout, then the SIGKILL) plus a margin.
     const replyTimeoutMs = wait ? (timeoutMs ?? 30 * 60_000) + 15_000 : 15_000;
-    return runPoolAction(io, values, 'drain', positionals[0], { wait, replyTimeoutMs, ...(timeoutMs !== undefined ? { timeoutMs } : {}) });
+    return runPoolAction(io, values, positionals[0], { verb: 'drain', ...(timeoutMs !== undefined ? { timeoutMs } : {}) }, { wait, replyTimeoutMs });
   },
 };

@@ -1,3 +1,4 @@
+import { PoolActions } from '../../node/pool-actions';
 import type { LogLine } from '../../core/worker';
 import { COMMON_OPTIONS, parse, targets, withClient } from '../cli-context';
 import { EXIT_FAILED, EXIT_OK, UsageError, type CliCommand, type CliIo } from '../cli-types';
@@ -24,6 +25,7 @@ export const logsCommand: CliCommand = {
           else io.out(formatLine(l, many ? sid : undefined));
         }
       };
+      const actions = new PoolActions({ client: () => client, actor: client.actor });
       const stops: (() => void)[] = [];
       if (values.follow) {
         // Subscribe before asking for the backlog, so no line falls between the two.
@@ -31,13 +33,13 @@ export const logsCommand: CliCommand = {
       }
       let failed = false;
       for (const s of sups) {
-        const r = await client.send(s.id, 'logs', pool, { ...(worker ? { worker } : {}), lines, follow: values.follow ?? false, replyTimeoutMs: 10_000 });
+        const r = await actions.act({ supervisor: s.id, pool }, { verb: 'logs', ...(worker ? { worker } : {}), lines, ...(values.follow ? { follow: true } : {}) }, { replyTimeoutMs: 10_000 });
         if (!r.ok) {
           io.err(`${s.id}: error: ${r.message}`);
           failed = true;
           continue;
         }
-        print(s.id, (r.data as { lines: LogLine[] }).lines);
+        print(s.id, r.data?.kind === 'logs' ? r.data.lines : []);
       }
       if (!values.follow || failed) {
         stops.forEach((f) => f());

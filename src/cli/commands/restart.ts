@@ -11,6 +11,6 @@ export const restartCommand: CliCommand = {
   async run(argv, io) {
     const { values, positionals } = parse(argv, COMMON_OPTIONS, usage);
     if (positionals.length !== 1) throw new UsageError(`usage: ${usage}`);
-    return runPoolAction(io, values, 'restart', positionals[0], { wait: true, replyTimeoutMs: 30 * 60_000 });
+    return runPoolAction(io, values, positionals[0], { verb: 'restart' }, { wait: true, replyTimeoutMs: 30 * 60_000 });
   },
 };

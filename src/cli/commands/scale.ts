@@ -11,6 +11,6 @@ export const scaleCommand: CliCommand = {
   async run(argv, io) {
     const { values, positionals } = parse(argv, COMMON_OPTIONS, usage);
     if (positionals.length !== 2 || !/^\d+$/.test(positionals[1])) throw new UsageError(`usage: ${usage}`);
-    return runPoolAction(io, values, 'scale', positionals[0], { count: Number(positionals[1]), replyTimeoutMs: 15_000 });
+    return runPoolAction(io, values, positionals[0], { verb: 'scale', count: Number(positionals[1]) }, { replyTimeoutMs: 15_000 });
   },
 };

@@ -11,6 +11,6 @@ export const startCommand: CliCommand = {
   async run(argv, io) {
     const { values, positionals } = parse(argv, COMMON_OPTIONS, usage);
     if (positionals.length !== 1) throw new UsageError(`usage: ${usage}`);
-    return runPoolAction(io, values, 'start', positionals[0], { replyTimeoutMs: 15_000 });
+    return runPoolAction(io, values, positionals[0], { verb: 'start' }, { replyTimeoutMs: 15_000 });
   },
 };

@@ -12,6 +12,6 @@ export const stopCommand: CliCommand = {
     const { values, positionals } = parse(argv, { ...COMMON_OPTIONS, timeout: { type: 'string' } }, usage);
     if (positionals.length !== 1) throw new UsageError(`usage: ${usage}`);
     const timeoutMs = durationOption(values.timeout, 'timeout');
-    return runPoolAction(io, values, 'stop', positionals[0], { wait: true, replyTimeoutMs: (timeoutMs ?? 30 * 60_000) + 15_000, ...(timeoutMs !== undefined ? { timeoutMs } : {}) });
+    return runPoolAction(io, values, positionals[0], { verb: 'stop', ...(timeoutMs !== undefined ? { timeoutMs } : {}) }, { wait: true, replyTimeoutMs: (timeoutMs ?? 30 * 60_000) + 15_000 });
   },
 };

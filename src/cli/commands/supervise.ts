@@ -3,7 +3,7 @@ import { Engine } from '../../engine';
 import { loadConfig } from '../../node/config-loader';
 import { consoleLogger } from '../../node/console-logger';
 import { redactUrl } from '../../node/redis-connection';
-import { parse } from '../cli-context';
+import { cliRedis, parse } from '../cli-context';
 import { ActionFailed, EXIT_OK, UsageError, type CliCommand, type CliIo } from '../cli-types';
 import { parseListen } from '../../node/signals/prometheus';
 import { renderSnapshot } from './status';
@@ -29,7 +29,7 @@ export const superviseCommand: CliCommand = {
       throw err;
     }
     const logger = consoleLogger('chaperone', values.quiet ?? values.live ?? false);
-    const redisUrl = values.redis ?? process.env.CHAPERONE_REDIS_URL ?? config.redis.url;
+    const redisUrl = cliRedis(values, config).url;
     const metrics = values.metrics === undefined ? undefined : parseListen(values.metrics);
     if (values.metrics !== undefined && !metrics) throw new UsageError(`--metrics takes HOST:PORT (e.g. 127.0.0.1:9464), not "${values.metrics}"`);
     if (metrics && values['no-signals']) throw new UsageError('--metrics needs the signals: drop --no-signals');

@@ -1,5 +1,6 @@
 // chaperone.json -> ChaperoneConfig. JSONC through jsonc-parser so every node keeps its source range,
 // validated against the shipped JSON schema with ajv; every problem names file, line, column and path.
+import { DEFAULT_KEY_PREFIX, DEFAULT_REDIS_URL } from './redis-choice';
 import * as path from 'node:path';
 import Ajv, { type ErrorObject } from 'ajv';
 import { findNodeAtLocation, parseTree, printParseErrorCode, type Node, type ParseError } from 'jsonc-parser';
@@ -21,7 +22,6 @@ ajv.addFormat('duration', { type: 'string', validate: (s: string) => parseDurati
 ajv.addFormat('size', { type: 'string', validate: (s: string) => parseSize(s) !== undefined });
 const validate = ajv.compile(schema);
 
-export const DEFAULT_REDIS_URL = 'redis://127.0.0.1:6379';
 
 /** Maps offsets to 1-based line/column. */
 export class LineIndex {
@@ -333,7 +333,7 @@ function buildConfig(raw: RawConfig, doc: ConfigDocument): ChaperoneConfig {
     signals,
     connections,
     file: doc.file,
-    redis: { url, keyPrefix: raw.redis?.keyPrefix ?? 'chaperone:' },
+    redis: { url, keyPrefix: raw.redis?.keyPrefix ?? DEFAULT_KEY_PREFIX },
     supervisor: { id: raw.supervisor?.id, heartbeatMs, sampleIntervalMs, logLines: raw.supervisor?.logLines ?? 1000, handoverGraceMs },
     pools,
   };

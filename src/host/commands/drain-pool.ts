@@ -34,10 +34,10 @@ export const drainPool: HostCommand = {
     return vscode.window.withProgress(
       { location: vscode.ProgressLocation.Notification, title: `Draining pool ${t.pool}`, cancellable: true },
       async (progress, token) => {
-        const done = runPoolVerb(ctx.host, t, 'drain', {}, (p) => {
-          const d = p.data as { workers?: string[]; inFlight?: number | null } | undefined;
+        const done = runPoolVerb(ctx.host, t, { verb: 'drain' }, (p) => {
+          const d = p.data?.kind === 'progress' ? p.data : undefined;
           const inFlight = d?.inFlight === null || d?.inFlight === undefined ? '' : `, ${d.inFlight} job(s) in flight`;
-          progress.report({ message: `${d?.workers?.length ?? '?'} worker(s) still running${inFlight}` });
+          progress.report({ message: `${d ? d.workers.length : '?'} worker(s) still running${inFlight}` });
         });
         const cancelled = new Promise<'cancelled'>((resolve) => token.onCancellationRequested(() => resolve('cancelled')));
         const r = await Promise.race([done, cancelled]);

@@ -1,6 +1,7 @@
 // Every command, registered in one place. Each runs inside one wrapper: a failure is shown as its
 // message (never a stack; the stack goes to the log), and the return value is kept for tests.
 import * as vscode from 'vscode';
+import { UserFacingError } from '../trust';
 import type { CommandContext, HostCommand } from './command';
 import { cancelJob } from './cancel-job';
 import { checkThresholds } from './check-thresholds';
@@ -28,10 +29,12 @@ export const COMMANDS: readonly HostCommand[] = [
   showLogs, openDashboard, openConfig, connectProfile, setPassword, checkThresholds, createConfig, reload, refresh, loadMoreJobs, showOutput,
 ];
 
-/** The last failure shown, for tests: the user saw this message. */
-export const lastError: { message: string | undefined } = { message: undefined };
+/** The last failure shown (tests read it: the user saw this message); one per composition root. */
+export interface ShownError {
+  message: string | undefined;
+}
 
-export function registerCommands(ctx: CommandContext): vscode.Disposable[] {
+export function registerCommands(ctx: CommandContext, lastError: ShownError): vscode.Disposable[] {
   return COMMANDS.map((c) =>
     vscode.commands.registerCommand(c.id, async (...args: unknown[]) => {
       try {
@@ -39,7 +42,8 @@ export function registerCommands(ctx: CommandContext): vscode.Disposable[] {
       } catch (err) {
         const message = err instanceof Error ? err.message : String(err);
         lastError.message = message;
-        if (err instanceof Error && err.stack && err.constructor.name !== 'UserFacingError') ctx.channel.error(`${c.id}: ${err.stack}`);
+        // A message meant for the user is enough; anything else is a bug, whose stack goes to the log.
+        if (err instanceof Error && err.stack && !(err instanceof UserFacingError)) ctx.channel.error(`${c.id}: ${err.stack}`);
         void vscode.window.showErrorMessage(`Chaperone: ${message}`, 'Show Log').then((a) => a && ctx.channel.show());
         return undefined;
       }

@@ -1,8 +1,7 @@
 // Which pool a pool command acts on (a tree node, {pool}, or a quick pick), and the route to it:
 // this editor's supervisor directly, another one through the Redis control plane.
-import { randomUUID } from 'node:crypto';
 import * as vscode from 'vscode';
-import type { CommandResult, CommandVerb, SupervisorCommand } from '../../core/commands';
+import type { CommandResult, PoolAction } from '../../core/commands';
 import type { EngineHost } from '../engine-host';
 import { UserFacingError, requireTrust } from '../trust';
 import type { WorkerNode } from '../views/workers-tree';
@@ -47,30 +46,12 @@ export async function pickPool(host: EngineHost, arg: unknown, title: string): P
   return (await vscode.window.showQuickPick(items, { title, placeHolder: 'Pool' }))?.target;
 }
 
-export function command(host: EngineHost, verb: CommandVerb, pool: string, extra: Partial<SupervisorCommand> = {}): SupervisorCommand {
-  const now = Date.now();
-  return { id: randomUUID(), verb, pool, actor: host.actor, sentAt: now, deadline: now + 60_000, ...extra };
-}
-
-/** Runs a verb on the target's supervisor and returns its final result (errors become UserFacingError). */
-export async function runPoolVerb(
-  host: EngineHost,
-  t: PoolTarget,
-  verb: CommandVerb,
-  extra: Partial<SupervisorCommand> = {},
-  onProgress?: (r: CommandResult) => void,
-): Promise<CommandResult> {
-  if (verb !== 'logs') requireTrust(`${verb} of pool ${t.pool}`);
+/** Runs an action on the target's supervisor (the engine's one way to act) and returns its final result (errors become UserFacingError). */
+export async function runPoolVerb(host: EngineHost, t: PoolTarget, action: PoolAction, onProgress?: (r: CommandResult) => void): Promise<CommandResult> {
+  if (action.verb !== 'logs') requireTrust(`${action.verb} of pool ${t.pool}`);
   const engine = host.engine;
   if (!engine) throw new UserFacingError(host.startError ?? 'Chaperone is not running');
-  let r: CommandResult;
-  if (t.own) {
-    r = await engine.supervisor.execute(command(host, verb, t.pool, extra), true, undefined, onProgress);
-  } else {
-    const client = engine.controlClient();
-    if (!client) throw new UserFacingError('Other supervisors are reached through Redis, and it is not connected');
-    r = await client.send(t.supervisor, verb, t.pool, { ...extra, wait: true, replyTimeoutMs: (extra.timeoutMs ?? 60_000) + 15_000, ...(onProgress ? { onProgress } : {}) });
-  }
+  const r = await engine.poolActions.act({ supervisor: t.supervisor, pool: t.pool }, action, onProgress ? { onProgress } : {});
   if (!r.ok) throw new UserFacingError(r.message);
   return r;
 }

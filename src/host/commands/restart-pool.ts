@@ -9,7 +9,7 @@ export const restartPool: HostCommand = {
     if (!t) return undefined;
     const r = await vscode.window.withProgress(
       { location: vscode.ProgressLocation.Notification, title: `Rolling restart of ${t.pool}: each replacement is up before the old worker stops` },
-      () => runPoolVerb(ctx.host, t, 'restart'),
+      () => runPoolVerb(ctx.host, t, { verb: 'restart' }),
     );
     void vscode.window.showInformationMessage(r.message);
     return r;

@@ -20,7 +20,7 @@ export const scalePool: HostCommand = {
       if (input === undefined) return undefined;
       count = Number(input);
     }
-    const r = await runPoolVerb(ctx.host, t, 'scale', { count });
+    const r = await runPoolVerb(ctx.host, t, { verb: 'scale', count });
     void vscode.window.showInformationMessage(r.message);
     return r;
   },

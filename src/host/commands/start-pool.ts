@@ -7,7 +7,7 @@ export const startPool: HostCommand = {
   async run(ctx, arg) {
     const t = await pickPool(ctx.host, arg, 'Start pool');
     if (!t) return undefined;
-    const r = await runPoolVerb(ctx.host, t, 'start');
+    const r = await runPoolVerb(ctx.host, t, { verb: 'start' });
     void vscode.window.showInformationMessage(r.message);
     return r;
   },

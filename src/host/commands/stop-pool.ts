@@ -11,7 +11,7 @@ export const stopPool: HostCommand = {
       const ok = await vscode.window.showWarningMessage(`Stop pool "${t.pool}"?`, { modal: true, detail: 'Its workers get the stop signal now; they are killed at the stop timeout. Queues are not paused (use Drain for that).' }, 'Stop');
       if (ok !== 'Stop') return undefined;
     }
-    const r = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Stopping pool ${t.pool}` }, () => runPoolVerb(ctx.host, t, 'stop'));
+    const r = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Stopping pool ${t.pool}` }, () => runPoolVerb(ctx.host, t, { verb: 'stop' }));
     void vscode.window.showInformationMessage(r.message);
     return r;
   },

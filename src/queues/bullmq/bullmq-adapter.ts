@@ -18,7 +18,6 @@ const STATE_TO_BULLMQ: Record<JobState, 'waiting' | 'delayed' | 'active' | 'fail
 
 export interface BullmqOptions {
   prefix?: string;
-  readOnly?: boolean;
 }
 
 export class BullmqAdapter implements QueueAdapter {
@@ -37,12 +36,12 @@ export class BullmqAdapter implements QueueAdapter {
   constructor(
     readonly connection: string,
     private readonly redis: RedisClient,
-    private readonly opts: BullmqOptions = {},
+    opts: BullmqOptions = {},
   ) {
     this.keys = new BullmqKeys(opts.prefix ?? 'bull');
     this.discovery = QueueDiscovery.scanning(redis, 'bullmq', connection, this.keys.metaPattern(), (k) => this.keys.queueFromMeta(k));
     const write: Capability[] = ['cancel-pending', 'cancel-delayed', 'mark-failed-active', 'retry-failed', 'promote-delayed', 'pause', 'resume', 'clean'];
-    this.capabilities = new Set<Capability>(['workers', ...(opts.readOnly ? [] : write)]);
+    this.capabilities = new Set<Capability>(['workers', ...write]);
   }
 
   discover(force = false): Promise<QueueRef[]> {
@@ -247,10 +246,9 @@ export class BullmqAdapter implements QueueAdapter {
 
   /**
    * The Queue of the bullmq major that wrote this queue (its meta.version), or why nothing may be
-   * written: a read-only connection, a queue that is gone, or a major with no bundled library.
+   * written: a queue that is gone, or a major with no bundled library.
    */
   private async writable(queue: QueueRef): Promise<BullQueue | ActionResult> {
-    if (this.opts.readOnly) return refused(`connection "${this.connection}" is read-only: ${queue.id} is not changed`);
     const meta = this.keys.key(queue.name, 'meta');
     const [version, exists] = await Promise.all([this.redis.hget(meta, 'version'), this.redis.exists(meta)]);
     if (!exists) return { ok: false, status: 'not-found', message: `no BullMQ queue "${queue.name}" (no ${meta})` };

@@ -23,7 +23,6 @@ export interface CeleryOptions {
   prefix?: string;
   /** Queue names always watched (besides the ones found through bindings). */
   queues?: string[];
-  readOnly?: boolean;
 }
 
 export class CeleryAdapter implements QueueAdapter {
@@ -42,7 +41,7 @@ export class CeleryAdapter implements QueueAdapter {
     this.control = new CeleryControl(redis, this.keys);
     this.discovery = new QueueDiscovery('celery', connection, () => this.queueNames());
     const writes: Capability[] = ['cancel-pending', 'cancel-active', 'pause-consumers', 'purge', 'stop-worker', 'restart-workers'];
-    this.capabilities = new Set<Capability>(['workers', ...(opts.readOnly ? [] : writes)]);
+    this.capabilities = new Set<Capability>(['workers', ...writes]);
   }
 
   discover(force = false): Promise<QueueRef[]> {
@@ -160,7 +159,6 @@ export class CeleryAdapter implements QueueAdapter {
 
   /** The exact message leaves the queue (and is revoked too, should a copy sit prefetched). */
   async cancel(queue: QueueRef, id: string): Promise<ActionResult> {
-    if (this.opts.readOnly) return this.readOnly(queue);
     const lists = this.keys.queueLists(queue.name);
     const removed = await this.redis.eval(CELERY_CANCEL_LUA, lists.length, ...lists, id);
     if (removed) {
@@ -174,8 +172,7 @@ export class CeleryAdapter implements QueueAdapter {
   }
 
   /** revoke with terminate: the signal reaches the pool process running it. */
-  async cancelActive(queue: QueueRef, id: string): Promise<ActionResult> {
-    if (this.opts.readOnly) return this.readOnly(queue);
+  async cancelActive(_queue: QueueRef, id: string): Promise<ActionResult> {
     await this.control.broadcast('revoke', { task_id: id, terminate: true, signal: 'SIGTERM' });
     return { ok: true, status: 'done', message: `revoke (terminate, SIGTERM) of task ${id} sent to every worker: a running task is killed; a prefetched one will not run` };
   }
@@ -189,7 +186,6 @@ export class CeleryAdapter implements QueueAdapter {
   }
 
   async pause(queue: QueueRef): Promise<ActionResult> {
-    if (this.opts.readOnly) return this.readOnly(queue);
     const replies = await this.control.broadcast('cancel_consumer', { queue: queue.name }, { replyMs: 1000 });
     const stopped = replies.filter((r) => Object.values(r).some((v) => typeof v === 'object' && v !== null && 'ok' in v));
     if (stopped.length === 0) return refused(`no live Celery worker consumes ${queue.id}: Celery pauses per worker (cancel_consumer), not the queue itself, so there is nothing to pause`);
@@ -197,14 +193,12 @@ export class CeleryAdapter implements QueueAdapter {
   }
 
   async resume(queue: QueueRef): Promise<ActionResult> {
-    if (this.opts.readOnly) return this.readOnly(queue);
     const replies = await this.control.broadcast('add_consumer', { queue: queue.name }, { replyMs: 1000 });
     if (replies.length === 0) return refused(`no live Celery worker answered: nothing to resume for ${queue.id}`);
     return { ok: true, status: 'done', message: `${replies.length} worker(s) consume ${queue.id} again (add_consumer)` };
   }
 
   async purge(queue: QueueRef): Promise<ActionResult> {
-    if (this.opts.readOnly) return this.readOnly(queue);
     const lists = this.keys.queueLists(queue.name);
     const pipe = this.redis.multi();
     for (const k of lists) pipe.llen(k);
@@ -215,7 +209,6 @@ export class CeleryAdapter implements QueueAdapter {
   }
 
   async stopWorker(workerId: string, mode: 'quiet' | 'stop'): Promise<ActionResult> {
-    if (this.opts.readOnly) return refused(`connection "${this.connection}" is read-only: no worker is signalled`);
     if (mode === 'quiet') {
       const qs = await this.control.broadcast('active_queues', {}, { destination: [workerId], replyMs: 1000, limit: 1 });
       const names = qs.flatMap((r) => Object.values(r).flatMap((x) => (Array.isArray(x) ? x.map((q: { name?: string }) => q.name ?? '') : []))).filter(Boolean);
@@ -230,7 +223,6 @@ export class CeleryAdapter implements QueueAdapter {
   }
 
   async restartWorkers(): Promise<ActionResult> {
-    if (this.opts.readOnly) return refused(`connection "${this.connection}" is read-only: no worker is signalled`);
     const pongs = await this.control.broadcast('ping', {}, { replyMs: 1000 });
     await this.control.broadcast('shutdown', {});
     return { ok: true, status: 'done', message: `shutdown sent to every Celery worker (${pongs.length} answered a ping): each finishes its tasks and exits; its supervisor starts it again` };
@@ -240,9 +232,6 @@ export class CeleryAdapter implements QueueAdapter {
     this.control.close();
   }
 
-  private readOnly(queue: QueueRef): ActionResult {
-    return refused(`connection "${this.connection}" is read-only: ${queue.id} is not changed`);
-  }
 
   private async prefetched(queue: string, id: string): Promise<boolean> {
     const needle = `"id": "${id}"`;

@@ -31,7 +31,6 @@ interface LaravelPayload {
 
 export interface LaravelOptions {
   prefix?: string;
-  readOnly?: boolean;
   /** The Laravel queue connection name (config/queue.php). */
   queueConnection?: string;
   cache?: LaravelCacheOptions;
@@ -57,17 +56,17 @@ export class LaravelAdapter implements QueueAdapter {
   constructor(
     readonly connection: string,
     private readonly redis: RedisClient,
-    private readonly opts: LaravelOptions = {},
+    opts: LaravelOptions = {},
   ) {
     this.keys = new LaravelKeys(opts.prefix ?? 'laravel_database_');
     this.discovery = QueueDiscovery.scanning(redis, 'laravel', connection, this.keys.pattern(), (k) => this.keys.queueFromKey(k));
     this.cache = new LaravelCache(redis, opts.cache ?? { prefix: 'laravel_database_laravel_cache_:', db: 1 });
     this.queueConnection = opts.queueConnection ?? 'redis';
     this.horizon = new Horizon(redis, new HorizonKeys(opts.horizonPrefix ?? 'laravel_horizon:'), this.keys, this.queueConnection);
-    const writes: Capability[] = opts.readOnly ? [] : ['cancel-pending', 'cancel-delayed', 'promote-delayed', 'pause', 'resume', 'restart-workers'];
+    const writes: Capability[] = ['cancel-pending', 'cancel-delayed', 'promote-delayed', 'pause', 'resume', 'restart-workers'];
     this.base = new Set<Capability>(writes);
     // Horizon keeps what plain Laravel does not put in Redis: failed jobs (so retry) and a worker registry.
-    this.withHorizon = new Set<Capability>([...writes, 'workers', ...(opts.readOnly ? [] : (['retry-failed'] as const))]);
+    this.withHorizon = new Set<Capability>([...writes, 'workers', 'retry-failed']);
   }
 
   /** What the system offers here: more when Horizon runs against this Redis (known after discover()). */
@@ -138,7 +137,6 @@ export class LaravelAdapter implements QueueAdapter {
   }
 
   async cancel(queue: QueueRef, jobId: string): Promise<ActionResult> {
-    if (this.opts.readOnly) return refused(`connection "${this.connection}" is read-only: ${queue.id} is not changed`);
     const k = this.keys;
     const outcome = (await this.redis.eval(LARAVEL_CANCEL_LUA, 4, k.pending(queue.name), k.delayed(queue.name), k.reserved(queue.name), k.notify(queue.name), jobId)) as string;
     switch (outcome) {
@@ -153,7 +151,6 @@ export class LaravelAdapter implements QueueAdapter {
   }
 
   async promote(queue: QueueRef, jobId: string): Promise<ActionResult> {
-    if (this.opts.readOnly) return refused(`connection "${this.connection}" is read-only: ${queue.id} is not changed`);
     const k = this.keys;
     const outcome = (await this.redis.eval(LARAVEL_PROMOTE_LUA, 3, k.delayed(queue.name), k.pending(queue.name), k.notify(queue.name), jobId)) as string;
     return outcome === 'moved'
@@ -162,7 +159,6 @@ export class LaravelAdapter implements QueueAdapter {
   }
 
   async retry(queue: QueueRef, jobId: string | { allFailed: true }): Promise<ActionResult> {
-    if (this.opts.readOnly) return refused(`connection "${this.connection}" is read-only: ${queue.id} is not changed`);
     if (await this.hasHorizon()) return typeof jobId === 'string' ? this.horizon.retry(queue, jobId, Date.now()) : this.horizon.retryAll(queue, Date.now());
     return refused(`Laravel keeps failed jobs in its failed-job store (database), not in Redis: use \`php artisan queue:retry\` for ${queue.id}`);
   }
@@ -182,14 +178,12 @@ export class LaravelAdapter implements QueueAdapter {
 
   /** As `php artisan queue:pause redis:emails` (Laravel 12.40+): a flag in the default cache store. */
   async pause(queue: QueueRef): Promise<ActionResult> {
-    if (this.opts.readOnly) return refused(`connection "${this.connection}" is read-only: ${queue.id} is not paused`);
     await this.cache.forever(this.pausedFlag(queue.name), true);
     this.flagCache = undefined;
     return { ok: true, status: 'done', message: `paused ${queue.id}: set ${this.pausedFlag(queue.name)} (${this.cache.where()}); Laravel 12.40+ workers take no more of its jobs (older workers ignore the flag)` };
   }
 
   async resume(queue: QueueRef): Promise<ActionResult> {
-    if (this.opts.readOnly) return refused(`connection "${this.connection}" is read-only: ${queue.id} is not resumed`);
     const [all] = await this.cache.flags([this.pausedFlag('*')]);
     const had = await this.cache.forget(this.pausedFlag(queue.name));
     this.flagCache = undefined;
@@ -199,7 +193,6 @@ export class LaravelAdapter implements QueueAdapter {
 
   /** As `php artisan queue:restart`: workers compare this timestamp after each job and exit when it changed. */
   async restartWorkers(): Promise<ActionResult> {
-    if (this.opts.readOnly) return refused(`connection "${this.connection}" is read-only: Laravel workers are not restarted`);
     const now = Math.floor(Date.now() / 1000);
     await this.cache.forever(RESTART_FLAG, now);
     return { ok: true, status: 'done', message: `set ${RESTART_FLAG} = ${now} (${this.cache.where()}): every Laravel worker using this cache exits after its current job, and its supervisor starts it again` };

@@ -19,7 +19,6 @@ const JOB_FIELDS = ['description', 'status', 'origin', 'enqueued_at', 'created_a
 
 export interface RqOptions {
   prefix?: string;
-  readOnly?: boolean;
 }
 
 /** RQ's timestamps ("2024-01-02T03:04:05.678901Z") to epoch ms; NaN when absent. */
@@ -43,12 +42,12 @@ export class RqAdapter implements QueueAdapter {
   constructor(
     readonly connection: string,
     private readonly redis: RedisClient,
-    private readonly opts: RqOptions = {},
+    opts: RqOptions = {},
   ) {
     this.keys = new RqKeys(opts.prefix ?? 'rq:');
     this.discovery = new QueueDiscovery('rq', connection, async () => (await redis.smembers(this.keys.queues())).map((k) => this.keys.queueFromKey(k)).filter((n): n is string => !!n));
     const writes: Capability[] = ['cancel-pending', 'cancel-delayed', 'retry-failed', 'promote-delayed', 'cancel-active', 'purge', 'stop-worker', 'restart-workers'];
-    this.capabilities = new Set<Capability>(['workers', ...(opts.readOnly ? [] : writes)]);
+    this.capabilities = new Set<Capability>(['workers', ...writes]);
   }
 
   discover(force = false): Promise<QueueRef[]> {
@@ -130,7 +129,6 @@ export class RqAdapter implements QueueAdapter {
 
   /** Job.cancel(): pending (or scheduled) -> canceled, atomically; a started job is "taken". */
   async cancel(queue: QueueRef, id: string): Promise<ActionResult> {
-    if (this.opts.readOnly) return this.readOnly(queue);
     const k = this.keys;
     const r = (await this.redis.eval(RQ_CANCEL_LUA, 4, k.queue(queue.name), k.registry('scheduled', queue.name), k.registry('canceled', queue.name), k.job(id), id, String(Date.now() / 1000))) as string;
     if (r === 'pending' || r === 'scheduled') return { ok: true, status: 'done', message: `cancelled ${r} job ${id} of ${queue.id}` };
@@ -141,7 +139,6 @@ export class RqAdapter implements QueueAdapter {
 
   /** stop-job over the pubsub channel of the worker running it; 0 receivers is reported as such. */
   async cancelActive(queue: QueueRef, id: string): Promise<ActionResult> {
-    if (this.opts.readOnly) return this.readOnly(queue);
     const [status, worker] = await this.redis.hmget(this.keys.job(id), 'status', 'worker_name');
     if (status === null) return { ok: false, status: 'not-found', message: `no job ${id} in ${queue.id}` };
     if (status !== 'started') return { ok: false, status: 'refused', message: `job ${id} of ${queue.id} is ${status}, not running${status === 'queued' ? ': cancel it without --running' : ''}` };
@@ -154,7 +151,6 @@ export class RqAdapter implements QueueAdapter {
   }
 
   async retry(queue: QueueRef, id: string | { allFailed: true }): Promise<ActionResult> {
-    if (this.opts.readOnly) return this.readOnly(queue);
     if (typeof id !== 'string') {
       const ids = await this.redis.zrange(this.keys.registry('failed', queue.name), '0', '-1');
       let n = 0;
@@ -167,14 +163,12 @@ export class RqAdapter implements QueueAdapter {
   }
 
   async promote(queue: QueueRef, id: string): Promise<ActionResult> {
-    if (this.opts.readOnly) return this.readOnly(queue);
     return (await this.requeue('scheduled', queue, id))
       ? { ok: true, status: 'done', message: `scheduled job ${id} of ${queue.id} is enqueued now` }
       : { ok: false, status: 'not-found', message: `no scheduled job ${id} in ${queue.id}` };
   }
 
   async purge(queue: QueueRef): Promise<ActionResult> {
-    if (this.opts.readOnly) return this.readOnly(queue);
     let total = 0;
     for (;;) {
       const n = Number(await this.redis.eval(RQ_EMPTY_LUA, 1, this.keys.queue(queue.name), this.keys.prefix));
@@ -194,7 +188,6 @@ export class RqAdapter implements QueueAdapter {
 
   /** rq suspend / resume: every worker on this Redis stops (or starts again) taking jobs. */
   async suspend(on: boolean): Promise<ActionResult> {
-    if (this.opts.readOnly) return refused(`connection "${this.connection}" is read-only: workers are not ${on ? 'suspended' : 'resumed'}`);
     if (on) await this.redis.set(this.keys.suspended(), '1');
     else await this.redis.del(this.keys.suspended());
     return {
@@ -205,7 +198,6 @@ export class RqAdapter implements QueueAdapter {
 
   /** Warm shutdown of one worker ("stop"); RQ has no "quiet" but suspend, which is for all. */
   async stopWorker(workerId: string, mode: 'quiet' | 'stop'): Promise<ActionResult> {
-    if (this.opts.readOnly) return refused(`connection "${this.connection}" is read-only: no worker is signalled`);
     if (mode === 'quiet') return refused('RQ cannot quiet one worker: `chaperone suspend rq` suspends them all; or stop this one');
     const receivers = await this.redis.publish(this.keys.pubsub(workerId), JSON.stringify({ command: 'shutdown' }));
     return receivers > 0
@@ -225,9 +217,6 @@ export class RqAdapter implements QueueAdapter {
     // The connection belongs to the caller.
   }
 
-  private readOnly(queue: QueueRef): ActionResult {
-    return refused(`connection "${this.connection}" is read-only: ${queue.id} is not changed`);
-  }
 
   private async requeue(from: 'failed' | 'scheduled', queue: QueueRef, id: string): Promise<boolean> {
     const k = this.keys;

@@ -37,7 +37,6 @@ interface SidekiqJob {
 
 export interface SidekiqOptions {
   namespace?: string;
-  readOnly?: boolean;
 }
 
 export class SidekiqAdapter implements QueueAdapter {
@@ -51,12 +50,12 @@ export class SidekiqAdapter implements QueueAdapter {
   constructor(
     readonly connection: string,
     private readonly redis: RedisClient,
-    private readonly opts: SidekiqOptions = {},
+    opts: SidekiqOptions = {},
   ) {
     this.keys = new SidekiqKeys(opts.namespace ?? '');
     this.discovery = new QueueDiscovery('sidekiq', connection, (now) => this.queueNames(now));
     const writes: Capability[] = ['cancel-pending', 'cancel-delayed', 'retry-failed', 'promote-delayed', 'restart-workers', 'purge', 'stop-worker', 'kill'];
-    this.capabilities = new Set<Capability>(['workers', ...(opts.readOnly ? [] : writes)]);
+    this.capabilities = new Set<Capability>(['workers', ...writes]);
   }
 
   discover(force = false): Promise<QueueRef[]> {
@@ -184,7 +183,6 @@ export class SidekiqAdapter implements QueueAdapter {
   }
 
   async cancel(queue: QueueRef, jid: string): Promise<ActionResult> {
-    if (this.opts.readOnly) return this.readOnly(queue);
     const pending = await this.find(this.keys.queue(queue.name), 'list', jid, '');
     if (pending) {
       const removed = await this.move(this.keys.queue(queue.name), 'list', pending, '', queue.name);
@@ -203,7 +201,6 @@ export class SidekiqAdapter implements QueueAdapter {
 
   /** Retry now, from the retry set or the dead set, as Sidekiq's own "retry" does. */
   async retry(queue: QueueRef, jid: string | { allFailed: true }): Promise<ActionResult> {
-    if (this.opts.readOnly) return this.readOnly(queue);
     if (typeof jid !== 'string') {
       let n = 0;
       for (const s of ['retry', 'dead'] as const) {
@@ -223,7 +220,6 @@ export class SidekiqAdapter implements QueueAdapter {
   }
 
   async promote(queue: QueueRef, jid: string): Promise<ActionResult> {
-    if (this.opts.readOnly) return this.readOnly(queue);
     const m = await this.find(this.keys.set('schedule'), 'zset', jid, queue.name);
     if (!m) return { ok: false, status: 'not-found', message: `no scheduled job ${jid} in ${queue.id}` };
     return (await this.requeue('schedule', m, queue.name, false))
@@ -233,7 +229,6 @@ export class SidekiqAdapter implements QueueAdapter {
 
   /** Sidekiq's "kill": a retry (or scheduled) job goes to the dead set. */
   async kill(queue: QueueRef, jid: string): Promise<ActionResult> {
-    if (this.opts.readOnly) return this.readOnly(queue);
     for (const s of ['retry', 'schedule'] as const) {
       const m = await this.find(this.keys.set(s), 'zset', jid, queue.name);
       if (m && Number(await this.redis.eval(SIDEKIQ_KILL_LUA, 2, this.keys.set(s), this.keys.set('dead'), m, String(Date.now() / 1000))) === 1) {
@@ -246,7 +241,6 @@ export class SidekiqAdapter implements QueueAdapter {
 
   /** Drains a queue as Sidekiq's Queue#clear: every pending job is deleted. */
   async purge(queue: QueueRef): Promise<ActionResult> {
-    if (this.opts.readOnly) return this.readOnly(queue);
     const res = (await this.redis.multi().llen(this.keys.queue(queue.name)).unlink(this.keys.queue(queue.name)).srem(this.keys.queues(), queue.name).exec()) ?? [];
     return { ok: true, status: 'done', message: `deleted the ${Number(res[0]?.[1] ?? 0)} pending job(s) of ${queue.id}` };
   }
@@ -261,14 +255,12 @@ export class SidekiqAdapter implements QueueAdapter {
 
   /** Quiet (TSTP: fetch no more jobs) or stop (TERM) one process, through its signals list. */
   async stopWorker(workerId: string, mode: 'quiet' | 'stop'): Promise<ActionResult> {
-    if (this.opts.readOnly) return refused(`connection "${this.connection}" is read-only: no process is signalled`);
     if (!(await this.redis.sismember(this.keys.processes(), workerId))) return { ok: false, status: 'not-found', message: `no Sidekiq process "${workerId}" in processes` };
     await this.signal(workerId, mode === 'quiet' ? 'TSTP' : 'TERM');
     return { ok: true, status: 'done', message: `${mode === 'quiet' ? 'quiet (TSTP)' : 'stop (TERM)'} sent to ${workerId}; it acts on it at its next heartbeat (~5 s)` };
   }
 
   async restartWorkers(): Promise<ActionResult> {
-    if (this.opts.readOnly) return refused(`connection "${this.connection}" is read-only: no process is signalled`);
     const live = await this.workers();
     const ids = 'workers' in live ? live.workers.map((w) => w.id) : [];
     for (const id of ids) await this.signal(id, 'TERM');
@@ -284,9 +276,6 @@ export class SidekiqAdapter implements QueueAdapter {
     await this.redis.multi().lpush(key, sig).expire(key, 60).exec();
   }
 
-  private readOnly(queue: QueueRef): ActionResult {
-    return refused(`connection "${this.connection}" is read-only: ${queue.id} is not changed`);
-  }
 
   private async find(key: string, kind: 'list' | 'zset', jid: string, queue: string): Promise<string | null> {
     return ((await this.redis.eval(SIDEKIQ_FIND_LUA, 1, key, jid, kind, queue)) as string | null) ?? null;

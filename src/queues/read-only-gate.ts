@@ -1,0 +1,38 @@
+// The one read-only gate: every adapter of a read-only connection is built behind it (registry.ts),
+// so no caller, whichever path it takes (QueueService, a drain's pause, a future view), can write
+// through it. Reads pass; every write answers "refused" naming the connection; only read
+// capabilities are offered, so the views and menus never show a write there.
+import { refused, type ActionResult, type Capability, type QueueAdapter } from './contract';
+
+/** Capabilities that change nothing. */
+const READ_CAPABILITIES: ReadonlySet<Capability> = new Set<Capability>(['workers']);
+
+export function readOnlyGate(inner: QueueAdapter): QueueAdapter {
+  const no = (what: string): Promise<ActionResult> => Promise.resolve(refused(`connection "${inner.connection}" is read-only: ${what}`));
+  return {
+    system: inner.system,
+    connection: inner.connection,
+    // A getter: some adapters' capabilities change at run time (Laravel when Horizon appears).
+    get capabilities(): ReadonlySet<Capability> {
+      return new Set([...inner.capabilities].filter((c) => READ_CAPABILITIES.has(c)));
+    },
+    discover: (force) => inner.discover(force),
+    counts: (queues, now) => inner.counts(queues, now),
+    list: (queue, state, limit, now) => inner.list(queue, state, limit, now),
+    workers: (queue) => inner.workers(queue),
+    close: () => inner.close(),
+    cancel: (q) => no(`${q.id} is not changed`),
+    retry: (q) => no(`${q.id} is not changed`),
+    promote: (q) => no(`${q.id} is not changed`),
+    pause: (q) => no(`${q.id} is not paused`),
+    resume: (q) => no(`${q.id} is not resumed`),
+    markFailed: (q) => no(`${q.id} is not changed`),
+    clean: (q) => no(`${q.id} is not changed`),
+    purge: (q) => no(`${q.id} is not changed`),
+    kill: (q) => no(`${q.id} is not changed`),
+    cancelActive: (q) => no(`${q.id} is not changed`),
+    stopWorker: () => no('no worker is signalled'),
+    suspend: (on) => no(`${inner.system} workers are not ${on ? 'suspended' : 'resumed'}`),
+    restartWorkers: () => no(`${inner.system} workers are not restarted`),
+  };
+}
