@@ -1,15 +1,9 @@
 // One contract, five queue systems. Callers (CLI, views, scaler) talk only to this interface and
 // offer only what an adapter's capabilities say the system can really do.
 
-export type SystemName = 'laravel' | 'bullmq' | 'sidekiq' | 'rq' | 'celery';
+import type { QueueRef, SystemName } from '../core/queue-ref';
 
-export interface QueueRef {
-  system: SystemName;
-  connection: string;
-  name: string;
-  /** SYSTEM:QUEUE, e.g. "bullmq:mail". */
-  id: string;
-}
+export { queueRef, type QueueRef, type SystemName } from '../core/queue-ref';
 
 /** Common keys every adapter fills (0 where the system has no such state), plus its own. */
 export interface QueueCountsRecord {
@@ -127,10 +121,6 @@ export interface QueueAdapter {
   /** Asks every worker of this system on the connection to exit after its current job (their supervisor starts them again). */
   restartWorkers?(): Promise<ActionResult>;
   close(): Promise<void>;
-}
-
-export function queueRef(system: SystemName, connection: string, name: string): QueueRef {
-  return { system, connection, name, id: `${system}:${name}` };
 }
 
 export function refused(message: string): ActionResult {

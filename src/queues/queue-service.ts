@@ -1,11 +1,15 @@
 // Every queue of every configured connection and system, behind one object: overview, lookup by id,
 // and the actions, each recorded in the audit log. The CLI and (later) the views use this.
+import { SYSTEM_NAMES, parseQueueId, queueKey } from '../core/queue-ref';
 import type { RedisClient } from './redis-client';
 import type { ConnectionConfig } from '../core/config/types';
 import type { AuditSink } from '../core/ports';
 import { refused, type ActionResult, type JobState, type JobSummary, type QueueAdapter, type QueueCounts, type QueueRef, type WorkersResult } from './contract';
 
 export class QueueLookupError extends Error {}
+
+/** A queue as its reference (views, ticks), or as text from a person ("SYSTEM:QUEUE", maybe a connection). */
+export type QueueAddress = QueueRef | { id: string; connection?: string | undefined };
 
 export interface ConnectionHandle {
   config: ConnectionConfig;
@@ -38,18 +42,27 @@ export class QueueService {
     return { counts: all.flat(), errors };
   }
 
-  /** Resolves "SYSTEM:QUEUE" (on one connection, or the only one that has it). */
-  async find(id: string, connection?: string): Promise<{ adapter: QueueAdapter; ref: QueueRef }> {
-    const m = /^([a-z]+):(.+)$/.exec(id);
-    if (!m) throw new QueueLookupError(`"${id}" is not a queue id: expected SYSTEM:QUEUE, e.g. bullmq:mail`);
-    const [, system, name] = m;
+  /**
+   * The adapter of a queue. A QueueRef (from a view, a tick) names its adapter outright; text
+   * ("SYSTEM:QUEUE", on one connection or the only one that has it) is parsed once and looked up.
+   */
+  async find(q: QueueAddress): Promise<{ adapter: QueueAdapter; ref: QueueRef }> {
+    if ('system' in q) {
+      const adapter = this.connections.find((c) => c.config.name === q.connection)?.adapters.find((a) => a.system === q.system);
+      if (!adapter) throw new QueueLookupError(`no ${q.system} queues on connection "${q.connection}"`);
+      return { adapter, ref: q };
+    }
+    const { id, connection } = q;
+    const parsed = parseQueueId(id);
+    if (!parsed) throw new QueueLookupError(`"${id}" is not a queue id: expected SYSTEM:QUEUE with SYSTEM one of ${SYSTEM_NAMES.join(', ')}, e.g. bullmq:mail`);
+    const { system, name } = parsed;
     const candidates = this.connections.filter((c) => !connection || c.config.name === connection);
     if (connection && candidates.length === 0) throw new QueueLookupError(`no connection "${connection}" in chaperone.json (connections: ${this.connections.map((c) => c.config.name).join(', ')})`);
     const hits: { adapter: QueueAdapter; ref: QueueRef }[] = [];
     for (const c of candidates) {
       const adapter = c.adapters.find((a) => a.system === system);
       if (!adapter) continue;
-      const ref = (await adapter.discover()).find((q) => q.name === name) ?? (await adapter.discover(true)).find((q) => q.name === name);
+      const ref = (await adapter.discover()).find((r) => r.name === name) ?? (await adapter.discover(true)).find((r) => r.name === name);
       if (ref) hits.push({ adapter, ref });
     }
     if (hits.length === 0) throw new QueueLookupError(`no queue ${id} on ${connection ? `connection "${connection}"` : 'any configured connection'}`);
@@ -57,49 +70,57 @@ export class QueueService {
     return hits[0];
   }
 
-  async jobs(id: string, state: JobState, limit: number, connection?: string): Promise<JobSummary[]> {
-    const { adapter, ref } = await this.find(id, connection);
+  async jobs(q: QueueAddress, state: JobState, limit: number): Promise<JobSummary[]> {
+    const { adapter, ref } = await this.find(q);
     return adapter.list(ref, state, limit, Date.now());
   }
 
-  async workers(id: string, connection?: string): Promise<WorkersResult> {
-    const { adapter, ref } = await this.find(id, connection);
+  async workers(q: QueueAddress): Promise<WorkersResult> {
+    const { adapter, ref } = await this.find(q);
     return adapter.workers(ref);
   }
 
-  cancel(id: string, jobId: string, connection?: string): Promise<ActionResult> {
-    return this.act('cancel', id, connection, (a, r) => a.cancel(r, jobId), { job: jobId });
+  cancel(q: QueueAddress, jobId: string): Promise<ActionResult> {
+    return this.act('cancel', q, (a, r) => a.cancel(r, jobId), { job: jobId });
   }
 
-  retry(id: string, jobId: string | { allFailed: true }, connection?: string): Promise<ActionResult> {
-    return this.act('retry', id, connection, (a, r) => a.retry(r, jobId), { job: typeof jobId === 'string' ? jobId : 'all-failed' });
+  retry(q: QueueAddress, jobId: string | { allFailed: true }): Promise<ActionResult> {
+    return this.act('retry', q, (a, r) => a.retry(r, jobId), { job: typeof jobId === 'string' ? jobId : 'all-failed' });
   }
 
-  promote(id: string, jobId: string, connection?: string): Promise<ActionResult> {
-    return this.act('promote', id, connection, (a, r) => a.promote(r, jobId), { job: jobId });
+  promote(q: QueueAddress, jobId: string): Promise<ActionResult> {
+    return this.act('promote', q, (a, r) => a.promote(r, jobId), { job: jobId });
   }
 
-  markFailed(id: string, jobId: string, reason: string, connection?: string): Promise<ActionResult> {
-    return this.act('mark-failed', id, connection, (a, r) =>
+  markFailed(q: QueueAddress, jobId: string, reason: string): Promise<ActionResult> {
+    return this.act('mark-failed', q, (a, r) =>
       a.markFailed ? a.markFailed(r, jobId, reason) : Promise.resolve(unsupported(a, r, 'mark a running job failed')), { job: jobId, reason });
   }
 
-  clean(id: string, state: 'completed' | 'failed', graceMs: number, limit: number, connection?: string): Promise<ActionResult> {
-    return this.act('clean', id, connection, (a, r) =>
+  clean(q: QueueAddress, state: 'completed' | 'failed', graceMs: number, limit: number): Promise<ActionResult> {
+    return this.act('clean', q, (a, r) =>
       a.clean ? a.clean(r, state, graceMs, limit) : Promise.resolve(unsupported(a, r, `clean ${state} jobs`)), { state, graceMs, limit });
   }
 
-  purge(id: string, connection?: string): Promise<ActionResult> {
-    return this.act('purge', id, connection, (a, r) => (a.purge ? a.purge(r) : Promise.resolve(unsupported(a, r, 'delete every pending job'))));
+  purge(q: QueueAddress): Promise<ActionResult> {
+    return this.act('purge', q, (a, r) => (a.purge ? a.purge(r) : Promise.resolve(unsupported(a, r, 'delete every pending job'))));
   }
 
-  kill(id: string, jobId: string, connection?: string): Promise<ActionResult> {
-    return this.act('kill', id, connection, (a, r) => (a.kill ? a.kill(r, jobId) : Promise.resolve(unsupported(a, r, 'move a job to the dead set'))), { job: jobId });
+  kill(q: QueueAddress, jobId: string): Promise<ActionResult> {
+    return this.act('kill', q, (a, r) => (a.kill ? a.kill(r, jobId) : Promise.resolve(unsupported(a, r, 'move a job to the dead set'))), { job: jobId });
   }
 
   /** Stops a running job where the system can (RQ stop-job, Celery revoke with terminate). */
-  cancelRunning(id: string, jobId: string, connection?: string): Promise<ActionResult> {
-    return this.act('cancel-running', id, connection, (a, r) => (a.cancelActive ? a.cancelActive(r, jobId) : Promise.resolve(unsupported(a, r, 'stop a running job'))), { job: jobId });
+  cancelRunning(q: QueueAddress, jobId: string): Promise<ActionResult> {
+    return this.act('cancel-running', q, (a, r) => (a.cancelActive ? a.cancelActive(r, jobId) : Promise.resolve(unsupported(a, r, 'stop a running job'))), { job: jobId });
+  }
+
+  pause(q: QueueAddress): Promise<ActionResult> {
+    return this.act('pause', q, (a, r) => a.pause(r));
+  }
+
+  resume(q: QueueAddress): Promise<ActionResult> {
+    return this.act('resume', q, (a, r) => a.resume(r));
   }
 
   /** RQ's suspend / resume of every worker on one connection. */
@@ -112,14 +133,6 @@ export class QueueService {
   stopWorker(system: string, workerId: string, mode: 'quiet' | 'stop', connection?: string): Promise<ActionResult> {
     return this.systemAct(`worker-${mode}`, system, connection, workerId, (a) =>
       a.stopWorker ? a.stopWorker(workerId, mode) : Promise.resolve(refused(`${system} has no channel to ${mode} one worker: stop or restart the pool that runs it`)));
-  }
-
-  pause(id: string, connection?: string): Promise<ActionResult> {
-    return this.act('pause', id, connection, (a, r) => a.pause(r));
-  }
-
-  resume(id: string, connection?: string): Promise<ActionResult> {
-    return this.act('resume', id, connection, (a, r) => a.resume(r));
   }
 
   /** Every worker of SYSTEM on one connection exits after its current job (where the system has a way). */
@@ -149,12 +162,12 @@ export class QueueService {
     await Promise.all(this.connections.flatMap((c) => c.adapters.map((a) => a.close())));
   }
 
-  private async act(verb: string, id: string, connection: string | undefined, fn: (a: QueueAdapter, r: QueueRef) => Promise<ActionResult>, args: Record<string, unknown> = {}): Promise<ActionResult> {
+  private async act(verb: string, q: QueueAddress, fn: (a: QueueAdapter, r: QueueRef) => Promise<ActionResult>, args: Record<string, unknown> = {}): Promise<ActionResult> {
     let result: ActionResult;
-    let target = id;
+    let target = q.id;
     try {
-      const { adapter, ref } = await this.find(id, connection);
-      target = `${ref.connection}/${ref.id}`;
+      const { adapter, ref } = await this.find(q);
+      target = queueKey(ref);
       result = await fn(adapter, ref);
     } catch (err) {
       result = { ok: false, status: 'refused', message: err instanceof Error ? err.message : String(err) };

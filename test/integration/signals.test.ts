@@ -1,6 +1,7 @@
 // Signals end to end against real queues, real workers and a private redis-server: `check` exit
 // codes, the supervisor's findings and Prometheus metrics, history persisted in Redis and read back,
 // tenants read from real job payloads.
+import { queueRef } from '../../src/core/queue-ref';
 import { strict as assert } from 'node:assert';
 import { writeFileSync } from 'node:fs';
 import * as http from 'node:http';
@@ -110,7 +111,7 @@ describe('signals against real queues', function () {
       const a = new SignalsEngine(config.thresholds, config.tenants, config.signals);
       const ha = new RedisHistory(conn, 'chaperone:', 'sup-a', 3_600_000);
       const t0 = Date.now() - 60_000;
-      const obs = (n: number) => ({ queues: [{ key: 'default/bullmq:hist', id: 'bullmq:hist', connection: 'default', pending: n, delayed: 0, active: 0, failed: 0, oldestAgeMs: null, runtimeMs: null, consumers: null, paused: false }], pools: [] });
+      const obs = (n: number) => ({ queues: [{ ref: queueRef('bullmq', 'default', 'hist'), key: 'default/bullmq:hist', id: 'bullmq:hist', connection: 'default', pending: n, delayed: 0, active: 0, failed: 0, oldestAgeMs: null, runtimeMs: null, consumers: null, paused: false }], pools: [] });
       for (let i = 0; i <= 40; i++) {
         a.observe(t0 + i * 1000, obs(100 + 2 * i));
         await ha.afterTick(a, t0 + i * 1000);

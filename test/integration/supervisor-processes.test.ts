@@ -149,7 +149,7 @@ describe('supervisor with real processes', function () {
     sampling = false;
     await sampler;
     assert.equal(r.ok, true, r.message);
-    assert.deepEqual(r.data, { replaced: 3 });
+    assert.deepEqual(r.data, { kind: 'restarted', replaced: 3 });
     assert.ok(min >= 2, `running dropped to ${min}`);
     const after = h.running('idle').map((w) => w.pid);
     assert.equal(after.length, 3);

@@ -1,5 +1,6 @@
 // The editor's pure parts, in plain mocha: the webview protocol's guards, the dashboard's data
 // (snapshots, deltas, bounded series), threshold rounding and the chaperone.json template.
+import { queueRef } from '../../src/core/queue-ref';
 import * as assert from 'node:assert/strict';
 import { parseConfigText } from '../../src/core/config/parse-config';
 import type { QueueSignal, Signals } from '../../src/core/signals/signals-engine';
@@ -11,7 +12,7 @@ import type { QueueCounts } from '../../src/queues/contract';
 
 function queue(name: string, pending: number, at: number, slope = 0): QueueSignal {
   return {
-    key: `default/bullmq:${name}`, id: `bullmq:${name}`, connection: 'default', pending, delayed: 0, active: 0, failed: 0, paused: false,
+    ref: queueRef('bullmq', 'default', name), key: `default/bullmq:${name}`, id: `bullmq:${name}`, connection: 'default', pending, delayed: 0, active: 0, failed: 0, paused: false,
     consumers: 1, oldestAgeMs: null, runtimeMs: null, throughputPerMin: 6, failureRatePct: null, waitMs: null, direction: 'stable', slopePerMin: slope * 60,
     trend: { n: 10, slope, level: pending, r2: 1, mean: pending, stddev: 0, at, last: pending } as QueueSignal['trend'],
   };

@@ -1,5 +1,6 @@
 // The signals engine on a fake timeline: findings with their numbers and source ranges,
 // hysteresis, derived figures, tenants and quotas.
+import { parseQueueId, queueRef } from '../../src/core/queue-ref';
 import { strict as assert } from 'node:assert';
 import { parseConfigText } from '../../src/core/config/parse-config';
 import type { Observation, QueueObservation } from '../../src/core/signals/observations';
@@ -15,6 +16,7 @@ function engineFor(json: object) {
 }
 
 const queue = (over: Partial<QueueObservation> & { id: string }): QueueObservation => ({
+  ref: queueRef(parseQueueId(over.id)?.system ?? 'bullmq', over.connection ?? 'default', parseQueueId(over.id)?.name ?? over.id),
   key: `default/${over.id}`, connection: 'default', pending: 0, delayed: 0, active: 0, failed: 0, oldestAgeMs: null, runtimeMs: null, consumers: null, paused: false, ...over,
 });
 

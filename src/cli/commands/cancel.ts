@@ -11,7 +11,7 @@ export const cancelCommand: CliCommand = {
   async run(argv, io) {
     const { values, positionals } = parse(argv, { ...QUEUE_OPTIONS, running: { type: 'boolean' } }, usage);
     if (positionals.length !== 2) throw new UsageError(`usage: ${usage}`);
-    if (values.running) return runQueueAction(io, values, (s) => s.cancelRunning(positionals[0], positionals[1], values.connection));
-    return runQueueAction(io, values, (s) => s.cancel(positionals[0], positionals[1], values.connection));
+    if (values.running) return runQueueAction(io, values, (s) => s.cancelRunning({ id: positionals[0], connection: values.connection }, positionals[1]));
+    return runQueueAction(io, values, (s) => s.cancel({ id: positionals[0], connection: values.connection }, positionals[1]));
   },
 };

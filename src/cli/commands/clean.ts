@@ -18,6 +18,6 @@ export const cleanCommand: CliCommand = {
     if (graceMs === undefined) throw new UsageError(`--older-than "${values['older-than']}" is not a duration (e.g. 30s, 15m, 2h)`);
     const limit = values.limit === undefined ? 1000 : Number(values.limit);
     if (!Number.isInteger(limit) || limit < 1) throw new UsageError(`--limit must be a positive integer, not "${values.limit}"`);
-    return runQueueAction(io, values, (s) => s.clean(positionals[0], state, graceMs, limit, values.connection));
+    return runQueueAction(io, values, (s) => s.clean({ id: positionals[0], connection: values.connection }, state, graceMs, limit));
   },
 };

@@ -21,7 +21,7 @@ export const jobsCommand: CliCommand = {
     const limit = values.limit === undefined ? 20 : Number(values.limit);
     if (!Number.isInteger(limit) || limit < 1 || limit > 10_000) throw new UsageError('--limit must be an integer from 1 to 10000');
     return withQueues(values, async ({ service }) => {
-      const jobs = await service.jobs(positionals[0], state, limit, values.connection);
+      const jobs = await service.jobs({ id: positionals[0], connection: values.connection }, state, limit);
       if (values.json) io.out(JSON.stringify({ queue: positionals[0], state, jobs }, null, 2));
       else if (jobs.length === 0) io.out(`no ${state} jobs in ${positionals[0]}`);
       else io.out(table(['ID', 'NAME', 'ATTEMPTS', 'AGE', 'PAYLOAD'], jobs.map((j) => [j.id, j.name, String(j.attempts), j.ageMs === null ? '-' : formatDuration(j.ageMs), j.failedReason ? `${j.failedReason} | ${j.preview}` : j.preview])));

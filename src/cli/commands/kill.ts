@@ -11,6 +11,6 @@ export const killCommand: CliCommand = {
   async run(argv, io) {
     const { values, positionals } = parse(argv, QUEUE_OPTIONS, usage);
     if (positionals.length !== 2) throw new UsageError(`usage: ${usage}`);
-    return runQueueAction(io, values, (s) => s.kill(positionals[0], positionals[1], values.connection));
+    return runQueueAction(io, values, (s) => s.kill({ id: positionals[0], connection: values.connection }, positionals[1]));
   },
 };

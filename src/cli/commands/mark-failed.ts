@@ -13,6 +13,6 @@ export const markFailedCommand: CliCommand = {
     const { values, positionals } = parse(argv, { ...QUEUE_OPTIONS, reason: { type: 'string' } }, usage);
     if (positionals.length !== 2) throw new UsageError(`usage: ${usage}`);
     const reason = values.reason ?? `marked failed by ${os.userInfo().username} with chaperone`;
-    return runQueueAction(io, values, (s) => s.markFailed(positionals[0], positionals[1], reason, values.connection));
+    return runQueueAction(io, values, (s) => s.markFailed({ id: positionals[0], connection: values.connection }, positionals[1], reason));
   },
 };

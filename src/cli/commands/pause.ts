@@ -11,6 +11,6 @@ export const pauseCommand: CliCommand = {
   async run(argv, io) {
     const { values, positionals } = parse(argv, QUEUE_OPTIONS, usage);
     if (positionals.length !== 1) throw new UsageError(`usage: ${usage}`);
-    return runQueueAction(io, values, (s) => s.pause(positionals[0], values.connection));
+    return runQueueAction(io, values, (s) => s.pause({ id: positionals[0], connection: values.connection }));
   },
 };

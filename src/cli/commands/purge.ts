@@ -12,6 +12,6 @@ export const purgeCommand: CliCommand = {
     const { values, positionals } = parse(argv, { ...QUEUE_OPTIONS, yes: { type: 'boolean' } }, usage);
     if (positionals.length !== 1) throw new UsageError(`usage: ${usage}`);
     if (!values.yes) throw new UsageError(`purge deletes every pending job of ${positionals[0]}: add --yes to confirm`);
-    return runQueueAction(io, values, (s) => s.purge(positionals[0], values.connection));
+    return runQueueAction(io, values, (s) => s.purge({ id: positionals[0], connection: values.connection }));
   },
 };

@@ -11,6 +11,6 @@ export const resumeCommand: CliCommand = {
   async run(argv, io) {
     const { values, positionals } = parse(argv, QUEUE_OPTIONS, usage);
     if (positionals.length !== 1) throw new UsageError(`usage: ${usage}`);
-    return runQueueAction(io, values, (s) => s.resume(positionals[0], values.connection));
+    return runQueueAction(io, values, (s) => s.resume({ id: positionals[0], connection: values.connection }));
   },
 };

@@ -12,6 +12,6 @@ export const retryCommand: CliCommand = {
     const { values, positionals } = parse(argv, { ...QUEUE_OPTIONS, 'all-failed': { type: 'boolean' } }, usage);
     const all = values['all-failed'] ?? false;
     if (positionals.length !== (all ? 1 : 2)) throw new UsageError(`usage: ${usage}`);
-    return runQueueAction(io, values, (s) => s.retry(positionals[0], all ? { allFailed: true } : positionals[1], values.connection));
+    return runQueueAction(io, values, (s) => s.retry({ id: positionals[0], connection: values.connection }, all ? { allFailed: true } : positionals[1]));
   },
 };

@@ -21,7 +21,7 @@ export const trendsCommand: CliCommand = {
     const everyMs = values.every === undefined ? 1000 : parseDuration(values.every);
     if (forMs === undefined || everyMs === undefined || everyMs < 100) throw new UsageError(`--for and --every take durations (e.g. 10s, 1s; --every at least 100ms)\nusage: ${usage}`);
     return withQueues(values, async (ctx) => {
-      const { ref } = await ctx.service.find(positionals[0], values.connection);
+      const { ref } = await ctx.service.find({ id: positionals[0], connection: values.connection });
       const key = `${ref.connection}/${ref.id}`;
       const series = `queue:${key}:depth`;
       const { engine, config } = engineFor(ctx.config);

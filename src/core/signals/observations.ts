@@ -1,7 +1,10 @@
 // What the samplers hand to the signals engine each tick: plain numbers, no I/O objects.
+import type { QueueRef } from '../queue-ref';
 
 export interface QueueObservation {
-  /** "<connection>/<SYSTEM:QUEUE>": unique across connections. */
+  /** The queue itself, kept whole to the views and commands (never re-parsed from id or key). */
+  ref: QueueRef;
+  /** queueKey(ref), "<connection>/<SYSTEM:QUEUE>": unique across connections. */
   key: string;
   /** SYSTEM:QUEUE */
   id: string;

@@ -1,6 +1,7 @@
 // The signals engine: every tick's observations become series (history + trend lines + rates),
 // derived figures (throughput, failure rate, wait estimate, forecasts), and the findings of the
 // threshold rules, with hysteresis. Pure: time comes in as `now`, nothing here does I/O.
+import type { QueueRef } from '../queue-ref';
 import type { QueueRules, Severity, SignalsConfig, TenantsConfig, ThresholdsConfig } from '../config/signals-config';
 import type { SourceRange } from '../config/source-range';
 import type { PoolConfig } from '../config/types';
@@ -22,6 +23,8 @@ export const MAX_QUEUE_SERIES = 5000;
 const RATE_TAU_MS = 60_000;
 
 export interface QueueSignal {
+  /** The queue itself: views and commands act on it as is. */
+  ref: QueueRef;
   key: string;
   id: string;
   connection: string;
@@ -300,7 +303,7 @@ export class SignalsEngine {
     else if (perSec !== undefined && perSec > 1e-9) waitMs = (q.pending / perSec) * 1000;
     const dir = trend ? direction(trend, { horizonMs: 60_000 }) : 'stable';
     return {
-      key: q.key, id: q.id, connection: q.connection, tenant: tenantOfQueue(q, this.tenants),
+      ref: q.ref, key: q.key, id: q.id, connection: q.connection, tenant: tenantOfQueue(q, this.tenants),
       pending: q.pending, delayed: q.delayed, active: q.active, failed: q.failed, paused: q.paused, consumers: q.consumers,
       oldestAgeMs: q.oldestAgeMs, runtimeMs: q.runtimeMs, throughputPerMin, failureRatePct, waitMs,
       trend, direction: dir, slopePerMin: (trend?.slope ?? 0) * 60,

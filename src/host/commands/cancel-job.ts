@@ -14,7 +14,7 @@ export const cancelJob: HostCommand = {
     let state = t.state;
     if (!jobId) {
       const svc = service(ctx.host);
-      const [pending, delayed] = await Promise.all([svc.jobs(t.queue, 'pending', 50, t.connection), svc.jobs(t.queue, 'delayed', 50, t.connection).catch(() => [])]);
+      const [pending, delayed] = await Promise.all([svc.jobs(t.q, 'pending', 50), svc.jobs(t.q, 'delayed', 50).catch(() => [])]);
       const items = [...pending, ...delayed].map((j) => ({ label: j.name || j.id, description: `#${j.id} · ${j.state}${j.ageMs !== null ? ` · ${formatDuration(j.ageMs)} old` : ''}`, detail: j.preview, job: j }));
       if (!items.length) {
         void vscode.window.showInformationMessage(`${t.queue} has no pending or delayed job`);
@@ -26,7 +26,7 @@ export const cancelJob: HostCommand = {
       state = pick.job.state;
     }
     const svc = service(ctx.host);
-    const r = await queueWrite(ctx.host, `Cancelling job ${jobId}`, () => (state === 'active' ? svc.cancelRunning(t.queue, jobId, t.connection) : svc.cancel(t.queue, jobId, t.connection)));
+    const r = await queueWrite(ctx.host, `Cancelling job ${jobId}`, () => (state === 'active' ? svc.cancelRunning(t.q, jobId) : svc.cancel(t.q, jobId)));
     void vscode.window.showInformationMessage(r.message);
     ctx.queuesTree.refresh();
     return r;

@@ -8,7 +8,7 @@ export const pauseQueue: HostCommand = {
     const t = await pickQueue(ctx.host, arg, 'Pause queue', (q) => !q.paused);
     if (!t) return undefined;
     const svc = service(ctx.host);
-    const r = await queueWrite(ctx.host, `Pausing ${t.queue}`, () => svc.pause(t.queue, t.connection));
+    const r = await queueWrite(ctx.host, `Pausing ${t.queue}`, () => svc.pause(t.q));
     void vscode.window.showInformationMessage(r.message);
     return r;
   },

@@ -1,13 +1,15 @@
 // Which queue (or job) a queue command acts on: a tree node, {queue, connection}, or a quick pick.
 import * as vscode from 'vscode';
 import type { ActionResult } from '../../queues/contract';
+import type { QueueAddress } from '../../queues/queue-service';
 import type { EngineHost } from '../engine-host';
 import { UserFacingError, requireTrust } from '../trust';
 import type { QueueNode } from '../views/queues-tree';
 
 export interface QueueTarget {
-  connection: string;
-  /** SYSTEM:QUEUE */
+  /** The queue: its reference from a view or a tick, or text from a command's arguments. */
+  q: QueueAddress;
+  /** SYSTEM:QUEUE, for messages. */
   queue: string;
   jobId?: string;
   state?: string;
@@ -27,17 +29,17 @@ export function isQueueArgs(a: unknown): a is QueueArgs {
 export async function pickQueue(host: EngineHost, arg: unknown, title: string, filter: (q: { pending: number; failed: number; paused: boolean; delayed: number }) => boolean = () => true): Promise<QueueTarget | undefined> {
   if (arg && typeof arg === 'object' && 'kind' in arg) {
     const n = arg as QueueNode;
-    if (n.kind === 'queue' || n.kind === 'state') return { connection: n.connection, queue: n.queue };
-    if (n.kind === 'job') return { connection: n.connection, queue: n.queue, jobId: n.job.id, state: n.state };
+    if (n.kind === 'queue' || n.kind === 'state') return { q: n.ref, queue: n.ref.id };
+    if (n.kind === 'job') return { q: n.ref, queue: n.ref.id, jobId: n.job.id, state: n.state };
   }
-  if (isQueueArgs(arg)) return { connection: arg.connection ?? 'default', queue: arg.queue, ...(arg.jobId ? { jobId: arg.jobId } : {}) };
+  if (isQueueArgs(arg)) return { q: { id: arg.queue, connection: arg.connection ?? 'default' }, queue: arg.queue, ...(arg.jobId ? { jobId: arg.jobId } : {}) };
   const queues = (host.engine?.signals?.lastSignals?.queues ?? []).filter(filter);
   if (!queues.length) throw new UserFacingError('No queue to act on (the Queues view lists what Chaperone sees)');
   const pick = await vscode.window.showQuickPick(
     queues.map((q) => ({ label: q.id, description: `${q.connection} · ${q.pending} pending · ${q.failed} failed${q.paused ? ' · paused' : ''}`, q })),
     { title, placeHolder: 'Queue', matchOnDescription: true },
   );
-  return pick ? { connection: pick.q.connection, queue: pick.q.id } : undefined;
+  return pick ? { q: pick.q.ref, queue: pick.q.id } : undefined;
 }
 
 /** Runs a write on a queue: trust first, then the service (which refuses read-only profiles); a refusal is an error. */

@@ -8,7 +8,7 @@ export const resumeQueue: HostCommand = {
     const t = await pickQueue(ctx.host, arg, 'Resume queue', (q) => q.paused);
     if (!t) return undefined;
     const svc = service(ctx.host);
-    const r = await queueWrite(ctx.host, `Resuming ${t.queue}`, () => svc.resume(t.queue, t.connection));
+    const r = await queueWrite(ctx.host, `Resuming ${t.queue}`, () => svc.resume(t.q));
     void vscode.window.showInformationMessage(r.message);
     return r;
   },

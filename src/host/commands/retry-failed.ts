@@ -12,7 +12,7 @@ export const retryFailed: HostCommand = {
       if (ok !== 'Retry all') return undefined;
     }
     const svc = service(ctx.host);
-    const r = await queueWrite(ctx.host, `Retrying on ${t.queue}`, () => svc.retry(t.queue, t.jobId ?? { allFailed: true }, t.connection));
+    const r = await queueWrite(ctx.host, `Retrying on ${t.queue}`, () => svc.retry(t.q, t.jobId ?? { allFailed: true }));
     void vscode.window.showInformationMessage(r.message);
     ctx.queuesTree.refresh();
     return r;

@@ -6,7 +6,8 @@ import { healthOf, type Finding } from '../../core/signals/findings';
 import type { QueueSignal } from '../../core/signals/signals-engine';
 import { formatDuration } from '../../core/units';
 import { redactUrl } from '../../node/redis-connection';
-import type { Capability, JobState, JobSummary } from '../../queues/contract';
+import type { Capability, JobState, JobSummary, QueueRef, SystemName } from '../../queues/contract';
+import { contextValue, treeId } from './tree-ids';
 import type { EngineHost } from '../engine-host';
 import { pendingTotal } from '../figures';
 import { VisibleTree, messageItem } from './visible-tree';
@@ -15,15 +16,14 @@ export const JOB_PAGE = 25;
 const STATES: JobState[] = ['pending', 'delayed', 'active', 'failed', 'completed'];
 const ARROW = { rising: '↗', falling: '↘', stable: '→' } as const;
 
+/** Every node under a queue keeps the queue's reference whole (never a "SYSTEM:QUEUE" string to parse). */
 export interface QueueRefNode {
-  connection: string;
-  /** SYSTEM:QUEUE */
-  queue: string;
+  ref: QueueRef;
 }
 
 export type QueueNode =
   | { kind: 'connection'; id: string; name: string }
-  | { kind: 'system'; id: string; connection: string; system: string }
+  | { kind: 'system'; id: string; connection: string; system: SystemName }
   | ({ kind: 'queue'; id: string; signal: QueueSignal } & QueueRefNode)
   | ({ kind: 'state'; id: string; state: JobState; limit: number } & QueueRefNode)
   | ({ kind: 'job'; id: string; state: JobState; job: JobSummary } & QueueRefNode)
@@ -63,7 +63,7 @@ export class QueuesTree extends VisibleTree<QueueNode> {
     return this.host.engine?.signals?.findings ?? [];
   }
 
-  private handle(connection: string): { readOnly: boolean; url: string; caps: (system: string) => ReadonlySet<Capability> } | undefined {
+  private handle(connection: string): { readOnly: boolean; url: string; caps: (system: SystemName) => ReadonlySet<Capability> } | undefined {
     const h = this.host.engine?.queues?.connections.find((c) => c.config.name === connection);
     if (!h) return undefined;
     return {
@@ -78,17 +78,20 @@ export class QueuesTree extends VisibleTree<QueueNode> {
     if (!node) {
       if (this.host.startError) return [{ kind: 'message', id: 'msg:error', text: this.host.startError, icon: 'error' }];
       if (!engine?.queues) return [{ kind: 'message', id: 'msg:starting', text: 'Starting…', icon: 'loading~spin' }];
-      return engine.queues.connections.map((c) => this.node(`conn:${c.config.name}`, () => ({ kind: 'connection', id: `conn:${c.config.name}`, name: c.config.name }), () => undefined));
+      return engine.queues.connections.map((c) => {
+        const id = treeId.connection(c.config.name);
+        return this.node(id, () => ({ kind: 'connection', id, name: c.config.name }), () => undefined);
+      });
     }
     switch (node.kind) {
       case 'connection': {
         const h = engine?.queues?.connections.find((c) => c.config.name === node.name);
         const errors = engine?.queueErrors().filter((e) => e.startsWith(`${node.name}/`)) ?? [];
         const out: QueueNode[] = errors.map((e, i) => ({ kind: 'message', id: `msg:${node.name}:err${i}`, text: e, icon: 'error' }));
-        const present = new Set(this.queues().filter((q) => q.connection === node.name).map((q) => q.id.split(':')[0]));
+        const present = new Set(this.queues().filter((q) => q.ref.connection === node.name).map((q) => q.ref.system));
         for (const a of h?.adapters ?? []) {
           if (!present.has(a.system)) continue;
-          const id = `sys:${node.name}/${a.system}`;
+          const id = treeId.system(node.name, a.system);
           out.push(this.node(id, () => ({ kind: 'system', id, connection: node.name, system: a.system }), () => undefined));
         }
         if (!out.length) out.push({ kind: 'message', id: `msg:${node.name}:none`, text: engine?.signals?.lastSignals ? 'No queues found' : 'Reading queues…', icon: 'info' });
@@ -96,26 +99,27 @@ export class QueuesTree extends VisibleTree<QueueNode> {
       }
       case 'system':
         return this.queues()
-          .filter((q) => q.connection === node.connection && q.id.startsWith(`${node.system}:`))
-          .map((q) =>
-            this.node(`queue:${q.key}`, () => ({ kind: 'queue', id: `queue:${q.key}`, connection: q.connection, queue: q.id, signal: q }), (n) => {
+          .filter((q) => q.ref.connection === node.connection && q.ref.system === node.system)
+          .map((q) => {
+            const id = treeId.queue(q.ref);
+            return this.node(id, () => ({ kind: 'queue', id, ref: q.ref, signal: q }), (n) => {
               if (n.kind === 'queue') n.signal = q;
-            }),
-          );
+            });
+          });
       case 'queue':
         return STATES.map((state) => {
-          const id = `state:${node.connection}/${node.queue}/${state}`;
-          return this.node(id, () => ({ kind: 'state', id, connection: node.connection, queue: node.queue, state, limit: JOB_PAGE }), () => undefined);
+          const id = treeId.state(node.ref, state);
+          return this.node(id, () => ({ kind: 'state', id, ref: node.ref, state, limit: JOB_PAGE }), () => undefined);
         });
       case 'state': {
         let jobs: JobSummary[];
         try {
-          jobs = (await engine?.queues?.jobs(node.queue, node.state, node.limit + 1, node.connection)) ?? [];
+          jobs = (await engine?.queues?.jobs(node.ref, node.state, node.limit + 1)) ?? [];
         } catch (err) {
           return [{ kind: 'message', id: `msg:${node.id}:err`, text: err instanceof Error ? err.message : String(err), icon: 'error' }];
         }
-        const out: QueueNode[] = jobs.slice(0, node.limit).map((job) => ({ kind: 'job', id: `job:${node.connection}/${node.queue}/${node.state}/${job.id}`, connection: node.connection, queue: node.queue, state: node.state, job }));
-        if (jobs.length > node.limit) out.push({ kind: 'more', id: `more:${node.id}`, connection: node.connection, queue: node.queue, parent: node.id });
+        const out: QueueNode[] = jobs.slice(0, node.limit).map((job) => ({ kind: 'job', id: treeId.job(node.ref, node.state, job.id), ref: node.ref, state: node.state, job }));
+        if (jobs.length > node.limit) out.push({ kind: 'more', id: treeId.more(node.id), ref: node.ref, parent: node.id });
         if (!out.length) out.push({ kind: 'message', id: `msg:${node.id}:empty`, text: 'none', icon: 'dash' });
         return out;
       }
@@ -143,28 +147,28 @@ export class QueuesTree extends VisibleTree<QueueNode> {
         item.id = node.id;
         item.description = `${h?.url ?? ''}${h?.readOnly ? ' · read-only' : ''}`;
         item.iconPath = new vscode.ThemeIcon(h?.readOnly ? 'lock' : 'database');
-        item.contextValue = `connection.${h?.readOnly ? 'ro' : 'rw'}`;
+        item.contextValue = contextValue.connection(!!h?.readOnly);
         item.tooltip = h?.readOnly ? `${node.name}: read-only — every write is refused` : node.name;
         return item;
       }
       case 'system': {
-        const n = this.queues().filter((q) => q.connection === node.connection && q.id.startsWith(`${node.system}:`));
+        const n = this.queues().filter((q) => q.ref.connection === node.connection && q.ref.system === node.system);
         const item = new vscode.TreeItem(node.system, vscode.TreeItemCollapsibleState.Expanded);
         item.id = node.id;
         item.description = `${n.length} queue(s) · ${pendingTotal(n)} pending`;
         item.iconPath = new vscode.ThemeIcon('layers');
-        item.contextValue = 'system';
+        item.contextValue = contextValue.system();
         return item;
       }
       case 'queue':
         return this.queueItem(node);
       case 'state': {
-        const q = this.nodes.get(`queue:${node.connection}/${node.queue}`);
+        const q = this.nodes.get(treeId.queue(node.ref));
         const count = q?.kind === 'queue' ? countOf(q.signal, node.state) : undefined;
         const item = new vscode.TreeItem(node.state, vscode.TreeItemCollapsibleState.Collapsed);
         item.id = node.id;
         if (count !== undefined) item.description = String(count);
-        item.contextValue = `state.${node.state}`;
+        item.contextValue = contextValue.state(node.state);
         return item;
       }
       case 'job':
@@ -180,7 +184,7 @@ export class QueuesTree extends VisibleTree<QueueNode> {
 
   private queueItem(node: Extract<QueueNode, { kind: 'queue' }>): vscode.TreeItem {
     const q = node.signal;
-    const item = new vscode.TreeItem(q.id.slice(q.id.indexOf(':') + 1), vscode.TreeItemCollapsibleState.Collapsed);
+    const item = new vscode.TreeItem(q.ref.name, vscode.TreeItemCollapsibleState.Collapsed);
     item.id = node.id;
     const parts = [`${q.pending} pending ${ARROW[q.direction]}`];
     if (q.active) parts.push(`${q.active} active`);
@@ -193,9 +197,8 @@ export class QueuesTree extends VisibleTree<QueueNode> {
       ? new vscode.ThemeIcon('debug-pause')
       : worst === 'critical' ? new vscode.ThemeIcon('error', new vscode.ThemeColor('errorForeground'))
         : worst === 'warning' ? new vscode.ThemeIcon('warning', new vscode.ThemeColor('charts.yellow')) : new vscode.ThemeIcon('inbox');
-    const h = this.handle(q.connection);
-    const caps = h ? [...h.caps(q.id.split(':')[0])] : [];
-    item.contextValue = ['queue', h?.readOnly ? 'ro' : 'rw', q.paused ? 'paused' : 'running', ...caps.map((c) => `cap:${c}`)].join(';');
+    const h = this.handle(q.ref.connection);
+    item.contextValue = contextValue.queue(!!h?.readOnly, q.paused, h ? h.caps(q.ref.system) : []);
     const md = new vscode.MarkdownString(`**${q.id}** on ${q.connection}${h?.readOnly ? ' (read-only)' : ''}\n\n`);
     md.appendMarkdown(`pending ${q.pending} (${q.slopePerMin >= 0 ? '+' : ''}${q.slopePerMin.toFixed(1)}/min) · active ${q.active} · delayed ${q.delayed} · failed ${q.failed}\n\n`);
     if (q.consumers !== null) md.appendMarkdown(`consumers ${q.consumers}\n\n`);
@@ -215,9 +218,8 @@ export class QueuesTree extends VisibleTree<QueueNode> {
     item.description = `#${j.id}${j.ageMs !== null ? ` · ${formatDuration(j.ageMs)} ago` : ''}${j.attempts ? ` · ${j.attempts} attempt(s)` : ''}`;
     item.tooltip = new vscode.MarkdownString().appendCodeblock(`${j.preview}${j.failedReason ? `\n\nfailed: ${j.failedReason}` : ''}`, 'json');
     item.iconPath = new vscode.ThemeIcon(node.state === 'failed' ? 'error' : node.state === 'active' ? 'play' : 'circle-outline');
-    const h = this.handle(node.connection);
-    const caps = h ? [...h.caps(node.queue.split(':')[0])] : [];
-    item.contextValue = ['job', `state:${node.state}`, h?.readOnly ? 'ro' : 'rw', ...caps.map((c) => `cap:${c}`)].join(';');
+    const h = this.handle(node.ref.connection);
+    item.contextValue = contextValue.job(node.state, !!h?.readOnly, h ? h.caps(node.ref.system) : []);
     return item;
   }
 }

@@ -1,4 +1,5 @@
 // Tenants: tenant -> its queues and pools, with the tenant's aggregates and its quota use.
+import { contextValue, treeId } from './tree-ids';
 import * as vscode from 'vscode';
 import type { TenantSignal } from '../../core/signals/signals-engine';
 import type { EngineHost } from '../engine-host';
@@ -35,15 +36,15 @@ export class TenantsTree extends VisibleTree<TenantNode> {
         const configured = this.host.config && (this.host.config.tenants.queuePattern || this.host.config.tenants.payloadField);
         return [{ kind: 'message', id: 'msg:none', text: configured ? 'No tenant seen yet' : 'No tenants: set "tenants" in chaperone.json' }];
       }
-      return list.map((t) => this.node(`tenant:${t.tenant}`, () => ({ kind: 'tenant', id: `tenant:${t.tenant}`, tenant: t }), (n) => {
+      return list.map((t) => this.node(treeId.tenant(t.tenant), () => ({ kind: 'tenant', id: treeId.tenant(t.tenant), tenant: t }), (n) => {
         if (n.kind === 'tenant') n.tenant = t;
       }));
     }
     if (node.kind !== 'tenant') return [];
     const t = node.tenant;
     return [
-      ...t.queues.map<TenantNode>((key) => ({ kind: 'queue', id: `tq:${t.tenant}/${key}`, key })),
-      ...t.pools.map<TenantNode>((pool) => ({ kind: 'pool', id: `tp:${t.tenant}/${pool}`, pool })),
+      ...t.queues.map<TenantNode>((key) => ({ kind: 'queue', id: treeId.tenantQueue(t.tenant, key), key })),
+      ...t.pools.map<TenantNode>((pool) => ({ kind: 'pool', id: treeId.tenantPool(t.tenant, pool), pool })),
     ];
   }
 
@@ -56,7 +57,7 @@ export class TenantsTree extends VisibleTree<TenantNode> {
       const quota = t.quota ? ` · quota ${t.quota.usePct.toFixed(0)}% of ${t.quota.maxWorkers}` : '';
       item.description = `${t.pending} pending (${t.backlogSharePct.toFixed(0)}% of backlog) · ${t.workers} worker(s) · ${t.throughputPerMin.toFixed(1)}/min${t.failed ? ` · ${t.failed} failed` : ''}${quota}`;
       item.iconPath = new vscode.ThemeIcon(t.quota && t.quota.usePct >= 100 ? 'warning' : 'organization');
-      item.contextValue = 'tenant';
+      item.contextValue = contextValue.tenant();
       return item;
     }
     const q = node.kind === 'queue' ? this.host.engine?.signals?.lastSignals?.queues.find((x) => x.key === node.key) : undefined;
@@ -66,7 +67,7 @@ export class TenantsTree extends VisibleTree<TenantNode> {
     item.iconPath = new vscode.ThemeIcon(node.kind === 'queue' ? 'inbox' : 'server-process');
     if (q) item.description = `${q.pending} pending · ${q.active} active · ${q.failed} failed`;
     if (p) item.description = `${p.running} running · ${p.restartsPerMin.toFixed(1)} restarts/min`;
-    item.contextValue = `tenant.${node.kind}`;
+    item.contextValue = contextValue.tenantChild(node.kind);
     return item;
   }
 }

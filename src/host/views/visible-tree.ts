@@ -1,6 +1,7 @@
 // What the three trees share: a TreeView whose refreshes are debounced and happen only while it is
 // visible (a hidden view is refreshed once, when it is shown again), and nodes kept by id so a
 // subtree can be refreshed on its own.
+import { contextValue } from './tree-ids';
 import * as vscode from 'vscode';
 
 export const REFRESH_DEBOUNCE_MS = 200;
@@ -74,7 +75,7 @@ export abstract class VisibleTree<N extends { id: string }> implements vscode.Tr
 export function messageItem(text: string, icon = 'info', tooltip?: string): vscode.TreeItem {
   const item = new vscode.TreeItem(text, vscode.TreeItemCollapsibleState.None);
   item.iconPath = new vscode.ThemeIcon(icon);
-  item.contextValue = 'message';
+  item.contextValue = contextValue.message();
   if (tooltip) item.tooltip = tooltip;
   return item;
 }

@@ -1,4 +1,5 @@
 // Workers: supervisors (this editor's own first, then the others seen in Redis) -> pools -> workers.
+import { contextValue, treeId } from './tree-ids';
 import * as vscode from 'vscode';
 import type { PoolSnapshot, SupervisorSnapshot, WorkerSnapshot, WorkerState } from '../../core/snapshot';
 import { formatBytes, formatDuration } from '../../core/units';
@@ -37,7 +38,7 @@ export class WorkersTree extends VisibleTree<WorkerNode> {
     let structural = false;
     for (const s of sups) {
       for (const p of s.snap.pools) {
-        const id = `pool:${s.snap.id}/${p.name}`;
+        const id = treeId.pool(s.snap.id, p.name);
         poolIds.add(id);
         const json = JSON.stringify(p);
         const node = this.nodes.get(id);
@@ -77,7 +78,7 @@ export class WorkersTree extends VisibleTree<WorkerNode> {
       const sups = this.supervisors();
       if (sups.length === 0 && this.host.engine) return []; // the welcome view takes over
       return sups.map((s) =>
-        this.node(`sup:${s.snap.id}`, () => ({ kind: 'supervisor', id: `sup:${s.snap.id}`, snap: s.snap, own: s.own }), (n) => {
+        this.node(treeId.supervisor(s.snap.id), () => ({ kind: 'supervisor', id: treeId.supervisor(s.snap.id), snap: s.snap, own: s.own }), (n) => {
           if (n.kind === 'supervisor') n.snap = s.snap;
         }),
       );
@@ -85,14 +86,14 @@ export class WorkersTree extends VisibleTree<WorkerNode> {
     if (node.kind === 'supervisor') {
       const fresh = this.supervisors().find((s) => s.snap.id === node.snap.id)?.snap ?? node.snap;
       return fresh.pools.map((p) =>
-        this.node(`pool:${fresh.id}/${p.name}`, () => ({ kind: 'pool', id: `pool:${fresh.id}/${p.name}`, supervisor: fresh.id, own: node.own, pool: p }), (n) => {
+        this.node(treeId.pool(fresh.id, p.name), () => ({ kind: 'pool', id: treeId.pool(fresh.id, p.name), supervisor: fresh.id, own: node.own, pool: p }), (n) => {
           if (n.kind === 'pool') n.pool = p;
         }),
       );
     }
     if (node.kind === 'pool') {
       return node.pool.workers.map((w) => {
-        const id = `worker:${node.supervisor}/${node.pool.name}/${w.id}`;
+        const id = treeId.worker(node.supervisor, node.pool.name, w.id);
         return this.node(id, () => ({ kind: 'worker', id, supervisor: node.supervisor, own: node.own, pool: node.pool.name, worker: w }), (n) => {
           if (n.kind === 'worker') n.worker = w;
         });
@@ -115,7 +116,7 @@ export class WorkersTree extends VisibleTree<WorkerNode> {
         item.id = node.id;
         item.description = `${s.pools.length} pool(s) · ${s.host} pid ${s.pid}`;
         item.iconPath = new vscode.ThemeIcon(node.own ? 'vm-active' : 'remote');
-        item.contextValue = node.own ? 'supervisor.own' : 'supervisor.remote';
+        item.contextValue = contextValue.supervisor(node.own);
         item.tooltip = `Supervisor ${s.id} on ${s.host} (pid ${s.pid}), Chaperone ${s.version}\nconfig: ${s.configFile}`;
         return item;
       }
@@ -132,7 +133,7 @@ export class WorkersTree extends VisibleTree<WorkerNode> {
           p.state === 'running' ? 'server-process' : p.state === 'degraded' ? 'warning' : p.state === 'stopped' ? 'circle-slash' : 'loading~spin',
           p.state === 'degraded' ? new vscode.ThemeColor('charts.yellow') : undefined,
         );
-        item.contextValue = `pool.${node.own ? 'own' : 'remote'}.${p.state === 'stopped' ? 'stopped' : 'running'}`;
+        item.contextValue = contextValue.pool(node.own, p.state === 'stopped');
         const scaling = p.scaling?.by === 'autoscaler' ? `the autoscaler (${p.scaling.strategy}) sets the count; a manual scale pins it for a while (scale.pin)`
           : p.scaling?.by === 'pinned' ? `a manual scale holds the count until ${new Date(p.scaling.until).toLocaleTimeString()}; then the autoscaler (${p.scaling.strategy}) owns it again`
           : 'the count is set by hand';
@@ -152,7 +153,7 @@ export class WorkersTree extends VisibleTree<WorkerNode> {
         item.description = parts.join(' · ');
         const [icon, color] = STATE_ICON[w.state];
         item.iconPath = new vscode.ThemeIcon(icon, color ? new vscode.ThemeColor(color) : undefined);
-        item.contextValue = `worker.${node.own ? 'own' : 'remote'}`;
+        item.contextValue = contextValue.worker(node.own);
         item.tooltip = workerTooltip(w);
         item.command = { command: 'chaperone.showLogs', title: 'Show Logs', arguments: [node] };
         return item;

@@ -1,6 +1,7 @@
 // Queue observations for the signals engine: the counts of every queue of every connection (one
 // round trip per adapter), consumers from the system's registry (refreshed every 10 s, never per
 // tick) merged with the pools Chaperone supervises, and tenants read from sampled payloads.
+import { queueKey } from '../../core/queue-ref';
 import { explainError } from '../redis-connection';
 import type { QueueObservation } from '../../core/signals/observations';
 import type { QueueAdapter, QueueRef, WorkersResult } from '../../queues/contract';
@@ -40,9 +41,9 @@ export class QueueObserver {
           const own = c.config.name === 'default' ? supervised.get(q.queue.id) : undefined;
           const theirs = registry?.get(q.queue.id);
           const consumers = own === undefined && theirs === undefined ? (registry ? 0 : null) : Math.max(own ?? 0, theirs ?? 0);
-          const key = `${c.config.name}/${q.queue.id}`;
+          const key = queueKey(q.queue);
           return {
-            key, id: q.queue.id, connection: c.config.name,
+            ref: q.queue, key, id: q.queue.id, connection: c.config.name,
             pending: q.counts.pending, delayed: q.counts.delayed, active: q.counts.active, failed: q.counts.failed,
             ...(q.counts.completed !== undefined ? { completed: q.counts.completed } : {}),
             ...(q.counts.throughput !== undefined ? { processed: q.counts.throughput } : {}),

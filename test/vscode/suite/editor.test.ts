@@ -81,7 +81,7 @@ describe('Chaperone in a real VS Code', function () {
     assert.match(String(prod.description), /read-only/);
     const [system] = (await api.queues.getChildren(roots[0])) as QueueNode[];
     assert.equal(api.queues.getTreeItem(system).label, 'bullmq');
-    const queue = ((await api.queues.getChildren(system)) as QueueNode[]).find((n) => n.kind === 'queue' && n.queue === `bullmq:${BACKLOG_QUEUE}`);
+    const queue = ((await api.queues.getChildren(system)) as QueueNode[]).find((n) => n.kind === 'queue' && n.ref.id === `bullmq:${BACKLOG_QUEUE}`);
     assert.ok(queue);
     const item = api.queues.getTreeItem(queue);
     assert.match(String(item.description), /^30 pending [↗↘→]/);
