@@ -388,12 +388,10 @@ export class SignalsEngine {
         return m;
       }, related);
       if (out.length > depthAt) out[depthAt].detail = rising > 0 ? fmtNum(rising) : '';
-      if (q.waitMs !== null) {
-        const how = q.runtimeMs !== null && q.consumers ? `depth ${q.pending} x ${formatDuration(q.runtimeMs)} / ${q.consumers} consumer${q.consumers === 1 ? '' : 's'}` : `depth ${q.pending} at ${fmtNum(q.throughputPerMin ?? 0)}/min`;
-        push('queue', q.key, 'wait', q.waitMs, rule('wait'), (limit) => `${name} wait ~${formatDuration(q.waitMs ?? 0)} > ${formatDuration(limit)} (${how})`, related);
+      for (const r of QUEUE_LEVEL_RULES) {
+        const value = r.value(q);
+        if (value !== null) push('queue', q.key, r.metric, value, rule(r.metric), (limit) => r.message(name, q, value, limit), related);
       }
-      if (q.oldestAgeMs !== null) push('queue', q.key, 'oldestAge', q.oldestAgeMs, rule('oldestAge'), (limit) => `${name} oldest job waiting ${formatDuration(q.oldestAgeMs ?? 0)} > ${formatDuration(limit)}`, related);
-      if (q.failureRatePct !== null) push('queue', q.key, 'failureRate', q.failureRatePct, rule('failureRate'), (limit) => `${name} ${fmtNum(q.failureRatePct ?? 0)}% of finished jobs failed > ${limit}%`, related);
       const fc = rule('forecast');
       if (fc && q.trend && q.direction === 'rising') {
         for (const sev of ['critical', 'warning'] as const) {
@@ -410,7 +408,7 @@ export class SignalsEngine {
       }
       if (q.consumers !== null) {
         const zc = rule('zeroConsumers');
-        const level = q.pending > 0 && q.consumers === 0 && !q.paused ? severityOf(zc?.severity, 'warning') : 'ok';
+        const level = q.pending > 0 && q.consumers === 0 && !q.paused ? severityOf(zc?.severity, RULE_DEFAULTS.zeroConsumers) : 'ok';
         out.push({ key: `queue:${q.key}:zeroConsumers`, level, severity: level === 'ok' ? 'warning' : level, subject: { kind: 'queue', id: q.key }, metric: 'zeroConsumers', value: q.pending, limit: 0, range: zc?.range, related,
           message: () => `${name} has ${q.pending} pending job${q.pending === 1 ? '' : 's'} and no consumer` });
       }
@@ -422,19 +420,19 @@ export class SignalsEngine {
       push('pool', p.name, 'restartsPerMinute', p.restartsPerMin, rule('restartsPerMinute'), (limit) => `pool ${p.name}: ${p.restartsPerMin} restart${p.restartsPerMin === 1 ? '' : 's'} in the last minute > ${limit}`, related);
       for (const w of p.workers) {
         const id = `${p.name}/${w.id}`;
-        if (w.memoryBytes !== undefined) push('worker', id, 'memory', w.memoryBytes, rule('memory'), (limit) => `pool ${p.name} worker ${w.id} memory ${formatSize(w.memoryBytes ?? 0)} > ${formatSize(limit)}`, related);
-        if (w.cpu !== undefined) push('worker', id, 'cpu', w.cpu, rule('cpu'), (limit) => `pool ${p.name} worker ${w.id} CPU ${fmtNum(w.cpu ?? 0)}% > ${limit}%`, related);
+        for (const r of WORKER_LEVEL_RULES) {
+          const value = r.value(w);
+          if (value !== undefined) push('worker', id, r.metric, value, rule(r.metric), (limit) => `pool ${p.name} worker ${w.id} ${r.message(value, limit)}`, related);
+        }
         const fatal = rule('fatal');
-        const level = w.state === 'fatal' ? severityOf(fatal?.severity, 'critical') : 'ok';
+        const level = w.state === 'fatal' ? severityOf(fatal?.severity, RULE_DEFAULTS.fatal) : 'ok';
         out.push({ key: `worker:${id}:fatal`, level, severity: level === 'ok' ? 'critical' : level, subject: { kind: 'worker', id }, metric: 'fatal', value: 1, limit: 0, range: fatal?.range ?? cfg?.range, related,
           message: () => `pool ${p.name} worker ${w.id} is fatal: its restart budget is spent (chaperone restart ${p.name} recovers it)` });
       }
     }
     const h = sig.host;
     if (h) {
-      push('host', 'host', 'cpu', h.cpuPct, T.host.cpu, (limit) => `host CPU ${fmtNum(h.cpuPct)}% > ${limit}%`);
-      push('host', 'host', 'memory', h.memoryPct, T.host.memory, (limit) => `host memory ${fmtNum(h.memoryPct)}% > ${limit}%`);
-      push('host', 'host', 'loadPerCore', h.loadPerCore, T.host.loadPerCore, (limit) => `host load ${fmtNum(h.loadPerCore)} per core > ${limit}`);
+      for (const r of HOST_LEVEL_RULES) push('host', 'host', r.metric, r.value(h), T.host[r.metric], (limit) => r.message(r.value(h), limit));
       for (const d of h.disks) push('host', `host:${d.mount}`, 'disk', d.usedPct, T.host.disk, (limit) => `disk ${d.mount} ${fmtNum(d.usedPct)}% used > ${limit}% (${formatBytes(d.freeBytes)} free)`);
     }
     for (const t of sig.tenants) {
@@ -443,12 +441,43 @@ export class SignalsEngine {
       if (sig.tenants.length > 1) push('tenant', t.tenant, 'backlogShare', t.backlogSharePct, share, (limit) => `tenant ${t.tenant} holds ${fmtNum(t.backlogSharePct)}% of the backlog (${t.pending} jobs) > ${limit}%: a noisy neighbour`);
       if (t.quota) {
         const q = this.tenants.quotas[t.tenant];
-        push('tenant', t.tenant, 'quotaUse', t.quota.usePct, rule('quotaUse') ?? { critical: 100, range: q?.range }, (limit) => `tenant ${t.tenant} runs ${t.workers} of its ${t.quota?.maxWorkers} workers (${fmtNum(t.quota?.usePct ?? 0)}% > ${limit}%)`);
+        push('tenant', t.tenant, 'quotaUse', t.quota.usePct, rule('quotaUse') ?? { critical: RULE_DEFAULTS.quotaUseCritical, range: q?.range }, (limit) => `tenant ${t.tenant} runs ${t.workers} of its ${t.quota?.maxWorkers} workers (${fmtNum(t.quota?.usePct ?? 0)}% > ${limit}%)`);
       }
     }
     return out;
   }
 }
+
+// ---- the rules as data: a figure, the rule it is held to, what the finding says ----
+
+/** What applies where chaperone.json names no rule (test/unit/config-defaults.test.ts checks the schema says the same). */
+export const RULE_DEFAULTS = { zeroConsumers: 'warning', fatal: 'critical', quotaUseCritical: 100 } as const;
+
+/** Level rules on a queue's figures (depth has its own: its message says where it is heading). */
+const QUEUE_LEVEL_RULES: readonly { metric: 'wait' | 'oldestAge' | 'failureRate'; value: (q: QueueSignal) => number | null; message: (name: string, q: QueueSignal, value: number, limit: number) => string }[] = [
+  {
+    metric: 'wait', value: (q) => q.waitMs,
+    message: (name, q, v, limit) => {
+      const how = q.runtimeMs !== null && q.consumers ? `depth ${q.pending} x ${formatDuration(q.runtimeMs)} / ${q.consumers} consumer${q.consumers === 1 ? '' : 's'}` : `depth ${q.pending} at ${fmtNum(q.throughputPerMin ?? 0)}/min`;
+      return `${name} wait ~${formatDuration(v)} > ${formatDuration(limit)} (${how})`;
+    },
+  },
+  { metric: 'oldestAge', value: (q) => q.oldestAgeMs, message: (name, _q, v, limit) => `${name} oldest job waiting ${formatDuration(v)} > ${formatDuration(limit)}` },
+  { metric: 'failureRate', value: (q) => q.failureRatePct, message: (name, _q, v, limit) => `${name} ${fmtNum(v)}% of finished jobs failed > ${limit}%` },
+];
+
+/** Level rules on one worker's usage. */
+const WORKER_LEVEL_RULES: readonly { metric: 'memory' | 'cpu'; value: (w: { cpu?: number; memoryBytes?: number }) => number | undefined; message: (value: number, limit: number) => string }[] = [
+  { metric: 'memory', value: (w) => w.memoryBytes, message: (v, limit) => `memory ${formatSize(v)} > ${formatSize(limit)}` },
+  { metric: 'cpu', value: (w) => w.cpu, message: (v, limit) => `CPU ${fmtNum(v)}% > ${limit}%` },
+];
+
+/** Level rules on the host (disks have their own: one finding per mount). */
+const HOST_LEVEL_RULES: readonly { metric: 'cpu' | 'memory' | 'loadPerCore'; value: (h: HostObservation) => number; message: (value: number, limit: number) => string }[] = [
+  { metric: 'cpu', value: (h) => h.cpuPct, message: (v, limit) => `host CPU ${fmtNum(v)}% > ${limit}%` },
+  { metric: 'memory', value: (h) => h.memoryPct, message: (v, limit) => `host memory ${fmtNum(v)}% > ${limit}%` },
+  { metric: 'loadPerCore', value: (h) => h.loadPerCore, message: (v, limit) => `host load ${fmtNum(v)} per core > ${limit}` },
+];
 
 function materialize(b: RawBreach, severity: Severity): Finding {
   const f: Finding = { key: b.key, severity, subject: b.subject, metric: b.metric, value: b.value, limit: b.limit, message: b.message() };
