@@ -132,3 +132,18 @@ export function preview(text: string, max = 160): string {
   const one = text.replace(/\s+/g, ' ').trim();
   return one.length > max ? `${one.slice(0, max - 1)}…` : one;
 }
+
+/** The job or queue changed as asked. */
+export function done(message: string): ActionResult {
+  return { ok: true, status: 'done', message };
+}
+
+/** A worker got the job first: nothing was changed. */
+export function taken(message: string): ActionResult {
+  return { ok: false, status: 'taken', message };
+}
+
+/** No such job or queue (finished or removed?). */
+export function notFound(message: string): ActionResult {
+  return { ok: false, status: 'not-found', message };
+}

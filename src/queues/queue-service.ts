@@ -170,7 +170,7 @@ export class QueueService {
       target = queueKey(ref);
       result = await fn(adapter, ref);
     } catch (err) {
-      result = { ok: false, status: 'refused', message: err instanceof Error ? err.message : String(err) };
+      result = refused(err instanceof Error ? err.message : String(err));
     }
     this.audit.record({ at: Date.now(), actor: this.actor, verb, target, args, outcome: result.ok ? 'ok' : 'error', detail: result.message });
     return result;
@@ -181,5 +181,5 @@ function unsupported(a: QueueAdapter, r: QueueRef, what: string): ActionResult {
   const why = a.system === 'laravel'
     ? 'Laravel keeps no running or finished jobs in Redis that could be changed this way'
     : `${a.system} has no way to ${what}`;
-  return { ok: false, status: 'refused', message: `cannot ${what} on ${r.id}: ${why}` };
+  return refused(`cannot ${what} on ${r.id}: ${why}`);
 }

@@ -44,14 +44,6 @@ export function groupByNode<T>(client: RedisClient, items: readonly T[], keyOf: 
   return [...groups.values()];
 }
 
-/**
- * A script that reads keys of several queues: on a Cluster (Redis 7+) it must say it reads other
- * hash slots of its node; the keys it is called with route it to that node.
- */
-export function multiSlotScript(lua: string, client: RedisClient): string {
-  return isCluster(client) ? `#!lua flags=allow-cross-slot-keys\n${lua}` : lua;
-}
-
 export type PipelineResult = [Error | null, unknown];
 
 /**

@@ -2,15 +2,16 @@
 // (its own Lua scripts, matched to the queue's meta.version major: 5 and 6 are bundled, see
 // bullmq-libraries.ts); never a Worker, never an add.
 import { BULLMQ_CLAIM_LUA } from './bullmq-cancel-script';
-import { groupByNode, isCluster, multiSlotScript, pipelineByNode, type PipelineResult, type RedisClient } from '../redis-client';
-import {
-  preview, refused, scalarFields,
-  type ActionResult, type Capability, type JobState, type JobSummary, type QueueAdapter, type QueueCounts, type QueueCountsRecord, type QueueRef, type WorkersResult,
-} from '../contract';
+import { groupByNode, type RedisClient } from '../redis-client';
+import { done, notFound, preview, refused, scalarFields, taken, type ActionResult, type Capability, type JobState, type JobSummary, type QueueAdapter, type QueueCounts, type QueueCountsRecord, type QueueRef, type WorkersResult } from '../contract';
 import { chunked, QueueDiscovery } from '../queue-discovery';
 import { BULLMQ_COUNTS_CHUNK, BULLMQ_COUNTS_LUA, BULLMQ_FULL_COUNT_EVERY_MS, BULLMQ_RUNTIME_EVERY_MS } from './bullmq-counts-script';
 import { BullmqKeys } from './bullmq-keys';
 import { BUNDLED_MAJORS, NEWEST_MAJOR, majorOf, openQueue, type BullJob, type BullQueue } from './bullmq-libraries';
+import { LuaScript, scriptsByNode } from '../lua-script';
+
+const BULLMQ_CLAIM = new LuaScript(BULLMQ_CLAIM_LUA);
+const BULLMQ_COUNTS = new LuaScript(BULLMQ_COUNTS_LUA, { crossSlot: true });
 
 const STATE_TO_BULLMQ: Record<JobState, 'waiting' | 'delayed' | 'active' | 'failed' | 'completed' | 'prioritized' | 'waiting-children'> = {
   pending: 'waiting', delayed: 'delayed', active: 'active', failed: 'failed', completed: 'completed', prioritized: 'prioritized', 'waiting-children': 'waiting-children',
@@ -27,7 +28,6 @@ export class BullmqAdapter implements QueueAdapter {
   /** One Queue object per queue name and bullmq major. */
   private readonly queues = new Map<string, BullQueue>();
   private readonly discovery: QueueDiscovery;
-  private countsSha: string | undefined;
   /** Per queue: the last full counts, the event id they were read at, and when. */
   private readonly seen = new Map<string, { eventId: string; fullAt: number; oldestTs: number; paused: boolean; counts: QueueCountsRecord; busy: boolean }>();
   /** Last measured average runtime per queue, and when. */
@@ -67,21 +67,7 @@ export class BullmqAdapter implements QueueAdapter {
       const forced = measure[index.get(c) ?? 0] || busy(c);
       return [anchor(c[0]), this.keys.prefix, String(now), forced ? '1' : '0', ...c.flatMap((q) => [q.name, known(q, forced)])];
     };
-    let res: PipelineResult[][];
-    if (isCluster(this.redis)) {
-      // SCRIPT LOAD reaches one node only: on a Cluster the script travels with each call.
-      const script = multiSlotScript(BULLMQ_COUNTS_LUA, this.redis);
-      res = await pipelineByNode(this.redis, chunks, (c) => anchor(c[0]), (pipe, c) => pipe.eval(script, 1, ...args(c)));
-    } else {
-      this.countsSha ??= (await this.redis.script('LOAD', BULLMQ_COUNTS_LUA)) as string;
-      const run = (sha: string) => pipelineByNode(this.redis, chunks, (c) => anchor(c[0]), (pipe, c) => pipe.evalsha(sha, 1, ...args(c)));
-      res = await run(this.countsSha);
-      if (res.some(([[err]]) => err && /NOSCRIPT/.test(String(err)))) {
-        // Redis restarted or flushed its script cache: load again, once.
-        this.countsSha = (await this.redis.script('LOAD', BULLMQ_COUNTS_LUA)) as string;
-        res = await run(this.countsSha);
-      }
-    }
+    const res = await scriptsByNode(this.redis, chunks, (c) => anchor(c[0]), (pipe, c, mode) => BULLMQ_COUNTS.queue(pipe, this.redis, mode, 1, ...args(c)));
     const out: QueueCounts[] = [];
     chunks.forEach((chunk, ci) => {
       const [[err, flat]] = res[ci];
@@ -136,22 +122,22 @@ export class BullmqAdapter implements QueueAdapter {
     if (isResult(q)) return q;
     const k = (part: 'wait' | 'paused' | 'prioritized' | 'delayed'): string => this.keys.key(queue.name, part);
     // One atomic step decides: out of the lists a worker pops from, or already someone else's.
-    const claimed = (await this.redis.eval(BULLMQ_CLAIM_LUA, 4, k('wait'), k('paused'), k('prioritized'), k('delayed'), jobId)) as string | null;
+    const claimed = (await BULLMQ_CLAIM.run(this.redis, 4, k('wait'), k('paused'), k('prioritized'), k('delayed'), jobId)) as string | null;
     if (!claimed) {
       const state = await q.getJobState(jobId);
-      if (state === 'unknown') return { ok: false, status: 'not-found', message: `no job ${jobId} in ${queue.id} (finished and removed, or never there)` };
+      if (state === 'unknown') return notFound(`no job ${jobId} in ${queue.id} (finished and removed, or never there)`);
       if (state === 'active') {
-        return { ok: false, status: 'taken', message: `job ${jobId} of ${queue.id} is being processed: BullMQ cannot stop a running handler from outside. "Mark failed" marks it failed while the handler keeps running; or restart the worker that owns it.` };
+        return taken(`job ${jobId} of ${queue.id} is being processed: BullMQ cannot stop a running handler from outside. "Mark failed" marks it failed while the handler keeps running; or restart the worker that owns it.`);
       }
-      return { ok: false, status: 'taken', message: `job ${jobId} of ${queue.id} is ${state}; nothing to cancel` };
+      return taken(`job ${jobId} of ${queue.id} is ${state}; nothing to cancel`);
     }
     // No worker can reach it now; bullmq's own script deletes the job itself (hash, logs, links).
     try {
       await q.remove(jobId);
     } catch (err) {
-      return { ok: true, status: 'done', message: `cancelled ${claimed} job ${jobId} of ${queue.id}; its data could not be deleted: ${err instanceof Error ? err.message : String(err)}` };
+      return done(`cancelled ${claimed} job ${jobId} of ${queue.id}; its data could not be deleted: ${err instanceof Error ? err.message : String(err)}`);
     }
-    return { ok: true, status: 'done', message: `cancelled ${claimed} job ${jobId} of ${queue.id}` };
+    return done(`cancelled ${claimed} job ${jobId} of ${queue.id}`);
   }
 
   async retry(queue: QueueRef, jobId: string | { allFailed: true }): Promise<ActionResult> {
@@ -160,23 +146,23 @@ export class BullmqAdapter implements QueueAdapter {
     if (typeof jobId !== 'string') {
       const before = await q.getJobCountByTypes('failed');
       await q.retryJobs({ state: 'failed' });
-      return { ok: true, status: 'done', message: `retrying ${before} failed job(s) of ${queue.id}` };
+      return done(`retrying ${before} failed job(s) of ${queue.id}`);
     }
     const job = await q.getJob(jobId);
-    if (!job) return { ok: false, status: 'not-found', message: `no job ${jobId} in ${queue.id}` };
+    if (!job) return notFound(`no job ${jobId} in ${queue.id}`);
     const state = await q.getJobState(jobId);
-    if (state !== 'failed') return { ok: false, status: 'refused', message: `job ${jobId} of ${queue.id} is ${state}, not failed` };
+    if (state !== 'failed') return refused(`job ${jobId} of ${queue.id} is ${state}, not failed`);
     await job.retry('failed');
-    return { ok: true, status: 'done', message: `job ${jobId} of ${queue.id} moved back to waiting` };
+    return done(`job ${jobId} of ${queue.id} moved back to waiting`);
   }
 
   async promote(queue: QueueRef, jobId: string): Promise<ActionResult> {
     const q = await this.writable(queue);
     if (isResult(q)) return q;
     const job = await q.getJob(jobId);
-    if (!job || (await q.getJobState(jobId)) !== 'delayed') return { ok: false, status: 'not-found', message: `no delayed job ${jobId} in ${queue.id}` };
+    if (!job || (await q.getJobState(jobId)) !== 'delayed') return notFound(`no delayed job ${jobId} in ${queue.id}`);
     await job.promote();
-    return { ok: true, status: 'done', message: `delayed job ${jobId} of ${queue.id} is waiting now` };
+    return done(`delayed job ${jobId} of ${queue.id} is waiting now`);
   }
 
   /**
@@ -188,39 +174,39 @@ export class BullmqAdapter implements QueueAdapter {
     const q = await this.writable(queue);
     if (isResult(q)) return q;
     const state = await q.getJobState(jobId);
-    if (state === 'unknown') return { ok: false, status: 'not-found', message: `no job ${jobId} in ${queue.id}` };
-    if (state !== 'active') return { ok: false, status: 'refused', message: `job ${jobId} of ${queue.id} is ${state}, not running: cancel or retry it instead` };
+    if (state === 'unknown') return notFound(`no job ${jobId} in ${queue.id}`);
+    if (state !== 'active') return refused(`job ${jobId} of ${queue.id} is ${state}, not running: cancel or retry it instead`);
     const job = await q.getJob(jobId);
-    if (!job) return { ok: false, status: 'not-found', message: `job ${jobId} of ${queue.id} vanished meanwhile` };
+    if (!job) return notFound(`job ${jobId} of ${queue.id} vanished meanwhile`);
     try {
       await job.moveToFailed(new Error(reason), '0', false);
     } catch (err) {
       const now = await q.getJobState(jobId);
-      if (now !== 'active') return { ok: false, status: 'taken', message: `job ${jobId} of ${queue.id} finished meanwhile (${now})` };
+      if (now !== 'active') return taken(`job ${jobId} of ${queue.id} finished meanwhile (${now})`);
       throw err;
     }
-    return { ok: true, status: 'done', message: `job ${jobId} of ${queue.id} marked failed ("${reason}"). Its handler was NOT stopped: BullMQ cannot stop a running handler from outside; restart its worker to stop it` };
+    return done(`job ${jobId} of ${queue.id} marked failed ("${reason}"). Its handler was NOT stopped: BullMQ cannot stop a running handler from outside; restart its worker to stop it`);
   }
 
   async clean(queue: QueueRef, state: 'completed' | 'failed', graceMs: number, limit: number): Promise<ActionResult> {
     const q = await this.writable(queue);
     if (isResult(q)) return q;
     const removed = await q.clean(graceMs, limit, state);
-    return { ok: true, status: 'done', message: `removed ${removed.length} ${state} job(s) older than ${Math.round(graceMs / 1000)}s from ${queue.id}` };
+    return done(`removed ${removed.length} ${state} job(s) older than ${Math.round(graceMs / 1000)}s from ${queue.id}`);
   }
 
   async pause(queue: QueueRef): Promise<ActionResult> {
     const q = await this.writable(queue);
     if (isResult(q)) return q;
     await q.pause();
-    return { ok: true, status: 'done', message: `${queue.id} paused (workers finish their current jobs and take no new ones)` };
+    return done(`${queue.id} paused (workers finish their current jobs and take no new ones)`);
   }
 
   async resume(queue: QueueRef): Promise<ActionResult> {
     const q = await this.writable(queue);
     if (isResult(q)) return q;
     await q.resume();
-    return { ok: true, status: 'done', message: `${queue.id} resumed` };
+    return done(`${queue.id} resumed`);
   }
 
   async close(): Promise<void> {
@@ -251,7 +237,7 @@ export class BullmqAdapter implements QueueAdapter {
   private async writable(queue: QueueRef): Promise<BullQueue | ActionResult> {
     const meta = this.keys.key(queue.name, 'meta');
     const [version, exists] = await Promise.all([this.redis.hget(meta, 'version'), this.redis.exists(meta)]);
-    if (!exists) return { ok: false, status: 'not-found', message: `no BullMQ queue "${queue.name}" (no ${meta})` };
+    if (!exists) return notFound(`no BullMQ queue "${queue.name}" (no ${meta})`);
     const major = majorOf(version);
     if (major === undefined || !BUNDLED_MAJORS.includes(major)) {
       const majors = BUNDLED_MAJORS.map((m) => `${m}.x`).join(' and ');

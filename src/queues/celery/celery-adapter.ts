@@ -4,15 +4,16 @@
 // "active" (reserved by a worker). Celery keeps no failed list (results only in the backend).
 // Workers are known from their heartbeats and pidbox pings; control goes through pidbox messages.
 import type Redis from 'ioredis';
-import {
-  preview, refused, scalarFields,
-  type ActionResult, type Capability, type JobState, type JobSummary, type LiveWorker, type QueueAdapter, type QueueCounts, type QueueRef, type WorkersResult,
-} from '../contract';
+import { done, notFound, preview, refused, scalarFields, taken, type ActionResult, type Capability, type JobState, type JobSummary, type LiveWorker, type QueueAdapter, type QueueCounts, type QueueRef, type WorkersResult } from '../contract';
 import { QueueDiscovery } from '../queue-discovery';
 import { scanAll } from '../redis-client';
 import { CELERY_CANCEL_LUA, CELERY_COUNTS_LUA, CELERY_ETA_SCAN } from './celery-scripts';
 import { CeleryControl, taskInfo } from './celery-control';
 import { CeleryKeys, isPlumbing, queuesOfBinding } from './celery-keys';
+import { LuaScript } from '../lua-script';
+
+const CELERY_CANCEL = new LuaScript(CELERY_CANCEL_LUA);
+const CELERY_COUNTS = new LuaScript(CELERY_COUNTS_LUA);
 
 const RESULT_SCAN_LIMIT = 5000;
 /** A worker is alive while its last heartbeat is younger than this (3 x the default 2 s beat, plus slack). */
@@ -59,7 +60,7 @@ export class CeleryAdapter implements QueueAdapter {
 
   async counts(queues: readonly QueueRef[]): Promise<QueueCounts[]> {
     if (queues.length === 0) return [];
-    const rows = (await this.redis.eval(CELERY_COUNTS_LUA, 0, this.keys.prefix, String(CELERY_ETA_SCAN), ...queues.map((q) => q.name))) as string[];
+    const rows = (await CELERY_COUNTS.run(this.redis, 0, this.keys.prefix, String(CELERY_ETA_SCAN), ...queues.map((q) => q.name))) as string[];
     return queues.map((queue, i) => {
       const [listed, listedEta, prefetched, prefetchedEta] = rows[i].split(',').map(Number);
       const delayed = listedEta + prefetchedEta;
@@ -160,21 +161,21 @@ export class CeleryAdapter implements QueueAdapter {
   /** The exact message leaves the queue (and is revoked too, should a copy sit prefetched). */
   async cancel(queue: QueueRef, id: string): Promise<ActionResult> {
     const lists = this.keys.queueLists(queue.name);
-    const removed = await this.redis.eval(CELERY_CANCEL_LUA, lists.length, ...lists, id);
+    const removed = await CELERY_CANCEL.run(this.redis, lists.length, ...lists, id);
     if (removed) {
       await this.control.broadcast('revoke', { task_id: id, terminate: false, signal: 'SIGTERM' });
-      return { ok: true, status: 'done', message: `cancelled pending task ${id} of ${queue.id} (removed, and revoked in case a worker holds a copy)` };
+      return done(`cancelled pending task ${id} of ${queue.id} (removed, and revoked in case a worker holds a copy)`);
     }
     if (await this.prefetched(queue.name, id)) {
-      return { ok: false, status: 'taken', message: `task ${id} of ${queue.id} was prefetched by a worker: stop it with cancel --running (revoke)` };
+      return taken(`task ${id} of ${queue.id} was prefetched by a worker: stop it with cancel --running (revoke)`);
     }
-    return { ok: false, status: 'not-found', message: `no pending task ${id} in ${queue.id}; a worker may have run it (Celery keeps no record without a result backend)` };
+    return notFound(`no pending task ${id} in ${queue.id}; a worker may have run it (Celery keeps no record without a result backend)`);
   }
 
   /** revoke with terminate: the signal reaches the pool process running it. */
   async cancelActive(_queue: QueueRef, id: string): Promise<ActionResult> {
     await this.control.broadcast('revoke', { task_id: id, terminate: true, signal: 'SIGTERM' });
-    return { ok: true, status: 'done', message: `revoke (terminate, SIGTERM) of task ${id} sent to every worker: a running task is killed; a prefetched one will not run` };
+    return done(`revoke (terminate, SIGTERM) of task ${id} sent to every worker: a running task is killed; a prefetched one will not run`);
   }
 
   async retry(queue: QueueRef): Promise<ActionResult> {
@@ -189,13 +190,13 @@ export class CeleryAdapter implements QueueAdapter {
     const replies = await this.control.broadcast('cancel_consumer', { queue: queue.name }, { replyMs: 1000 });
     const stopped = replies.filter((r) => Object.values(r).some((v) => typeof v === 'object' && v !== null && 'ok' in v));
     if (stopped.length === 0) return refused(`no live Celery worker consumes ${queue.id}: Celery pauses per worker (cancel_consumer), not the queue itself, so there is nothing to pause`);
-    return { ok: true, status: 'done', message: `${stopped.length} worker(s) stopped consuming ${queue.id} (cancel_consumer; not persistent: a restarted worker consumes it again)` };
+    return done(`${stopped.length} worker(s) stopped consuming ${queue.id} (cancel_consumer; not persistent: a restarted worker consumes it again)`);
   }
 
   async resume(queue: QueueRef): Promise<ActionResult> {
     const replies = await this.control.broadcast('add_consumer', { queue: queue.name }, { replyMs: 1000 });
     if (replies.length === 0) return refused(`no live Celery worker answered: nothing to resume for ${queue.id}`);
-    return { ok: true, status: 'done', message: `${replies.length} worker(s) consume ${queue.id} again (add_consumer)` };
+    return done(`${replies.length} worker(s) consume ${queue.id} again (add_consumer)`);
   }
 
   async purge(queue: QueueRef): Promise<ActionResult> {
@@ -205,27 +206,27 @@ export class CeleryAdapter implements QueueAdapter {
     pipe.del(...lists);
     const res = (await pipe.exec()) ?? [];
     const n = res.slice(0, lists.length).reduce((a, [, v]) => a + Number(v), 0);
-    return { ok: true, status: 'done', message: `deleted the ${n} pending task(s) of ${queue.id} (as celery purge)` };
+    return done(`deleted the ${n} pending task(s) of ${queue.id} (as celery purge)`);
   }
 
   async stopWorker(workerId: string, mode: 'quiet' | 'stop'): Promise<ActionResult> {
     if (mode === 'quiet') {
       const qs = await this.control.broadcast('active_queues', {}, { destination: [workerId], replyMs: 1000, limit: 1 });
       const names = qs.flatMap((r) => Object.values(r).flatMap((x) => (Array.isArray(x) ? x.map((q: { name?: string }) => q.name ?? '') : []))).filter(Boolean);
-      if (qs.length === 0) return { ok: false, status: 'not-found', message: `no reply from Celery worker ${workerId}` };
+      if (qs.length === 0) return notFound(`no reply from Celery worker ${workerId}`);
       for (const q of names) await this.control.broadcast('cancel_consumer', { queue: q }, { destination: [workerId] });
-      return { ok: true, status: 'done', message: `${workerId} stopped consuming ${names.join(', ')} (cancel_consumer)` };
+      return done(`${workerId} stopped consuming ${names.join(', ')} (cancel_consumer)`);
     }
     const pong = await this.control.broadcast('ping', {}, { destination: [workerId], replyMs: 1000, limit: 1 });
-    if (pong.length === 0) return { ok: false, status: 'not-found', message: `no reply from Celery worker ${workerId}` };
+    if (pong.length === 0) return notFound(`no reply from Celery worker ${workerId}`);
     await this.control.broadcast('shutdown', {}, { destination: [workerId] });
-    return { ok: true, status: 'done', message: `shutdown sent to ${workerId}: a warm shutdown (running tasks finish)` };
+    return done(`shutdown sent to ${workerId}: a warm shutdown (running tasks finish)`);
   }
 
   async restartWorkers(): Promise<ActionResult> {
     const pongs = await this.control.broadcast('ping', {}, { replyMs: 1000 });
     await this.control.broadcast('shutdown', {});
-    return { ok: true, status: 'done', message: `shutdown sent to every Celery worker (${pongs.length} answered a ping): each finishes its tasks and exits; its supervisor starts it again` };
+    return done(`shutdown sent to every Celery worker (${pongs.length} answered a ping): each finishes its tasks and exits; its supervisor starts it again`);
   }
 
   async close(): Promise<void> {

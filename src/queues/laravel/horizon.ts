@@ -4,11 +4,15 @@
 // starts or signals it.
 import { randomUUID } from 'node:crypto';
 import { isCluster, type RedisClient } from '../redis-client';
-import { preview, type ActionResult, type JobState, type JobSummary, type LiveWorker, type QueueRef } from '../contract';
+import { done, notFound, preview, refused, taken, type ActionResult, type JobState, type JobSummary, type LiveWorker, type QueueRef } from '../contract';
 import { HORIZON_MASTER_ALIVE_S, HORIZON_PENDING_EXPIRES_S, HORIZON_SUPERVISOR_ALIVE_S, type HorizonKeys } from './horizon-keys';
 import { HORIZON_FAILED_BY_QUEUE_LUA, HORIZON_FAILED_CHUNK, HORIZON_RETRY_LUA } from './horizon-scripts';
 import { addTally } from '../tally';
 import type { LaravelKeys } from './laravel-keys';
+import { LuaScript, execScripts } from '../lua-script';
+
+const HORIZON_FAILED_BY_QUEUE = new LuaScript(HORIZON_FAILED_BY_QUEUE_LUA);
+const HORIZON_RETRY = new LuaScript(HORIZON_RETRY_LUA);
 
 const JOB_FIELDS = ['id', 'connection', 'queue', 'name', 'status', 'payload', 'exception', 'failed_at', 'completed_at', 'retried_by', 'reserved_at'] as const;
 type HorizonJob = Partial<Record<(typeof JOB_FIELDS)[number], string>>;
@@ -62,12 +66,13 @@ export class Horizon {
     if (this.failed && now - this.failed.at < FAILED_COUNTS_EVERY_MS) return this.failed.byQueue;
     const key = this.keys.jobs('failed_jobs');
     const total = await this.redis.zcard(key);
-    const pipe = this.redis.pipeline();
-    for (let start = 0; start < total; start += HORIZON_FAILED_CHUNK) {
-      pipe.eval(HORIZON_FAILED_BY_QUEUE_LUA, 1, key, this.keys.prefix, String(start), String(HORIZON_FAILED_CHUNK));
-    }
+    const replies = await execScripts(this.redis, (pipe, mode) => {
+      for (let start = 0; start < total; start += HORIZON_FAILED_CHUNK) {
+        HORIZON_FAILED_BY_QUEUE.queue(pipe, this.redis, mode, 1, key, this.keys.prefix, String(start), String(HORIZON_FAILED_CHUNK));
+      }
+    });
     const byQueue = new Map<string, number>();
-    for (const [err, flat] of (await pipe.exec()) ?? []) {
+    for (const [err, flat] of replies) {
       if (err) throw err;
       addTally(byQueue, flat);
     }
@@ -133,14 +138,14 @@ export class Horizon {
   /** Horizon's RetryFailedJob, atomically: the failed job is pushed again under a new id, recorded on the original. */
   async retry(queue: QueueRef, jobId: string, now: number): Promise<ActionResult> {
     const [job] = await this.hashes([jobId]);
-    if (!job?.status) return { ok: false, status: 'not-found', message: `no Horizon job ${jobId} (its record may have expired: horizon.trim.failed)` };
-    if (job.status !== 'failed') return { ok: false, status: 'refused', message: `Horizon job ${jobId} is ${job.status}, not failed` };
-    if (job.queue !== queue.name) return { ok: false, status: 'not-found', message: `Horizon job ${jobId} belongs to laravel:${job.queue ?? '?'}, not ${queue.id}` };
+    if (!job?.status) return notFound(`no Horizon job ${jobId} (its record may have expired: horizon.trim.failed)`);
+    if (job.status !== 'failed') return refused(`Horizon job ${jobId} is ${job.status}, not failed`);
+    if (job.queue !== queue.name) return notFound(`Horizon job ${jobId} belongs to laravel:${job.queue ?? '?'}, not ${queue.id}`);
     let payload: Record<string, unknown>;
     try {
       payload = JSON.parse(job.payload ?? '') as Record<string, unknown>;
     } catch {
-      return { ok: false, status: 'refused', message: `Horizon job ${jobId} has an unreadable payload: not retried` };
+      return refused(`Horizon job ${jobId} has an unreadable payload: not retried`);
     }
     const id = randomUUID();
     const nowS = now / 1000;
@@ -164,8 +169,7 @@ export class Horizon {
     retries.push({ id, status: 'pending', retried_at: Math.floor(nowS) });
     const q = this.queueKeys;
     const k = this.keys;
-    const outcome = (await this.redis.eval(
-      HORIZON_RETRY_LUA, 6,
+    const outcome = (await HORIZON_RETRY.run(this.redis, 6,
       k.job(jobId), q.pending(queue.name), q.notify(queue.name), k.job(id), k.jobs('recent_jobs'), k.jobs('pending_jobs'),
       job.payload ?? '', job.retried_by ?? '', JSON.stringify(next), JSON.stringify(retries), id, job.connection ?? this.queueConnection,
       queue.name, job.name ?? String(payload.displayName ?? '?'), nowS.toFixed(4), String(Math.floor(nowS) + HORIZON_PENDING_EXPIRES_S),
@@ -173,13 +177,13 @@ export class Horizon {
     this.failed = undefined;
     switch (outcome) {
       case 'pushed':
-        return { ok: true, status: 'done', message: `retried failed job ${jobId} of ${queue.id} as ${id} (recorded in Horizon's retried_by)` };
+        return done(`retried failed job ${jobId} of ${queue.id} as ${id} (recorded in Horizon's retried_by)`);
       case 'changed':
-        return { ok: false, status: 'taken', message: `failed job ${jobId} of ${queue.id} changed while being retried (retried by someone else?): try again` };
+        return taken(`failed job ${jobId} of ${queue.id} changed while being retried (retried by someone else?): try again`);
       case 'not-failed':
-        return { ok: false, status: 'refused', message: `Horizon job ${jobId} is no longer failed` };
+        return refused(`Horizon job ${jobId} is no longer failed`);
       default:
-        return { ok: false, status: 'not-found', message: `no Horizon job ${jobId}` };
+        return notFound(`no Horizon job ${jobId}`);
     }
   }
 

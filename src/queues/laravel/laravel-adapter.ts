@@ -3,17 +3,19 @@
 // job cannot be stopped through Redis (only by stopping its worker). No worker registry either: live
 // workers are the processes Chaperone supervises, plus Horizon's supervisors when Horizon runs.
 // Pause (12.40+) and queue:restart are flags in Laravel's cache store (see laravel-cache.ts).
-import { groupByNode, multiSlotScript, pipelineByNode, type RedisClient } from '../redis-client';
-import {
-  preview, refused, scalarFields,
-  type ActionResult, type Capability, type JobState, type JobSummary, type QueueAdapter, type QueueCounts, type QueueRef, type WorkersResult,
-} from '../contract';
+import { groupByNode, type RedisClient } from '../redis-client';
+import { done, notFound, preview, refused, scalarFields, taken, type ActionResult, type Capability, type JobState, type JobSummary, type QueueAdapter, type QueueCounts, type QueueRef, type WorkersResult } from '../contract';
 import { chunked, QueueDiscovery } from '../queue-discovery';
 import { Horizon } from './horizon';
 import { HorizonKeys } from './horizon-keys';
 import { LaravelCache, type LaravelCacheOptions } from './laravel-cache';
 import { LaravelKeys } from './laravel-keys';
 import { LARAVEL_CANCEL_LUA, LARAVEL_COUNTS_CHUNK, LARAVEL_COUNTS_LUA, LARAVEL_PROMOTE_LUA } from './laravel-scripts';
+import { LuaScript, scriptsByNode } from '../lua-script';
+
+const LARAVEL_CANCEL = new LuaScript(LARAVEL_CANCEL_LUA);
+const LARAVEL_COUNTS = new LuaScript(LARAVEL_COUNTS_LUA, { crossSlot: true });
+const LARAVEL_PROMOTE = new LuaScript(LARAVEL_PROMOTE_LUA);
 
 
 interface LaravelPayload {
@@ -91,10 +93,9 @@ export class LaravelAdapter implements QueueAdapter {
     // once: one round trip.
     const anchor = (q: QueueRef) => this.keys.pending(q.name);
     const chunks = groupByNode(this.redis, queues, anchor).flatMap((g) => chunked(g, LARAVEL_COUNTS_CHUNK));
-    const script = multiSlotScript(LARAVEL_COUNTS_LUA, this.redis);
     const horizon = await this.hasHorizon();
     const [res, flags, metrics, failed] = await Promise.all([
-      pipelineByNode(this.redis, chunks, (c) => anchor(c[0]), (pipe, c) => pipe.eval(script, 1, anchor(c[0]), this.keys.prefix, String(now), ...c.map((q) => q.name))),
+      scriptsByNode(this.redis, chunks, (c) => anchor(c[0]), (pipe, c, mode) => LARAVEL_COUNTS.queue(pipe, this.redis, mode, 1, anchor(c[0]), this.keys.prefix, String(now), ...c.map((q) => q.name))),
       // The pause flags live in the cache store (often another database).
       this.pauseFlags(queues, now),
       horizon ? this.horizon.queueMetrics(queues) : undefined,
@@ -138,24 +139,24 @@ export class LaravelAdapter implements QueueAdapter {
 
   async cancel(queue: QueueRef, jobId: string): Promise<ActionResult> {
     const k = this.keys;
-    const outcome = (await this.redis.eval(LARAVEL_CANCEL_LUA, 4, k.pending(queue.name), k.delayed(queue.name), k.reserved(queue.name), k.notify(queue.name), jobId)) as string;
+    const outcome = (await LARAVEL_CANCEL.run(this.redis, 4, k.pending(queue.name), k.delayed(queue.name), k.reserved(queue.name), k.notify(queue.name), jobId)) as string;
     switch (outcome) {
       case 'pending':
       case 'delayed':
-        return { ok: true, status: 'done', message: `cancelled ${outcome} job ${jobId} of ${queue.id}` };
+        return done(`cancelled ${outcome} job ${jobId} of ${queue.id}`);
       case 'taken':
-        return { ok: false, status: 'taken', message: `job ${jobId} of ${queue.id} is being processed: Laravel cannot stop a running job through Redis; restart the worker that runs it` };
+        return taken(`job ${jobId} of ${queue.id} is being processed: Laravel cannot stop a running job through Redis; restart the worker that runs it`);
       default:
-        return { ok: false, status: 'not-found', message: `no job ${jobId} in ${queue.id} (pending, delayed or reserved)` };
+        return notFound(`no job ${jobId} in ${queue.id} (pending, delayed or reserved)`);
     }
   }
 
   async promote(queue: QueueRef, jobId: string): Promise<ActionResult> {
     const k = this.keys;
-    const outcome = (await this.redis.eval(LARAVEL_PROMOTE_LUA, 3, k.delayed(queue.name), k.pending(queue.name), k.notify(queue.name), jobId)) as string;
+    const outcome = (await LARAVEL_PROMOTE.run(this.redis, 3, k.delayed(queue.name), k.pending(queue.name), k.notify(queue.name), jobId)) as string;
     return outcome === 'moved'
-      ? { ok: true, status: 'done', message: `delayed job ${jobId} of ${queue.id} is pending now` }
-      : { ok: false, status: 'not-found', message: `no delayed job ${jobId} in ${queue.id}` };
+      ? done(`delayed job ${jobId} of ${queue.id} is pending now`)
+      : notFound(`no delayed job ${jobId} in ${queue.id}`);
   }
 
   async retry(queue: QueueRef, jobId: string | { allFailed: true }): Promise<ActionResult> {
@@ -180,7 +181,7 @@ export class LaravelAdapter implements QueueAdapter {
   async pause(queue: QueueRef): Promise<ActionResult> {
     await this.cache.forever(this.pausedFlag(queue.name), true);
     this.flagCache = undefined;
-    return { ok: true, status: 'done', message: `paused ${queue.id}: set ${this.pausedFlag(queue.name)} (${this.cache.where()}); Laravel 12.40+ workers take no more of its jobs (older workers ignore the flag)` };
+    return done(`paused ${queue.id}: set ${this.pausedFlag(queue.name)} (${this.cache.where()}); Laravel 12.40+ workers take no more of its jobs (older workers ignore the flag)`);
   }
 
   async resume(queue: QueueRef): Promise<ActionResult> {
@@ -188,14 +189,14 @@ export class LaravelAdapter implements QueueAdapter {
     const had = await this.cache.forget(this.pausedFlag(queue.name));
     this.flagCache = undefined;
     const note = all ? `; every queue of connection "${this.queueConnection}" stays paused by ${this.pausedFlag('*')}` : '';
-    return { ok: true, status: 'done', message: `${had ? 'resumed' : 'was not paused:'} ${queue.id} (${this.cache.where()})${note}` };
+    return done(`${had ? 'resumed' : 'was not paused:'} ${queue.id} (${this.cache.where()})${note}`);
   }
 
   /** As `php artisan queue:restart`: workers compare this timestamp after each job and exit when it changed. */
   async restartWorkers(): Promise<ActionResult> {
     const now = Math.floor(Date.now() / 1000);
     await this.cache.forever(RESTART_FLAG, now);
-    return { ok: true, status: 'done', message: `set ${RESTART_FLAG} = ${now} (${this.cache.where()}): every Laravel worker using this cache exits after its current job, and its supervisor starts it again` };
+    return done(`set ${RESTART_FLAG} = ${now} (${this.cache.where()}): every Laravel worker using this cache exits after its current job, and its supervisor starts it again`);
   }
 
   async close(): Promise<void> {

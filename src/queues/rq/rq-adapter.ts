@@ -3,14 +3,17 @@
 // `description`: the pickled data is never read. A running job can be stopped (stop-job over the
 // worker's pubsub channel); pausing is all-or-nothing in RQ (suspend).
 import * as zlib from 'node:zlib';
-import {
-  preview, refused,
-  type ActionResult, type Capability, type JobState, type JobSummary, type LiveWorker, type QueueAdapter, type QueueCounts, type QueueRef, type WorkersResult,
-} from '../contract';
+import { done, notFound, preview, refused, taken, type ActionResult, type Capability, type JobState, type JobSummary, type LiveWorker, type QueueAdapter, type QueueCounts, type QueueRef, type WorkersResult } from '../contract';
 import { QueueDiscovery } from '../queue-discovery';
 import type { RedisClient } from '../redis-client';
 import { RqKeys, type RqRegistry } from './rq-keys';
 import { RQ_CANCEL_LUA, RQ_COUNTS_LUA, RQ_EMPTY_LUA, RQ_REQUEUE_LUA } from './rq-scripts';
+import { LuaScript } from '../lua-script';
+
+const RQ_CANCEL = new LuaScript(RQ_CANCEL_LUA);
+const RQ_COUNTS = new LuaScript(RQ_COUNTS_LUA);
+const RQ_EMPTY = new LuaScript(RQ_EMPTY_LUA);
+const RQ_REQUEUE = new LuaScript(RQ_REQUEUE_LUA);
 
 /** A worker whose heartbeat is older than this is not listed (RQ's default worker TTL is 420 s). */
 const HEARTBEAT_ALIVE_MS = 420_000;
@@ -56,7 +59,7 @@ export class RqAdapter implements QueueAdapter {
 
   async counts(queues: readonly QueueRef[], now: number): Promise<QueueCounts[]> {
     if (queues.length === 0) return [];
-    const [suspended, ...rows] = (await this.redis.eval(RQ_COUNTS_LUA, 0, this.keys.prefix, String(now / 1000), ...queues.map((q) => q.name))) as [number, ...string[]];
+    const [suspended, ...rows] = (await RQ_COUNTS.run(this.redis, 0, this.keys.prefix, String(now / 1000), ...queues.map((q) => q.name))) as [number, ...string[]];
     return queues.map((queue, i) => {
       const [nums, oldest] = rows[i].split('|');
       const [pending, started, finished, failed, scheduled, deferred, canceled] = nums.split(',').map(Number);
@@ -130,24 +133,24 @@ export class RqAdapter implements QueueAdapter {
   /** Job.cancel(): pending (or scheduled) -> canceled, atomically; a started job is "taken". */
   async cancel(queue: QueueRef, id: string): Promise<ActionResult> {
     const k = this.keys;
-    const r = (await this.redis.eval(RQ_CANCEL_LUA, 4, k.queue(queue.name), k.registry('scheduled', queue.name), k.registry('canceled', queue.name), k.job(id), id, String(Date.now() / 1000))) as string;
-    if (r === 'pending' || r === 'scheduled') return { ok: true, status: 'done', message: `cancelled ${r} job ${id} of ${queue.id}` };
-    if (r === 'started') return { ok: false, status: 'taken', message: `job ${id} of ${queue.id} is running: stop it with cancel --running (stop-job)` };
-    if (r) return { ok: false, status: 'taken', message: `job ${id} of ${queue.id} is ${r}, not pending` };
-    return { ok: false, status: 'not-found', message: `no job ${id} in ${queue.id}` };
+    const r = (await RQ_CANCEL.run(this.redis, 4, k.queue(queue.name), k.registry('scheduled', queue.name), k.registry('canceled', queue.name), k.job(id), id, String(Date.now() / 1000))) as string;
+    if (r === 'pending' || r === 'scheduled') return done(`cancelled ${r} job ${id} of ${queue.id}`);
+    if (r === 'started') return taken(`job ${id} of ${queue.id} is running: stop it with cancel --running (stop-job)`);
+    if (r) return taken(`job ${id} of ${queue.id} is ${r}, not pending`);
+    return notFound(`no job ${id} in ${queue.id}`);
   }
 
   /** stop-job over the pubsub channel of the worker running it; 0 receivers is reported as such. */
   async cancelActive(queue: QueueRef, id: string): Promise<ActionResult> {
     const [status, worker] = await this.redis.hmget(this.keys.job(id), 'status', 'worker_name');
-    if (status === null) return { ok: false, status: 'not-found', message: `no job ${id} in ${queue.id}` };
-    if (status !== 'started') return { ok: false, status: 'refused', message: `job ${id} of ${queue.id} is ${status}, not running${status === 'queued' ? ': cancel it without --running' : ''}` };
+    if (status === null) return notFound(`no job ${id} in ${queue.id}`);
+    if (status !== 'started') return refused(`job ${id} of ${queue.id} is ${status}, not running${status === 'queued' ? ': cancel it without --running' : ''}`);
     const name = worker ?? (await this.workerRunning(id));
-    if (!name) return { ok: false, status: 'not-found', message: `no live worker is running job ${id}` };
+    if (!name) return notFound(`no live worker is running job ${id}`);
     const receivers = await this.redis.publish(this.keys.pubsub(name), JSON.stringify({ command: 'stop-job', job_id: id }));
     return receivers > 0
-      ? { ok: true, status: 'done', message: `stop-job sent to worker ${name}: it kills the work horse; the job ends as stopped (failed registry)` }
-      : { ok: false, status: 'not-found', message: `stop-job for ${id} reached 0 receivers: worker ${name} is not listening (gone?)` };
+      ? done(`stop-job sent to worker ${name}: it kills the work horse; the job ends as stopped (failed registry)`)
+      : notFound(`stop-job for ${id} reached 0 receivers: worker ${name} is not listening (gone?)`);
   }
 
   async retry(queue: QueueRef, id: string | { allFailed: true }): Promise<ActionResult> {
@@ -155,27 +158,27 @@ export class RqAdapter implements QueueAdapter {
       const ids = await this.redis.zrange(this.keys.registry('failed', queue.name), '0', '-1');
       let n = 0;
       for (const x of ids) if (await this.requeue('failed', queue, x)) n++;
-      return { ok: true, status: 'done', message: `requeued ${n} failed job(s) of ${queue.id}` };
+      return done(`requeued ${n} failed job(s) of ${queue.id}`);
     }
     return (await this.requeue('failed', queue, id))
-      ? { ok: true, status: 'done', message: `failed job ${id} of ${queue.id} requeued` }
-      : { ok: false, status: 'not-found', message: `no failed job ${id} in ${queue.id}` };
+      ? done(`failed job ${id} of ${queue.id} requeued`)
+      : notFound(`no failed job ${id} in ${queue.id}`);
   }
 
   async promote(queue: QueueRef, id: string): Promise<ActionResult> {
     return (await this.requeue('scheduled', queue, id))
-      ? { ok: true, status: 'done', message: `scheduled job ${id} of ${queue.id} is enqueued now` }
-      : { ok: false, status: 'not-found', message: `no scheduled job ${id} in ${queue.id}` };
+      ? done(`scheduled job ${id} of ${queue.id} is enqueued now`)
+      : notFound(`no scheduled job ${id} in ${queue.id}`);
   }
 
   async purge(queue: QueueRef): Promise<ActionResult> {
     let total = 0;
     for (;;) {
-      const n = Number(await this.redis.eval(RQ_EMPTY_LUA, 1, this.keys.queue(queue.name), this.keys.prefix));
+      const n = Number(await RQ_EMPTY.run(this.redis, 1, this.keys.queue(queue.name), this.keys.prefix));
       total += n;
       if (n === 0) break;
     }
-    return { ok: true, status: 'done', message: `deleted the ${total} pending job(s) of ${queue.id} (as Queue.empty)` };
+    return done(`deleted the ${total} pending job(s) of ${queue.id} (as Queue.empty)`);
   }
 
   async pause(queue: QueueRef): Promise<ActionResult> {
@@ -201,8 +204,8 @@ export class RqAdapter implements QueueAdapter {
     if (mode === 'quiet') return refused('RQ cannot quiet one worker: `chaperone suspend rq` suspends them all; or stop this one');
     const receivers = await this.redis.publish(this.keys.pubsub(workerId), JSON.stringify({ command: 'shutdown' }));
     return receivers > 0
-      ? { ok: true, status: 'done', message: `shutdown sent to RQ worker ${workerId}: it finishes its current job, then exits` }
-      : { ok: false, status: 'not-found', message: `shutdown for ${workerId} reached 0 receivers: no such worker is listening` };
+      ? done(`shutdown sent to RQ worker ${workerId}: it finishes its current job, then exits`)
+      : notFound(`shutdown for ${workerId} reached 0 receivers: no such worker is listening`);
   }
 
   async restartWorkers(): Promise<ActionResult> {
@@ -210,7 +213,7 @@ export class RqAdapter implements QueueAdapter {
     const ids = 'workers' in live ? live.workers.map((w) => w.id) : [];
     let reached = 0;
     for (const id of ids) if ((await this.stopWorker(id, 'stop')).ok) reached++;
-    return { ok: true, status: 'done', message: `shutdown sent to ${reached} of ${ids.length} RQ worker(s): each finishes its job and exits; its supervisor starts it again` };
+    return done(`shutdown sent to ${reached} of ${ids.length} RQ worker(s): each finishes its job and exits; its supervisor starts it again`);
   }
 
   async close(): Promise<void> {
@@ -220,7 +223,7 @@ export class RqAdapter implements QueueAdapter {
 
   private async requeue(from: 'failed' | 'scheduled', queue: QueueRef, id: string): Promise<boolean> {
     const k = this.keys;
-    const r = await this.redis.eval(RQ_REQUEUE_LUA, 4, k.registry(from, queue.name), k.queue(queue.name), k.queues(), k.job(id), id, rqFormat(Date.now()), k.queue(queue.name));
+    const r = await RQ_REQUEUE.run(this.redis, 4, k.registry(from, queue.name), k.queue(queue.name), k.queues(), k.job(id), id, rqFormat(Date.now()), k.queue(queue.name));
     return Number(r) === 1;
   }
 

@@ -2,15 +2,19 @@
 // `processes` + their heartbeat hashes. Scheduled, retry and dead jobs live in sorted sets shared by
 // every queue, counted per queue in slices (never a whole set at once). Writes match the exact member
 // and remove it before enqueueing anything. Running jobs cannot be cancelled in Sidekiq OSS.
-import {
-  preview, refused, scalarFields,
-  type ActionResult, type Capability, type JobState, type JobSummary, type LiveWorker, type QueueAdapter, type QueueCounts, type QueueRef, type WorkersResult,
-} from '../contract';
+import { done, notFound, preview, refused, scalarFields, taken, type ActionResult, type Capability, type JobState, type JobSummary, type LiveWorker, type QueueAdapter, type QueueCounts, type QueueRef, type WorkersResult } from '../contract';
 import { QueueDiscovery } from '../queue-discovery';
 import { addTally } from '../tally';
 import type { RedisClient } from '../redis-client';
 import { SidekiqKeys } from './sidekiq-keys';
 import { SIDEKIQ_COUNTS_LUA, SIDEKIQ_FIND_LUA, SIDEKIQ_KILL_LUA, SIDEKIQ_MOVE_LUA, SIDEKIQ_SET_CHUNK, SIDEKIQ_SET_COUNTS_LUA } from './sidekiq-scripts';
+import { LuaScript, execScripts } from '../lua-script';
+
+const SIDEKIQ_COUNTS = new LuaScript(SIDEKIQ_COUNTS_LUA);
+const SIDEKIQ_FIND = new LuaScript(SIDEKIQ_FIND_LUA);
+const SIDEKIQ_KILL = new LuaScript(SIDEKIQ_KILL_LUA);
+const SIDEKIQ_MOVE = new LuaScript(SIDEKIQ_MOVE_LUA);
+const SIDEKIQ_SET_COUNTS = new LuaScript(SIDEKIQ_SET_COUNTS_LUA);
 
 const SETS = ['schedule', 'retry', 'dead'] as const;
 type SetName = (typeof SETS)[number];
@@ -77,21 +81,18 @@ export class SidekiqAdapter implements QueueAdapter {
   private async readCounts(queues: readonly QueueRef[], now: number, force: boolean): Promise<QueueCounts[]> {
     // One pipeline: the queues' script, and (when due) the sizes and slices of the three sets,
     // planned from their last sizes; a set that grew past its plan gets its extra slices after.
-    const pipe = this.redis.pipeline();
-    pipe.eval(SIDEKIQ_COUNTS_LUA, 0, this.keys.prefix, String(now / 1000), ...queues.map((q) => q.name));
     const due = force || !this.setCounts || this.setCounts.total <= SMALL_SETS || now - this.setCounts.at >= SET_COUNTS_EVERY_MS;
     const plan: { set: SetName; start: number }[] = [];
-    if (due) {
-      for (const s of SETS) pipe.zcard(this.keys.set(s));
-      for (const s of SETS) {
-        const size = this.lastSizes?.[s] ?? SIDEKIQ_SET_CHUNK;
-        for (let start = 0; start < Math.max(size, 1); start += SIDEKIQ_SET_CHUNK) {
-          pipe.eval(SIDEKIQ_SET_COUNTS_LUA, 1, this.keys.set(s), String(start), String(SIDEKIQ_SET_CHUNK));
-          plan.push({ set: s, start });
-        }
-      }
+    for (const s of due ? SETS : []) {
+      const size = this.lastSizes?.[s] ?? SIDEKIQ_SET_CHUNK;
+      for (let start = 0; start < Math.max(size, 1); start += SIDEKIQ_SET_CHUNK) plan.push({ set: s, start });
     }
-    const res = (await pipe.exec()) ?? [];
+    const res = await execScripts(this.redis, (pipe, mode) => {
+      SIDEKIQ_COUNTS.queue(pipe, this.redis, mode, 0, this.keys.prefix, String(now / 1000), ...queues.map((q) => q.name));
+      if (!due) return;
+      for (const s of SETS) pipe.zcard(this.keys.set(s));
+      for (const p of plan) SIDEKIQ_SET_COUNTS.queue(pipe, this.redis, mode, 1, this.keys.set(p.set), String(p.start), String(SIDEKIQ_SET_CHUNK));
+    });
     const [[err, raw]] = res;
     if (err) throw err;
     const rows = raw as string[];
@@ -106,9 +107,9 @@ export class SidekiqAdapter implements QueueAdapter {
       }
       let extraRes: typeof res = [];
       if (extra.length) {
-        const more = this.redis.pipeline();
-        for (const e of extra) more.eval(SIDEKIQ_SET_COUNTS_LUA, 1, this.keys.set(e.set), String(e.start), String(SIDEKIQ_SET_CHUNK));
-        extraRes = (await more.exec()) ?? [];
+        extraRes = await execScripts(this.redis, (more, mode) => {
+          for (const e of extra) SIDEKIQ_SET_COUNTS.queue(more, this.redis, mode, 1, this.keys.set(e.set), String(e.start), String(SIDEKIQ_SET_CHUNK));
+        });
       }
       const byQueue: Record<SetName, Map<string, number>> = { schedule: new Map(), retry: new Map(), dead: new Map() };
       [...plan, ...extra].forEach((p, i) => {
@@ -186,14 +187,14 @@ export class SidekiqAdapter implements QueueAdapter {
     const pending = await this.find(this.keys.queue(queue.name), 'list', jid, '');
     if (pending) {
       const removed = await this.move(this.keys.queue(queue.name), 'list', pending, '', queue.name);
-      if (removed) return { ok: true, status: 'done', message: `cancelled pending job ${jid} of ${queue.id}` };
+      if (removed) return done(`cancelled pending job ${jid} of ${queue.id}`);
       return this.takenOrGone(queue, jid);
     }
     for (const s of SETS) {
       const m = await this.find(this.keys.set(s), 'zset', jid, queue.name);
       if (m && (await this.move(this.keys.set(s), 'zset', m, '', queue.name))) {
         this.setCounts = undefined;
-        return { ok: true, status: 'done', message: `deleted ${s === 'schedule' ? 'scheduled' : s} job ${jid} of ${queue.id}` };
+        return done(`deleted ${s === 'schedule' ? 'scheduled' : s} job ${jid} of ${queue.id}`);
       }
     }
     return this.takenOrGone(queue, jid);
@@ -206,43 +207,43 @@ export class SidekiqAdapter implements QueueAdapter {
       for (const s of ['retry', 'dead'] as const) {
         for (const m of await this.fromSets([s], queue.name, LIST_SCAN_LIMIT)) if (await this.requeue(s, m, queue.name, true)) n++;
       }
-      return { ok: true, status: 'done', message: `retrying ${n} failed job(s) of ${queue.id}` };
+      return done(`retrying ${n} failed job(s) of ${queue.id}`);
     }
     for (const s of ['retry', 'dead'] as const) {
       const m = await this.find(this.keys.set(s), 'zset', jid, queue.name);
       if (m) {
         return (await this.requeue(s, m, queue.name, true))
-          ? { ok: true, status: 'done', message: `job ${jid} of ${queue.id} moved from ${s} back to the queue` }
-          : { ok: false, status: 'taken', message: `job ${jid} of ${queue.id} left the ${s} set meanwhile (retried by Sidekiq?)` };
+          ? done(`job ${jid} of ${queue.id} moved from ${s} back to the queue`)
+          : taken(`job ${jid} of ${queue.id} left the ${s} set meanwhile (retried by Sidekiq?)`);
       }
     }
-    return { ok: false, status: 'not-found', message: `no job ${jid} of ${queue.id} in the retry or dead set` };
+    return notFound(`no job ${jid} of ${queue.id} in the retry or dead set`);
   }
 
   async promote(queue: QueueRef, jid: string): Promise<ActionResult> {
     const m = await this.find(this.keys.set('schedule'), 'zset', jid, queue.name);
-    if (!m) return { ok: false, status: 'not-found', message: `no scheduled job ${jid} in ${queue.id}` };
+    if (!m) return notFound(`no scheduled job ${jid} in ${queue.id}`);
     return (await this.requeue('schedule', m, queue.name, false))
-      ? { ok: true, status: 'done', message: `scheduled job ${jid} of ${queue.id} is enqueued now` }
-      : { ok: false, status: 'taken', message: `scheduled job ${jid} of ${queue.id} was enqueued by Sidekiq meanwhile` };
+      ? done(`scheduled job ${jid} of ${queue.id} is enqueued now`)
+      : taken(`scheduled job ${jid} of ${queue.id} was enqueued by Sidekiq meanwhile`);
   }
 
   /** Sidekiq's "kill": a retry (or scheduled) job goes to the dead set. */
   async kill(queue: QueueRef, jid: string): Promise<ActionResult> {
     for (const s of ['retry', 'schedule'] as const) {
       const m = await this.find(this.keys.set(s), 'zset', jid, queue.name);
-      if (m && Number(await this.redis.eval(SIDEKIQ_KILL_LUA, 2, this.keys.set(s), this.keys.set('dead'), m, String(Date.now() / 1000))) === 1) {
+      if (m && Number(await SIDEKIQ_KILL.run(this.redis, 2, this.keys.set(s), this.keys.set('dead'), m, String(Date.now() / 1000))) === 1) {
         this.setCounts = undefined;
-        return { ok: true, status: 'done', message: `job ${jid} of ${queue.id} moved from ${s} to dead` };
+        return done(`job ${jid} of ${queue.id} moved from ${s} to dead`);
       }
     }
-    return { ok: false, status: 'not-found', message: `no retry or scheduled job ${jid} in ${queue.id}` };
+    return notFound(`no retry or scheduled job ${jid} in ${queue.id}`);
   }
 
   /** Drains a queue as Sidekiq's Queue#clear: every pending job is deleted. */
   async purge(queue: QueueRef): Promise<ActionResult> {
     const res = (await this.redis.multi().llen(this.keys.queue(queue.name)).unlink(this.keys.queue(queue.name)).srem(this.keys.queues(), queue.name).exec()) ?? [];
-    return { ok: true, status: 'done', message: `deleted the ${Number(res[0]?.[1] ?? 0)} pending job(s) of ${queue.id}` };
+    return done(`deleted the ${Number(res[0]?.[1] ?? 0)} pending job(s) of ${queue.id}`);
   }
 
   async pause(queue: QueueRef): Promise<ActionResult> {
@@ -255,16 +256,16 @@ export class SidekiqAdapter implements QueueAdapter {
 
   /** Quiet (TSTP: fetch no more jobs) or stop (TERM) one process, through its signals list. */
   async stopWorker(workerId: string, mode: 'quiet' | 'stop'): Promise<ActionResult> {
-    if (!(await this.redis.sismember(this.keys.processes(), workerId))) return { ok: false, status: 'not-found', message: `no Sidekiq process "${workerId}" in processes` };
+    if (!(await this.redis.sismember(this.keys.processes(), workerId))) return notFound(`no Sidekiq process "${workerId}" in processes`);
     await this.signal(workerId, mode === 'quiet' ? 'TSTP' : 'TERM');
-    return { ok: true, status: 'done', message: `${mode === 'quiet' ? 'quiet (TSTP)' : 'stop (TERM)'} sent to ${workerId}; it acts on it at its next heartbeat (~5 s)` };
+    return done(`${mode === 'quiet' ? 'quiet (TSTP)' : 'stop (TERM)'} sent to ${workerId}; it acts on it at its next heartbeat (~5 s)`);
   }
 
   async restartWorkers(): Promise<ActionResult> {
     const live = await this.workers();
     const ids = 'workers' in live ? live.workers.map((w) => w.id) : [];
     for (const id of ids) await this.signal(id, 'TERM');
-    return { ok: true, status: 'done', message: `TERM sent to ${ids.length} Sidekiq process(es): each finishes (or pushes back) its jobs and exits; its supervisor starts it again` };
+    return done(`TERM sent to ${ids.length} Sidekiq process(es): each finishes (or pushes back) its jobs and exits; its supervisor starts it again`);
   }
 
   async close(): Promise<void> {
@@ -278,11 +279,11 @@ export class SidekiqAdapter implements QueueAdapter {
 
 
   private async find(key: string, kind: 'list' | 'zset', jid: string, queue: string): Promise<string | null> {
-    return ((await this.redis.eval(SIDEKIQ_FIND_LUA, 1, key, jid, kind, queue)) as string | null) ?? null;
+    return ((await SIDEKIQ_FIND.run(this.redis, 1, key, jid, kind, queue)) as string | null) ?? null;
   }
 
   private async move(from: string, kind: 'list' | 'zset', member: string, payload: string, queue: string): Promise<boolean> {
-    return Number(await this.redis.eval(SIDEKIQ_MOVE_LUA, 3, from, this.keys.queue(queue), this.keys.queues(), member, kind, payload, queue)) === 1;
+    return Number(await SIDEKIQ_MOVE.run(this.redis, 3, from, this.keys.queue(queue), this.keys.queues(), member, kind, payload, queue)) === 1;
   }
 
   /** Remove from the set first; only if that removed it, push it to its queue (enqueued now). */
@@ -336,9 +337,9 @@ export class SidekiqAdapter implements QueueAdapter {
   private async takenOrGone(queue: QueueRef, jid: string): Promise<ActionResult> {
     const running = await this.running();
     if (running.some((r) => r.queue === queue.name && r.payload.includes(`"jid":"${jid}"`))) {
-      return { ok: false, status: 'taken', message: `job ${jid} of ${queue.id} is running: Sidekiq OSS cannot cancel a running job; stop (TERM) its process, or restart the pool that runs it` };
+      return taken(`job ${jid} of ${queue.id} is running: Sidekiq OSS cannot cancel a running job; stop (TERM) its process, or restart the pool that runs it`);
     }
-    return { ok: false, status: 'not-found', message: `no job ${jid} in ${queue.id} (pending, scheduled, retry or dead); a worker may have finished it` };
+    return notFound(`no job ${jid} in ${queue.id} (pending, scheduled, retry or dead); a worker may have finished it`);
   }
 }
 

@@ -1,0 +1,66 @@
+// The one way every adapter calls Lua: EVALSHA of the script's SHA1 (computed here, so no SCRIPT
+// LOAD round trip), and EVAL when Redis does not have it (first use, a restart, SCRIPT FLUSH),
+// which also caches it for the next call. On a Cluster the script carries the cross-slot flag
+// (each node has its own cache; the fallback works per node).
+import { createHash } from 'node:crypto';
+import { isCluster, pipelineByNode, type PipelineResult, type RedisClient } from './redis-client';
+
+type Pipeline = ReturnType<RedisClient['pipeline']>;
+type Arg = string | number;
+/** How a script goes out in a pipeline: by its SHA1, or (after a NOSCRIPT) with its source. */
+export type ScriptMode = 'sha' | 'source';
+
+export function isNoScript(err: unknown): boolean {
+  return err instanceof Error && /NOSCRIPT/.test(err.message);
+}
+
+export class LuaScript {
+  private readonly plain: { source: string; sha: string };
+  private readonly cluster: { source: string; sha: string };
+
+  /** crossSlot: the script reads keys of several slots (a chunk of queues), allowed on a Cluster (Redis 7+). */
+  constructor(body: string, opts: { crossSlot?: boolean } = {}) {
+    const variant = (source: string) => ({ source, sha: createHash('sha1').update(source).digest('hex') });
+    this.plain = variant(body);
+    this.cluster = opts.crossSlot ? variant(`#!lua flags=allow-cross-slot-keys\n${body}`) : this.plain;
+  }
+
+  private of(client: RedisClient): { source: string; sha: string } {
+    return isCluster(client) ? this.cluster : this.plain;
+  }
+
+  /** One call, as EVAL takes its arguments (numKeys, keys..., args...). */
+  async run(client: RedisClient, numKeys: number, ...args: Arg[]): Promise<unknown> {
+    const { source, sha } = this.of(client);
+    try {
+      return await client.evalsha(sha, numKeys, ...args);
+    } catch (err) {
+      if (!isNoScript(err)) throw err;
+      return client.eval(source, numKeys, ...args);
+    }
+  }
+
+  /** Queued in a pipeline that execScripts / scriptsByNode sends. */
+  queue(pipe: Pipeline, client: RedisClient, mode: ScriptMode, numKeys: number, ...args: Arg[]): void {
+    const { source, sha } = this.of(client);
+    if (mode === 'sha') pipe.evalsha(sha, numKeys, ...args);
+    else pipe.eval(source, numKeys, ...args);
+  }
+}
+
+/** A pipeline built by `build`, its scripts by SHA1; built and sent again with their sources if Redis lacked one. */
+export async function execScripts(client: RedisClient, build: (pipe: Pipeline, mode: ScriptMode) => void): Promise<PipelineResult[]> {
+  const send = async (mode: ScriptMode): Promise<PipelineResult[]> => {
+    const pipe = client.pipeline();
+    build(pipe, mode);
+    return ((await pipe.exec()) ?? []) as PipelineResult[];
+  };
+  const first = await send('sha');
+  return first.some(([err]) => isNoScript(err)) ? send('source') : first;
+}
+
+/** pipelineByNode with the same fallback: one pipeline per node, sent again with sources after a NOSCRIPT. */
+export async function scriptsByNode<T>(client: RedisClient, items: readonly T[], keyOf: (item: T) => string, add: (pipe: Pipeline, item: T, mode: ScriptMode) => void): Promise<PipelineResult[][]> {
+  const first = await pipelineByNode(client, items, keyOf, (pipe, item) => add(pipe, item, 'sha'));
+  return first.some((rs) => rs.some(([err]) => isNoScript(err))) ? pipelineByNode(client, items, keyOf, (pipe, item) => add(pipe, item, 'source')) : first;
+}

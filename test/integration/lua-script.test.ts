@@ -1,0 +1,54 @@
+// The one way Lua is called: EVALSHA first, EVAL when Redis lacks the script (first use, a restart,
+// SCRIPT FLUSH), for single calls and for pipelines alike; counted with the server's own stats.
+import * as assert from 'node:assert/strict';
+import { LuaScript, execScripts, scriptsByNode } from '../../src/queues/lua-script';
+import { TestRedis } from '../helpers/redis-server';
+
+describe('LuaScript: EVALSHA with a NOSCRIPT fallback', function () {
+  this.timeout(20_000);
+  let redis: TestRedis;
+  before(async () => (redis = await TestRedis.start()));
+  after(async () => redis.stop());
+
+  const calls = async (c: ReturnType<TestRedis['client']>): Promise<{ eval: number; evalsha: number }> => {
+    const stats = await c.info('commandstats');
+    const n = (cmd: string): number => Number(new RegExp(`cmdstat_${cmd}:calls=(\\d+)`).exec(stats)?.[1] ?? 0);
+    return { eval: n('eval'), evalsha: n('evalsha') };
+  };
+
+  it('runs by SHA1 once Redis has it, and again after SCRIPT FLUSH', async () => {
+    const c = redis.client();
+    try {
+      const s = new LuaScript("return redis.call('INCRBY', KEYS[1], ARGV[1])");
+      await c.config('RESETSTAT');
+      assert.equal(await s.run(c, 1, 'lua:n', 2), 2); // not cached: EVALSHA fails, EVAL loads it
+      assert.equal(await s.run(c, 1, 'lua:n', 3), 5); // cached: EVALSHA only
+      assert.deepEqual(await calls(c), { eval: 1, evalsha: 2 });
+      await c.script('FLUSH');
+      assert.equal(await s.run(c, 1, 'lua:n', 1), 6);
+      assert.deepEqual(await calls(c), { eval: 2, evalsha: 3 });
+    } finally {
+      c.disconnect();
+    }
+  });
+
+  it('pipelines: sent by SHA1, sent again with the source after a NOSCRIPT, with other commands in them', async () => {
+    const c = redis.client();
+    try {
+      const s = new LuaScript("return redis.call('GET', KEYS[1])");
+      await c.set('lua:a', 'A');
+      await c.script('FLUSH');
+      const res = await execScripts(c, (pipe, mode) => {
+        s.queue(pipe, c, mode, 1, 'lua:a');
+        pipe.ping();
+      });
+      assert.deepEqual(res, [[null, 'A'], [null, 'PONG']]);
+      await c.config('RESETSTAT');
+      const byNode = await scriptsByNode(c, ['lua:a', 'lua:a'], (k) => k, (pipe, k, mode) => s.queue(pipe, c, mode, 1, k));
+      assert.deepEqual(byNode, [[[null, 'A']], [[null, 'A']]]);
+      assert.deepEqual(await calls(c), { eval: 0, evalsha: 2 }, 'cached after the first fallback');
+    } finally {
+      c.disconnect();
+    }
+  });
+});
