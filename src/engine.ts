@@ -5,13 +5,23 @@ import * as path from 'node:path';
 import { auditLine, sanitizeAudit } from './core/audit-text';
 import { withRedis } from './core/config/redis-choice';
 import type { ChaperoneConfig } from './core/config/types';
+import type { Disposable } from './core/emitter';
 import type { AuditEntry, AuditSink, Logger } from './core/ports';
+import type { Finding } from './core/signals/findings';
+import type { Signals } from './core/signals/signals-engine';
+import type { SupervisorSnapshot } from './core/snapshot';
+import type { LogLine } from './core/worker';
 import { Supervisor } from './core/supervisor';
 import { RedisControlPlane } from './node/control-plane';
-import { ControlClient } from './node/control-client';
+import { ControlClient, type SeenSupervisor } from './node/control-client';
 import { PoolActions } from './node/pool-actions';
 import type Redis from 'ioredis';
-import { connectRedis, type CredentialSource } from './node/redis-connection';
+import { connectProfileAndWait, connectRedis, type CredentialSource } from './node/redis-connection';
+import { RedisAuditSink } from './node/audit-stream';
+import { ControlKeys } from './node/control-keys';
+import { createAdapters } from './queues/registry';
+import { isCluster } from './queues/redis-client';
+import type { Observation } from './core/signals/observations';
 import { SpawnerClient } from './node/spawner/spawner-client';
 import { systemClock } from './node/system-clock';
 import { AdapterQueueLoad } from './queues/queue-load';
@@ -48,9 +58,17 @@ export interface EngineOptions {
   runtimeDir?: string;
 }
 
+/**
+ * The CLI and the editor drive this one object: its read model (what every view, the status bar,
+ * the dashboard and the CLI show) and its two ways to act (poolActions, queues). Its parts stay
+ * visible for the tests that exercise them directly; product code goes through the facade.
+ */
 export class Engine {
+  /** @internal the parts: tests reach them; callers use the read model below. */
   readonly supervisor: Supervisor;
+  /** @internal */
   readonly runner: SpawnerClient;
+  /** @internal */
   readonly controlPlane: RedisControlPlane | undefined;
   /** The one way to act on a pool: this engine's own, or another supervisor's through Redis. */
   readonly poolActions: PoolActions;
@@ -66,7 +84,8 @@ export class Engine {
   private readonly exporter: PrometheusExporter | undefined;
   private historyRedis: Redis | undefined;
 
-  private readonly config: ChaperoneConfig;
+  /** The configuration it runs (with the Redis chooseRedis() chose). */
+  readonly config: ChaperoneConfig;
 
   constructor(private readonly opts: EngineOptions) {
     const config = opts.redisUrl ? withRedis(opts.config, { url: opts.redisUrl, keyPrefix: opts.config.redis.keyPrefix }) : opts.config;
@@ -128,6 +147,83 @@ export class Engine {
         },
       });
     }
+  }
+
+  // ---- the read model ----
+
+  /** This engine's supervisor id (its pools' address on the control plane). */
+  get id(): string {
+    return this.supervisor.identity.id;
+  }
+
+  /** This supervisor as every other editor and CLI sees it. */
+  snapshot(): SupervisorSnapshot {
+    return this.controlPlane?.snapshot() ?? this.supervisor.snapshot();
+  }
+
+  /** Workers running now (not starting, stopping or backing off). */
+  runningWorkers(): number {
+    let n = 0;
+    for (const p of this.supervisor.pools.values()) n += p.workers.filter((w) => w.state === 'running').length;
+    return n;
+  }
+
+  /** A configured pool's count and bounds, for the quick fixes and the scale prompt. */
+  poolSize(name: string): { desired: number; min: number; max: number } | undefined {
+    const p = this.supervisor.pools.get(name);
+    return p ? { desired: p.desired, min: p.config.min, max: p.config.max } : undefined;
+  }
+
+  /** The last tick's figures (undefined before the first tick, or without signals). */
+  lastSignals(): Signals | undefined {
+    return this.signals?.lastSignals;
+  }
+
+  findings(): Finding[] {
+    return this.signals?.findings ?? [];
+  }
+
+  /** A series' stored points, for the dashboard's charts. */
+  history(series: string, from: number, to: number, maxPoints: number): ReturnType<SignalsEngine['history']> | undefined {
+    return this.signalsEngine?.history(series, from, to, maxPoints);
+  }
+
+  /** A tick now (Refresh, Check Thresholds): its findings. */
+  async tickNow(): Promise<Finding[]> {
+    return this.signals ? this.signals.tick() : [];
+  }
+
+  /** How often the signals sample (the editor: 1 Hz while a view is visible). */
+  setSampleInterval(ms: number): void {
+    this.signals?.setInterval(ms);
+  }
+
+  get redisConnected(): boolean {
+    return !!this.controlPlane?.connected;
+  }
+
+  onPoolsChanged(fn: () => void): Disposable {
+    return this.supervisor.changed.on(fn);
+  }
+
+  onTick(fn: (t: { at: number; findings: Finding[] }) => void): Disposable {
+    return this.signals?.ticked.on(fn) ?? { dispose: () => undefined };
+  }
+
+  onLogLine(fn: (e: { pool: string; line: LogLine }) => void): Disposable {
+    return this.supervisor.logged.on(fn);
+  }
+
+  /** Every other live supervisor seen in Redis (empty while Redis is away). */
+  async otherSupervisors(): Promise<SeenSupervisor[]> {
+    const client = this.controlClient();
+    if (!client) return [];
+    return (await client.supervisors()).filter((s) => s.id !== this.id && s.snapshot);
+  }
+
+  /** The second Ctrl-C: SIGKILL to every worker's process group, at once. */
+  killAll(): void {
+    for (const pool of this.supervisor.pools.values()) for (const w of pool.workers) if (w.pid !== null) void this.runner.signalGroup(w.pid, 'SIGKILL');
   }
 
   /** Where the Prometheus metrics are served, once started. */
@@ -194,5 +290,102 @@ export class Engine {
     await Promise.all(this.connections.flatMap((c) => c.adapters.map((a) => a.close())));
     for (const c of this.connections) c.redis.disconnect();
     this.historyRedis?.disconnect();
+  }
+}
+
+// ---- one-shot sessions: the CLI's queue and signals commands, built here like the engine ----
+
+export interface QueueSession {
+  service: QueueService;
+  /** The default connection's client (control plane, audit, history), when it is one server and reachable. */
+  control: Redis | undefined;
+  keyPrefix: string;
+  /** Connections that could not be reached, with the reason. */
+  unreachable: string[];
+  config: ChaperoneConfig;
+  /** The signals engine and what feeds it (check, trends): built on first use. */
+  signals(): { engine: SignalsEngine; observer: SessionObserver };
+  close(): Promise<void>;
+}
+
+export class NoConnectionError extends Error {}
+
+/**
+ * Every connection of `config`, each connected once (no background retries: a one-shot command
+ * answers now), with the audit trail in the default Redis. Throws NoConnectionError when none answers.
+ */
+export async function openQueueSession(config: ChaperoneConfig, actor: string): Promise<QueueSession> {
+  const unreachable: string[] = [];
+  const handles: ConnectionHandle[] = [];
+  await Promise.all(
+    config.connections.map(async (c) => {
+      try {
+        const redis = await connectProfileAndWait(c, `chaperone-cli:${c.name}`);
+        handles.push({ config: c, redis, adapters: createAdapters(c, redis) });
+      } catch (err) {
+        unreachable.push(`${c.name}: ${err instanceof Error ? err.message : String(err)}`);
+      }
+    }),
+  );
+  if (handles.length === 0) throw new NoConnectionError(unreachable.join('\n'));
+  handles.sort((a, b) => config.connections.indexOf(a.config) - config.connections.indexOf(b.config));
+  // The default connection is always one server (redis.url): the control plane and audit live there.
+  const first = handles.find((h) => h.config.name === 'default')?.redis;
+  const control = first && !isCluster(first) ? first : undefined;
+  const keyPrefix = config.redis.keyPrefix;
+  const audit = control ? new RedisAuditSink(control, new ControlKeys(keyPrefix).audit(), actor) : { record: () => undefined, flush: async () => undefined };
+  const service = new QueueService(handles, audit, actor);
+  let signals: { engine: SignalsEngine; observer: SessionObserver } | undefined;
+  return {
+    service, control, keyPrefix, unreachable, config,
+    signals: () => (signals ??= {
+      engine: new SignalsEngine(config.thresholds, config.tenants, config.signals, config.pools),
+      observer: new SessionObserver(service, control ? new ControlClient(control, keyPrefix) : undefined, config),
+    }),
+    close: async () => {
+      await audit.flush();
+      await service.close();
+      handles.forEach((h) => h.redis.disconnect());
+    },
+  };
+}
+
+/** A one-shot observation: every configured queue, the pools of every supervisor seen in Redis, this host. */
+export class SessionObserver {
+  private readonly host = new HostSampler();
+  private readonly queues: QueueObserver;
+  private pools: ReturnType<typeof poolObservations> = [];
+
+  constructor(
+    service: QueueService,
+    private readonly client: ControlClient | undefined,
+    config: ChaperoneConfig,
+  ) {
+    this.queues = new QueueObserver(service, () => supervisedConsumers(this.pools), config.tenants.payloadField);
+  }
+
+  /** Host CPU needs two readings: the first call primes it. */
+  async prime(): Promise<void> {
+    await this.host.sample();
+  }
+
+  async observe(now: number): Promise<Observation> {
+    const seen = this.client ? await this.client.supervisors() : [];
+    // Pools of the same name on several supervisors are one pool here, their workers side by side.
+    const byName = new Map<string, Parameters<typeof poolObservations>[0][number]>();
+    for (const s of seen) {
+      for (const p of s.snapshot?.pools ?? []) {
+        const prev = byName.get(p.name);
+        const workers = p.workers.map((w) => ({ ...w, id: seen.length > 1 ? `${s.id}/${w.id}` : w.id }));
+        byName.set(p.name, prev ? { ...prev, workers: [...prev.workers, ...workers] } : { ...p, workers });
+      }
+    }
+    this.pools = poolObservations([...byName.values()]);
+    const [queues, host] = await Promise.all([this.queues.observe(now), this.host.sample(now)]);
+    return { queues, pools: this.pools, host };
+  }
+
+  errors(): string[] {
+    return [...this.queues.errors.entries()].map(([where, e]) => `${where}: ${e}`);
   }
 }

@@ -44,7 +44,7 @@ export class Diagnostics implements vscode.Disposable {
       this.collection.clear();
       return;
     }
-    const findings = this.host.engine?.signals?.findings ?? [];
+    const findings = this.host.engine?.findings() ?? [];
     // The engine reuses a finding object while its figures stay the same: identity tells a change
     // without building anything per tick.
     if (loaded.problems === this.lastProblems && sameItems(findings, this.lastFindings)) return;

@@ -50,12 +50,12 @@ export class EngineHost implements vscode.Disposable {
 
   /** The default connection's URL in force (the file's, or CHAPERONE_REDIS_URL, or 127.0.0.1:6379). */
   get redisUrl(): string {
-    return this.engine?.queues?.connections.find((c) => c.config.name === 'default')?.config.url ?? this.engine?.supervisor.config.redis.url ?? 'redis://127.0.0.1:6379';
+    return this.engine?.queues?.connections.find((c) => c.config.name === 'default')?.config.url ?? this.engine?.config.redis.url ?? 'redis://127.0.0.1:6379';
   }
 
   /** The config in force: the file's, or every system at its defaults on 127.0.0.1 when there is none. */
   get config(): ChaperoneConfig | undefined {
-    return this.engine?.supervisor.config;
+    return this.engine?.config;
   }
 
   /** Reads chaperone.json again; a changed file is reported (problems) but the engine is only rebuilt by reload(). */
@@ -123,8 +123,8 @@ export class EngineHost implements vscode.Disposable {
     });
     engine.addAuditSink(this.deps.audit);
     this.subscriptions.push(
-      toDisposable(engine.supervisor.changed.on(() => this.emitter.fire('pools'))),
-      toDisposable(engine.signals?.ticked.on(() => this.onTick()) ?? { dispose: () => undefined }),
+      toDisposable(engine.onPoolsChanged(() => this.emitter.fire('pools'))),
+      toDisposable(engine.onTick(() => this.onTick())),
     );
     try {
       await engine.start();
@@ -159,9 +159,8 @@ export class EngineHost implements vscode.Disposable {
   setVisible(visible: boolean): void {
     if (visible === this.visible) return;
     this.visible = visible;
-    const sampler = this.engine?.signals;
-    const idle = this.engine?.supervisor.config.signals.idleIntervalMs ?? 30_000;
-    sampler?.setInterval(visible ? VISIBLE_INTERVAL_MS : idle);
+    const idle = this.engine?.config.signals.idleIntervalMs ?? 30_000;
+    this.engine?.setSampleInterval(visible ? VISIBLE_INTERVAL_MS : idle);
   }
 
   get isVisible(): boolean {
@@ -174,11 +173,10 @@ export class EngineHost implements vscode.Disposable {
   }
 
   private async readOthers(): Promise<void> {
-    const client = this.engine?.controlClient();
-    if (!client) return;
+    const engine = this.engine;
+    if (!engine) return;
     try {
-      const own = this.engine?.supervisor.identity.id;
-      const seen = (await client.supervisors()).filter((s) => s.id !== own && s.snapshot);
+      const seen = await engine.otherSupervisors();
       const changed = JSON.stringify(seen.map((s) => s.snapshot)) !== JSON.stringify(this.others.map((s) => s.snapshot));
       this.others = seen;
       if (changed) this.emitter.fire('supervisors');

@@ -6,12 +6,6 @@ interface WorkerFigures {
   memoryBytes?: number | null;
 }
 
-export function runningCount(pools: Iterable<{ workers: readonly { state: string }[] }>): number {
-  let n = 0;
-  for (const p of pools) n += p.workers.filter((w) => w.state === 'running').length;
-  return n;
-}
-
 export function pendingTotal(queues: readonly { pending: number }[]): number {
   return queues.reduce((n, q) => n + q.pending, 0);
 }

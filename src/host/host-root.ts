@@ -7,7 +7,6 @@ import type { CommandContext } from './commands/command';
 import { DashboardData } from './dashboard/dashboard-data';
 import { DashboardPanel } from './dashboard/dashboard-panel';
 import { Diagnostics } from './diagnostics';
-import { runningCount } from './figures';
 import { EngineHost } from './engine-host';
 import { LogStreams } from './log-streams';
 import { channelAudit, channelLogger } from './log';
@@ -47,10 +46,10 @@ export async function createHost(context: vscode.ExtensionContext): Promise<Chap
     credentials: secrets.credentials,
   });
   const data = new DashboardData({
-    signals: () => host.engine?.signals?.lastSignals,
-    findings: () => host.engine?.signals?.findings ?? [],
-    workers: () => (host.engine ? runningCount(host.engine.supervisor.pools.values()) : 0),
-    history: (s, from, to, max) => host.engine?.signalsEngine?.history(s, from, to, max),
+    signals: () => host.engine?.lastSignals(),
+    findings: () => host.engine?.findings() ?? [],
+    workers: () => (host.engine ? host.engine.runningWorkers() : 0),
+    history: (s, from, to, max) => host.engine?.history(s, from, to, max),
   });
   const dashboard = new DashboardPanel(context.extensionUri, data, channel);
   const onVisibility = (): void => host.setVisible(workers.view.visible || queues.view.visible || tenants.view.visible || dashboard.visible);
@@ -73,7 +72,7 @@ export async function createHost(context: vscode.ExtensionContext): Promise<Chap
 
   const setContext = (): void => {
     void vscode.commands.executeCommand('setContext', 'chaperone.hasConfig', !!host.loaded?.exists);
-    void vscode.commands.executeCommand('setContext', 'chaperone.hasPools', !!host.engine?.supervisor.config.pools.length || host.others.length > 0);
+    void vscode.commands.executeCommand('setContext', 'chaperone.hasPools', !!host.engine?.config.pools.length || host.others.length > 0);
   };
 
   context.subscriptions.push(
@@ -84,7 +83,7 @@ export async function createHost(context: vscode.ExtensionContext): Promise<Chap
     host.onDidChange((what) => {
       if (what === 'pools' || what === 'supervisors') workers.update();
       if (what === 'signals') {
-        const s = host.engine?.signals?.lastSignals;
+        const s = host.engine?.lastSignals();
         if (s) data.record(s);
         queues.update();
         tenants.update();
@@ -125,7 +124,7 @@ function watchConfig(context: vscode.ExtensionContext, host: EngineHost, channel
   let warnedInvalid = false;
   const changed = async (): Promise<void> => {
     const loaded = await host.refreshConfig();
-    const running = host.engine?.supervisor.config.pools.length ?? 0;
+    const running = host.engine?.config.pools.length ?? 0;
     if (loaded?.exists && !loaded.config && running) {
       // Say it once per broken spell, where it is seen: nothing was lost, the old config runs on.
       if (!warnedInvalid) {
@@ -138,7 +137,7 @@ function watchConfig(context: vscode.ExtensionContext, host: EngineHost, channel
     }
     if (loaded?.config) warnedInvalid = false;
     if (!host.configChanged || asked || !host.engine) return;
-    if (!host.engine.supervisor.config.pools.length && !host.engine.controlPlane) {
+    if (!host.engine.config.pools.length && !host.engine.redisConnected) {
       // Nothing runs yet (no file before): take the new one at once.
       await host.reload();
       return;

@@ -28,11 +28,11 @@ export class LogStreams implements vscode.Disposable {
   }
 
   private follow(): void {
-    const sup = this.host.engine?.supervisor;
-    if (!sup || this.subscribedTo === sup) return;
+    const engine = this.host.engine;
+    if (!engine || this.subscribedTo === engine) return;
     this.subscription?.dispose();
-    this.subscribedTo = sup;
-    this.subscription = sup.logged.on(({ pool, line }) => {
+    this.subscribedTo = engine;
+    this.subscription = engine.onLogLine(({ pool, line }) => {
       this.channels.get(`Chaperone: ${pool}`)?.channel.appendLine(format(line));
       this.channels.get(`Chaperone: ${pool}/${line.worker}`)?.channel.appendLine(format(line));
     });

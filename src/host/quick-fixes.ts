@@ -42,17 +42,17 @@ export class QuickFixes implements vscode.CodeActionProvider {
   }
 
   private poolFor(f: Finding): { name: string; desired: number; max: number } | undefined {
-    const sup = this.host.engine?.supervisor;
-    if (!sup) return undefined;
+    const engine = this.host.engine;
+    if (!engine) return undefined;
     let name: string | undefined;
     if (f.subject.kind === 'pool') name = f.subject.id;
     else if (f.subject.kind === 'worker') name = f.subject.id.split('/')[0];
     else if (f.subject.kind === 'queue') {
       const id = f.subject.id.slice(f.subject.id.indexOf('/') + 1);
-      name = sup.config.pools.find((p) => p.queues.includes(id))?.name;
+      name = engine.config.pools.find((p) => p.queues.includes(id))?.name;
     }
-    const pool = name ? sup.pools.get(name) : undefined;
-    return pool ? { name: pool.name, desired: pool.desired, max: pool.config.max } : undefined;
+    const size = name ? engine.poolSize(name) : undefined;
+    return name && size ? { name, desired: size.desired, max: size.max } : undefined;
   }
 }
 

@@ -4,7 +4,7 @@ import * as vscode from 'vscode';
 import type { Finding } from '../core/signals/findings';
 import { sameItems } from './diagnostics';
 import type { EngineHost } from './engine-host';
-import { pendingTotal, runningCount } from './figures';
+import { pendingTotal } from './figures';
 
 export function compact(n: number): string {
   if (n < 1000) return String(n);
@@ -26,9 +26,9 @@ export class StatusBar implements vscode.Disposable {
 
   update(): void {
     const engine = this.host.engine;
-    const findings = engine?.signals?.findings ?? [];
-    const workers = engine ? runningCount(engine.supervisor.pools.values()) : 0;
-    const queued = pendingTotal(engine?.signals?.lastSignals?.queues ?? []);
+    const findings = engine?.findings() ?? [];
+    const workers = engine ? engine.runningWorkers() : 0;
+    const queued = pendingTotal(engine?.lastSignals()?.queues ?? []);
     const critical = findings.filter((f) => f.severity === 'critical');
     const warning = findings.filter((f) => f.severity === 'warning');
     const icon = this.host.startError ? '$(error)' : critical.length ? '$(error)' : warning.length ? '$(warning)' : '$(pulse)';

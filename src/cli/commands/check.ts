@@ -4,7 +4,6 @@ import { EXIT_OK, UsageError, type CliCommand } from '../cli-types';
 import { table } from '../format-table';
 import { QUEUE_OPTIONS } from '../queue-action';
 import { withQueues } from '../queue-context';
-import { CliObserver, engineFor } from '../signals-context';
 
 const usage = 'chaperone check [--json] [--connection NAME] [--redis URL] [--config FILE]';
 /** Exit codes of `check`, for cron and deploy scripts. */
@@ -18,8 +17,8 @@ export const checkCommand: CliCommand = {
     const { values, positionals } = parse(argv, QUEUE_OPTIONS, usage);
     if (positionals.length) throw new UsageError(`usage: ${usage}`);
     return withQueues(values, async (ctx) => {
-      const { engine, config } = engineFor(ctx.config);
-      const observer = new CliObserver(ctx, config);
+      const { engine, observer } = ctx.signals();
+      const { config } = ctx;
       await observer.prime();
       await new Promise((r) => setTimeout(r, 250)); // a CPU reading over a quarter second
       const now = Date.now();

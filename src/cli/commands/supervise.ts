@@ -44,7 +44,7 @@ export const superviseCommand: CliCommand = {
     }
     if (engine.metricsAddress) logger.info(`Prometheus metrics on http://${engine.metricsAddress.host}:${engine.metricsAddress.port}/metrics`);
     logFindings(engine, logger);
-    logger.info(`supervisor ${engine.supervisor.identity.id} started: ${config.pools.length} pool(s) from ${config.file}; control plane ${redactUrl(redisUrl)}`);
+    logger.info(`supervisor ${engine.id} started: ${config.pools.length} pool(s) from ${config.file}; control plane ${redactUrl(redisUrl)}`);
     const live = values.live ? startLiveView(engine, io) : undefined;
     await waitForSignal(engine, logger);
     live?.();
@@ -55,7 +55,7 @@ export const superviseCommand: CliCommand = {
 /** New and cleared findings go to the log, so a headless operator sees them too. */
 function logFindings(engine: Engine, logger: ReturnType<typeof consoleLogger>): void {
   let active = new Map<string, string>();
-  engine.signals?.ticked.on(({ findings }) => {
+  engine.onTick(({ findings }) => {
     const next = new Map(findings.map((f) => [f.key, `${f.severity}: ${f.message}`]));
     for (const [k, m] of next) {
       if (active.has(k)) continue;
@@ -80,9 +80,7 @@ function waitForSignal(engine: Engine, logger: ReturnType<typeof consoleLogger>)
         });
       } else {
         logger.warn(`${sig} again: SIGKILL to every worker`);
-        for (const pool of engine.supervisor.pools.values()) {
-          for (const w of pool.workers) if (w.pid !== null) void engine.runner.signalGroup(w.pid, 'SIGKILL');
-        }
+        engine.killAll();
       }
     };
     process.on('SIGINT', () => onSignal('SIGINT'));
@@ -95,8 +93,8 @@ function waitForSignal(engine: Engine, logger: ReturnType<typeof consoleLogger>)
 /** A status view that redraws in place once a second (the demo uses it). */
 function startLiveView(engine: Engine, io: CliIo): () => void {
   const draw = (): void => {
-    const snap = engine.controlPlane?.snapshot() ?? { ...engine.supervisor.snapshot() };
-    const redis = engine.controlPlane?.connected ? 'redis connected' : 'redis DISCONNECTED (workers keep running)';
+    const snap = engine.snapshot();
+    const redis = engine.redisConnected ? 'redis connected' : 'redis DISCONNECTED (workers keep running)';
     io.out(`\x1b[H\x1b[2J${renderSnapshot(snap, redis, Date.now())}\n\nCtrl-C drains every pool and exits.`);
   };
   const t = setInterval(draw, 1000);

@@ -6,7 +6,6 @@ import { parse } from '../cli-context';
 import { EXIT_OK, UsageError, type CliCommand } from '../cli-types';
 import { QUEUE_OPTIONS } from '../queue-action';
 import { withQueues } from '../queue-context';
-import { CliObserver, engineFor } from '../signals-context';
 
 const usage = 'chaperone trends SYSTEM:QUEUE [--for 10s] [--every 1s] [--json] [--connection NAME] [--redis URL] [--config FILE]';
 
@@ -24,8 +23,8 @@ export const trendsCommand: CliCommand = {
       const { ref } = await ctx.service.find({ id: positionals[0], connection: values.connection });
       const key = `${ref.connection}/${ref.id}`;
       const series = `queue:${key}:depth`;
-      const { engine, config } = engineFor(ctx.config);
-      const observer = new CliObserver(ctx, config);
+      const { engine, observer } = ctx.signals();
+      const { config } = ctx;
       // History kept in Redis by a supervisor (signals.history.redis) comes first, then live samples.
       const history = ctx.control ? new RedisHistory(ctx.control, ctx.keyPrefix, 'cli', config.signals.history.retentionMs) : undefined;
       const end = Date.now() + forMs;

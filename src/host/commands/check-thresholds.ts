@@ -6,9 +6,9 @@ import { UserFacingError } from '../trust';
 export const checkThresholds: HostCommand = {
   id: 'chaperone.checkThresholds',
   async run(ctx) {
-    const sampler = ctx.host.engine?.signals;
-    if (!sampler) throw new UserFacingError(ctx.host.startError ?? 'Chaperone is not running');
-    const findings = await sampler.tick();
+    const engine = ctx.host.engine;
+    if (!engine) throw new UserFacingError(ctx.host.startError ?? 'Chaperone is not running');
+    const findings = await engine.tickNow();
     ctx.refreshAll();
     const critical = findings.filter((f) => f.severity === 'critical').length;
     const msg = findings.length ? `${findings.length} threshold(s) breached (${critical} critical): ${findings.slice(0, 3).map((f) => f.message).join('; ')}` : 'No threshold breached';

@@ -26,7 +26,7 @@ export const connectProfile: HostCommand = {
     let profile = isNewProfile(arg) ? arg : undefined;
     if (!profile) {
       const errors = engine?.queueErrors() ?? [];
-      const items: (vscode.QuickPickItem & { name?: string })[] = (engine?.supervisor.config.connections ?? []).map((c) => {
+      const items: (vscode.QuickPickItem & { name?: string })[] = (engine?.config.connections ?? []).map((c) => {
         const err = errors.find((e) => e.startsWith(`${c.name}/`));
         return { label: `$(${c.readOnly ? 'lock' : 'database'}) ${c.name}`, description: describe(c), detail: err ? `unreachable: ${err.slice(err.indexOf(':') + 2)}` : 'connected', name: c.name };
       });

@@ -5,7 +5,7 @@ import type { EngineHost } from '../engine-host';
 import { UserFacingError } from '../trust';
 
 export async function pickConnection(host: EngineHost, arg: unknown, title: string): Promise<ConnectionConfig | undefined> {
-  const all = host.engine?.supervisor.config.connections ?? host.loaded?.config?.connections ?? [];
+  const all = host.engine?.config.connections ?? host.loaded?.config?.connections ?? [];
   const name = typeof arg === 'object' && arg !== null && 'name' in arg && typeof (arg as { name: unknown }).name === 'string' ? (arg as { name: string }).name
     : typeof arg === 'object' && arg !== null && typeof (arg as { connection?: unknown }).connection === 'string' ? (arg as { connection: string }).connection : undefined;
   if (name) {

@@ -7,12 +7,12 @@ import { isPoolArgs, pickPool, runPoolVerb } from './pool-target';
 import type { EngineHost } from '../engine-host';
 
 export function drainDryRun(host: EngineHost, supervisor: string, pool: string): string {
-  const own = host.engine?.supervisor;
-  const snap = own && own.identity.id === supervisor ? own.snapshot().pools.find((p) => p.name === pool) : host.others.find((s) => s.id === supervisor)?.snapshot?.pools.find((p) => p.name === pool);
+  const own = host.engine;
+  const snap = own && own.id === supervisor ? own.snapshot().pools.find((p) => p.name === pool) : host.others.find((s) => s.id === supervisor)?.snapshot?.pools.find((p) => p.name === pool);
   if (!snap) return '';
   const live = snap.workers.filter((w) => w.state !== 'stopped').length;
   const lines = [`${live} worker(s) will finish their current job and stop.`];
-  const signals = host.engine?.signals?.lastSignals?.queues ?? [];
+  const signals = host.engine?.lastSignals()?.queues ?? [];
   for (const q of snap.queues) {
     const s = signals.find((x) => x.id === q && x.connection === 'default');
     lines.push(s ? `${q}: ${s.pending} pending, ${s.active} in flight${s.delayed ? `, ${s.delayed} delayed` : ''}` : `${q}: no figures yet`);

@@ -27,20 +27,21 @@ export function isPoolArgs(a: unknown): a is PoolArgs {
 }
 
 export async function pickPool(host: EngineHost, arg: unknown, title: string): Promise<PoolTarget | undefined> {
-  const own = host.engine?.supervisor;
+  const own = host.engine;
   if (arg && typeof arg === 'object' && 'kind' in arg) {
     const n = arg as WorkerNode;
     if (n.kind === 'pool') return { supervisor: n.supervisor, pool: n.pool.name, own: n.own };
     if (n.kind === 'worker') return { supervisor: n.supervisor, pool: n.pool, own: n.own, worker: n.worker.id };
   }
   if (isPoolArgs(arg)) {
-    const sup = arg.supervisor ?? own?.identity.id;
-    const isOwn = !!own && sup === own.identity.id;
-    if (isOwn && !own.pools.has(arg.pool ?? '')) throw new UserFacingError(`No pool "${arg.pool}" in chaperone.json (pools: ${[...own.pools.keys()].join(', ') || 'none'})`);
+    const sup = arg.supervisor ?? own?.id;
+    const isOwn = !!own && sup === own.id;
+    const names = own?.config.pools.map((p) => p.name) ?? [];
+    if (isOwn && !names.includes(arg.pool ?? '')) throw new UserFacingError(`No pool "${arg.pool}" in chaperone.json (pools: ${names.join(', ') || 'none'})`);
     return { supervisor: sup ?? '', pool: arg.pool ?? '', own: isOwn };
   }
   const items: (vscode.QuickPickItem & { target: PoolTarget })[] = [];
-  if (own) for (const p of own.snapshot().pools) items.push({ label: p.name, description: `${p.state} · ${p.workers.length} worker(s)`, detail: 'this editor', target: { supervisor: own.identity.id, pool: p.name, own: true } });
+  if (own) for (const p of own.snapshot().pools) items.push({ label: p.name, description: `${p.state} · ${p.workers.length} worker(s)`, detail: 'this editor', target: { supervisor: own.id, pool: p.name, own: true } });
   for (const s of host.others) for (const p of s.snapshot?.pools ?? []) items.push({ label: p.name, description: `${p.state} · ${p.workers.length} worker(s)`, detail: `supervisor ${s.id}`, target: { supervisor: s.id, pool: p.name, own: false } });
   if (!items.length) throw new UserFacingError('No pools: add one to chaperone.json ("pools").');
   return (await vscode.window.showQuickPick(items, { title, placeHolder: 'Pool' }))?.target;

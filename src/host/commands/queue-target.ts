@@ -33,7 +33,7 @@ export async function pickQueue(host: EngineHost, arg: unknown, title: string, f
     if (n.kind === 'job') return { q: n.ref, queue: n.ref.id, jobId: n.job.id, state: n.state };
   }
   if (isQueueArgs(arg)) return { q: { id: arg.queue, connection: arg.connection ?? 'default' }, queue: arg.queue, ...(arg.jobId ? { jobId: arg.jobId } : {}) };
-  const queues = (host.engine?.signals?.lastSignals?.queues ?? []).filter(filter);
+  const queues = (host.engine?.lastSignals()?.queues ?? []).filter(filter);
   if (!queues.length) throw new UserFacingError('No queue to act on (the Queues view lists what Chaperone sees)');
   const pick = await vscode.window.showQuickPick(
     queues.map((q) => ({ label: q.id, description: `${q.connection} · ${q.pending} pending · ${q.failed} failed${q.paused ? ' · paused' : ''}`, q })),

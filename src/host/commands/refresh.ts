@@ -3,7 +3,7 @@ import type { HostCommand } from './command';
 export const refresh: HostCommand = {
   id: 'chaperone.refresh',
   async run(ctx) {
-    await ctx.host.engine?.signals?.tick();
+    await ctx.host.engine?.tickNow();
     ctx.refreshAll();
   },
 };

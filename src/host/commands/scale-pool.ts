@@ -9,8 +9,8 @@ export const scalePool: HostCommand = {
     if (!t) return undefined;
     let count = isPoolArgs(arg) ? arg.count : undefined;
     if (count === undefined) {
-      const cfg = t.own ? ctx.host.engine?.supervisor.config.pools.find((p) => p.name === t.pool) : undefined;
-      const snap = ctx.host.engine?.supervisor.snapshot().pools.find((p) => p.name === t.pool) ?? ctx.host.others.find((s) => s.id === t.supervisor)?.snapshot?.pools.find((p) => p.name === t.pool);
+      const cfg = t.own ? ctx.host.engine?.config.pools.find((p) => p.name === t.pool) : undefined;
+      const snap = ctx.host.engine?.snapshot().pools.find((p) => p.name === t.pool) ?? ctx.host.others.find((s) => s.id === t.supervisor)?.snapshot?.pools.find((p) => p.name === t.pool);
       const min = cfg?.min ?? snap?.min ?? 0;
       const max = cfg?.max ?? snap?.max ?? 100;
       const input = await vscode.window.showInputBox({

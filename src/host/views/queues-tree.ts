@@ -39,7 +39,7 @@ export class QueuesTree extends VisibleTree<QueueNode> {
 
   /** After a tick: queues whose figures changed are refreshed; a new or gone queue refreshes all. */
   update(): void {
-    const signals = this.host.engine?.signals?.lastSignals?.queues ?? [];
+    const signals = this.host.engine?.lastSignals()?.queues ?? [];
     if (signals.length !== this.drawn.length || signals.some((q, i) => q.key !== this.drawn[i])) {
       this.drawn = signals.map((q) => q.key);
       this.refresh();
@@ -56,11 +56,11 @@ export class QueuesTree extends VisibleTree<QueueNode> {
   }
 
   private queues(): QueueSignal[] {
-    return this.host.engine?.signals?.lastSignals?.queues ?? [];
+    return this.host.engine?.lastSignals()?.queues ?? [];
   }
 
   private findings(): Finding[] {
-    return this.host.engine?.signals?.findings ?? [];
+    return this.host.engine?.findings() ?? [];
   }
 
   private handle(connection: string): { readOnly: boolean; url: string; caps: (system: SystemName) => ReadonlySet<Capability> } | undefined {
@@ -94,7 +94,7 @@ export class QueuesTree extends VisibleTree<QueueNode> {
           const id = treeId.system(node.name, a.system);
           out.push(this.node(id, () => ({ kind: 'system', id, connection: node.name, system: a.system }), () => undefined));
         }
-        if (!out.length) out.push({ kind: 'message', id: `msg:${node.name}:none`, text: engine?.signals?.lastSignals ? 'No queues found' : 'Reading queues…', icon: 'info' });
+        if (!out.length) out.push({ kind: 'message', id: `msg:${node.name}:none`, text: engine?.lastSignals() ? 'No queues found' : 'Reading queues…', icon: 'info' });
         return out;
       }
       case 'system':

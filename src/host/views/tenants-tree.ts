@@ -26,7 +26,7 @@ export class TenantsTree extends VisibleTree<TenantNode> {
   }
 
   private tenants(): TenantSignal[] {
-    return this.host.engine?.signals?.lastSignals?.tenants ?? [];
+    return this.host.engine?.lastSignals()?.tenants ?? [];
   }
 
   getChildren(node?: TenantNode): TenantNode[] {
@@ -60,8 +60,8 @@ export class TenantsTree extends VisibleTree<TenantNode> {
       item.contextValue = contextValue.tenant();
       return item;
     }
-    const q = node.kind === 'queue' ? this.host.engine?.signals?.lastSignals?.queues.find((x) => x.key === node.key) : undefined;
-    const p = node.kind === 'pool' ? this.host.engine?.signals?.lastSignals?.pools.find((x) => x.name === node.pool) : undefined;
+    const q = node.kind === 'queue' ? this.host.engine?.lastSignals()?.queues.find((x) => x.key === node.key) : undefined;
+    const p = node.kind === 'pool' ? this.host.engine?.lastSignals()?.pools.find((x) => x.name === node.pool) : undefined;
     const item = new vscode.TreeItem(node.kind === 'queue' ? node.key : node.pool, vscode.TreeItemCollapsibleState.None);
     item.id = node.id;
     item.iconPath = new vscode.ThemeIcon(node.kind === 'queue' ? 'inbox' : 'server-process');

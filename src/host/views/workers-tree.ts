@@ -65,7 +65,7 @@ export class WorkersTree extends VisibleTree<WorkerNode> {
   }
 
   private supervisors(): { snap: Omit<SupervisorSnapshot, 'controlPlane'>; own: boolean }[] {
-    const own = this.host.engine?.supervisor;
+    const own = this.host.engine;
     const list: { snap: Omit<SupervisorSnapshot, 'controlPlane'>; own: boolean }[] = [];
     if (own && own.config.pools.length) list.push({ snap: own.snapshot(), own: true });
     for (const o of this.host.others) if (o.snapshot) list.push({ snap: o.snapshot, own: false });

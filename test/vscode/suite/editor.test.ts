@@ -50,9 +50,9 @@ describe('Chaperone in a real VS Code', function () {
 
   it('activates from chaperone.json and supervises its pool: supervisor -> pool -> running workers', async () => {
     assert.ok(api.activation.ms > 0);
-    await waitFor('2 running workers', () => api.host.engine?.supervisor.snapshot().pools[0]?.workers.filter((w) => w.state === 'running').length === 2);
+    await waitFor('2 running workers', () => api.host.engine?.snapshot().pools[0]?.workers.filter((w) => w.state === 'running').length === 2);
     // Every connection answers (an empty one is not an error): no error rows in the Queues view.
-    await waitFor('no connection errors', () => api.host.engine?.signals?.lastSignals && api.host.engine.queueErrors().length === 0, 10_000).catch(() => {
+    await waitFor('no connection errors', () => api.host.engine?.lastSignals() && api.host.engine.queueErrors().length === 0, 10_000).catch(() => {
       throw new Error(`connection errors: ${api.host.engine?.queueErrors().join('; ')}`);
     });
     const [sup] = api.workers.getChildren() as WorkerNode[];
@@ -62,7 +62,7 @@ describe('Chaperone in a real VS Code', function () {
     const poolItem = api.workers.getTreeItem(pool);
     assert.equal(poolItem.label, POOL);
     assert.equal(poolItem.contextValue, 'pool.own.running');
-    assert.equal(poolItem.id, `pool:${api.host.engine?.supervisor.identity.id}/${POOL}`, 'stable ids');
+    assert.equal(poolItem.id, `pool:${api.host.engine?.id}/${POOL}`, 'stable ids');
     const workers = api.workers.getChildren(pool) as WorkerNode[];
     assert.equal(workers.length, 2);
     const w = api.workers.getTreeItem(workers[0]);
@@ -73,7 +73,7 @@ describe('Chaperone in a real VS Code', function () {
 
   it('Queues view: connection -> system -> queue with counts and trend; states list jobs, paged', async () => {
     await backlog.addBulk(Array.from({ length: 30 }, (_, i) => ({ name: `report-${i}`, data: { i } })));
-    await waitFor('30 pending on ui-backlog', () => api.host.engine?.signals?.lastSignals?.queues.find((q) => q.id === `bullmq:${BACKLOG_QUEUE}` && q.pending === 30));
+    await waitFor('30 pending on ui-backlog', () => api.host.engine?.lastSignals()?.queues.find((q) => q.id === `bullmq:${BACKLOG_QUEUE}` && q.pending === 30));
     const roots = (await api.queues.getChildren()) as QueueNode[];
     assert.deepEqual(roots.map((r) => r.id), ['conn:default', 'conn:prod']);
     const prod = api.queues.getTreeItem(roots[1]);
@@ -101,9 +101,9 @@ describe('Chaperone in a real VS Code', function () {
   });
 
   it('a breached threshold turns the status bar and puts a diagnostic on the rule\'s line, with quick fixes', async () => {
-    await waitFor('the depth finding', () => api.host.engine?.signals?.findings.find((f) => f.key === `queue:default/bullmq:${BACKLOG_QUEUE}:depth`));
+    await waitFor('the depth finding', () => api.host.engine?.findings().find((f) => f.key === `queue:default/bullmq:${BACKLOG_QUEUE}:depth`));
     await waitFor('the status bar update', () => (api.statusBar.item.backgroundColor as unknown as { id: string } | undefined)?.id === 'statusBarItem.warningBackground');
-    const queued = api.host.engine?.signals?.lastSignals?.queues.reduce((n, q) => n + q.pending, 0);
+    const queued = api.host.engine?.lastSignals()?.queues.reduce((n, q) => n + q.pending, 0);
     assert.match(api.statusBar.item.text, new RegExp(`^\\$\\(warning\\) Chaperone: 2 workers · ${queued} queued$`));
     assert.match(String((api.statusBar.item.tooltip as vscode.MarkdownString).value), /ui-backlog/);
     const text = (await vscode.workspace.openTextDocument(configUri)).getText();
@@ -169,7 +169,7 @@ describe('Chaperone in a real VS Code', function () {
   it('a read-only profile refuses writes and says so', async () => {
     const prodQueue = new Queue('ro-reports', { connection: connection(PROD_URL) });
     try {
-      await waitFor('the prod queue', () => api.host.engine?.signals?.lastSignals?.queues.find((q) => q.connection === 'prod' && q.id === 'bullmq:ro-reports'));
+      await waitFor('the prod queue', () => api.host.engine?.lastSignals()?.queues.find((q) => q.connection === 'prod' && q.id === 'bullmq:ro-reports'));
       const r = await vscode.commands.executeCommand('chaperone.pauseQueue', { queue: 'bullmq:ro-reports', connection: 'prod' });
       assert.equal(r, undefined);
       assert.match(api.lastError.message ?? '', /read-only/);
@@ -182,11 +182,11 @@ describe('Chaperone in a real VS Code', function () {
   it('scale, rolling restart and logs of the real pool', async () => {
     const scaled = await vscode.commands.executeCommand<{ ok: boolean }>('chaperone.scalePool', { pool: POOL, count: 3 });
     assert.equal(scaled?.ok, true, api.lastError.message);
-    await waitFor('3 running workers', () => api.host.engine?.supervisor.snapshot().pools[0].workers.filter((w) => w.state === 'running').length === 3);
-    const before = new Set(api.host.engine?.supervisor.snapshot().pools[0].workers.map((w) => w.pid));
+    await waitFor('3 running workers', () => api.host.engine?.snapshot().pools[0].workers.filter((w) => w.state === 'running').length === 3);
+    const before = new Set(api.host.engine?.snapshot().pools[0].workers.map((w) => w.pid));
     const restarted = await vscode.commands.executeCommand<{ ok: boolean; message: string }>('chaperone.restartPool', { pool: POOL });
     assert.match(restarted?.message ?? '', /replaced 3/);
-    const after = api.host.engine?.supervisor.snapshot().pools[0].workers.filter((w) => w.state === 'running') ?? [];
+    const after = api.host.engine?.snapshot().pools[0].workers.filter((w) => w.state === 'running') ?? [];
     assert.equal(after.length, 3);
     assert.ok(after.every((w) => !before.has(w.pid)), 'every worker is a new process');
     const logs = await vscode.commands.executeCommand<{ channel: string; lines: number; following: boolean }>('chaperone.showLogs', { pool: POOL });
@@ -199,13 +199,13 @@ describe('Chaperone in a real VS Code', function () {
     await mail.addBulk(Array.from({ length: 20 }, (_, i) => ({ name: 'mail', data: { i } })));
     const r = await vscode.commands.executeCommand<{ ok: boolean; message: string }>('chaperone.drainPool', { pool: POOL, yes: true });
     assert.equal(r?.ok, true, api.lastError.message);
-    const snap = api.host.engine?.supervisor.snapshot().pools[0];
+    const snap = api.host.engine?.snapshot().pools[0];
     assert.equal(snap?.state, 'stopped');
     assert.equal(snap?.workers.filter((w) => w.state !== 'stopped').length, 0);
     const counts = await mail.getJobCounts('active');
     assert.equal(counts.active, 0, 'no job left half-done');
     await vscode.commands.executeCommand('chaperone.startPool', { pool: POOL });
-    await waitFor('running again', () => api.host.engine?.supervisor.snapshot().pools[0].workers.filter((w) => w.state === 'running').length === 3);
+    await waitFor('running again', () => api.host.engine?.snapshot().pools[0].workers.filter((w) => w.state === 'running').length === 3);
   });
 
   it('dashboard: ready handshake, a snapshot, then 1 Hz deltas; messages outside the protocol are dropped', async () => {
@@ -233,7 +233,7 @@ describe('Chaperone in a real VS Code', function () {
       });
       const raw = new Redis(URL);
       await vscode.commands.executeCommand('chaperone.setPassword', { connection: 'secure', password: AUTH_PASSWORD });
-      await waitFor('the queue behind the password', () => api.host.engine?.signals?.lastSignals?.queues.find((q) => q.connection === 'secure' && q.id === 'bullmq:secure-jobs'));
+      await waitFor('the queue behind the password', () => api.host.engine?.lastSignals()?.queues.find((q) => q.connection === 'secure' && q.id === 'bullmq:secure-jobs'));
       const text = (await vscode.workspace.openTextDocument(configUri)).getText();
       assert.ok(!text.includes(AUTH_PASSWORD), 'the password never goes into chaperone.json');
       raw.disconnect();
@@ -247,7 +247,7 @@ describe('Chaperone in a real VS Code', function () {
     await vscode.workspace.fs.delete(configUri);
     await api.host.reload();
     assert.equal(api.host.loaded?.exists, false);
-    assert.equal(api.host.engine?.supervisor.config.pools.length, 0);
+    assert.equal(api.host.engine?.config.pools.length, 0);
     const created = await vscode.commands.executeCommand<vscode.Uri>('chaperone.createConfig');
     assert.equal(created?.toString(), configUri.toString(), api.lastError.message);
     const text = new TextDecoder().decode(await vscode.workspace.fs.readFile(configUri));
