@@ -48,14 +48,9 @@ export async function isGroupAlive(pid: number): Promise<boolean> {
   }
   if (process.platform !== 'linux') return true;
   // The group exists; if its only member is the zombie leader, treat it as gone.
-  try {
-    const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
-    const state = stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
-    if (state !== 'Z') return true;
-  } catch {
-    // leader gone, other members remain
-  }
-  return groupHasLiveMember(pid);
+  const leader = await procStat(pid);
+  if (leader && leader.state !== 'Z') return true;
+  return groupHasLiveMember(pid); // the leader is a zombie, or gone while other members remain
 }
 
 async function groupHasLiveMember(pgid: number): Promise<boolean> {
@@ -63,13 +58,8 @@ async function groupHasLiveMember(pgid: number): Promise<boolean> {
   const { readdir } = await import('node:fs/promises');
   for (const name of await readdir('/proc')) {
     if (!/^\d+$/.test(name)) continue;
-    try {
-      const stat = await readFile(`/proc/${name}/stat`, 'utf8');
-      const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      if (Number(rest[2]) === pgid && rest[0] !== 'Z') return true;
-    } catch {
-      // raced with an exit
-    }
+    const st = await procStat(Number(name));
+    if (st && st.pgid === pgid && st.state !== 'Z') return true;
   }
   return false;
 }
@@ -88,14 +78,24 @@ export async function processStartTime(pid: number): Promise<string | null> {
       return (err as NodeJS.ErrnoException).code === 'EPERM' ? 'unknown' : null;
     }
   }
+  const st = await procStat(pid);
+  return st && st.state !== 'Z' ? st.startTime : null;
+}
+
+/**
+ * The fields of /proc/<pid>/stat this file needs, read once (the command name, field 2, may hold
+ * spaces and parentheses: the fields after it are counted from its last ')'). null when gone.
+ */
+async function procStat(pid: number): Promise<{ state: string; pgid: number; startTime: string | null } | null> {
+  let stat: string;
   try {
-    const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
-    const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    if (rest[0] === 'Z') return null;
-    return rest[19] ?? null; // field 22 overall; fields 3.. after the command name
+    stat = await readFile(`/proc/${pid}/stat`, 'utf8');
   } catch {
-    return null;
+    return null; // gone, or raced with an exit
   }
+  const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  // rest[0] is field 3 (state), rest[2] field 5 (pgrp), rest[19] field 22 (starttime).
+  return { state: rest[0] ?? '', pgid: Number(rest[2]), startTime: rest[19] ?? null };
 }
 
 /** True while pid is the very process whose start time was recorded (never a reused pid). */
