@@ -6,6 +6,7 @@ import * as os from 'node:os';
 import type Redis from 'ioredis';
 import { commandFields, parseCommandResult, parseLogLines, type CommandResult, type PoolAction, type SupervisorCommand } from '../core/commands';
 import type { SupervisorSnapshot } from '../core/snapshot';
+import { parseSupervisorSnapshot } from '../core/snapshot-parse';
 import type { LogLine } from '../core/worker';
 import { COMMANDS_MAXLEN, ControlKeys } from './control-keys';
 
@@ -43,12 +44,9 @@ export class ControlClient {
     if (ids.length === 0) return [];
     const raw = await this.redis.mget(ids.map((s) => this.keys.snapshot(s.id)));
     return ids.map((s, i) => {
-      let snapshot: SupervisorSnapshot | null = null;
-      try {
-        snapshot = raw[i] ? (JSON.parse(raw[i] as string) as SupervisorSnapshot) : null;
-      } catch {
-        snapshot = null;
-      }
+      // Written by another supervisor: parsed field by field; a malformed one reads as lost.
+      const text = raw[i];
+      const snapshot = text ? (parseSupervisorSnapshot(text) ?? null) : null;
       return { ...s, snapshot };
     });
   }
