@@ -154,7 +154,8 @@ async function main(): Promise<void> {
     // well under the 5 ms a single command may block Redis.
     await conn.config('RESETSTAT');
     await laravel.counts(lrefs, Date.now());
-    const evalStat = (await conn.info('commandstats')).split('\n').find((l) => l.startsWith('cmdstat_eval:')) ?? '';
+    // Scripts go as EVALSHA (EVAL only when Redis lacks one): either line holds the calls.
+    const evalStat = (await conn.info('commandstats')).split('\n').find((l) => /^cmdstat_evalsha?:/.test(l)) ?? '';
     const perCall = Number(/usec_per_call=([\d.]+)/.exec(evalStat)?.[1] ?? NaN) / 1000;
     console.log('');
     console.log(`| ${'counts of 1000 Laravel queues'.padEnd(44)} | ${'wall'.padStart(10)} | ${'client CPU'.padStart(10)} | round trips | ratio          | target    |`);

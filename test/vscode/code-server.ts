@@ -16,7 +16,8 @@ export const CHROMIUM = process.env.CHROMIUM ?? '/usr/bin/chromium';
 export interface CodeServer {
   url: string;
   authority: string;
-  stop(): Promise<void>;
+  /** Ends code-server's whole process group (SIGTERM, then SIGKILL after 5 s; or SIGKILL at once). */
+  stop(signal?: 'SIGTERM' | 'SIGKILL'): Promise<void>;
 }
 
 /** Settings that keep a test workbench quiet and offline. */
@@ -72,11 +73,11 @@ export async function startCodeServer(userDataDir: string, env: NodeJS.ProcessEn
   return {
     url,
     authority: `127.0.0.1:${port}`,
-    stop: async () => {
-      if (proc.exitCode !== null || proc.pid === undefined) return;
+    stop: async (signal = 'SIGTERM') => {
+      if (proc.exitCode !== null || proc.signalCode !== null || proc.pid === undefined) return;
       const gone = new Promise((r) => proc.once('exit', r));
       try {
-        process.kill(-proc.pid, 'SIGTERM');
+        process.kill(-proc.pid, signal);
       } catch {
         return;
       }

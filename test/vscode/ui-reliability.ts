@@ -17,14 +17,14 @@ import { POOL, POOL_QUEUE } from './workspace';
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
-/** Live (not zombie) processes of the BullMQ worker fixture serving this queue, read from /proc. */
-export async function workerPids(queue: string): Promise<number[]> {
+/** Live (not zombie) processes of a worker fixture (BullMQ's by default) serving this queue, read from /proc. */
+export async function workerPids(queue: string, script = 'bullmq-worker.js'): Promise<number[]> {
   const out: number[] = [];
   for (const name of await readdir('/proc')) {
     if (!/^\d+$/.test(name)) continue;
     try {
       const [cmdline, environ, stat] = await Promise.all(['cmdline', 'environ', 'stat'].map((f) => readFile(`/proc/${name}/${f}`, 'utf8')));
-      if (!cmdline.includes('bullmq-worker.js') || !environ.split('\0').includes(`QUEUE=${queue}`)) continue;
+      if (!cmdline.includes(script) || !environ.split('\0').includes(`QUEUE=${queue}`)) continue;
       if (stat.slice(stat.lastIndexOf(')') + 2).startsWith('Z')) continue;
       out.push(Number(name));
     } catch {
@@ -133,17 +133,21 @@ export async function oneAuditLine(userData: string): Promise<string> {
 /**
  * A workspace opened with Workspace Trust on, answered "No": its chaperone.json names a Redis that
  * gets no connection and a pool that does not start; trusted from Manage Workspace Trust, both do.
+ * The pool is a real RQ (Python) worker; then code-server's whole process group is SIGKILLed, and
+ * the worker must stop (the spawner's grace, then its stop signal) and take no more jobs.
  */
 export async function untrustedContactsNothing(defaultUrl: string, vsix: string | undefined): Promise<string> {
   const fileRedis = await TestRedis.start();
   const userData = mkdtempSync(path.join(os.tmpdir(), 'chaperone-trust-'));
   const ws = mkdtempSync(path.join(os.tmpdir(), 'chaperone-untrusted-'));
   const queue = 'untrusted-mail';
+  const RQ_WORKER = path.join(FIXTURES, 'rq', 'worker.sh');
+  const rqPids = (): Promise<number[]> => workerPids(queue, 'rq.cli');
   writeFileSync(path.join(ws, 'chaperone.json'), JSON.stringify({
     redis: { url: fileRedis.url },
     queues: { bullmq: {} },
     supervisor: { handoverGrace: '1s' },
-    pools: { [POOL]: { command: ['node', path.join(FIXTURES, 'workers', 'bullmq-worker.js')], env: { REDIS_URL: fileRedis.url, QUEUE: queue }, processes: 1, queues: [`bullmq:${queue}`] } },
+    pools: { [POOL]: { command: [RQ_WORKER], env: { REDIS_URL: fileRedis.url, QUEUE: queue }, processes: 1, stop: { timeout: '5s' } } },
     signals: { interval: '1s', idleInterval: '1s' },
   }, null, 2));
   const admin = fileRedis.client();
@@ -164,7 +168,7 @@ export async function untrustedContactsNothing(defaultUrl: string, vsix: string 
     await sleep(5000); // five signal ticks: time enough for any connection to be made
     const untrusted = await connections();
     assert.equal(untrusted - base, 0, 'no connection to the Redis chaperone.json names');
-    assert.deepEqual(await workerPids(queue), [], 'no worker started');
+    assert.deepEqual(await rqPids(), [], 'no worker started');
     const lines = await channelLines(userData);
     assert.ok(lines.some((l) => l.includes('untrusted workspace')), 'the log says why nothing runs');
     // Trusting it from Manage Workspace Trust starts what the file asks for.
@@ -175,17 +179,26 @@ export async function untrustedContactsNothing(defaultUrl: string, vsix: string 
     await page.keyboard.press('Enter');
     await page.locator('.workspace-trust-editor .monaco-button', { hasText: /^Trust$/ }).first().click({ timeout: 30_000 });
     const deadline = Date.now() + 60_000;
-    while ((await workerPids(queue)).length !== 1 && Date.now() < deadline) await sleep(200);
-    const trusted = await workerPids(queue);
+    while ((await rqPids()).length !== 1 && Date.now() < deadline) await sleep(200);
+    const trusted = await rqPids();
     assert.equal(trusted.length, 1, 'the pool starts once trusted');
     assert.ok((await connections()) > untrusted, 'and its Redis is contacted');
-    return `untrusted: 0 connections to ${fileRedis.url.replace(/^redis:\/\//, '')} and no worker in 5 s; trusted: worker ${trusted[0]} runs`;
+    // SIGKILL of code-server's whole process group (an OOM kill, a killed container shell).
+    await browser.close();
+    await cs.stop('SIGKILL');
+    const t0 = Date.now();
+    while ((await rqPids()).length && Date.now() - t0 < 15_000) await sleep(200);
+    assert.deepEqual(await rqPids(), [], 'the RQ worker is stopped after the spawner\'s grace');
+    const gone = Date.now() - t0;
+    await sleep(500);
+    assert.deepEqual(await admin.smembers('rq:workers'), [], 'and deregistered: it takes no more jobs');
+    return `untrusted: 0 connections to ${fileRedis.url.replace(/^redis:\/\//, '')} and no worker in 5 s; trusted: RQ worker ${trusted[0]} runs; code-server's group SIGKILLed: the worker stopped ${gone} ms later`;
   } finally {
     await browser.close();
     await cs.stop();
     // The spawner outlives code-server by its 1 s grace, then stops the worker.
     const deadline = Date.now() + 15_000;
-    while ((await workerPids(queue)).length && Date.now() < deadline) await sleep(200);
+    while ((await rqPids()).length && Date.now() < deadline) await sleep(200);
     admin.disconnect();
     await fileRedis.stop();
   }
