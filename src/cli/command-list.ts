@@ -4,6 +4,7 @@ import { cancelCommand } from './commands/cancel';
 import { checkCommand } from './commands/check';
 import { cleanCommand } from './commands/clean';
 import { drainCommand } from './commands/drain';
+import { jobCommand } from './commands/job';
 import { jobsCommand } from './commands/jobs';
 import { killCommand } from './commands/kill';
 import { logsCommand } from './commands/logs';
@@ -27,7 +28,7 @@ import { workerCommand } from './commands/worker';
 
 export const COMMANDS: readonly CliCommand[] = [
   superviseCommand, statusCommand, drainCommand, restartCommand, scaleCommand, startCommand, stopCommand, logsCommand,
-  queuesCommand, jobsCommand, cancelCommand, retryCommand, promoteCommand, pauseCommand, resumeCommand, restartWorkersCommand, markFailedCommand, cleanCommand,
+  queuesCommand, jobsCommand, jobCommand, cancelCommand, retryCommand, promoteCommand, pauseCommand, resumeCommand, restartWorkersCommand, markFailedCommand, cleanCommand,
   purgeCommand, killCommand, workerCommand, suspendCommand, unsuspendCommand,
   trendsCommand, checkCommand,
 ];

@@ -50,6 +50,32 @@ export function scalarFields(obj: unknown, skip: readonly string[] = []): Record
   return out;
 }
 
+/** One job as its system keeps it: what `chaperone job` prints and the editor's job document shows. */
+export interface JobDetail {
+  id: string;
+  /** The job's name (BullMQ), function or class (RQ, Sidekiq, Celery, Laravel). */
+  name: string;
+  queue: QueueRef;
+  /** The state as the system names it ("failed", "delayed", "waiting-children", "started"…). */
+  state: string;
+  /** The payload exactly as stored, and decoded where it is JSON (else null: shown as text). */
+  payload: { text: string; json: unknown };
+  /** What the job was enqueued with (attempts, backoff, delay, priority, timeout, parent…), as stored. */
+  options: Record<string, unknown>;
+  /** ms since the epoch; null where the system keeps none. */
+  timestamps: { enqueued: number | null; runAt: number | null; started: number | null; finished: number | null; failed: number | null };
+  attempts: { made: number; allowed: number | null };
+  /** The last failure: its class, message and the whole stack trace as the system stored it. */
+  error: { class: string | null; message: string; stack: string } | null;
+  /** The return value where the system keeps it (decoded JSON, or text). */
+  result?: unknown;
+  progress?: unknown;
+  /** BullMQ job logs (job.log). */
+  logs?: string[];
+  /** The worker running (or that ran) it, where the system records one. */
+  worker?: string;
+}
+
 export interface LiveWorker {
   id: string;
   /** Where this comes from: the system's own registry, or Chaperone's supervisor. */
@@ -98,6 +124,8 @@ export interface QueueAdapter {
   counts(queues: readonly QueueRef[], now: number): Promise<QueueCounts[]>;
   list(queue: QueueRef, state: JobState, limit: number, now: number): Promise<JobSummary[]>;
   workers(queue?: QueueRef): Promise<WorkersResult>;
+  /** One job, whole (undefined when it is gone: finished and removed, or never there). */
+  get?(queue: QueueRef, jobId: string): Promise<JobDetail | undefined>;
   cancel(queue: QueueRef, jobId: string): Promise<ActionResult>;
   retry(queue: QueueRef, jobId: string | { allFailed: true }): Promise<ActionResult>;
   /** Runs a delayed job now: it becomes pending at once. */
@@ -146,4 +174,13 @@ export function taken(message: string): ActionResult {
 /** No such job or queue (finished or removed?). */
 export function notFound(message: string): ActionResult {
   return { ok: false, status: 'not-found', message };
+}
+
+/** JSON when it parses, else null (the text is shown as it is). */
+export function jsonOrNull(text: string): unknown {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return null;
+  }
 }

@@ -4,7 +4,7 @@ import { SYSTEM_NAMES, parseQueueId, queueKey } from '../core/queue-ref';
 import type { RedisClient } from './redis-client';
 import type { ConnectionConfig } from '../core/config/types';
 import type { AuditSink } from '../core/ports';
-import { refused, type ActionResult, type JobState, type JobSummary, type QueueAdapter, type QueueCounts, type QueueRef, type WorkersResult } from './contract';
+import { refused, type ActionResult, type JobDetail, type JobState, type JobSummary, type QueueAdapter, type QueueCounts, type QueueRef, type WorkersResult } from './contract';
 
 export class QueueLookupError extends Error {}
 
@@ -73,6 +73,13 @@ export class QueueService {
   async jobs(q: QueueAddress, state: JobState, limit: number): Promise<JobSummary[]> {
     const { adapter, ref } = await this.find(q);
     return adapter.list(ref, state, limit, Date.now());
+  }
+
+  /** One job, whole; undefined when it is gone. Reading is audited nowhere: it changes nothing. */
+  async job(q: QueueAddress, jobId: string): Promise<JobDetail | undefined> {
+    const { adapter, ref } = await this.find(q);
+    if (!adapter.get) throw new QueueLookupError(`opening one job is not built for ${adapter.system} yet (BullMQ and RQ have it): list it with \`chaperone jobs ${ref.id}\``);
+    return adapter.get(ref, jobId);
   }
 
   async workers(q: QueueAddress): Promise<WorkersResult> {

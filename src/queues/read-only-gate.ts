@@ -20,6 +20,7 @@ export function readOnlyGate(inner: QueueAdapter): QueueAdapter {
     counts: (queues, now) => inner.counts(queues, now),
     list: (queue, state, limit, now) => inner.list(queue, state, limit, now),
     workers: (queue) => inner.workers(queue),
+    ...(inner.get ? { get: (queue, id) => inner.get?.(queue, id) ?? Promise.resolve(undefined) } : {}),
     close: () => inner.close(),
     cancel: (q) => no(`${q.id} is not changed`),
     retry: (q) => no(`${q.id} is not changed`),

@@ -3,10 +3,11 @@
 // bullmq-libraries.ts); never a Worker, never an add.
 import { BULLMQ_CLAIM_LUA } from './bullmq-cancel-script';
 import { groupByNode, type RedisClient } from '../redis-client';
-import { done, notFound, preview, refused, scalarFields, taken, type ActionResult, type Capability, type JobState, type JobSummary, type QueueAdapter, type QueueCounts, type QueueCountsRecord, type QueueRef, type WorkersResult } from '../contract';
+import { done, jsonOrNull, notFound, preview, refused, scalarFields, taken, type ActionResult, type JobDetail, type Capability, type JobState, type JobSummary, type QueueAdapter, type QueueCounts, type QueueCountsRecord, type QueueRef, type WorkersResult } from '../contract';
 import { chunked, QueueDiscovery } from '../queue-discovery';
 import { BULLMQ_COUNTS_CHUNK, BULLMQ_COUNTS_LUA, BULLMQ_FULL_COUNT_EVERY_MS, BULLMQ_RUNTIME_EVERY_MS } from './bullmq-counts-script';
 import { BullmqKeys } from './bullmq-keys';
+import { errorOf, numOrNull } from '../job-detail';
 import { BUNDLED_MAJORS, NEWEST_MAJOR, majorOf, openQueue, type BullJob, type BullQueue } from './bullmq-libraries';
 import { LuaScript, scriptsByNode } from '../lua-script';
 
@@ -103,6 +104,43 @@ export class BullmqAdapter implements QueueAdapter {
     const q = this.queue(queue, await this.majorOf(queue));
     const jobs = await q.getJobs([STATE_TO_BULLMQ[state]], 0, Math.max(0, limit - 1), false);
     return jobs.filter((j): j is BullJob => !!j).map((j) => summarize(j, state, now));
+  }
+
+  /** The job hash as bullmq wrote it, its logs and its state: three reads sent together. */
+  async get(queue: QueueRef, jobId: string): Promise<JobDetail | undefined> {
+    const key = this.keys.job(queue.name, jobId);
+    const [h, logs, state] = await Promise.all([
+      this.redis.hgetall(key),
+      this.redis.lrange(`${key}:logs`, 0, -1),
+      this.majorOf(queue).then((m) => this.queue(queue, m).getJobState(jobId)),
+    ]);
+    if (!h || Object.keys(h).length === 0) return undefined;
+    const opts = jsonOrNull(h.opts ?? '{}');
+    const options = opts && typeof opts === 'object' ? (opts as Record<string, unknown>) : {};
+    const enqueued = numOrNull(h.timestamp);
+    const delay = numOrNull(h.delay) ?? 0;
+    const finished = numOrNull(h.finishedOn);
+    // One stack per failed attempt, oldest first; the last is the latest failure.
+    const traces = jsonOrNull(h.stacktrace ?? '[]');
+    const stacks = Array.isArray(traces) ? traces.filter((t): t is string => typeof t === 'string') : [];
+    const stack = stacks[stacks.length - 1] ?? '';
+    const made = numOrNull(h.atm ?? h.attemptsMade) ?? 0;
+    const detail: JobDetail = {
+      id: jobId, name: h.name ?? '', queue, state: state === 'unknown' ? 'gone' : state,
+      payload: { text: h.data ?? '', json: jsonOrNull(h.data ?? '') },
+      options: { ...options, ...(h.parentKey ? { parent: h.parentKey } : {}) },
+      timestamps: {
+        enqueued, runAt: enqueued !== null && delay > 0 ? enqueued + delay : null, started: numOrNull(h.processedOn),
+        finished: state === 'completed' ? finished : null, failed: state === 'failed' ? finished : null,
+      },
+      attempts: { made, allowed: typeof options.attempts === 'number' ? options.attempts : 1 },
+      error: h.failedReason || stack ? errorOf(stack, h.failedReason ?? null, false) : null,
+      logs,
+    };
+    if (h.returnvalue !== undefined) detail.result = jsonOrNull(h.returnvalue) ?? h.returnvalue;
+    if (h.progress !== undefined) detail.progress = jsonOrNull(h.progress) ?? h.progress;
+    if (h.pb) detail.worker = h.pb; // processedBy: the worker's name (bullmq 5.x+)
+    return detail;
   }
 
   async workers(queue?: QueueRef): Promise<WorkersResult> {

@@ -3,8 +3,9 @@
 // `description`: the pickled data is never read. A running job can be stopped (stop-job over the
 // worker's pubsub channel); pausing is all-or-nothing in RQ (suspend).
 import * as zlib from 'node:zlib';
-import { done, notFound, preview, refused, taken, type ActionResult, type Capability, type JobState, type JobSummary, type LiveWorker, type QueueAdapter, type QueueCounts, type QueueRef, type WorkersResult } from '../contract';
+import { done, jsonOrNull, notFound, preview, refused, taken, type ActionResult, type JobDetail, type Capability, type JobState, type JobSummary, type LiveWorker, type QueueAdapter, type QueueCounts, type QueueRef, type WorkersResult } from '../contract';
 import { QueueDiscovery } from '../queue-discovery';
+import { errorOf, numOrNull } from '../job-detail';
 import type { RedisClient } from '../redis-client';
 import { RqKeys, type RqRegistry } from './rq-keys';
 import { RQ_CANCEL_LUA, RQ_COUNTS_LUA, RQ_EMPTY_LUA, RQ_REQUEUE_LUA } from './rq-scripts';
@@ -104,6 +105,48 @@ export class RqAdapter implements QueueAdapter {
       });
     }
     return out;
+  }
+
+  /**
+   * The job hash (its pickled data is never read: the description is RQ's own text of the call),
+   * and its latest failure from rq:results (1.12+) or the hash's exc_info (older).
+   */
+  async get(queue: QueueRef, id: string): Promise<JobDetail | undefined> {
+    const [raw, results] = await Promise.all([
+      this.redis.hgetallBuffer(this.keys.job(id)),
+      this.redis.xrevrange(this.keys.results(id), '+', '-', 'COUNT', 1),
+    ]);
+    if (!raw || Object.keys(raw).length === 0) return undefined;
+    const t = (k: string): string | undefined => raw[k]?.toString('utf8');
+    if (t('origin') && t('origin') !== queue.name) return undefined; // another queue's job
+    const fields = results[0]?.[1] ?? [];
+    const excString = fields.includes('exc_string') ? fields[fields.indexOf('exc_string') + 1] : undefined;
+    const stack = excString ? inflate(Buffer.from(excString, 'base64')) : raw.exc_info?.length ? inflate(raw.exc_info) : '';
+    const status = t('status') ?? 'unknown';
+    const ended = rqTime(t('ended_at'));
+    const started = rqTime(t('started_at'));
+    const retriesLeft = numOrNull(t('retries_left'));
+    const intervals = jsonOrNull(t('retry_intervals') ?? '');
+    const options: Record<string, unknown> = {};
+    for (const k of ['timeout', 'result_ttl', 'failure_ttl', 'ttl', 'retries_left', 'depends_on', 'group_id']) if (t(k) !== undefined) options[k] = jsonOrNull(t(k) ?? '') ?? t(k);
+    if (intervals !== null) options.retry_intervals = intervals;
+    const description = t('description') ?? '';
+    const name = /^([\w.]+)\(/.exec(description)?.[1] ?? description;
+    const detail: JobDetail = {
+      id, name, queue, state: status,
+      payload: { text: description, json: null },
+      options,
+      timestamps: {
+        enqueued: numOrNull(rqTime(t('enqueued_at') ?? t('created_at'))), runAt: status === 'scheduled' ? numOrNull(rqTime(t('enqueued_at'))) : null,
+        started: numOrNull(started), finished: status === 'finished' ? numOrNull(ended) : null, failed: status === 'failed' ? numOrNull(ended) : null,
+      },
+      // RQ counts retries left, not attempts: without a Retry, one attempt is allowed.
+      attempts: { made: Number.isFinite(started) ? 1 + (retriesLeft !== null && Array.isArray(intervals) ? Math.max(0, intervals.length - retriesLeft) : 0) : 0, allowed: retriesLeft !== null && Array.isArray(intervals) ? intervals.length + 1 : 1 },
+      error: stack ? errorOf(stack, null, true) : null,
+    };
+    const worker = t('worker_name');
+    if (worker) detail.worker = worker;
+    return detail;
   }
 
   async workers(queue?: QueueRef): Promise<WorkersResult> {
