@@ -78,7 +78,7 @@ export class QueueService {
   /** One job, whole; undefined when it is gone. Reading is audited nowhere: it changes nothing. */
   async job(q: QueueAddress, jobId: string): Promise<JobDetail | undefined> {
     const { adapter, ref } = await this.find(q);
-    if (!adapter.get) throw new QueueLookupError(`opening one job is not built for ${adapter.system} yet (BullMQ and RQ have it): list it with \`chaperone jobs ${ref.id}\``);
+    if (!adapter.get) throw new QueueLookupError(`opening one job is not built for ${adapter.system} yet (BullMQ, RQ and Sidekiq have it): list it with \`chaperone jobs ${ref.id}\``);
     return adapter.get(ref, jobId);
   }
 

@@ -24,7 +24,7 @@ describe('chaperone job: one job, whole, from real workers', function () {
   before(async () => {
     redis = await TestRedis.start();
     dir = tempDir();
-    writeFileSync(path.join(dir, 'chaperone.json'), JSON.stringify({ redis: { url: redis.url }, queues: { bullmq: {}, rq: {} } }));
+    writeFileSync(path.join(dir, 'chaperone.json'), JSON.stringify({ redis: { url: redis.url }, queues: { bullmq: {}, rq: {}, sidekiq: {} } }));
   });
   after(async () => {
     for (const w of workers) w.kill('SIGKILL');
@@ -72,16 +72,38 @@ describe('chaperone job: one job, whole, from real workers', function () {
   });
 
   it('a job that is gone: exit 1, "not found (finished or removed?)"', async () => {
-    const q = new Queue('detail', { connection: { port: redis.port } });
+    const q = new Queue('gone', { connection: { port: redis.port } }); // no worker on this one
     try {
       const job = await q.add('send', { to: 'x' });
       await job.remove();
-      const r = await cli(['job', 'bullmq:detail', job.id ?? '']);
+      const r = await cli(['job', 'bullmq:gone', job.id ?? '']);
       assert.equal(r.code, 1);
-      assert.match(r.stderr, /job \d+ of bullmq:detail: not found \(finished or removed\?\)/);
+      assert.match(r.stderr, /job \d+ of bullmq:gone: not found \(finished or removed\?\)/);
     } finally {
       await q.close();
     }
+  });
+
+  it('Sidekiq: a job a real Sidekiq process failed: in the retry set, with its class, message and backtrace', async () => {
+    const sk = path.join(FIXTURES, 'sidekiq');
+    const [jid] = (await runScript('ruby', path.join(sk, 'producer.rb'), ['skdetail', '1', '0', '1'], { REDIS_URL: redis.url })).trim().split('\n');
+    const w = spawn(path.join(sk, 'worker.sh'), [], { env: { ...process.env, REDIS_URL: redis.url, QUEUE: 'skdetail', JOB_MS: '5' }, stdio: 'ignore' });
+    workers.push(w);
+    const c = redis.client();
+    await waitFor(async () => ((await c.zcard('retry')) === 1 ? true : undefined), 'the job in the retry set', 30_000);
+    const [member] = await c.zrange('retry', '0', '0');
+    const r = await cli(['job', 'sidekiq:skdetail', jid, '--json']);
+    assert.equal(r.code, 0, r.stderr);
+    const d = JSON.parse(r.stdout) as JobDetail;
+    assert.equal(d.state, 'retry');
+    assert.equal(d.name, 'TestJob');
+    assert.equal(d.payload.text, member, 'the job exactly as Sidekiq stored it');
+    assert.deepEqual(d.attempts, { made: 1, allowed: 6 });
+    assert.equal(d.error?.class, 'RuntimeError');
+    assert.equal(d.error?.message, 'simulated failure');
+    assert.match(d.error?.stack ?? '', /^RuntimeError: simulated failure\n\t.*boot\.rb:\d+:in `perform'/, 'the backtrace Sidekiq kept, down to the job\'s line');
+    assert.ok(d.timestamps.failed && d.timestamps.runAt && d.timestamps.runAt > Date.now() + 3000_000, 'retried in an hour (sidekiq_retry_in)');
+    c.disconnect();
   });
 
   it('RQ: a job a real Python worker failed: state, the call, and the traceback with its class', async () => {

@@ -8,7 +8,7 @@ const usage = 'chaperone job SYSTEM:QUEUE JOB_ID [--connection NAME] [--json]';
 
 export const jobCommand: CliCommand = {
   name: 'job',
-  summary: 'one job, whole: state, payload, options, timestamps, attempts, the error and its whole trace (BullMQ, RQ)',
+  summary: 'one job, whole: state, payload, options, timestamps, attempts, the error and its whole trace (BullMQ, RQ, Sidekiq)',
   usage,
   async run(argv, io) {
     const { values, positionals } = parse(argv, QUEUE_OPTIONS, usage);

@@ -2,8 +2,10 @@
 // `processes` + their heartbeat hashes. Scheduled, retry and dead jobs live in sorted sets shared by
 // every queue, counted per queue in slices (never a whole set at once). Writes match the exact member
 // and remove it before enqueueing anything. Running jobs cannot be cancelled in Sidekiq OSS.
-import { done, notFound, preview, refused, scalarFields, taken, type ActionResult, type Capability, type JobState, type JobSummary, type LiveWorker, type QueueAdapter, type QueueCounts, type QueueRef, type WorkersResult } from '../contract';
+import * as zlib from 'node:zlib';
+import { done, jsonOrNull, notFound, preview, refused, scalarFields, taken, type ActionResult, type Capability, type JobDetail, type JobState, type JobSummary, type LiveWorker, type QueueAdapter, type QueueCounts, type QueueRef, type WorkersResult } from '../contract';
 import { QueueDiscovery } from '../queue-discovery';
+import { numOrNull } from '../job-detail';
 import { addTally } from '../tally';
 import type { RedisClient } from '../redis-client';
 import { SidekiqKeys } from './sidekiq-keys';
@@ -28,6 +30,9 @@ const LIST_SCAN_LIMIT = 10_000;
 
 interface SidekiqJob {
   jid?: string;
+  retry?: boolean | number;
+  failed_at?: number;
+  error_backtrace?: string | string[];
   class?: string;
   wrapped?: string;
   queue?: string;
@@ -300,6 +305,48 @@ export class SidekiqAdapter implements QueueAdapter {
     return this.move(this.keys.set(from), 'zset', member, JSON.stringify(job), queue);
   }
 
+  /**
+   * One job by jid, wherever Sidekiq holds it: running in a live process (Busy), its queue
+   * (Enqueued), or the schedule, retry or dead set, as Sidekiq Web names them.
+   */
+  async get(queue: QueueRef, jid: string): Promise<JobDetail | undefined> {
+    const sets: readonly ('schedule' | 'retry' | 'dead')[] = ['schedule', 'retry', 'dead'];
+    const [running, pending, ...inSets] = await Promise.all([
+      this.running(),
+      this.find(this.keys.queue(queue.name), 'list', jid, ''),
+      ...sets.map((s) => this.find(this.keys.set(s), 'zset', jid, queue.name)),
+    ]);
+    const busy = running.find((r) => r.queue === queue.name && r.payload.includes(`"jid":"${jid}"`));
+    const setAt = inSets.findIndex((m) => m !== null);
+    const member = busy?.payload ?? pending ?? (setAt >= 0 ? inSets[setAt] : null);
+    if (member === null) return undefined;
+    const state = busy ? 'busy' : pending ? 'enqueued' : sets[setAt] === 'schedule' ? 'scheduled' : sets[setAt];
+    const score = setAt >= 0 && !busy && !pending ? numOrNull(await this.redis.zscore(this.keys.set(sets[setAt]), member)) : null;
+    const j = jsonOrNull(member) as (SidekiqJob & Record<string, unknown>) | null;
+    const sec = (v: unknown): number | null => (typeof v === 'number' ? Math.round(v * 1000) : null);
+    const options: Record<string, unknown> = {};
+    for (const k of ['retry', 'backtrace', 'dead', 'tags', 'retry_queue', 'unique_for', 'wrapped']) if (j && j[k] !== undefined) options[k] = j[k];
+    const retry = j?.retry;
+    const failed = sec(j?.failed_at);
+    const detail: JobDetail = {
+      id: jid, name: j?.wrapped ?? j?.class ?? '?', queue, state,
+      payload: { text: member, json: j },
+      options,
+      timestamps: {
+        enqueued: sec(j?.enqueued_at ?? j?.created_at), runAt: state === 'scheduled' || state === 'retry' ? score && Math.round(score * 1000) : null,
+        started: busy ? sec(busy.runAt) : null, finished: null, failed,
+      },
+      // retry_count is 0 after the first failure; `retry: true` is Sidekiq's default of 25 retries.
+      attempts: {
+        made: typeof j?.retry_count === 'number' ? j.retry_count + 1 : failed !== null || busy ? 1 : 0,
+        allowed: retry === false ? 1 : typeof retry === 'number' ? retry + 1 : 26,
+      },
+      error: j?.error_class || j?.error_message ? { class: j.error_class ?? null, message: j.error_message ?? '', stack: backtraceOf(j) } : null,
+    };
+    if (busy?.process) detail.worker = busy.process;
+    return detail;
+  }
+
   /** Members of the given sets that belong to the queue, in slices, at most `limit`. */
   private async fromSets(sets: readonly SetName[], queue: string, limit: number): Promise<string[]> {
     const out: string[] = [];
@@ -315,17 +362,23 @@ export class SidekiqAdapter implements QueueAdapter {
   }
 
   /** Jobs running right now in live processes: queue and payload. */
-  private async running(): Promise<{ queue: string; payload: string }[]> {
+  private async running(): Promise<{ queue: string; payload: string; process: string; runAt: number | null }[]> {
     const ids = await this.redis.smembers(this.keys.processes());
     const pipe = this.redis.pipeline();
-    for (const id of ids) for (const k of this.keys.work(id)) pipe.hvals(k);
-    const out: { queue: string; payload: string }[] = [];
-    for (const [err, vals] of (await pipe.exec()) ?? []) {
+    const owners: string[] = [];
+    for (const id of ids) {
+      for (const k of this.keys.work(id)) {
+        pipe.hvals(k);
+        owners.push(id);
+      }
+    }
+    const out: { queue: string; payload: string; process: string; runAt: number | null }[] = [];
+    for (const [i, [err, vals]] of ((await pipe.exec()) ?? []).entries()) {
       if (err) continue;
       for (const v of vals as string[]) {
         try {
-          const w = JSON.parse(v) as { queue?: string; payload?: string | object };
-          out.push({ queue: w.queue ?? '?', payload: typeof w.payload === 'string' ? w.payload : JSON.stringify(w.payload ?? {}) });
+          const w = JSON.parse(v) as { queue?: string; payload?: string | object; run_at?: number };
+          out.push({ queue: w.queue ?? '?', payload: typeof w.payload === 'string' ? w.payload : JSON.stringify(w.payload ?? {}), process: owners[i] ?? '?', runAt: typeof w.run_at === 'number' ? w.run_at : null });
         } catch {
           // skip an unreadable entry
         }
@@ -341,6 +394,24 @@ export class SidekiqAdapter implements QueueAdapter {
     }
     return notFound(`no job ${jid} in ${queue.id} (pending, scheduled, retry or dead); a worker may have finished it`);
   }
+}
+
+/**
+ * "Class: message" and the backtrace, when the job asked for one (sidekiq_options backtrace:):
+ * Sidekiq 6 stores it as base64 of deflated JSON, older versions as a plain array.
+ */
+function backtraceOf(j: SidekiqJob): string {
+  const head = `${j.error_class ?? 'Error'}: ${j.error_message ?? ''}`;
+  let lines: unknown = j.error_backtrace;
+  if (typeof lines === 'string') {
+    try {
+      lines = JSON.parse(zlib.inflateSync(Buffer.from(lines, 'base64')).toString('utf8')) as unknown;
+    } catch {
+      lines = [lines];
+    }
+  }
+  const frames = Array.isArray(lines) ? lines.filter((l): l is string => typeof l === 'string') : [];
+  return [head, ...frames.map((f) => `\t${f}`)].join('\n');
 }
 
 function summarize(member: string, state: JobState, now: number): JobSummary {
