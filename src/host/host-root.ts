@@ -8,6 +8,7 @@ import { DashboardData } from './dashboard/dashboard-data';
 import { DashboardPanel } from './dashboard/dashboard-panel';
 import { Diagnostics } from './diagnostics';
 import { EngineHost } from './engine-host';
+import { JOB_SCHEME, JobDocuments } from './job-documents';
 import { LogStreams } from './log-streams';
 import { channelAudit, channelLogger } from './log';
 import { QuickFixes } from './quick-fixes';
@@ -59,6 +60,7 @@ export async function createHost(context: vscode.ExtensionContext): Promise<Chap
   const statusBar = new StatusBar(host);
   const diagnostics = new Diagnostics(host);
   const logs = new LogStreams(host);
+  const jobs = new JobDocuments(host);
 
   const refreshAll = (): void => {
     workers.update();
@@ -68,7 +70,7 @@ export async function createHost(context: vscode.ExtensionContext): Promise<Chap
     diagnostics.update();
   };
   const lastError: ShownError = { message: undefined };
-  const ctx: CommandContext = { host, queuesTree: queues, dashboard, diagnostics, secrets, logs, channel, refreshAll };
+  const ctx: CommandContext = { host, queuesTree: queues, dashboard, diagnostics, secrets, logs, jobs, channel, refreshAll };
 
   const setContext = (): void => {
     void vscode.commands.executeCommand('setContext', 'chaperone.hasConfig', !!host.loaded?.exists);
@@ -76,7 +78,8 @@ export async function createHost(context: vscode.ExtensionContext): Promise<Chap
   };
 
   context.subscriptions.push(
-    channel, host, dashboard, workers, queues, tenants, statusBar, diagnostics, logs, secrets,
+    channel, host, dashboard, workers, queues, tenants, statusBar, diagnostics, logs, secrets, jobs,
+    vscode.workspace.registerTextDocumentContentProvider(JOB_SCHEME, jobs),
     ...registerCommands(ctx, lastError),
     vscode.languages.registerCodeActionsProvider({ pattern: `**/${CONFIG_FILE}` }, new QuickFixes(host, diagnostics), { providedCodeActionKinds: QuickFixes.kinds }),
     dashboard.onDidChangeVisibility(() => onVisibility()),

@@ -1,6 +1,6 @@
 import { parse } from '../cli-context';
 import { ActionFailed, EXIT_OK, UsageError, type CliCommand } from '../cli-types';
-import { formatJob } from '../format-job';
+import { formatJob } from '../../queues/job-page';
 import { QUEUE_OPTIONS } from '../queue-action';
 import { withQueues } from '../queue-context';
 

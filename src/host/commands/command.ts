@@ -2,6 +2,7 @@
 import type * as vscode from 'vscode';
 import type { DashboardPanel } from '../dashboard/dashboard-panel';
 import type { Diagnostics } from '../diagnostics';
+import type { JobDocuments } from '../job-documents';
 import type { EngineHost } from '../engine-host';
 import type { LogStreams } from '../log-streams';
 import type { SecretStore } from '../secret-store';
@@ -14,6 +15,7 @@ export interface CommandContext {
   diagnostics: Diagnostics;
   secrets: SecretStore;
   logs: LogStreams;
+  jobs: JobDocuments;
   channel: vscode.LogOutputChannel;
   /** Refreshes every view, the status bar and the diagnostics at once. */
   refreshAll: () => void;

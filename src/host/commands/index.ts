@@ -11,6 +11,7 @@ import { drainPool } from './drain-pool';
 import { loadMoreJobs } from './load-more-jobs';
 import { openConfig } from './open-config';
 import { openDashboard } from './open-dashboard';
+import { openJob, refreshJob } from './open-job';
 import { pauseQueue } from './pause-queue';
 import { refresh } from './refresh';
 import { reload } from './reload';
@@ -26,7 +27,7 @@ import { stopPool } from './stop-pool';
 
 export const COMMANDS: readonly HostCommand[] = [
   startPool, stopPool, drainPool, restartPool, scalePool, cancelJob, retryFailed, pauseQueue, resumeQueue,
-  showLogs, openDashboard, openConfig, connectProfile, setPassword, checkThresholds, createConfig, reload, refresh, loadMoreJobs, showOutput,
+  showLogs, openDashboard, openConfig, connectProfile, setPassword, checkThresholds, createConfig, reload, refresh, loadMoreJobs, showOutput, openJob, refreshJob,
 ];
 
 /** The last failure shown (tests read it: the user saw this message); one per composition root. */

@@ -220,6 +220,7 @@ export class QueuesTree extends VisibleTree<QueueNode> {
     item.iconPath = new vscode.ThemeIcon(node.state === 'failed' ? 'error' : node.state === 'active' ? 'play' : 'circle-outline');
     const h = this.handle(node.ref.connection);
     item.contextValue = contextValue.job(node.state, !!h?.readOnly, h ? h.caps(node.ref.system) : []);
+    item.command = { command: 'chaperone.openJob', title: 'Open Job', arguments: [node] };
     return item;
   }
 }

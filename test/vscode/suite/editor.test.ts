@@ -195,6 +195,46 @@ describe('Chaperone in a real VS Code', function () {
     assert.equal(logs?.following, true);
   });
 
+  it('clicking a failed job opens it as a read-only document with its whole trace; Refresh reads it again', async () => {
+    const failing = await mail.add('mail', { fail: true, to: 'ann@example.com' });
+    const id = failing.id ?? '';
+    await waitFor('the real worker failed the job', async () => ((await mail.getJobState(id)) === 'failed' ? true : undefined));
+    const roots = (await api.queues.getChildren()) as QueueNode[];
+    const [system] = (await api.queues.getChildren(roots[0])) as QueueNode[];
+    const queue = ((await api.queues.getChildren(system)) as QueueNode[]).find((n) => n.kind === 'queue' && n.ref.id === `bullmq:${POOL_QUEUE}`);
+    assert.ok(queue, 'the pool\'s queue in the view');
+    const failed = ((await api.queues.getChildren(queue)) as QueueNode[]).find((n) => n.kind === 'state' && n.state === 'failed');
+    assert.ok(failed);
+    const row = ((await api.queues.getChildren(failed)) as QueueNode[]).find((n) => n.kind === 'job' && n.job.id === id);
+    assert.ok(row, 'the failed job is listed');
+    const item = api.queues.getTreeItem(row);
+    assert.equal(item.command?.command, 'chaperone.openJob', 'a click opens the job');
+    const opened = await vscode.commands.executeCommand<{ uri: string }>(item.command.command, ...(item.command.arguments ?? []));
+    assert.ok(opened, api.lastError.message);
+    const doc = vscode.window.activeTextEditor?.document;
+    assert.ok(doc && doc.uri.scheme === 'chaperone-job', 'the job document is the active editor');
+    assert.match(doc.uri.path, new RegExp(`bullmq:${POOL_QUEUE} #${id}$`), 'its title names the job');
+    const text = doc.getText();
+    assert.match(text, /state\s+failed/);
+    assert.match(text, /error:\n {2}Error: simulated failure/);
+    assert.match(text, /stack:\n {2}Error: simulated failure\n\s+at /, 'the whole trace, as text');
+    assert.match(text, /"to": "ann@example.com"/, 'the payload pretty-printed');
+    // Refresh reads the job again: removed meanwhile, the document says so.
+    await failing.remove();
+    const changed = new Promise<void>((resolve) => {
+      const sub = vscode.workspace.onDidChangeTextDocument((e) => {
+        if (e.document.uri.toString() === doc.uri.toString()) {
+          sub.dispose();
+          resolve();
+        }
+      });
+    });
+    await vscode.commands.executeCommand('chaperone.refreshJob', doc.uri);
+    await changed;
+    assert.match(doc.getText(), /not found \(finished or removed\?\)/);
+    await vscode.commands.executeCommand('workbench.action.closeActiveEditor');
+  });
+
   it('drain from the command drains the real pool after its jobs in flight, and start brings it back', async () => {
     await mail.addBulk(Array.from({ length: 20 }, (_, i) => ({ name: 'mail', data: { i } })));
     const r = await vscode.commands.executeCommand<{ ok: boolean; message: string }>('chaperone.drainPool', { pool: POOL, yes: true });

@@ -1,7 +1,8 @@
-// `chaperone job`'s readable page: the facts first (one per line), then the error and its whole
-// trace, the payload (pretty-printed when it is JSON), the result and the job's own logs.
+// One job as a readable page (`chaperone job`, the editor's job document): the facts first, one
+// per line, then the error and its whole trace, the payload (pretty-printed when it is JSON), the
+// result and the job's own logs.
 import { formatDuration } from '../core/units';
-import type { JobDetail } from '../queues/contract';
+import type { JobDetail } from './contract';
 
 function when(ms: number | null, now: number): string {
   if (ms === null) return '-';
