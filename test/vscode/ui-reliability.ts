@@ -182,7 +182,11 @@ export async function untrustedContactsNothing(defaultUrl: string, vsix: string 
     while ((await rqPids()).length !== 1 && Date.now() < deadline) await sleep(200);
     const trusted = await rqPids();
     assert.equal(trusted.length, 1, 'the pool starts once trusted');
-    assert.ok((await connections()) > untrusted, 'and its Redis is contacted');
+    // Its worker registers in the Redis the file names (Python takes a moment to start).
+    const registered = Date.now() + 20_000;
+    while ((await admin.scard('rq:workers')) === 0 && Date.now() < registered) await sleep(200);
+    assert.equal(await admin.scard('rq:workers'), 1, 'the RQ worker registered in the Redis chaperone.json names');
+    assert.ok((await connections()) > untrusted, 'and that Redis is contacted');
     // SIGKILL of code-server's whole process group (an OOM kill, a killed container shell).
     await browser.close();
     await cs.stop('SIGKILL');
