@@ -96,6 +96,7 @@ export class Engine {
       graceMs: config.supervisor.handoverGraceMs, ...(opts.runtimeDir ? { runtimeDir: opts.runtimeDir } : {}),
     });
     const id = opts.supervisorId ?? config.supervisor.id ?? `${os.hostname()}-${process.pid}`;
+    const actor = opts.actor ?? `supervisor:${id}`;
     // One gate for every sink: text from outside is escaped and bounded before anyone writes it.
     const audit: AuditSink = { record: (e: AuditEntry) => { const clean = sanitizeAudit(e); this.audits.forEach((a) => a.record(clean)); } };
     const defaultConnection = config.connections[0];
@@ -114,7 +115,7 @@ export class Engine {
         ...(servesQueues && defaultHandle ? { queueLoad: new AdapterQueueLoad(defaultHandle.adapters) } : {}),
       },
     );
-    this.poolActions = new PoolActions({ own: this.supervisor, client: () => this.controlClient(), actor: opts.actor ?? `supervisor:${id}` });
+    this.poolActions = new PoolActions({ own: this.supervisor, client: () => this.controlClient(), actor });
     if (opts.controlPlane !== false) {
       this.controlPlane = new RedisControlPlane(this.supervisor, config.redis.url, config.redis.keyPrefix, config.supervisor.heartbeatMs, logger, credentials);
       this.audits.push(this.controlPlane);
@@ -122,7 +123,7 @@ export class Engine {
     if (opts.signals) {
       const all = openConnections(config.connections, `chaperone:${id}`, logger, defaultHandle, credentials);
       this.connections.splice(0, this.connections.length, ...all);
-      const service = new QueueService(all, audit, opts.actor ?? `supervisor:${id}`);
+      const service = new QueueService(all, audit, actor);
       this.queues = service;
       const pools = () => poolObservations(this.supervisor.snapshot().pools);
       const engine = new SignalsEngine(config.thresholds, config.tenants, config.signals, config.pools);

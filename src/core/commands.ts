@@ -2,6 +2,7 @@
 // configured pool; it never carries a command line, and unknown fields are refused outright.
 // Each verb has its own shape (a union, not a bag of optionals); what comes from Redis is parsed
 // into it, and results are parsed on read as well (never cast).
+import { isRecord, parseJson } from './json-read';
 import type { DrainReport } from './pool';
 import type { LogLine, StopResult } from './worker';
 
@@ -52,8 +53,6 @@ export interface CommandResult {
   at: number;
 }
 
-const ALLOWED_FIELDS = new Set(['id', 'verb', 'pool', 'worker', 'count', 'timeoutMs', 'lines', 'follow', 'wait', 'actor', 'sentAt', 'deadline']);
-
 export interface ParsedCommand {
   command: SupervisorCommand;
   /** drain/stop: answer when done rather than when started. */
@@ -80,6 +79,8 @@ const VERB_FIELDS: Record<CommandVerb, readonly string[]> = {
   logs: ['worker', 'lines', 'follow'],
 };
 const ENVELOPE_FIELDS = new Set(['id', 'verb', 'pool', 'actor', 'sentAt', 'deadline', 'wait']);
+/** Every field a command may carry: the envelope's and each verb's own. */
+const ALLOWED_FIELDS = new Set([...ENVELOPE_FIELDS, ...Object.values(VERB_FIELDS).flat()]);
 
 /** Validates a command read from an untrusted place (Redis). Returns an error message on failure. */
 export function parseCommand(fields: Record<string, string>): ParsedCommand | { error: string } {
@@ -181,12 +182,8 @@ const DATA_KINDS: readonly ResultData['kind'][] = ['started', 'scaled', 'accepte
  * field; data is kept only with a known kind, and log lines only when each is a well-formed line.
  */
 export function parseCommandResult(text: string): CommandResult | { error: string } {
-  let v: unknown;
-  try {
-    v = JSON.parse(text);
-  } catch {
-    return { error: 'a result that is not JSON' };
-  }
+  const v = parseJson(text);
+  if (v === undefined) return { error: 'a result that is not JSON' };
   if (!isObject(v)) return { error: 'a result that is not an object' };
   const { id, supervisor, ok, status, message, at, data } = v;
   if (typeof id !== 'string' || typeof supervisor !== 'string' || typeof ok !== 'boolean' || typeof message !== 'string' || typeof at !== 'number') {
@@ -253,6 +250,4 @@ function isLogLine(l: unknown): l is LogLine {
   return isObject(l) && typeof l.at === 'number' && typeof l.worker === 'string' && typeof l.pid === 'number' && (l.stream === 'stdout' || l.stream === 'stderr') && typeof l.text === 'string';
 }
 
-function isObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
+const isObject = isRecord;

@@ -1,25 +1,20 @@
 // Snapshots are written by other supervisors (other versions, other hosts) into Redis: read back,
 // they are checked field by field. A malformed snapshot is dropped (listed as lost) rather than
 // shown with undefined numbers; unknown pool or worker states are kept as their nearest meaning.
+import { isRecord, parseJson } from './json-read';
 import type { ExitRecord, PoolScaling, PoolSnapshot, PoolState, SupervisorSnapshot, WorkerSnapshot, WorkerState } from './snapshot';
 
 const WORKER_STATES: readonly WorkerState[] = ['starting', 'running', 'stopping', 'stopped', 'exited', 'backoff', 'fatal'];
 const POOL_STATES: readonly PoolState[] = ['running', 'starting', 'degraded', 'draining', 'stopping', 'restarting', 'stopped'];
 
-type Obj = Record<string, unknown>;
-const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
+const isObj = isRecord;
 const num = (v: unknown): number | undefined => (typeof v === 'number' && Number.isFinite(v) ? v : undefined);
 const numOrNull = (v: unknown): number | null => num(v) ?? null;
 const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
 const strings = (v: unknown): string[] => (Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : []);
 
 export function parseSupervisorSnapshot(text: string): SupervisorSnapshot | undefined {
-  let v: unknown;
-  try {
-    v = JSON.parse(text);
-  } catch {
-    return undefined;
-  }
+  const v = parseJson(text);
   if (!isObj(v)) return undefined;
   const id = str(v.id);
   const host = str(v.host);

@@ -144,9 +144,9 @@ export class QueueService {
 
   /** Every worker of SYSTEM on one connection exits after its current job (where the system has a way). */
   restartWorkers(system: string, connection?: string): Promise<ActionResult> {
-    return this.systemAct('restart-workers', system, connection, undefined, (a, h) =>
-      a.restartWorkers && (a.capabilities.has('restart-workers') || h.config.readOnly)
-        ? a.restartWorkers() // on a read-only connection: the gate's refusal, naming it
+    return this.systemAct('restart-workers', system, connection, undefined, (a) =>
+      a.restartWorkers
+        ? a.restartWorkers() // behind the read-only gate, its refusal naming the connection
         : Promise.resolve(refused(`${system} has no way to restart its workers remotely: restart the pools that run them (chaperone restart POOL)`)));
   }
 

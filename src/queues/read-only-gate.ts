@@ -9,12 +9,19 @@ const READ_CAPABILITIES: ReadonlySet<Capability> = new Set<Capability>(['workers
 
 export function readOnlyGate(inner: QueueAdapter): QueueAdapter {
   const no = (what: string): Promise<ActionResult> => Promise.resolve(refused(`connection "${inner.connection}" is read-only: ${what}`));
+  // A getter: some adapters' capabilities change at run time (Laravel when Horizon appears). The
+  // filtered set is rebuilt only when the inner one changes (the views ask for it on every row).
+  let seen: ReadonlySet<Capability> | undefined;
+  let filtered: ReadonlySet<Capability> = new Set();
   return {
     system: inner.system,
     connection: inner.connection,
-    // A getter: some adapters' capabilities change at run time (Laravel when Horizon appears).
     get capabilities(): ReadonlySet<Capability> {
-      return new Set([...inner.capabilities].filter((c) => READ_CAPABILITIES.has(c)));
+      if (inner.capabilities !== seen) {
+        seen = inner.capabilities;
+        filtered = new Set([...seen].filter((c) => READ_CAPABILITIES.has(c)));
+      }
+      return filtered;
     },
     discover: (force) => inner.discover(force),
     counts: (queues, now) => inner.counts(queues, now),
