@@ -133,7 +133,7 @@ async function tick(): Promise<Record<string, number>> {
     }
     const block = await meter.stop();
     // The engine's own synchronous part (observe + evaluate), measured alone, outside the meter.
-    const obs = { queues: engine.signals().queues.map((q) => ({ ref: q.ref, key: q.key, id: q.id, connection: q.connection, pending: q.pending, delayed: q.delayed, active: q.active, failed: q.failed, oldestAgeMs: q.oldestAgeMs, runtimeMs: q.runtimeMs, consumers: q.consumers, paused: q.paused })), pools };
+    const obs = { queues: engine.signals().queues.map((q) => ({ ref: q.ref, key: q.key, id: q.id, connection: q.connection, pending: q.pending, delayed: q.delayed, active: q.active, failed: q.failed, oldestAgeMs: q.wait.value, runtimeMs: q.runtime.value, consumers: q.consumers, paused: q.paused })), pools };
     for (let i = 0; i < 60; i++) {
       const t = performance.now();
       engine.observe((virtual += 1000), obs);

@@ -189,6 +189,11 @@ export class Engine {
     return this.signalsEngine?.history(series, from, to, maxPoints);
   }
 
+  /** Puts saved points back into a series (the editor's history store, after a reload). */
+  restoreHistory(series: string, points: readonly { t: number; v: number }[]): void {
+    this.signalsEngine?.restore(series, points);
+  }
+
   /** A tick now (Refresh, Check Thresholds): its findings. */
   async tickNow(): Promise<Finding[]> {
     return this.signals ? this.signals.tick() : [];
@@ -382,8 +387,8 @@ export class SessionObserver {
       }
     }
     this.pools = poolObservations([...byName.values()]);
-    const [queues, host] = await Promise.all([this.queues.observe(now), this.host.sample(now)]);
-    return { queues, pools: this.pools, host };
+    const [{ queues, flows }, host] = await Promise.all([this.queues.observe(now), this.host.sample(now)]);
+    return { queues, flows, pools: this.pools, host };
   }
 
   errors(): string[] {

@@ -3,6 +3,7 @@
 import { CategoryScale, Chart, Filler, Legend, LineController, LineElement, LinearScale, PointElement, Tooltip } from 'chart.js';
 import type { ChartName, Point, QueueSeries, Series } from '../src/protocol/dashboard';
 import type { ThemeColors } from './theme';
+import { timeLabel, timeTicks } from '../src/protocol/time-axis';
 
 Chart.register(LineController, LineElement, PointElement, LinearScale, CategoryScale, Legend, Tooltip, Filler);
 
@@ -11,10 +12,12 @@ export const MAX_POINTS = 600;
 
 type XY = { x: number; y: number };
 
-const timeLabel = (ms: number): string => new Date(ms).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' });
+const MAX_TICKS = 6;
 
 export class LineChart {
   readonly chart: Chart<'line', XY[]>;
+  /** The x axis' tick step (ms), set when its ticks are built. */
+  private step = 60_000;
 
   constructor(canvas: HTMLCanvasElement, private theme: ThemeColors) {
     this.chart = new Chart(canvas, {
@@ -29,7 +32,16 @@ export class LineChart {
         interaction: { mode: 'nearest', intersect: false },
         elements: { point: { radius: 0 }, line: { borderWidth: 1.5, tension: 0 } },
         scales: {
-          x: { type: 'linear', ticks: { callback: (v) => timeLabel(Number(v)), maxTicksLimit: 6 } },
+          // Round steps, labelled at their own resolution: distinct labels at every range.
+          x: {
+            type: 'linear',
+            afterBuildTicks: (scale) => {
+              const { step, ticks } = timeTicks(scale.min, scale.max, MAX_TICKS);
+              this.step = step;
+              scale.ticks = ticks.map((value) => ({ value }));
+            },
+            ticks: { callback: (v) => timeLabel(Number(v), this.step), autoSkip: false },
+          },
           y: { beginAtZero: true },
         },
         plugins: { legend: { labels: { boxWidth: 12 } } },
@@ -97,7 +109,7 @@ export class LineChart {
   }
 }
 
-export const CHART_WITH_LINES: Record<ChartName, boolean> = { queues: true, throughput: false, workerCpu: false, workerMemory: false, host: false };
+export const CHART_WITH_LINES: Record<ChartName, boolean> = { queues: true, wait: false, throughput: false, workerCpu: false, workerMemory: false, host: false };
 
 function toXY(points: readonly Point[]): XY[] {
   return points.map(([x, y]) => ({ x, y }));

@@ -26,7 +26,7 @@ onThemeChange(() => {
 });
 
 function drawSnapshot(s: DashboardSnapshot): void {
-  const sets: Record<ChartName, DashboardSnapshot['queues']> = { queues: s.queues, throughput: s.throughput, workerCpu: s.workerCpu, workerMemory: s.workerMemory, host: s.host };
+  const sets: Record<ChartName, DashboardSnapshot['queues']> = { queues: s.queues, wait: s.wait, throughput: s.throughput, workerCpu: s.workerCpu, workerMemory: s.workerMemory, host: s.host };
   for (const name of CHART_NAMES) {
     charts.get(name)?.setSeries(sets[name], CHART_WITH_LINES[name]);
     order.set(name, sets[name].map((x) => x.id));

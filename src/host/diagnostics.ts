@@ -55,8 +55,13 @@ export class Diagnostics implements vscode.Disposable {
     this.findings.clear();
     // Findings point into the file only while it is the one the engine runs.
     if (loaded.exists && loaded.config) {
+      const thresholdsKey = loaded.config.thresholds.range;
       for (const f of findings.slice(0, MAX_FINDING_DIAGNOSTICS)) {
-        const d = new vscode.Diagnostic(toRange(f.range), f.message, f.severity === 'critical' ? vscode.DiagnosticSeverity.Error : vscode.DiagnosticSeverity.Warning);
+        // A built-in rule has no line of its own: on the "thresholds" key as information where the
+        // file has one, else only in the views and the dashboard (never at line 1).
+        if (!f.range && !thresholdsKey) continue;
+        const severity = !f.range ? vscode.DiagnosticSeverity.Information : f.severity === 'critical' ? vscode.DiagnosticSeverity.Error : vscode.DiagnosticSeverity.Warning;
+        const d = new vscode.Diagnostic(toRange(f.range ?? thresholdsKey), f.range ? f.message : `${f.message} (built-in rule: set it under "thresholds" to change it)`, severity);
         d.source = DIAGNOSTIC_SOURCE;
         d.code = FINDING_CODE;
         d.relatedInformation = (f.related ?? []).map((r) => new vscode.DiagnosticRelatedInformation(new vscode.Location(uri, toRange(r.range)), r.message));

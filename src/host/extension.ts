@@ -14,6 +14,9 @@ export async function activate(context: vscode.ExtensionContext): Promise<Chaper
  * period (supervisor.handoverGrace) and the next extension host takes them over; a window that
  * does not come back has its workers stopped by the spawner when the grace ends.
  */
-export function deactivate(): Promise<void> | undefined {
-  return api?.host.detach();
+export async function deactivate(): Promise<void> {
+  if (!api) return;
+  // The dashboard's history first (a reload reads it back), then the engine lets go of the workers.
+  await api.history.save(api.host.engine).catch(() => undefined);
+  await api.host.detach();
 }

@@ -1,4 +1,5 @@
 // The sums every surface shows (status bar, dashboard, trees), written once (pure: no vscode).
+import { sumFigures, type Figure } from '../core/signals/figure';
 
 interface WorkerFigures {
   state: string;
@@ -10,8 +11,9 @@ export function pendingTotal(queues: readonly { pending: number }[]): number {
   return queues.reduce((n, q) => n + q.pending, 0);
 }
 
-export function throughputTotal(queues: readonly { throughputPerMin: number | null }[]): number {
-  return queues.reduce((n, q) => n + (q.throughputPerMin ?? 0), 0);
+/** Finished jobs per minute of every system (a system's own figure, or the sum of its queues'): unknown parts leave a lower bound. */
+export function throughputTotal(systems: readonly { throughput: Figure }[]): Figure {
+  return sumFigures(systems.map((s) => s.throughput), 'every system');
 }
 
 /** CPU % summed over a pool's workers. */

@@ -13,6 +13,7 @@ import { LogStreams } from './log-streams';
 import { channelAudit, channelLogger } from './log';
 import { QuickFixes } from './quick-fixes';
 import { SecretStore } from './secret-store';
+import { HistoryStore } from './history-store';
 import { StatusBar } from './status-bar';
 import { QueuesTree } from './views/queues-tree';
 import { TenantsTree } from './views/tenants-tree';
@@ -31,6 +32,8 @@ export interface ChaperoneApi {
   activation: { ms: number };
   /** The last error a command showed (what the user read). */
   lastError: ShownError;
+  /** The dashboard's past, saved across reloads. */
+  history: HistoryStore;
 }
 
 export async function createHost(context: vscode.ExtensionContext): Promise<ChaperoneApi> {
@@ -61,6 +64,7 @@ export async function createHost(context: vscode.ExtensionContext): Promise<Chap
   const diagnostics = new Diagnostics(host);
   const logs = new LogStreams(host);
   const jobs = new JobDocuments(host);
+  const history = new HistoryStore(context.storageUri, (m) => channel.info(m));
 
   const refreshAll = (): void => {
     workers.update();
@@ -86,8 +90,7 @@ export async function createHost(context: vscode.ExtensionContext): Promise<Chap
     host.onDidChange((what) => {
       if (what === 'pools' || what === 'supervisors') workers.update();
       if (what === 'signals') {
-        const s = host.engine?.lastSignals();
-        if (s) data.record(s);
+        if (host.engine) void history.afterTick(host.engine);
         queues.update();
         tenants.update();
         workers.update();
@@ -113,7 +116,7 @@ export async function createHost(context: vscode.ExtensionContext): Promise<Chap
   onVisibility();
   await host.start();
   setContext();
-  const api: ChaperoneApi = { host, workers, queues, tenants, statusBar, diagnostics, dashboard, secrets, activation: { ms: performance.now() - t0 }, lastError };
+  const api: ChaperoneApi = { host, workers, queues, tenants, statusBar, diagnostics, dashboard, secrets, activation: { ms: performance.now() - t0 }, lastError, history };
   channel.info(`Chaperone activated in ${api.activation.ms.toFixed(0)} ms`);
   return api;
 }

@@ -1,7 +1,7 @@
 // One status bar item, updated in place: health, workers and queued jobs; the background turns
 // for warning / critical findings; the tooltip lists the top findings; a click opens the dashboard.
 import * as vscode from 'vscode';
-import type { Finding } from '../core/signals/findings';
+import { alerting, type Finding } from '../core/signals/findings';
 import { sameItems } from './diagnostics';
 import type { EngineHost } from './engine-host';
 import { pendingTotal } from './figures';
@@ -28,12 +28,16 @@ export class StatusBar implements vscode.Disposable {
     const engine = this.host.engine;
     const findings = engine?.findings() ?? [];
     const workers = engine ? engine.runningWorkers() : 0;
-    const queued = pendingTotal(engine?.lastSignals()?.queues ?? []);
-    const critical = findings.filter((f) => f.severity === 'critical');
-    const warning = findings.filter((f) => f.severity === 'warning');
+    const signals = engine?.lastSignals();
+    const queued = signals ? pendingTotal(signals.queues) : undefined;
+    // Built-in rules alarm only once sustained, and as warnings (findings.ts: alerting).
+    const alarms = alerting(findings, Date.now());
+    const critical = alarms.filter((f) => f.severity === 'critical');
+    const warning = alarms.filter((f) => f.severity === 'warning');
     const icon = this.host.startError ? '$(error)' : critical.length ? '$(error)' : warning.length ? '$(warning)' : '$(pulse)';
     // While the engine connects (after a reload it takes the workers over), no count is shown: 0 would be a lie.
-    const text = !engine && this.host.connecting ? '$(sync~spin) Chaperone: connecting…' : `${icon} Chaperone: ${workers} worker${workers === 1 ? '' : 's'} · ${compact(queued)} queued`;
+    // Before the first tick the queues are not counted yet: "…", not 0.
+    const text = !engine && this.host.connecting ? '$(sync~spin) Chaperone: connecting…' : `${icon} Chaperone: ${workers} worker${workers === 1 ? '' : 's'} · ${queued === undefined ? '… queued' : `${compact(queued)} queued`}`;
     const bg = this.host.startError || critical.length ? 'statusBarItem.errorBackground' : warning.length ? 'statusBarItem.warningBackground' : '';
     const key = `${text}|${bg}|${this.host.startError ?? ''}`;
     if (key === this.last && sameItems(findings, this.lastFindings)) return; // nothing changed: no work for the renderer
@@ -42,7 +46,7 @@ export class StatusBar implements vscode.Disposable {
     this.item.text = text;
     this.item.backgroundColor = bg ? new vscode.ThemeColor(bg) : undefined;
     this.item.tooltip = tooltip(findings, this.host.startError);
-    this.item.accessibilityInformation = { label: `Chaperone: ${workers} workers, ${queued} queued, ${critical.length} critical and ${warning.length} warning findings` };
+    this.item.accessibilityInformation = { label: `Chaperone: ${workers} workers, ${queued ?? 'not yet counted'} queued, ${critical.length} critical and ${warning.length} warning findings` };
   }
 
   dispose(): void {
@@ -56,7 +60,7 @@ function tooltip(findings: readonly Finding[], error: string | undefined): vscod
   if (error) md.appendMarkdown(`$(error) ${escape(error)}\n\n`);
   if (!findings.length) md.appendMarkdown('$(pass) No threshold breached\n\n');
   const sorted = [...findings].sort((a, b) => (a.severity === b.severity ? 0 : a.severity === 'critical' ? -1 : 1));
-  for (const f of sorted.slice(0, 5)) md.appendMarkdown(`${f.severity === 'critical' ? '$(error)' : '$(warning)'} ${escape(f.message)}\n\n`);
+  for (const f of sorted.slice(0, 5)) md.appendMarkdown(`${f.builtIn ? '$(info)' : f.severity === 'critical' ? '$(error)' : '$(warning)'} ${escape(f.message)}${f.builtIn ? ' (built-in rule)' : ''}\n\n`);
   if (sorted.length > 5) md.appendMarkdown(`…and ${sorted.length - 5} more in the Problems panel\n\n`);
   md.appendMarkdown('[Open dashboard](command:chaperone.openDashboard) · [Check now](command:chaperone.checkThresholds)');
   return md;

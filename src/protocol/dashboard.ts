@@ -34,8 +34,10 @@ export interface DashboardSnapshot {
   range: RangeKey;
   /** The deepest queues (at most 6), with their trend lines. */
   queues: QueueSeries[];
-  /** Jobs finished per minute, all queues. */
+  /** Jobs finished per minute, per system and connection (from each system's own records). */
   throughput: Series[];
+  /** Wait: the age of the oldest pending job (seconds) of the same queues. */
+  wait: Series[];
   /** Per pool: CPU % (sum of its workers) and memory (MB). */
   workerCpu: Series[];
   workerMemory: Series[];
@@ -51,8 +53,8 @@ export interface DashboardDelta {
   summary: DashboardSummary;
 }
 
-export type ChartName = 'queues' | 'throughput' | 'workerCpu' | 'workerMemory' | 'host';
-export const CHART_NAMES: readonly ChartName[] = ['queues', 'throughput', 'workerCpu', 'workerMemory', 'host'];
+export type ChartName = 'queues' | 'wait' | 'throughput' | 'workerCpu' | 'workerMemory' | 'host';
+export const CHART_NAMES: readonly ChartName[] = ['queues', 'wait', 'throughput', 'workerCpu', 'workerMemory', 'host'];
 
 // ---- host -> webview
 export interface SnapshotMessage { type: 'snapshot'; snapshot: DashboardSnapshot }

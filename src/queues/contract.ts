@@ -3,7 +3,10 @@
 
 import type { QueueRef, SystemName } from '../core/queue-ref';
 
+import type { FlowReading } from '../core/signals/flow';
+
 export { queueRef, type QueueRef, type SystemName } from '../core/queue-ref';
+export type { FlowReading } from '../core/signals/flow';
 
 /** Common keys every adapter fills (0 where the system has no such state), plus its own. */
 export interface QueueCountsRecord {
@@ -123,6 +126,12 @@ export interface QueueAdapter {
   /** Counts of the given queues in one round trip. */
   counts(queues: readonly QueueRef[], now: number): Promise<QueueCounts[]>;
   list(queue: QueueRef, state: JobState, limit: number, now: number): Promise<JobSummary[]>;
+  /**
+   * What finished since the last call, from the system's own records (one reading per queue, or
+   * one for the whole system where it counts only system-wide; 'unknown' with the reason where it
+   * keeps nothing). The first call sets the cursors.
+   */
+  flow(queues: readonly QueueRef[], now: number): Promise<FlowReading[]>;
   workers(queue?: QueueRef): Promise<WorkersResult>;
   /** One job, whole (undefined when it is gone: finished and removed, or never there). */
   get?(queue: QueueRef, jobId: string): Promise<JobDetail | undefined>;

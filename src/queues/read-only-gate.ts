@@ -26,6 +26,7 @@ export function readOnlyGate(inner: QueueAdapter): QueueAdapter {
     discover: (force) => inner.discover(force),
     counts: (queues, now) => inner.counts(queues, now),
     list: (queue, state, limit, now) => inner.list(queue, state, limit, now),
+    flow: (queues, now) => inner.flow(queues, now),
     workers: (queue) => inner.workers(queue),
     ...(inner.get ? { get: (queue, id) => inner.get?.(queue, id) ?? Promise.resolve(undefined) } : {}),
     close: () => inner.close(),

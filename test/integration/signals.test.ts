@@ -142,12 +142,13 @@ describe('signals against real queues', function () {
       const engine = new SignalsEngine(config.thresholds, config.tenants, config.signals);
       const now = Date.now();
       await observer.observe(now); // the first tick starts the payload sampling
-      await waitFor(async () => ((await observer.observe(Date.now())).some((o) => o.tenant) ? true : undefined), 'tenants sampled');
+      await waitFor(async () => ((await observer.observe(Date.now())).queues.filter((o) => o.tenantSample).length >= 2 ? true : undefined), 'tenants sampled');
       const later = Date.now();
-      engine.observe(later, { queues: (await observer.observe(later)).filter((o) => o.id === 'bullmq:mail' || o.id === 'bullmq:sms'), pools: [] });
-      const tenants = engine.signals(later).tenants.map((t) => [t.tenant, t.pending]);
-      assert.deepEqual(tenants, [['acme', 30], ['globex', 3]], 'mail belongs to acme (most of its sampled jobs), sms to globex');
-      assert.ok(engine.evaluate(later).some((f) => f.message.startsWith('tenant acme holds 91% of the backlog')));
+      engine.observe(later, { queues: (await observer.observe(later)).queues.filter((o) => o.id === 'bullmq:mail' || o.id === 'bullmq:sms'), pools: [] });
+      const tenants = engine.signals(later).tenants.map((t) => [t.tenant, t.pending, t.backlogShare.precision]);
+      // mail holds 24 acme and 6 globex jobs, sms 3 globex: split job by job (not "mail belongs to acme"), counted exactly.
+      assert.deepEqual(tenants, [['acme', 24, 'exact'], ['globex', 9, 'exact']]);
+      assert.ok(engine.evaluate(later).some((f) => f.message.startsWith('tenant acme holds 73% of the backlog (24 jobs)')), JSON.stringify(engine.evaluate(later).map((f) => f.message)));
     } finally {
       conn.disconnect();
     }

@@ -9,11 +9,13 @@ import { DashboardData, MAX_POOLS, MAX_QUEUES } from '../../src/host/dashboard/d
 import { durationText, niceAbove } from '../../src/host/threshold-math';
 import { DeltaMessage, SnapshotMessage, isWebviewToHost } from '../../src/protocol/dashboard';
 import type { QueueCounts } from '../../src/queues/contract';
+import { known, unknown } from '../../src/core/signals/figure';
 
 function queue(name: string, pending: number, at: number, slope = 0): QueueSignal {
   return {
     ref: queueRef('bullmq', 'default', name), key: `default/bullmq:${name}`, id: `bullmq:${name}`, connection: 'default', pending, delayed: 0, active: 0, failed: 0, paused: false,
-    consumers: 1, oldestAgeMs: null, runtimeMs: null, throughputPerMin: 6, failureRatePct: null, waitMs: null, direction: 'stable', slopePerMin: slope * 60,
+    consumers: 1, wait: unknown('not recorded'), expectedWait: unknown('no runtime'), throughput: known(6, 'exact', 'test'), failureRate: unknown('none finished'),
+    runtimeP50: unknown('none'), runtimeP95: unknown('none'), runtime: unknown('none'), finished: { since: at, completed: 0, failed: 0 }, direction: 'stable', slopePerMin: slope * 60,
     trend: { n: 10, slope, level: pending, r2: 1, mean: pending, stddev: 0, at, last: pending } as QueueSignal['trend'],
   };
 }
@@ -46,13 +48,19 @@ describe('editor: webview protocol guards', () => {
 
 describe('editor: dashboard data', () => {
   const make = (signals: () => Signals | undefined) =>
-    new DashboardData({ signals, findings: () => [], workers: () => 3, history: (_s, from, to) => ({ points: [{ t: from + 1000, avg: 4 }, { t: to - 1000, avg: 5 }] }) });
+    new DashboardData({
+      signals, findings: () => [], workers: () => 3,
+      // The engine's history, as it records the series (a pool's memory in bytes).
+      history: (series, from, to) => {
+        const v = series.endsWith(':memory') ? 2 * 1048576 : series.endsWith(':cpu') ? 12 : undefined;
+        return { points: [{ t: from + 1000, avg: v ?? 4 }, { t: to - 1000, avg: v ?? 5 }] };
+      },
+    });
 
   it('a snapshot has the deepest queues with their trend and forecast, a delta one point per series', () => {
     const now = 1_000_000_000;
-    let s: Signals = { at: now, queues: Array.from({ length: 10 }, (_, i) => queue(`q${i}`, i * 10, now, 0.5)), pools: [{ name: 'p', running: 1, restartsPerMin: 0, workers: [{ id: 'w1', state: 'running', cpu: 12, memoryBytes: 2 * 1048576 }] }], tenants: [] };
+    let s: Signals = { at: now, queues: Array.from({ length: 10 }, (_, i) => queue(`q${i}`, i * 10, now, 0.5)), pools: [{ name: 'p', running: 1, restartsPerMin: 0, workers: [{ id: 'w1', state: 'running', cpu: 12, memoryBytes: 2 * 1048576 }] }], systems: [], tenants: [] };
     const data = make(() => s);
-    data.record(s);
     const snap = data.snapshot('15m', now);
     assert.equal(snap.queues.length, MAX_QUEUES);
     assert.deepEqual(snap.queues.map((q) => q.label), ['bullmq:q9', 'bullmq:q8', 'bullmq:q7', 'bullmq:q6', 'bullmq:q5', 'bullmq:q4']);
@@ -72,19 +80,18 @@ describe('editor: dashboard data', () => {
 
   it('a new set of top queues needs a snapshot, not a delta', () => {
     const now = 2_000_000_000;
-    let s: Signals = { at: now, queues: [queue('a', 5, now), queue('b', 3, now)], pools: [], tenants: [] };
+    let s: Signals = { at: now, queues: [queue('a', 5, now), queue('b', 3, now)], pools: [], systems: [], tenants: [] };
     const data = make(() => s);
     data.snapshot('1h', now);
     s = { ...s, queues: [queue('a', 5, now), queue('c', 9, now)] };
     assert.equal(data.delta('1h'), undefined);
   });
 
-  it('its own series stay bounded whatever the number of pools', () => {
+  it('its series stay bounded whatever the number of pools', () => {
     const now = 3_000_000_000;
     const pools = Array.from({ length: MAX_POOLS * 3 }, (_, i) => ({ name: `p${i}`, running: 1, restartsPerMin: 0, workers: [{ id: 'w', state: 'running', cpu: 1, memoryBytes: 1 }] }));
-    const s: Signals = { at: now, queues: [], pools, tenants: [] };
+    const s: Signals = { at: now, queues: [], pools, systems: [], tenants: [] };
     const data = make(() => s);
-    data.record(s);
     assert.equal(data.snapshot('15m', now).workerCpu.length, MAX_POOLS);
   });
 });

@@ -51,8 +51,8 @@ describe('signals engine', () => {
     assert.deepEqual(engine.evaluate(T0, 'once').map((f) => [f.metric, f.severity, f.limit]), [['depth', 'critical', 100]]);
   });
 
-  it('the most specific pattern wins per rule; wait from runtime and consumers; zero consumers only where known', () => {
-    const { engine } = engineFor({ thresholds: { hysteresis: { breachAfter: 1 }, queues: { '*': { depth: { warning: 1 }, wait: { warning: '10s' } }, 'bullmq:mail': { depth: { warning: 500 } } } } });
+  it('the most specific pattern wins per rule; expected wait from runtime and consumers; zero consumers only where known', () => {
+    const { engine } = engineFor({ thresholds: { hysteresis: { breachAfter: 1 }, queues: { '*': { depth: { warning: 1 }, expectedWait: { warning: '10s' } }, 'bullmq:mail': { depth: { warning: 500 } } } } });
     engine.observe(T0, obs([
       queue({ id: 'bullmq:mail', pending: 100, runtimeMs: 500, consumers: 2 }),
       queue({ id: 'bullmq:sms', pending: 5, consumers: 0 }),
@@ -60,22 +60,28 @@ describe('signals engine', () => {
     ]));
     const got = engine.evaluate().map((f) => `${f.subject.id} ${f.metric}: ${f.message}`).sort();
     assert.deepEqual(got, [
-      'default/bullmq:mail wait: bullmq:mail wait ~25s > 10s (depth 100 x 500ms / 2 consumers)',
+      'default/bullmq:mail expectedWait: bullmq:mail expected wait ~25s > 10s (pending 100 x runtime 500ms / 2 consumers)',
       'default/bullmq:sms depth: bullmq:sms depth 5 > 1',
       'default/bullmq:sms zeroConsumers: bullmq:sms has 5 pending jobs and no consumer',
       'default/laravel:reports depth: laravel:reports depth 5 > 1',
     ]);
   });
 
-  it('throughput and failure rate from counters; a forecast breach within its horizon', () => {
+  it('throughput and failure rate from the readings of what finished, never from counts; a forecast breach within its horizon', () => {
     const { engine } = engineFor({ thresholds: { hysteresis: { breachAfter: 1 }, queues: { '*': { failureRate: { warning: 10 }, forecast: { within: '30m', warning: 2000 } } } } });
+    const ref = queueRef('bullmq', 'default', 'mail');
     for (let i = 0; i <= 600; i++) {
-      // 9 completed and 1 failed per second; depth rising 1/s from 100
-      engine.observe(T0 + i * 1000, obs([queue({ id: 'bullmq:mail', pending: 100 + i, completed: 9 * i, failed: i })]));
+      // 9 completed and 1 failed per second (the completed set stays at 500: removeOnComplete); depth rising 1/s from 100
+      const flows = [i === 0 ? { scope: { kind: 'queue' as const, ref }, source: 'test events', kind: 'baseline' as const } : { scope: { kind: 'queue' as const, ref }, source: 'test events', kind: 'delta' as const, counts: { completed: 9, failed: 1, runtimesMs: [100 + (i % 10) * 10] } }];
+      engine.observe(T0 + i * 1000, obs([queue({ id: 'bullmq:mail', pending: 100 + i, completed: 500, failed: i } as Partial<QueueObservation> & { id: string })], { flows }));
     }
     const [q] = engine.signals().queues;
-    assert.ok(Math.abs((q.throughputPerMin ?? 0) - 600) < 1e-6, `throughput ${q.throughputPerMin}`);
-    assert.ok(Math.abs((q.failureRatePct ?? 0) - 10) < 1e-6, `failure rate ${q.failureRatePct}`);
+    assert.equal(q.throughput.precision, 'exact');
+    assert.ok(Math.abs((q.throughput.value ?? 0) - 600) < 1e-6, `throughput ${q.throughput.value}`);
+    assert.ok(Math.abs((q.failureRate.value ?? 0) - 10) < 1e-6, `failure rate ${q.failureRate.value}`);
+    assert.equal(q.runtimeP50.value, 140);
+    assert.equal(q.runtimeP95.value, 190);
+    assert.equal(q.finished.completed, 5400);
     assert.equal(q.direction, 'rising');
     const found = engine.evaluate().map((f) => f.message);
     assert.deepEqual(found, ['bullmq:mail depth 700 rising +60/min reaches 2000 in 22 min (within 30 min)']);
@@ -115,11 +121,11 @@ describe('signals engine', () => {
         queue({ id: 'bullmq:acme-mail', pending: 900 }),
         queue({ id: 'bullmq:initech-mail', pending: 50 }),
         queue({ id: 'laravel:emails', key: 'eu/laravel:emails', connection: 'eu', pending: 40 }),
-        queue({ id: 'laravel:misc', pending: 10, tenant: 'hooli' }),
+        queue({ id: 'laravel:misc', pending: 10, tenantSample: { counts: { hooli: 4 }, sampled: 4, ofPending: 4, which: 'every pending job' } }),
       ],
       pools: [{ name: 'acme', queues: ['bullmq:acme-mail'], running: 3, workers: [] }],
     });
-    const tenants = engine.signals().tenants.map((t) => [t.tenant, t.pending, Math.round(t.backlogSharePct), t.workers]);
+    const tenants = engine.signals().tenants.map((t) => [t.tenant, t.pending, Math.round(t.backlogShare.value ?? -1), t.workers]);
     assert.deepEqual(tenants, [['acme', 900, 90, 3], ['globex', 40, 4, 0], ['hooli', 10, 1, 0], ['initech', 50, 5, 0]]);
     const got = engine.evaluate().map((f) => `${f.severity} ${f.message}`);
     assert.deepEqual(got, ['warning tenant acme holds 90% of the backlog (900 jobs) > 50%: a noisy neighbour']);

@@ -1,4 +1,4 @@
-import { healthOf, type Finding } from '../../core/signals/findings';
+import { alerting, healthOf, type Finding } from '../../core/signals/findings';
 import { parse } from '../cli-context';
 import { EXIT_OK, UsageError, type CliCommand } from '../cli-types';
 import { table } from '../format-table';
@@ -24,17 +24,21 @@ export const checkCommand: CliCommand = {
       const now = Date.now();
       engine.observe(now, await observer.observe(now));
       const findings = engine.evaluate(now, 'once').sort(bySeverity);
-      const worst = findings.some((f) => f.severity === 'critical') ? 'critical' : findings.length ? 'warning' : 'ok';
+      // Built-in rules (host CPU and load, zero consumers) are listed but set the exit code only
+      // when sustained, which one reading cannot tell: informational here.
+      const alarms = alerting(findings, now);
+      const worst = alarms.some((f) => f.severity === 'critical') ? 'critical' : alarms.length ? 'warning' : 'ok';
       const errors = [...ctx.unreachable, ...observer.errors()];
       if (values.json) {
         const s = engine.signals(now);
         const subjects = ['host:host', ...s.queues.map((q) => `queue:${q.key}`), ...s.pools.map((p) => `pool:${p.name}`), ...s.tenants.map((t) => `tenant:${t.tenant}`)];
         const health = Object.fromEntries(healthOf(findings, subjects));
-        io.out(JSON.stringify({ status: worst, findings: findings.map(toJson), health, errors }, null, 2));
+        const queues = s.queues.map((q) => ({ queue: q.id, connection: q.connection, pending: q.pending, wait: q.wait, expectedWait: q.expectedWait, throughput: q.throughput, failureRate: q.failureRate, runtimeP50: q.runtimeP50, runtimeP95: q.runtimeP95 }));
+        io.out(JSON.stringify({ status: worst, findings: findings.map(toJson), health, queues, errors }, null, 2));
       } else {
         for (const e of errors) io.err(`cannot read ${e}`);
         if (findings.length === 0) io.out(`ok: ${engine.signals(now).queues.length} queue(s), ${engine.signals(now).pools.length} pool(s) and the host within their thresholds`);
-        else io.out(table(['SEVERITY', 'SUBJECT', 'FINDING', 'RULE'], findings.map((f) => [f.severity.toUpperCase(), `${f.subject.kind} ${f.subject.id}`, f.message, f.range ? `${config.file}:${f.range.line}` : 'default'])));
+        else io.out(table(['SEVERITY', 'SUBJECT', 'FINDING', 'RULE'], findings.map((f) => [f.builtIn ? 'INFO' : f.severity.toUpperCase(), `${f.subject.kind} ${f.subject.id}`, f.message, f.range ? `${config.file}:${f.range.line}` : 'built-in'])));
       }
       return worst === 'ok' ? EXIT_OK : CHECK_EXIT[worst];
     });
@@ -46,5 +50,5 @@ function bySeverity(a: Finding, b: Finding): number {
 }
 
 function toJson(f: Finding): object {
-  return { severity: f.severity, subject: f.subject, metric: f.metric, value: f.value, limit: f.limit, message: f.message, line: f.range?.line ?? null, column: f.range?.column ?? null };
+  return { severity: f.severity, subject: f.subject, metric: f.metric, value: f.value, limit: f.limit, message: f.message, builtIn: f.builtIn, line: f.range?.line ?? null, column: f.range?.column ?? null };
 }

@@ -1,3 +1,4 @@
+import { explainFigure, showFigure } from '../../core/signals/figure';
 import { parseDuration, formatDuration, formatEta } from '../../core/units';
 import { mostSpecific } from '../../core/signals/glob';
 import { forecast, iqrScore, timeToCross, zScore } from '../../core/signals/trend-math';
@@ -49,7 +50,8 @@ export const trendsCommand: CliCommand = {
         forecast5m: t ? Math.max(0, forecast(t, 300_000)) : null, forecast30m: t ? Math.max(0, forecast(t, 1_800_000)) : null,
         drainMs: q.drainMs ?? null,
         threshold: crossAt ?? null, crossMs: t && crossAt !== undefined ? (timeToCross(t, crossAt) ?? null) : null,
-        throughputPerMin: q.throughputPerMin, failureRatePct: q.failureRatePct, waitMs: q.waitMs, oldestAgeMs: q.oldestAgeMs,
+        // Each a figure: { value, precision: exact | sampled | estimate | lower-bound, source, note } or { value: null, precision: 'unknown', source: why }.
+        throughputPerMin: q.throughput, failureRatePct: q.failureRate, waitMs: q.wait, expectedWaitMs: q.expectedWait, runtimeP50Ms: q.runtimeP50, runtimeP95Ms: q.runtimeP95, finished: q.finished,
         zScore: t ? zScore(t) : null, iqrScore: t ? iqrScore(engine.history(series, now - config.signals.trendWindowMs, now)?.points.map((p) => p.avg) ?? [], q.pending) : null,
       };
       if (values.json) {
@@ -61,7 +63,10 @@ export const trendsCommand: CliCommand = {
         `${q.connection === 'default' ? q.id : `${q.connection}/${q.id}`}: depth ${q.pending}, ${q.direction} (${q.slopePerMin >= 0 ? '+' : ''}${f(q.slopePerMin)}/min, R² ${f(out.r2, 2)}) over ${out.samples} sample(s)${points > out.samples ? `, ${points} point(s) of history` : ''}`,
         `  forecast: ${f(out.forecast5m, 0)} in 5 min, ${f(out.forecast30m, 0)} in 30 min`,
         out.drainMs !== null ? `  drains in ${formatEta(out.drainMs)}` : out.crossMs !== null && out.threshold !== null ? `  reaches ${out.threshold} in ${formatEta(out.crossMs)}` : '  no drain or threshold crossing ahead on this trend',
-        `  throughput ${q.throughputPerMin === null ? 'unknown' : `${f(q.throughputPerMin)}/min`}, failures ${q.failureRatePct === null ? 'unknown' : `${f(q.failureRatePct)}%`}, wait ${q.waitMs === null ? 'unknown' : formatDuration(q.waitMs)}, oldest ${q.oldestAgeMs === null ? '-' : formatDuration(q.oldestAgeMs)}`,
+        `  throughput ${explainFigure(q.throughput, (v) => `${f(v)}/min`)}`,
+        `  failures ${explainFigure(q.failureRate, (v) => `${f(v)}%`)}`,
+        `  wait (oldest pending) ${explainFigure(q.wait, formatDuration)}; expected wait ${explainFigure(q.expectedWait, formatDuration)}`,
+        `  runtime p50 ${explainFigure(q.runtimeP50, formatDuration)}, p95 ${showFigure(q.runtimeP95, formatDuration)}`,
         `  anomaly: z ${f(out.zScore, 2)}, IQR ${f(out.iqrScore, 2)}`,
       ].join('\n'));
       return EXIT_OK;

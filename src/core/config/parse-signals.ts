@@ -19,7 +19,7 @@ export interface RawWorkerRules {
 }
 export interface RawThresholds {
   hysteresis?: { breachAfter?: number; clearAfter?: number };
-  queues?: Record<string, { depth?: RawLevels; wait?: RawLevels; oldestAge?: RawLevels; failureRate?: RawLevels; forecast?: RawLevels & { within: string | number }; zeroConsumers?: SeverityOrOff }>;
+  queues?: Record<string, { depth?: RawLevels; wait?: RawLevels; expectedWait?: RawLevels; oldestAge?: RawLevels; failureRate?: RawLevels; forecast?: RawLevels & { within: string | number }; zeroConsumers?: SeverityOrOff }>;
   workers?: Record<string, RawWorkerRules>;
   host?: Partial<Record<keyof HostRules, RawLevels>>;
   tenants?: Record<string, { backlogShare?: RawLevels; quotaUse?: RawLevels }>;
@@ -73,8 +73,9 @@ export class SignalsParser {
       return {
         pattern,
         depth: this.levels(q.depth, [...at, 'depth'], 'number'),
-        wait: this.levels(q.wait, [...at, 'wait'], 'duration'),
-        oldestAge: this.levels(q.oldestAge, [...at, 'oldestAge'], 'duration'),
+        // oldestAge is the old name of wait (the age of the oldest pending job).
+        wait: q.wait !== undefined || q.oldestAge === undefined ? this.levels(q.wait, [...at, 'wait'], 'duration') : this.levels(q.oldestAge, [...at, 'oldestAge'], 'duration'),
+        expectedWait: this.levels(q.expectedWait, [...at, 'expectedWait'], 'duration'),
         failureRate: this.levels(q.failureRate, [...at, 'failureRate'], 'number'),
         ...(forecast && q.forecast ? { forecast: { ...forecast, withinMs: parseDuration(q.forecast.within) ?? 0 } } : {}),
         ...(q.zeroConsumers ? { zeroConsumers: { severity: q.zeroConsumers, range: this.doc.rangeOf([...at, 'zeroConsumers'], true), path: [...at, 'zeroConsumers'].join('.') } } : {}),
@@ -95,7 +96,7 @@ export class SignalsParser {
       backlogShare: this.levels(r.backlogShare, ['thresholds', 'tenants', pattern, 'backlogShare'], 'number'),
       quotaUse: this.levels(r.quotaUse, ['thresholds', 'tenants', pattern, 'quotaUse'], 'number'),
     }));
-    return { breachAfter: t.hysteresis?.breachAfter ?? 3, clearAfter: t.hysteresis?.clearAfter ?? 3, queues, workers, host, tenants };
+    return { breachAfter: t.hysteresis?.breachAfter ?? 3, clearAfter: t.hysteresis?.clearAfter ?? 3, queues, workers, host, tenants, ...(raw ? { range: this.doc.rangeOf(['thresholds'], true) } : {}) };
   }
 
   tenants(raw: RawTenants | undefined): TenantsConfig {

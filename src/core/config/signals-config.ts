@@ -18,8 +18,10 @@ export interface Levels {
 export interface QueueRules {
   pattern: string;
   depth?: Levels;
+  /** The age of the oldest pending job (`oldestAge` is the same rule under its old name). */
   wait?: Levels;
-  oldestAge?: Levels;
+  /** pending x runtime / consumers: an estimate. */
+  expectedWait?: Levels;
   failureRate?: Levels;
   forecast?: Levels & { withinMs: number };
   zeroConsumers?: { severity: SeverityOrOff; range?: SourceRange; path: string };
@@ -55,6 +57,8 @@ export interface ThresholdsConfig {
   workers: WorkerRules[];
   host: HostRules;
   tenants: TenantRules[];
+  /** The "thresholds" key, where the file has one: built-in rules' findings are shown there. */
+  range?: SourceRange;
 }
 
 export interface TenantsConfig {

@@ -20,6 +20,27 @@ export interface Finding {
   range?: SourceRange;
   /** More places: the pool a worker belongs to, the pool serving a queue. */
   related?: { message: string; range: SourceRange }[];
+  /** A rule the user did not write (host CPU and load, zero consumers, the noisy-neighbour share). */
+  builtIn: boolean;
+  /** When it became active (ms). */
+  since: number;
+}
+
+/** A built-in rule's finding turns the status bar only after this long, and then as a warning at most. */
+export const BUILT_IN_SUSTAINED_MS = 5 * 60_000;
+
+/**
+ * The findings that turn the status bar and the dashboard's health: every finding of a rule the
+ * user wrote; a built-in rule's only once it has held for BUILT_IN_SUSTAINED_MS, capped at warning.
+ * The others are informational (listed, never alarming).
+ */
+export function alerting(findings: readonly Finding[], now: number): Finding[] {
+  const out: Finding[] = [];
+  for (const f of findings) {
+    if (!f.builtIn) out.push(f);
+    else if (now - f.since >= BUILT_IN_SUSTAINED_MS) out.push(f.severity === 'warning' ? f : { ...f, severity: 'warning' });
+  }
+  return out;
 }
 
 export type Health = Level;

@@ -1,5 +1,7 @@
 // What the samplers hand to the signals engine each tick: plain numbers, no I/O objects.
 import type { QueueRef } from '../queue-ref';
+import type { FlowReading } from './flow';
+import type { TenantSample } from './tenant-shares';
 
 export interface QueueObservation {
   /** The queue itself, kept whole to the views and commands (never re-parsed from id or key). */
@@ -13,17 +15,15 @@ export interface QueueObservation {
   delayed: number;
   active: number;
   failed: number;
-  /** A monotonic count of finished jobs where the system keeps one (BullMQ completed), for throughput. */
-  completed?: number;
-  /** The system's own throughput counter (Horizon: jobs since its last snapshot). */
-  processed?: number;
+  /** Age of the oldest pending job; null when the system does not record when it was enqueued. */
   oldestAgeMs: number | null;
+  /** Mean runtime as the system keeps it (Horizon, a BullMQ sample), for the expected wait. */
   runtimeMs: number | null;
   /** Live consumers; null when they cannot be known (Laravel without Horizon or a pool). */
   consumers: number | null;
   paused: boolean;
-  /** From tenants.payloadField on sampled jobs, when configured. */
-  tenant?: string;
+  /** From tenants.payloadField: the field's values among the queue's pending jobs (all, or a sample). */
+  tenantSample?: TenantSample;
 }
 
 export interface WorkerObservation {
@@ -58,6 +58,8 @@ export interface HostObservation {
 
 export interface Observation {
   queues: QueueObservation[];
+  /** What finished since the last tick, per queue or per system (flow.ts). */
+  flows?: FlowReading[];
   pools: PoolObservation[];
   host?: HostObservation;
 }

@@ -6,7 +6,8 @@ import type { QueueRules, Severity, SignalsConfig, TenantsConfig, ThresholdsConf
 import type { SourceRange } from '../config/source-range';
 import type { PoolConfig } from '../config/types';
 import { formatBytes, formatDuration, formatEta, formatSize } from '../units';
-import { EwmaRate } from './ewma';
+import { known, sumFigures, unknown, valueOf, type Figure } from './figure';
+import { FlowWindow, scopeKey, type FlowFigures, type FlowReading } from './flow';
 import { levelOf, severityOf, type Finding, type SubjectKind } from './findings';
 import { mostSpecific } from './glob';
 import { INITIAL, step, type HysteresisState, type Level } from './hysteresis';
@@ -14,13 +15,15 @@ import type { HostObservation, Observation, PoolObservation, QueueObservation } 
 import { SeriesHistory, type HistoryPoint } from './series-history';
 import { SlidingRegression, type RegressionResult } from './sliding-regression';
 import { tenantOfPool, tenantOfQueue } from './tenants';
+import { tenantParts, Z95, type TenantSample } from './tenant-shares';
 import { direction, timeToCross, timeToDrain, type Direction } from './trend-math';
 
 /** Series are dropped when unseen this long (a queue that was deleted, a worker that is gone). */
 const FORGET_AFTER_MS = 10 * 60_000;
 /** At most this many series of each kind are kept: memory stays bounded whatever Redis holds. */
 export const MAX_QUEUE_SERIES = 5000;
-const RATE_TAU_MS = 60_000;
+/** Queues whose wait has a history (43 KB each): the dashboard draws the deepest few. */
+const MAX_WAIT_SERIES = 200;
 
 export interface QueueSignal {
   /** The queue itself: views and commands act on it as is. */
@@ -28,21 +31,30 @@ export interface QueueSignal {
   key: string;
   id: string;
   connection: string;
+  /** The tenant the whole queue belongs to (by connection or queue pattern). */
   tenant?: string;
+  /** The split of its pending jobs by the payload field (tenants.payloadField), where sampled. */
+  tenantSample?: TenantSample;
   pending: number;
   delayed: number;
   active: number;
   failed: number;
   paused: boolean;
   consumers: number | null;
-  oldestAgeMs: number | null;
-  runtimeMs: number | null;
-  /** Finished jobs per minute (EWMA), where the system counts them. */
-  throughputPerMin: number | null;
-  /** Failed among finished jobs, percent (EWMA of both rates). */
-  failureRatePct: number | null;
-  /** Estimated wait of a job enqueued now. */
-  waitMs: number | null;
+  /** The age of the oldest pending job (ms): how long the head of the queue has waited. */
+  wait: Figure;
+  /** Finished jobs (completed + failed) per minute over the last minute, from the system's own records. */
+  throughput: Figure;
+  /** Failed among finished jobs over the last minute, percent. */
+  failureRate: Figure;
+  /** Runtime percentiles (ms) over the last 5 minutes, and the mean the system keeps. */
+  runtimeP50: Figure;
+  runtimeP95: Figure;
+  runtime: Figure;
+  /** The expected wait of a job enqueued now: pending x runtime / consumers (an estimate, named so). */
+  expectedWait: Figure;
+  /** Finished since the first reading (completed, failed): for reports and tests. */
+  finished: FlowFigures['totals'];
   trend?: RegressionResult;
   direction: Direction;
   /** Pending jobs per minute along the trend line. */
@@ -58,13 +70,33 @@ export interface PoolSignal {
   workers: { id: string; state: string; cpu?: number; memoryBytes?: number }[];
 }
 
+/** One system on one connection: its totals (the sums of its queues at the same tick) and its flow. */
+export interface SystemSignal {
+  key: string;
+  system: QueueRef['system'];
+  connection: string;
+  queues: number;
+  pending: number;
+  delayed: number;
+  active: number;
+  failed: number;
+  throughput: Figure;
+  failureRate: Figure;
+  runtimeP50: Figure;
+  runtimeP95: Figure;
+}
+
 export interface TenantSignal {
   tenant: string;
+  /** Its pending jobs (an estimate where its queues' split was sampled: see backlogShare). */
   pending: number;
-  throughputPerMin: number;
+  throughput: Figure;
   failed: number;
   workers: number;
-  backlogSharePct: number;
+  /** Its share of the backlog, percent: exact, or sampled with its 95 % error in the note. */
+  backlogShare: Figure;
+  /** Half the 95 % interval of the share, in points (0 when exact). */
+  shareErrorPct: number;
   quota?: { maxWorkers: number; usePct: number };
   queues: string[];
   pools: string[];
@@ -73,18 +105,19 @@ export interface TenantSignal {
 export interface Signals {
   at: number;
   queues: QueueSignal[];
+  systems: SystemSignal[];
   pools: PoolSignal[];
   host?: HostObservation;
   tenants: TenantSignal[];
 }
 
 /** A rule's outcome before hysteresis; the message is built only for findings that are shown. */
-type RawBreach = Omit<Finding, 'message'> & { level: Level; message: () => string; /** What else the message depends on (a rate). */ detail?: string };
+type RawBreach = Omit<Finding, 'message' | 'builtIn' | 'since'> & { level: Level; message: () => string; /** What else the message depends on (a rate). */ detail?: string };
 
 interface QueueRulesResolved {
   depth?: QueueRules['depth'];
   wait?: QueueRules['wait'];
-  oldestAge?: QueueRules['oldestAge'];
+  expectedWait?: QueueRules['expectedWait'];
   failureRate?: QueueRules['failureRate'];
   forecast?: QueueRules['forecast'];
   zeroConsumers?: QueueRules['zeroConsumers'];
@@ -96,22 +129,24 @@ interface QueueState {
   seen: number;
   depth: SlidingRegression;
   depthHistory: SeriesHistory;
-  completedRate: EwmaRate;
-  failedRate: EwmaRate;
-  processedRate: EwmaRate;
 }
 
 export class SignalsEngine {
   private readonly queues = new Map<string, QueueState>();
   private readonly pools = new Map<string, { obs: PoolObservation; seen: number; lastRestarts: Map<string, number>; events: { t: number; n: number }[] }>();
   private readonly series = new Map<string, { history: SeriesHistory; seen: number }>();
+  /** What finished, per queue or system (scopeKey). */
+  private readonly flows = new Map<string, { window: FlowWindow; seen: number }>();
   private host: HostObservation | undefined;
   private readonly hysteresis = new Map<string, HysteresisState>();
   /** The rules that apply to each queue id, resolved once (the config does not change). */
   private readonly resolved = new Map<string, QueueRulesResolved>();
   /** The last finding shown per key: reused while its figures are the same (no new strings per tick). */
   private readonly shown = new Map<string, { sig: string; finding: Finding }>();
+  /** When each active finding became active. */
+  private readonly since = new Map<string, number>();
   private lastForget = 0;
+  private waitSeries = 0;
   private at = 0;
 
   constructor(
@@ -124,6 +159,7 @@ export class SignalsEngine {
   observe(now: number, o: Observation): void {
     this.at = now;
     for (const q of o.queues) this.observeQueue(now, q);
+    for (const f of o.flows ?? []) this.observeFlow(now, f);
     for (const p of o.pools) this.observePool(now, p);
     if (o.host) {
       this.host = o.host;
@@ -138,6 +174,15 @@ export class SignalsEngine {
       this.lastForget = now;
       this.forget(now);
     }
+  }
+
+  /**
+   * Records the figures derived at a tick (each system's throughput) as series of their own, so the
+   * dashboard draws them from the same history (and the history store keeps them). Called once per
+   * tick by the sampler, after signals().
+   */
+  recordDerived(s: Signals): void {
+    for (const x of s.systems) if (x.throughput.value !== null) this.record(`system:${x.key}:throughput`, s.at, x.throughput.value);
   }
 
   /** The history of a series ("queue:<key>:depth", "worker:<pool>/<id>:cpu", "host:cpu", ...). */
@@ -184,7 +229,7 @@ export class SignalsEngine {
       restartsPerMin: events.filter((e) => e.t > now - 60_000).reduce((a, e) => a + e.n, 0),
       workers: obs.workers.map((w) => ({ id: w.id, state: w.state, cpu: w.cpu, memoryBytes: w.memoryBytes })),
     }));
-    return { at: now, queues, pools, host: this.host, tenants: this.tenantSignals(queues, pools) };
+    return { at: now, queues, systems: this.systemSignals(queues, now), pools, host: this.host, tenants: this.tenantSignals(queues, pools) };
   }
 
   /**
@@ -193,7 +238,7 @@ export class SignalsEngine {
    */
   evaluate(now = this.at, mode: 'hysteresis' | 'once' = 'hysteresis', signals?: Signals): Finding[] {
     const raw = this.breaches(signals ?? this.signals(now));
-    if (mode === 'once') return raw.filter((b) => b.level !== 'ok').map((b) => materialize(b, b.level as Severity));
+    if (mode === 'once') return raw.filter((b) => b.level !== 'ok').map((b) => materialize(b, b.level as Severity, now));
     const seen = new Set<string>();
     const out: Finding[] = [];
     for (const b of raw) {
@@ -203,17 +248,22 @@ export class SignalsEngine {
       // Only states that differ from "all clear" are kept: the map holds what is breached or pending.
       if (next.active === 'ok' && next.pending === 'ok') this.hysteresis.delete(b.key);
       else this.hysteresis.set(b.key, next);
-      if (next.active === 'ok') continue;
+      if (next.active === 'ok') {
+        this.since.delete(b.key);
+        continue;
+      }
+      if (!this.since.has(b.key)) this.since.set(b.key, now);
       const sig = `${next.active}|${b.value}|${b.limit}|${b.detail ?? ''}`;
       const prevShown = this.shown.get(b.key);
       if (prevShown && prevShown.sig === sig) out.push(prevShown.finding);
       else {
-        const finding = materialize(b, next.active);
+        const finding = materialize(b, next.active, this.since.get(b.key) ?? now);
         this.shown.set(b.key, { sig, finding });
         out.push(finding);
       }
     }
     for (const k of this.shown.keys()) if (!this.hysteresis.get(k) || this.hysteresis.get(k)?.active === 'ok') this.shown.delete(k);
+    for (const k of this.since.keys()) if (!this.hysteresis.get(k) || this.hysteresis.get(k)?.active === 'ok') this.since.delete(k);
     // A rule no longer evaluated (its subject is gone) counts as clear.
     for (const [key, st] of this.hysteresis) {
       if (seen.has(key)) continue;
@@ -234,9 +284,6 @@ export class SignalsEngine {
         obs: q, seen: now,
         depth: new SlidingRegression(this.signalsCfg.trendWindowMs, 600),
         depthHistory: new SeriesHistory(),
-        completedRate: new EwmaRate(RATE_TAU_MS),
-        failedRate: new EwmaRate(RATE_TAU_MS),
-        processedRate: new EwmaRate(RATE_TAU_MS),
       };
       this.queues.set(q.key, s);
     }
@@ -244,9 +291,33 @@ export class SignalsEngine {
     s.seen = now;
     s.depth.add(now, q.pending);
     s.depthHistory.add(now, q.pending);
-    if (q.completed !== undefined) s.completedRate.add(now, q.completed);
-    if (q.processed !== undefined) s.processedRate.add(now, q.processed);
-    s.failedRate.add(now, q.failed);
+    // Wait history for the dashboard, bounded: queues with something pending, at most MAX_WAIT_SERIES of them.
+    const waitSeries = `queue:${q.key}:wait`;
+    const wait = q.pending === 0 ? 0 : q.oldestAgeMs;
+    if (wait !== null && (this.series.has(waitSeries) || (q.pending > 0 && this.waitSeries < MAX_WAIT_SERIES))) {
+      const had = this.series.has(waitSeries);
+      this.record(waitSeries, now, wait);
+      if (!had && this.series.has(waitSeries)) this.waitSeries++;
+    }
+  }
+
+  private observeFlow(now: number, r: FlowReading): void {
+    const key = scopeKey(r.scope);
+    let f = this.flows.get(key);
+    if (!f) {
+      if (this.flows.size >= MAX_QUEUE_SERIES) return;
+      this.flows.set(key, (f = { window: new FlowWindow(), seen: now }));
+    }
+    f.seen = now;
+    f.window.add(now, r);
+  }
+
+  /** The flow figures of a scope; unknown (with the reason) where nothing was read. */
+  private flowOf(key: string, now: number, why: string): FlowFigures {
+    const f = this.flows.get(key);
+    if (f) return f.window.figures(now);
+    const u = unknown(why);
+    return { throughput: u, failureRate: u, runtimeP50: u, runtimeP95: u, totals: { since: NaN, completed: 0, failed: 0 } };
   }
 
   private observePool(now: number, p: PoolObservation): void {
@@ -266,6 +337,8 @@ export class SignalsEngine {
     s.obs = p;
     s.seen = now;
     this.record(`pool:${p.name}:running`, now, p.running);
+    this.record(`pool:${p.name}:cpu`, now, p.workers.reduce((a, w) => a + (w.cpu ?? 0), 0));
+    this.record(`pool:${p.name}:memory`, now, p.workers.reduce((a, w) => a + (w.memoryBytes ?? 0), 0));
   }
 
   private record(name: string, now: number, v: number): void {
@@ -281,7 +354,12 @@ export class SignalsEngine {
   private forget(now: number): void {
     for (const [k, s] of this.queues) if (now - s.seen > FORGET_AFTER_MS) this.queues.delete(k);
     for (const [k, s] of this.pools) if (now - s.seen > FORGET_AFTER_MS) this.pools.delete(k);
-    for (const [k, s] of this.series) if (now - s.seen > FORGET_AFTER_MS) this.series.delete(k);
+    for (const [k, s] of this.series) {
+      if (now - s.seen <= FORGET_AFTER_MS) continue;
+      this.series.delete(k);
+      if (k.endsWith(':wait')) this.waitSeries--;
+    }
+    for (const [k, s] of this.flows) if (now - s.seen > FORGET_AFTER_MS) this.flows.delete(k);
   }
 
   // ---- derived figures ----
@@ -290,25 +368,56 @@ export class SignalsEngine {
     const q = s.obs;
     s.depth.expire(now);
     const trend = s.depth.result();
-    const completed = s.completedRate.get();
-    const failed = s.failedRate.get();
-    const processed = s.processedRate.get();
-    const perSec = processed ?? (completed !== undefined ? completed + (failed ?? 0) : undefined);
-    const throughputPerMin = perSec === undefined ? null : perSec * 60;
-    const finished = (completed ?? 0) + (failed ?? 0);
-    const failureRatePct = completed !== undefined && finished > 1e-9 ? ((failed ?? 0) / finished) * 100 : null;
-    let waitMs: number | null = null;
-    if (q.pending === 0) waitMs = 0;
-    else if (q.runtimeMs !== null && q.consumers !== null && q.consumers > 0) waitMs = (q.pending * q.runtimeMs) / q.consumers;
-    else if (perSec !== undefined && perSec > 1e-9) waitMs = (q.pending / perSec) * 1000;
+    const flow = this.flowOf(q.key, now, 'not read yet');
+    const system = q.ref.system;
+    const wait = q.pending === 0 ? known(0, 'exact', 'nothing pending') : q.oldestAgeMs !== null ? known(q.oldestAgeMs, 'exact', `${system}: the oldest pending job's enqueue time`) : unknown(`${system} does not record when a pending job was enqueued`);
+    const runtime = q.runtimeMs !== null ? known(q.runtimeMs, 'sampled', `${system}: mean of recent jobs`) : flow.runtimeP50.value !== null ? flow.runtimeP50 : unknown(flow.runtimeP50.source);
+    const rt = valueOf(flow.runtimeP50) ?? q.runtimeMs;
+    let expectedWait: Figure;
+    if (q.pending === 0) expectedWait = known(0, 'exact', 'nothing pending');
+    else if (rt === null || rt === undefined) expectedWait = unknown(`the runtime is unknown (${runtime.source})`);
+    else if (q.consumers === null) expectedWait = unknown('the consumers are unknown');
+    else if (q.consumers === 0) expectedWait = unknown('no consumer');
+    else expectedWait = known((q.pending * rt) / q.consumers, 'estimate', `pending ${q.pending} x runtime ${formatDuration(rt)} / ${q.consumers} consumer${q.consumers === 1 ? '' : 's'}`);
+    // The arrow follows the fitted slope over the trend window (the same line the view and `trends` show).
     const dir = trend ? direction(trend, { horizonMs: 60_000 }) : 'stable';
     return {
-      ref: q.ref, key: q.key, id: q.id, connection: q.connection, tenant: tenantOfQueue(q, this.tenants),
+      ref: q.ref, key: q.key, id: q.id, connection: q.connection, tenant: tenantOfQueue(q, this.tenants), ...(q.tenantSample ? { tenantSample: q.tenantSample } : {}),
       pending: q.pending, delayed: q.delayed, active: q.active, failed: q.failed, paused: q.paused, consumers: q.consumers,
-      oldestAgeMs: q.oldestAgeMs, runtimeMs: q.runtimeMs, throughputPerMin, failureRatePct, waitMs,
+      wait, throughput: flow.throughput, failureRate: flow.failureRate, runtimeP50: flow.runtimeP50, runtimeP95: flow.runtimeP95, runtime, expectedWait, finished: flow.totals,
       trend, direction: dir, slopePerMin: (trend?.slope ?? 0) * 60,
       drainMs: trend && dir === 'falling' ? timeToDrain(trend) : undefined,
     };
+  }
+
+  /** Per system and connection: sums of its queues at this tick, and its flow (its own, or the sum of its queues'). */
+  private systemSignals(queues: readonly QueueSignal[], now: number): SystemSignal[] {
+    const by = new Map<string, QueueSignal[]>();
+    for (const q of queues) {
+      const key = `${q.connection}/${q.ref.system}`;
+      const list = by.get(key);
+      if (list) list.push(q);
+      else by.set(key, [q]);
+    }
+    return [...by.entries()].map(([key, qs]) => {
+      const own = this.flows.get(key);
+      const sum = (f: (q: QueueSignal) => number) => qs.reduce((a, q) => a + f(q), 0);
+      let flow: Pick<SystemSignal, 'throughput' | 'failureRate' | 'runtimeP50' | 'runtimeP95'>;
+      if (own) flow = own.window.figures(now);
+      else {
+        const throughput = sumFigures(qs.map((q) => q.throughput), `the sum of its ${qs.length} queue${qs.length === 1 ? '' : 's'}`);
+        const rates = qs.filter((q) => q.failureRate.value !== null && q.throughput.value !== null);
+        const finished = rates.reduce((a, q) => a + (q.throughput.value ?? 0), 0);
+        const failureRate = rates.length === 0 || finished <= 0 ? unknown('no queue of it tells failures over the last minute') : known(rates.reduce((a, q) => a + (q.failureRate.value ?? 0) * (q.throughput.value ?? 0), 0) / finished, rates.length === qs.length ? 'exact' : 'estimate', 'its queues, weighted by throughput');
+        const u = unknown('per queue only (see each queue)');
+        flow = { throughput, failureRate, runtimeP50: u, runtimeP95: u };
+      }
+      return {
+        key, system: qs[0].ref.system, connection: qs[0].connection, queues: qs.length,
+        pending: sum((q) => q.pending), delayed: sum((q) => q.delayed), active: sum((q) => q.active), failed: sum((q) => q.failed),
+        ...flow,
+      };
+    });
   }
 
   private poolTenant(pool: string): string | undefined {
@@ -318,19 +427,30 @@ export class SignalsEngine {
 
   private tenantSignals(queues: QueueSignal[], pools: PoolSignal[]): TenantSignal[] {
     const total = queues.reduce((a, q) => a + q.pending, 0);
-    const by = new Map<string, TenantSignal>();
-    const get = (t: string): TenantSignal => {
+    const by = new Map<string, TenantSignal & { variance: number; sampled: string[] }>();
+    const get = (t: string) => {
       let x = by.get(t);
-      if (!x) by.set(t, (x = { tenant: t, pending: 0, throughputPerMin: 0, failed: 0, workers: 0, backlogSharePct: 0, queues: [], pools: [] }));
+      if (!x) by.set(t, (x = { tenant: t, pending: 0, throughput: known(0, 'exact', 'its queues'), failed: 0, workers: 0, backlogShare: unknown('nothing pending'), shareErrorPct: 0, queues: [], pools: [], variance: 0, sampled: [] }));
       return x;
     };
     for (const q of queues) {
-      if (!q.tenant) continue;
-      const t = get(q.tenant);
-      t.pending += q.pending;
-      t.throughputPerMin += q.throughputPerMin ?? 0;
-      t.failed += q.failed;
-      t.queues.push(q.key);
+      if (q.tenant) {
+        const t = get(q.tenant);
+        t.pending += q.pending;
+        t.throughput = sumFigures([t.throughput, q.throughput], 'its queues');
+        t.failed += q.failed;
+        t.queues.push(q.key);
+      } else if (q.tenantSample) {
+        // A shared queue: each tenant gets its part of the pending jobs; throughput and failures are not split.
+        for (const [tenant, part] of tenantParts(q.tenantSample, q.pending)) {
+          const t = get(tenant);
+          t.pending += part.pending;
+          t.variance += part.variance;
+          if (part.variance > 0) t.sampled.push(`${q.id}: ${q.tenantSample.which} of ${q.tenantSample.ofPending}`);
+          t.queues.push(q.key);
+          t.throughput = unknown('shared queues: throughput is not split by tenant');
+        }
+      }
     }
     for (const p of pools) {
       if (!p.tenant) continue;
@@ -342,8 +462,12 @@ export class SignalsEngine {
       const t = get(tenant);
       t.quota = { maxWorkers: q.maxWorkers, usePct: q.maxWorkers > 0 ? (t.workers / q.maxWorkers) * 100 : t.workers > 0 ? Infinity : 0 };
     }
-    for (const t of by.values()) t.backlogSharePct = total > 0 ? (t.pending / total) * 100 : 0;
-    return [...by.values()].sort((a, b) => a.tenant.localeCompare(b.tenant));
+    return [...by.values()].sort((a, b) => a.tenant.localeCompare(b.tenant)).map(({ variance, sampled, ...t }) => {
+      const share = total > 0 ? (t.pending / total) * 100 : 0;
+      const err = total > 0 ? (Z95 * Math.sqrt(variance) * 100) / total : 0;
+      const backlogShare = total === 0 ? unknown('nothing pending') : sampled.length ? known(share, 'sampled', 'tenants.payloadField', `±${fmtNum(err)} points (95 %), from ${sampled.join('; ')}`) : known(share, 'exact', 'tenants');
+      return { ...t, pending: Math.round(t.pending), backlogShare, shareErrorPct: err };
+    });
   }
 
   // ---- rules ----
@@ -354,7 +478,7 @@ export class SignalsEngine {
       const T = this.thresholds.queues;
       const pick = <K extends keyof QueueRules>(k: K) => mostSpecific(T, id, (x) => x[k] !== undefined)?.[k];
       r = {
-        depth: pick('depth'), wait: pick('wait'), oldestAge: pick('oldestAge'), failureRate: pick('failureRate'), forecast: pick('forecast'), zeroConsumers: pick('zeroConsumers'),
+        depth: pick('depth'), wait: pick('wait'), expectedWait: pick('expectedWait'), failureRate: pick('failureRate'), forecast: pick('forecast'), zeroConsumers: pick('zeroConsumers'),
         related: this.poolConfigs.filter((p) => p.queues.includes(id) && p.range).map((p) => ({ message: `pool "${p.name}" serves ${id}`, range: p.range as SourceRange })),
       };
       if (this.resolved.size < MAX_QUEUE_SERIES) this.resolved.set(id, r);
@@ -438,7 +562,12 @@ export class SignalsEngine {
     for (const t of sig.tenants) {
       const rule = <K extends 'backlogShare' | 'quotaUse'>(k: K) => mostSpecific(T.tenants, t.tenant, (r) => r[k] !== undefined)?.[k];
       const share = rule('backlogShare') ?? { warning: this.tenants.noisySharePct };
-      if (sig.tenants.length > 1) push('tenant', t.tenant, 'backlogShare', t.backlogSharePct, share, (limit) => `tenant ${t.tenant} holds ${fmtNum(t.backlogSharePct)}% of the backlog (${t.pending} jobs) > ${limit}%: a noisy neighbour`);
+      // Only a share that is over the level beyond its sampling error counts: the rule sees the low end.
+      const low = t.backlogShare.value === null ? null : Math.max(0, t.backlogShare.value - t.shareErrorPct);
+      if (sig.tenants.length > 1 && low !== null && t.backlogShare.value !== null) {
+        const v = t.backlogShare.value;
+        push('tenant', t.tenant, 'backlogShare', low, share, (limit) => `tenant ${t.tenant} holds ${t.shareErrorPct > 0 ? `${fmtNum(v)}% ±${fmtNum(t.shareErrorPct)}` : `${fmtNum(v)}%`} of the backlog (${t.pending} jobs) > ${limit}%: a noisy neighbour`);
+      }
       if (t.quota) {
         const q = this.tenants.quotas[t.tenant];
         push('tenant', t.tenant, 'quotaUse', t.quota.usePct, rule('quotaUse') ?? { critical: RULE_DEFAULTS.quotaUseCritical, range: q?.range }, (limit) => `tenant ${t.tenant} runs ${t.workers} of its ${t.quota?.maxWorkers} workers (${fmtNum(t.quota?.usePct ?? 0)}% > ${limit}%)`);
@@ -453,17 +582,14 @@ export class SignalsEngine {
 /** What applies where chaperone.json names no rule (test/unit/config-defaults.test.ts checks the schema says the same). */
 export const RULE_DEFAULTS = { zeroConsumers: 'warning', fatal: 'critical', quotaUseCritical: 100 } as const;
 
-/** Level rules on a queue's figures (depth has its own: its message says where it is heading). */
-const QUEUE_LEVEL_RULES: readonly { metric: 'wait' | 'oldestAge' | 'failureRate'; value: (q: QueueSignal) => number | null; message: (name: string, q: QueueSignal, value: number, limit: number) => string }[] = [
+/** Level rules on a queue's figures (depth has its own: its message says where it is heading). Only known figures are held to a rule. */
+const QUEUE_LEVEL_RULES: readonly { metric: 'wait' | 'expectedWait' | 'failureRate'; value: (q: QueueSignal) => number | null; message: (name: string, q: QueueSignal, value: number, limit: number) => string }[] = [
+  { metric: 'wait', value: (q) => q.wait.value, message: (name, _q, v, limit) => `${name} oldest pending job has waited ${formatDuration(v)} > ${formatDuration(limit)}` },
+  { metric: 'expectedWait', value: (q) => q.expectedWait.value, message: (name, q, v, limit) => `${name} expected wait ~${formatDuration(v)} > ${formatDuration(limit)} (${q.expectedWait.source})` },
   {
-    metric: 'wait', value: (q) => q.waitMs,
-    message: (name, q, v, limit) => {
-      const how = q.runtimeMs !== null && q.consumers ? `depth ${q.pending} x ${formatDuration(q.runtimeMs)} / ${q.consumers} consumer${q.consumers === 1 ? '' : 's'}` : `depth ${q.pending} at ${fmtNum(q.throughputPerMin ?? 0)}/min`;
-      return `${name} wait ~${formatDuration(v)} > ${formatDuration(limit)} (${how})`;
-    },
+    metric: 'failureRate', value: (q) => q.failureRate.value,
+    message: (name, q, v, limit) => `${name} ${q.failureRate.precision === 'exact' ? '' : '~'}${fmtNum(v)}% of finished jobs failed > ${limit}% (${q.failureRate.value === null ? '' : (q.failureRate.note ?? q.failureRate.source)})`,
   },
-  { metric: 'oldestAge', value: (q) => q.oldestAgeMs, message: (name, _q, v, limit) => `${name} oldest job waiting ${formatDuration(v)} > ${formatDuration(limit)}` },
-  { metric: 'failureRate', value: (q) => q.failureRatePct, message: (name, _q, v, limit) => `${name} ${fmtNum(v)}% of finished jobs failed > ${limit}%` },
 ];
 
 /** Level rules on one worker's usage. */
@@ -479,8 +605,9 @@ const HOST_LEVEL_RULES: readonly { metric: 'cpu' | 'memory' | 'loadPerCore'; val
   { metric: 'loadPerCore', value: (h) => h.loadPerCore, message: (v, limit) => `host load ${fmtNum(v)} per core > ${limit}` },
 ];
 
-function materialize(b: RawBreach, severity: Severity): Finding {
-  const f: Finding = { key: b.key, severity, subject: b.subject, metric: b.metric, value: b.value, limit: b.limit, message: b.message() };
+function materialize(b: RawBreach, severity: Severity, since: number): Finding {
+  // A rule with no place in chaperone.json is one the user did not write.
+  const f: Finding = { key: b.key, severity, subject: b.subject, metric: b.metric, value: b.value, limit: b.limit, message: b.message(), builtIn: !b.range, since };
   if (b.range) f.range = b.range;
   if (b.related) f.related = b.related;
   return f;

@@ -3,12 +3,12 @@
 import type { TenantsConfig } from '../config/signals-config';
 import type { PoolConfig } from '../config/types';
 
-export function tenantOfQueue(q: { id: string; connection: string; tenant?: string }, cfg: TenantsConfig): string | undefined {
+/** The one tenant a whole queue belongs to (by connection or queue pattern); payload tenants split a queue (tenant-shares.ts). */
+export function tenantOfQueue(q: { id: string; connection: string }, cfg: TenantsConfig): string | undefined {
   const byConnection = cfg.connections[q.connection];
   if (byConnection) return byConnection;
   const m = cfg.queuePattern?.exec(q.id);
-  if (m?.groups?.tenant) return m.groups.tenant;
-  return q.tenant;
+  return m?.groups?.tenant;
 }
 
 /** A pool's tenant: tenants.pools, else the one tenant all its queues (on the default connection) belong to. */

@@ -1,10 +1,9 @@
-// The dashboard's data, kept by the host (the webview keeps nothing it could not get again): a
-// snapshot for a time range from the history store, then one point per series each tick. Series the
-// signals engine does not record (throughput, per-pool CPU and memory) get their own bounded history.
-import { SeriesHistory } from '../../core/signals/series-history';
-import type { QueueSignal, Signals } from '../../core/signals/signals-engine';
-import type { Finding } from '../../core/signals/findings';
-import { cpuTotal, memoryTotal, pendingTotal, throughputTotal } from '../figures';
+// The dashboard's data (the webview keeps nothing it could not get again): a snapshot for a time
+// range from the engine's history (which the history store saves across reloads), then one point
+// per series each tick. Every series is one the engine records, so a reload draws the same past.
+import type { QueueSignal, Signals, SystemSignal } from '../../core/signals/signals-engine';
+import { alerting, type Finding } from '../../core/signals/findings';
+import { cpuTotal, memoryTotal, pendingTotal } from '../figures';
 import { RANGE_MS, type DashboardDelta, type DashboardSnapshot, type DashboardSummary, type Point, type QueueSeries, type RangeKey, type Series } from '../../protocol/dashboard';
 
 export const MAX_QUEUES = 6;
@@ -22,38 +21,17 @@ export interface DashboardSource {
 }
 
 export class DashboardData {
-  private readonly own = new Map<string, SeriesHistory>();
   /** The queues of the last snapshot: a different set needs a new snapshot, not a delta. */
   private shownQueues: string[] = [];
+  private shownSystems: string[] = [];
   /** The first point drawn per queue: its trend line starts no earlier. */
   private readonly firstPoint = new Map<string, number>();
 
   constructor(private readonly source: DashboardSource) {}
 
-  /** Called after every tick, visible or not: the charts' own series keep their history. */
-  record(s: Signals): void {
-    const at = s.at;
-    this.add('throughput:completed', at, throughputTotal(s.queues));
-    for (const p of s.pools.slice(0, MAX_POOLS)) {
-      this.add(`pool:${p.name}:cpu`, at, cpuTotal(p.workers));
-      this.add(`pool:${p.name}:memory`, at, memoryTotal(p.workers) / 1048576);
-    }
-  }
-
-  private add(series: string, t: number, v: number): void {
-    let h = this.own.get(series);
-    if (!h) {
-      if (this.own.size >= 1 + 2 * MAX_POOLS) return;
-      h = new SeriesHistory();
-      this.own.set(series, h);
-    }
-    h.add(t, v);
-  }
-
-  private range(series: string, from: number, to: number): Point[] {
-    const own = this.own.get(series);
-    const r = own ? own.range(from, to, MAX_POINTS) : this.source.history(series, from, to, MAX_POINTS);
-    return (r?.points ?? []).map((p) => [p.t, round(p.avg)]);
+  private range(series: string, from: number, to: number, scale = 1): Point[] {
+    const r = this.source.history(series, from, to, MAX_POINTS);
+    return (r?.points ?? []).map((p) => [p.t, round(p.avg * scale)]);
   }
 
   snapshot(range: RangeKey, now: number): DashboardSnapshot {
@@ -61,6 +39,8 @@ export class DashboardData {
     const from = now - RANGE_MS[range];
     const queues = topQueues(s?.queues ?? []);
     this.shownQueues = queues.map((q) => q.key);
+    const systems = s?.systems ?? [];
+    this.shownSystems = systems.map((x) => x.key);
     this.firstPoint.clear();
     const pools = (s?.pools ?? []).slice(0, MAX_POOLS);
     return {
@@ -71,9 +51,10 @@ export class DashboardData {
         this.firstPoint.set(q.key, points[0]?.[0] ?? q.trend?.at ?? now);
         return { id: q.key, label: label(q), points, ...lines(q, range, points[0]?.[0]) };
       }),
-      throughput: [{ id: 'completed', label: 'jobs finished / min', points: this.range('throughput:completed', from, now) }],
+      wait: queues.map<Series>((q) => ({ id: q.key, label: label(q), points: this.range(`queue:${q.key}:wait`, from, now, 1 / 1000) })),
+      throughput: systems.map<Series>((x) => ({ id: x.key, label: systemLabel(x), points: this.range(`system:${x.key}:throughput`, from, now) })),
       workerCpu: pools.map<Series>((p) => ({ id: p.name, label: `${p.name} CPU %`, points: this.range(`pool:${p.name}:cpu`, from, now) })),
-      workerMemory: pools.map<Series>((p) => ({ id: p.name, label: `${p.name} MB`, points: this.range(`pool:${p.name}:memory`, from, now) })),
+      workerMemory: pools.map<Series>((p) => ({ id: p.name, label: `${p.name} MB`, points: this.range(`pool:${p.name}:memory`, from, now, 1 / 1048576) })),
       host: [
         { id: 'cpu', label: 'host CPU %', points: this.range('host:cpu', from, now) },
         { id: 'memory', label: 'host memory %', points: this.range('host:memory', from, now) },
@@ -88,9 +69,12 @@ export class DashboardData {
     if (!s) return undefined;
     const queues = topQueues(s.queues);
     if (queues.map((q) => q.key).join('\n') !== this.shownQueues.join('\n')) return undefined;
+    if (s.systems.map((x) => x.key).join('\n') !== this.shownSystems.join('\n')) return undefined;
     const at = s.at;
     const points: DashboardDelta['points'] = queues.map((q) => ({ chart: 'queues', id: q.key, point: [at, q.pending], ...lines(q, range, this.firstPoint.get(q.key)) }));
-    points.push({ chart: 'throughput', id: 'completed', point: [at, round(throughputTotal(s.queues))] });
+    // Unknown figures get no point (a gap in the line), never a 0.
+    for (const q of queues) if (q.wait.value !== null) points.push({ chart: 'wait', id: q.key, point: [at, round(q.wait.value / 1000)] });
+    for (const x of s.systems) if (x.throughput.value !== null) points.push({ chart: 'throughput', id: x.key, point: [at, round(x.throughput.value)] });
     for (const p of s.pools.slice(0, MAX_POOLS)) {
       points.push({ chart: 'workerCpu', id: p.name, point: [at, round(cpuTotal(p.workers))] });
       points.push({ chart: 'workerMemory', id: p.name, point: [at, round(memoryTotal(p.workers) / 1048576)] });
@@ -105,8 +89,9 @@ export class DashboardData {
   summary(): DashboardSummary {
     const findings = this.source.findings();
     const queued = pendingTotal(this.source.signals()?.queues ?? []);
+    const alarms = alerting(findings, Date.now());
     return {
-      health: findings.some((f) => f.severity === 'critical') ? 'critical' : findings.length ? 'warning' : 'ok',
+      health: alarms.some((f) => f.severity === 'critical') ? 'critical' : alarms.length ? 'warning' : 'ok',
       workers: this.source.workers(),
       queued,
       findings: findings.slice(0, 10).map((f) => ({ severity: f.severity, message: f.message })),
@@ -116,6 +101,11 @@ export class DashboardData {
 
 function topQueues(qs: readonly QueueSignal[]): QueueSignal[] {
   return [...qs].sort((a, b) => b.pending - a.pending || a.key.localeCompare(b.key)).slice(0, MAX_QUEUES);
+}
+
+function systemLabel(x: SystemSignal): string {
+  const where = x.connection === 'default' ? x.system : `${x.connection}/${x.system}`;
+  return x.throughput.value === null ? `${where} (unknown: ${x.throughput.source})` : `${where}${x.throughput.precision === 'exact' ? '' : ` (${x.throughput.precision})`}`;
 }
 
 function label(q: QueueSignal): string {

@@ -42,7 +42,8 @@ export function dashboardHtml(webview: vscode.Webview, root: vscode.Uri, joinPat
 <ul id="findings"></ul>
 <main>
   <section><h2>Queue depth, trend and forecast</h2><div class="chart"><canvas id="chart-queues"></canvas></div></section>
-  <section><h2>Throughput</h2><div class="chart"><canvas id="chart-throughput"></canvas></div></section>
+  <section><h2>Wait: oldest pending job (s)</h2><div class="chart"><canvas id="chart-wait"></canvas></div></section>
+  <section><h2>Throughput (finished / min)</h2><div class="chart"><canvas id="chart-throughput"></canvas></div></section>
   <section><h2>Worker CPU (%)</h2><div class="chart"><canvas id="chart-workerCpu"></canvas></div></section>
   <section><h2>Worker memory (MB)</h2><div class="chart"><canvas id="chart-workerMemory"></canvas></div></section>
   <section><h2>Host</h2><div class="chart"><canvas id="chart-host"></canvas></div></section>

@@ -3,18 +3,17 @@
 // when a state is expanded.
 import * as vscode from 'vscode';
 import { healthOf, type Finding } from '../../core/signals/findings';
-import type { QueueSignal } from '../../core/signals/signals-engine';
+import type { QueueSignal, SystemSignal } from '../../core/signals/signals-engine';
 import { formatDuration } from '../../core/units';
+import { queueDescription, queueFigureLines, systemDescription, systemFigureLines } from './queue-row';
 import { redactUrl } from '../../node/redis-connection';
 import type { Capability, JobState, JobSummary, QueueRef, SystemName } from '../../queues/contract';
 import { contextValue, treeId } from './tree-ids';
 import type { EngineHost } from '../engine-host';
-import { pendingTotal } from '../figures';
 import { VisibleTree, messageItem } from './visible-tree';
 
 export const JOB_PAGE = 25;
 const STATES: JobState[] = ['pending', 'delayed', 'active', 'failed', 'completed'];
-const ARROW = { rising: '↗', falling: '↘', stable: '→' } as const;
 
 /** Every node under a queue keeps the queue's reference whole (never a "SYSTEM:QUEUE" string to parse). */
 export interface QueueRefNode {
@@ -37,22 +36,50 @@ export class QueuesTree extends VisibleTree<QueueNode> {
     super('chaperone.queues', onVisibility);
   }
 
-  /** After a tick: queues whose figures changed are refreshed; a new or gone queue refreshes all. */
+  /** What each drawn row says (description + health): a row is re-rendered only when this changes. */
+  private readonly shown = new Map<string, string>();
+
+  /** After a tick: rows whose text changed are refreshed; a new or gone queue refreshes all. */
   update(): void {
-    const signals = this.host.engine?.lastSignals()?.queues ?? [];
+    const last = this.host.engine?.lastSignals();
+    const signals = last?.queues ?? [];
     if (signals.length !== this.drawn.length || signals.some((q, i) => q.key !== this.drawn[i])) {
       this.drawn = signals.map((q) => q.key);
       this.refresh();
       return;
     }
-    // Only queues someone expanded have nodes; the rest cost one map lookup.
+    const findings = this.findings();
+    // Only rows that were drawn have nodes; the rest cost one map lookup.
     for (const q of signals) {
-      const node = this.nodes.get(`queue:${q.key}`);
-      if (node?.kind === 'queue' && !sameFigures(node.signal, q)) {
-        node.signal = q;
-        this.refresh(node);
-      }
+      const node = this.nodes.get(treeId.queue(q.ref));
+      if (node?.kind !== 'queue') continue;
+      node.signal = q;
+      if (this.shown.get(node.id) !== this.queueText(q, findings)) this.refresh(node);
     }
+    for (const s of last?.systems ?? []) {
+      const node = this.nodes.get(treeId.system(s.connection, s.system));
+      if (node?.kind === 'system' && this.shown.get(node.id) !== systemDescription(s)) this.refresh(node);
+    }
+  }
+
+  private queueText(q: QueueSignal, findings: readonly Finding[]): string {
+    return `${queueDescription(q)}|${healthOf(findings, [`queue:${q.key}`]).get(`queue:${q.key}`)}|${q.paused}`;
+  }
+
+  private systemSignal(connection: string, system: SystemName): SystemSignal | undefined {
+    return this.host.engine?.lastSignals()?.systems.find((s) => s.connection === connection && s.system === system);
+  }
+
+  /** Tooltips are built when hovered, from the newest figures (rows are not re-rendered for them). */
+  resolveTreeItem(item: vscode.TreeItem, node: QueueNode): vscode.TreeItem {
+    if (node.kind === 'queue') item.tooltip = this.queueTooltip(node);
+    else if (node.kind === 'system') {
+      const s = this.systemSignal(node.connection, node.system);
+      const md = new vscode.MarkdownString(`**${node.system}** on ${node.connection}\n\n`);
+      for (const line of s ? systemFigureLines(s) : ['not read yet']) md.appendMarkdown(`${escapeMd(line)}\n\n`);
+      item.tooltip = md;
+    }
+    return item;
   }
 
   private queues(): QueueSignal[] {
@@ -152,10 +179,11 @@ export class QueuesTree extends VisibleTree<QueueNode> {
         return item;
       }
       case 'system': {
-        const n = this.queues().filter((q) => q.ref.connection === node.connection && q.ref.system === node.system);
+        const s = this.systemSignal(node.connection, node.system);
         const item = new vscode.TreeItem(node.system, vscode.TreeItemCollapsibleState.Expanded);
         item.id = node.id;
-        item.description = `${n.length} queue(s) · ${pendingTotal(n)} pending`;
+        item.description = s ? systemDescription(s) : '';
+        this.shown.set(node.id, item.description);
         item.iconPath = new vscode.ThemeIcon('layers');
         item.contextValue = contextValue.system();
         return item;
@@ -184,31 +212,29 @@ export class QueuesTree extends VisibleTree<QueueNode> {
 
   private queueItem(node: Extract<QueueNode, { kind: 'queue' }>): vscode.TreeItem {
     const q = node.signal;
+    const findings = this.findings();
     const item = new vscode.TreeItem(q.ref.name, vscode.TreeItemCollapsibleState.Collapsed);
     item.id = node.id;
-    const parts = [`${q.pending} pending ${ARROW[q.direction]}`];
-    if (q.active) parts.push(`${q.active} active`);
-    if (q.delayed) parts.push(`${q.delayed} delayed`);
-    if (q.failed) parts.push(`${q.failed} failed`);
-    if (q.paused) parts.push('paused');
-    item.description = parts.join(' · ');
-    const worst = healthOf(this.findings(), [`queue:${q.key}`]).get(`queue:${q.key}`);
+    item.description = queueDescription(q);
+    this.shown.set(node.id, this.queueText(q, findings));
+    const worst = healthOf(findings, [`queue:${q.key}`]).get(`queue:${q.key}`);
     item.iconPath = q.paused
       ? new vscode.ThemeIcon('debug-pause')
       : worst === 'critical' ? new vscode.ThemeIcon('error', new vscode.ThemeColor('errorForeground'))
         : worst === 'warning' ? new vscode.ThemeIcon('warning', new vscode.ThemeColor('charts.yellow')) : new vscode.ThemeIcon('inbox');
     const h = this.handle(q.ref.connection);
     item.contextValue = contextValue.queue(!!h?.readOnly, q.paused, h ? h.caps(q.ref.system) : []);
-    const md = new vscode.MarkdownString(`**${q.id}** on ${q.connection}${h?.readOnly ? ' (read-only)' : ''}\n\n`);
-    md.appendMarkdown(`pending ${q.pending} (${q.slopePerMin >= 0 ? '+' : ''}${q.slopePerMin.toFixed(1)}/min) · active ${q.active} · delayed ${q.delayed} · failed ${q.failed}\n\n`);
-    if (q.consumers !== null) md.appendMarkdown(`consumers ${q.consumers}\n\n`);
-    if (q.oldestAgeMs !== null) md.appendMarkdown(`oldest pending ${formatDuration(q.oldestAgeMs)}\n\n`);
-    if (q.throughputPerMin !== null) md.appendMarkdown(`throughput ${q.throughputPerMin.toFixed(1)}/min\n\n`);
-    if (q.drainMs !== undefined) md.appendMarkdown(`drains in ~${formatDuration(q.drainMs)}\n\n`);
-    for (const f of this.findings().filter((x) => x.subject.kind === 'queue' && x.subject.id === q.key)) md.appendMarkdown(`${f.severity === 'critical' ? '$(error)' : '$(warning)'} ${f.message}\n\n`);
-    md.supportThemeIcons = true;
-    item.tooltip = md;
     return item;
+  }
+
+  private queueTooltip(node: Extract<QueueNode, { kind: 'queue' }>): vscode.MarkdownString {
+    const q = this.queues().find((x) => x.key === node.signal.key) ?? node.signal;
+    const h = this.handle(q.ref.connection);
+    const md = new vscode.MarkdownString(`**${escapeMd(q.id)}** on ${escapeMd(q.connection)}${h?.readOnly ? ' (read-only)' : ''}\n\n`);
+    for (const line of queueFigureLines(q)) md.appendMarkdown(`${escapeMd(line)}\n\n`);
+    for (const f of this.findings().filter((x) => x.subject.kind === 'queue' && x.subject.id === q.key)) md.appendMarkdown(`${f.severity === 'critical' ? '$(error)' : '$(warning)'} ${escapeMd(f.message)}\n\n`);
+    md.supportThemeIcons = true;
+    return md;
   }
 
   private jobItem(node: Extract<QueueNode, { kind: 'job' }>): vscode.TreeItem {
@@ -225,8 +251,9 @@ export class QueuesTree extends VisibleTree<QueueNode> {
   }
 }
 
-function sameFigures(a: QueueSignal, b: QueueSignal): boolean {
-  return a.pending === b.pending && a.active === b.active && a.delayed === b.delayed && a.failed === b.failed && a.paused === b.paused && a.direction === b.direction;
+/** Text that would start markdown inside a line (queue names are often "a-b.c", sources have parentheses). */
+function escapeMd(text: string): string {
+  return text.replace(/[\\`*_[\]<>|#]/g, '\\$&');
 }
 
 function countOf(q: QueueSignal, state: JobState): number | undefined {

@@ -1,4 +1,5 @@
 // Tenants: tenant -> its queues and pools, with the tenant's aggregates and its quota use.
+import { explainFigure, showFigure } from '../../core/signals/figure';
 import { contextValue, treeId } from './tree-ids';
 import * as vscode from 'vscode';
 import type { TenantSignal } from '../../core/signals/signals-engine';
@@ -55,7 +56,10 @@ export class TenantsTree extends VisibleTree<TenantNode> {
       const item = new vscode.TreeItem(t.tenant, vscode.TreeItemCollapsibleState.Expanded);
       item.id = node.id;
       const quota = t.quota ? ` · quota ${t.quota.usePct.toFixed(0)}% of ${t.quota.maxWorkers}` : '';
-      item.description = `${t.pending} pending (${t.backlogSharePct.toFixed(0)}% of backlog) · ${t.workers} worker(s) · ${t.throughputPerMin.toFixed(1)}/min${t.failed ? ` · ${t.failed} failed` : ''}${quota}`;
+      const share = t.backlogShare.value === null ? '' : ` (${showFigure(t.backlogShare, (v) => `${Math.round(v)}%`)}${t.shareErrorPct >= 0.5 ? ` ±${Math.round(t.shareErrorPct)}` : ''} of backlog)`;
+      const rate = t.throughput.value === null ? '' : ` · ${showFigure(t.throughput, (v) => `${v >= 10 ? Math.round(v) : v.toFixed(1)}/min`)}`;
+      item.description = `${t.pending} pending${share} · ${t.workers} worker(s)${rate}${t.failed ? ` · ${t.failed} failed` : ''}${quota}`;
+      item.tooltip = [`${t.tenant}`, `backlog share ${explainFigure(t.backlogShare, (v) => `${v.toFixed(1)}%`)}`, `throughput ${explainFigure(t.throughput, (v) => `${v.toFixed(1)}/min`)}`].join('\n');
       item.iconPath = new vscode.ThemeIcon(t.quota && t.quota.usePct >= 100 ? 'warning' : 'organization');
       item.contextValue = contextValue.tenant();
       return item;

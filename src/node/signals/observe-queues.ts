@@ -4,17 +4,20 @@
 import { queueKey } from '../../core/queue-ref';
 import { explainError } from '../redis-connection';
 import type { QueueObservation } from '../../core/signals/observations';
-import type { QueueAdapter, QueueRef, WorkersResult } from '../../queues/contract';
+import type { TenantSample } from '../../core/signals/tenant-shares';
+import type { FlowReading, QueueAdapter, QueueRef, WorkersResult } from '../../queues/contract';
 import type { QueueService } from '../../queues/queue-service';
 
 const WORKERS_EVERY_MS = 10_000;
 const TENANT_EVERY_MS = 30_000;
 /** Payload sampling for tenants: at most this many queues per tick, a few jobs each. */
 const TENANT_QUEUES_PER_TICK = 10;
+/** Jobs read per queue for its tenant split: all of a queue up to this size, else this many. */
+const TENANT_SAMPLE = 400;
 
 export class QueueObserver {
   private readonly registry = new Map<QueueAdapter, { at: number; perQueue: Map<string, number> | undefined }>();
-  private readonly tenants = new Map<string, { at: number; tenant?: string }>();
+  private readonly tenants = new Map<string, { at: number; sample?: TenantSample }>();
   /** The last error per connection/system, for the status line (cleared on success). */
   readonly errors = new Map<string, string>();
 
@@ -25,8 +28,9 @@ export class QueueObserver {
     private readonly tenantField?: string,
   ) {}
 
-  async observe(now: number): Promise<QueueObservation[]> {
+  async observe(now: number): Promise<{ queues: QueueObservation[]; flows: FlowReading[] }> {
     const supervised = this.supervised();
+    const flows: FlowReading[] = [];
     const all = await Promise.all(this.service.connections.flatMap((c) => c.adapters.map(async (a) => {
       const where = `${c.config.name}/${a.system}`;
       try {
@@ -35,7 +39,8 @@ export class QueueObserver {
           this.errors.delete(where); // reached, and empty: not an error
           return [];
         }
-        const [counts, registry] = await Promise.all([a.counts(refs, now), this.consumers(a, now)]);
+        const [counts, registry, flow] = await Promise.all([a.counts(refs, now), this.consumers(a, now), this.flow(a, refs, now)]);
+        flows.push(...flow);
         this.errors.delete(where);
         return counts.map((q): QueueObservation => {
           const own = c.config.name === 'default' ? supervised.get(q.queue.id) : undefined;
@@ -45,10 +50,8 @@ export class QueueObserver {
           return {
             ref: q.queue, key, id: q.queue.id, connection: c.config.name,
             pending: q.counts.pending, delayed: q.counts.delayed, active: q.counts.active, failed: q.counts.failed,
-            ...(q.counts.completed !== undefined ? { completed: q.counts.completed } : {}),
-            ...(q.counts.throughput !== undefined ? { processed: q.counts.throughput } : {}),
             oldestAgeMs: q.oldestPendingAgeMs, runtimeMs: q.runtimeMs, consumers, paused: q.paused,
-            tenant: this.tenants.get(key)?.tenant,
+            ...(this.tenants.get(key)?.sample ? { tenantSample: this.tenants.get(key)?.sample } : {}),
           };
         });
       } catch (err) {
@@ -58,7 +61,17 @@ export class QueueObserver {
     })));
     const flat = all.flat();
     if (this.tenantField) void this.sampleTenants(flat, now);
-    return flat;
+    return { queues: flat, flows };
+  }
+
+  /** What finished, from the system's own records; a failure to read it leaves the figures unknown (the counts still count). */
+  private async flow(a: QueueAdapter, refs: readonly QueueRef[], now: number): Promise<FlowReading[]> {
+    try {
+      return await a.flow(refs, now);
+    } catch (err) {
+      const why = `reading what finished failed: ${err instanceof Error ? err.message : String(err)}`;
+      return refs.map((ref) => ({ scope: { kind: 'queue', ref }, kind: 'unknown', why }));
+    }
   }
 
   /** Consumers per queue id from the system's own registry; undefined when it keeps none. */
@@ -71,27 +84,29 @@ export class QueueObserver {
     return perQueue;
   }
 
-  /** The most common value of the tenant field among a few pending jobs, per queue, every 30 s. */
+  /**
+   * The tenant field's values among a queue's pending jobs, every 30 s: every job where the queue
+   * holds at most TENANT_SAMPLE of them (exact), else the TENANT_SAMPLE oldest (a sample, whose error
+   * the engine states). A few queues per tick; a failed read keeps the last sample.
+   */
   private async sampleTenants(queues: QueueObservation[], now: number): Promise<void> {
     const field = this.tenantField as string;
     const due = queues.filter((q) => q.pending > 0 && now - (this.tenants.get(q.key)?.at ?? -Infinity) >= TENANT_EVERY_MS).slice(0, TENANT_QUEUES_PER_TICK);
-    for (const q of due) this.tenants.set(q.key, { at: now, tenant: this.tenants.get(q.key)?.tenant });
+    for (const q of due) this.tenants.set(q.key, { at: now, sample: this.tenants.get(q.key)?.sample });
     await Promise.all(due.map(async (q) => {
-      const h = this.service.connections.find((c) => c.config.name === q.connection);
-      const a = h?.adapters.find((x) => q.id.startsWith(`${x.system}:`));
+      const a = this.service.connections.find((c) => c.config.name === q.connection)?.adapters.find((x) => x.system === q.ref.system);
       if (!a) return;
-      const ref: QueueRef = { system: a.system, connection: q.connection, name: q.id.slice(a.system.length + 1), id: q.id };
       try {
-        const jobs = await a.list(ref, 'pending', 5, now);
-        const votes = new Map<string, number>();
+        const jobs = await a.list(q.ref, 'pending', TENANT_SAMPLE, now);
+        const counts: Record<string, number> = {};
         for (const j of jobs) {
           const v = j.fields?.[field];
-          if (v !== undefined) votes.set(String(v), (votes.get(String(v)) ?? 0) + 1);
+          if (v !== undefined) counts[String(v)] = (counts[String(v)] ?? 0) + 1;
         }
-        const [best] = [...votes.entries()].sort((x, y) => y[1] - x[1]);
-        if (best) this.tenants.set(q.key, { at: now, tenant: best[0] });
+        const all = jobs.length >= q.pending;
+        this.tenants.set(q.key, { at: now, sample: { counts, sampled: jobs.length, ofPending: Math.max(q.pending, jobs.length), which: all ? 'every pending job' : `the ${jobs.length} oldest pending jobs` } });
       } catch {
-        // keep the last known tenant
+        // keep the last sample
       }
     }));
   }

@@ -18,9 +18,13 @@ export class PrometheusExporter {
       delayed: gauge('chaperone_queue_delayed', 'Delayed / scheduled jobs', q),
       active: gauge('chaperone_queue_active', 'Jobs running', q),
       failed: gauge('chaperone_queue_failed', 'Failed jobs the system keeps', q),
-      throughput: gauge('chaperone_queue_throughput_per_minute', 'Finished jobs per minute (EWMA), where the system counts them', q),
-      oldest: gauge('chaperone_queue_oldest_age_seconds', 'Age of the oldest pending job', q),
-      wait: gauge('chaperone_queue_wait_seconds', 'Estimated wait of a job enqueued now', q),
+      throughput: gauge('chaperone_queue_throughput_per_minute', "Finished jobs per minute over the last minute, from the system's own records; absent where unknown (precision: exact, sampled, estimate, lower-bound)", [...q, 'precision']),
+      failureRate: gauge('chaperone_queue_failure_rate_percent', 'Failed among finished jobs over the last minute; absent where unknown', [...q, 'precision']),
+      runtime: gauge('chaperone_queue_runtime_seconds', 'Runtime percentiles over the last 5 minutes, where the system records start and end', [...q, 'quantile']),
+      oldest: gauge('chaperone_queue_oldest_age_seconds', 'Wait: age of the oldest pending job', q),
+      wait: gauge('chaperone_queue_expected_wait_seconds', 'Expected wait of a job enqueued now, an estimate: pending x runtime / consumers', q),
+      systemThroughput: gauge('chaperone_system_throughput_per_minute', 'Finished jobs per minute of a whole system on a connection (Sidekiq and Celery count only system-wide)', ['connection', 'system', 'precision']),
+      systemFailureRate: gauge('chaperone_system_failure_rate_percent', 'Failed among finished jobs of a whole system on a connection', ['connection', 'system', 'precision']),
       consumers: gauge('chaperone_queue_consumers', 'Live consumers, where known', q),
       slope: gauge('chaperone_queue_depth_slope_per_minute', 'Depth trend (pending jobs per minute)', q),
       workerCpu: gauge('chaperone_worker_cpu_percent', 'CPU of a supervised worker (percent of one core)', ['pool', 'worker']),
@@ -49,10 +53,19 @@ export class PrometheusExporter {
       this.g.active.set(l, q.active);
       this.g.failed.set(l, q.failed);
       this.g.slope.set(l, q.slopePerMin);
-      if (q.throughputPerMin !== null) this.g.throughput.set(l, q.throughputPerMin);
-      if (q.oldestAgeMs !== null) this.g.oldest.set(l, q.oldestAgeMs / 1000);
-      if (q.waitMs !== null) this.g.wait.set(l, q.waitMs / 1000);
+      // Unknown figures are left out (never exported as 0).
+      if (q.throughput.value !== null) this.g.throughput.set({ ...l, precision: q.throughput.precision }, q.throughput.value);
+      if (q.failureRate.value !== null) this.g.failureRate.set({ ...l, precision: q.failureRate.precision }, q.failureRate.value);
+      if (q.runtimeP50.value !== null) this.g.runtime.set({ ...l, quantile: '0.5' }, q.runtimeP50.value / 1000);
+      if (q.runtimeP95.value !== null) this.g.runtime.set({ ...l, quantile: '0.95' }, q.runtimeP95.value / 1000);
+      if (q.wait.value !== null) this.g.oldest.set(l, q.wait.value / 1000);
+      if (q.expectedWait.value !== null) this.g.wait.set(l, q.expectedWait.value / 1000);
       if (q.consumers !== null) this.g.consumers.set(l, q.consumers);
+    }
+    for (const x of s.systems) {
+      const l = { connection: x.connection, system: x.system };
+      if (x.throughput.value !== null) this.g.systemThroughput.set({ ...l, precision: x.throughput.precision }, x.throughput.value);
+      if (x.failureRate.value !== null) this.g.systemFailureRate.set({ ...l, precision: x.failureRate.precision }, x.failureRate.value);
     }
     for (const p of s.pools) {
       this.g.running.set({ pool: p.name }, p.running);

@@ -60,8 +60,8 @@ export class SignalsSampler {
     const t0 = performance.now();
     try {
       const now = this.deps.clock.now();
-      const [queues, host] = await Promise.all([
-        this.deps.queues?.observe(now) ?? [],
+      const [{ queues, flows }, host] = await Promise.all([
+        this.deps.queues?.observe(now) ?? { queues: [], flows: [] },
         this.deps.host?.sample(now).catch((err: unknown): HostObservation | undefined => {
           this.deps.logger.warn(`host sampling: ${err instanceof Error ? err.message : String(err)}`);
           return undefined;
@@ -74,9 +74,10 @@ export class SignalsSampler {
         await yieldToLoop();
         engine.observe(now, { queues: queues.slice(i, i + OBSERVE_CHUNK), pools: [] });
       }
-      engine.observe(now, { queues: [], pools: this.deps.pools(), host });
+      engine.observe(now, { queues: [], flows, pools: this.deps.pools(), host });
       await yieldToLoop();
       const signals = engine.signals(now);
+      engine.recordDerived(signals);
       await yieldToLoop();
       const findings = engine.evaluate(now, 'hysteresis', signals);
       // Published together, so readers never see this tick's figures with the last tick's findings.

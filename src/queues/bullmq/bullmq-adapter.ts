@@ -7,6 +7,8 @@ import { done, jsonOrNull, notFound, preview, refused, scalarFields, taken, type
 import { chunked, QueueDiscovery } from '../queue-discovery';
 import { BULLMQ_COUNTS_CHUNK, BULLMQ_COUNTS_LUA, BULLMQ_FULL_COUNT_EVERY_MS, BULLMQ_RUNTIME_EVERY_MS } from './bullmq-counts-script';
 import { BullmqKeys } from './bullmq-keys';
+import { BullmqFlow } from './bullmq-flow';
+import type { FlowReading } from '../../core/signals/flow';
 import { errorOf, numOrNull } from '../job-detail';
 import { BUNDLED_MAJORS, NEWEST_MAJOR, majorOf, openQueue, type BullJob, type BullQueue } from './bullmq-libraries';
 import { LuaScript, scriptsByNode } from '../lua-script';
@@ -33,6 +35,7 @@ export class BullmqAdapter implements QueueAdapter {
   private readonly seen = new Map<string, { eventId: string; fullAt: number; oldestTs: number; paused: boolean; counts: QueueCountsRecord; busy: boolean }>();
   /** Last measured average runtime per queue, and when. */
   private readonly runtimes = new Map<string, { at: number; ms: number | null }>();
+  private readonly flowReader: BullmqFlow;
 
   constructor(
     readonly connection: string,
@@ -40,6 +43,7 @@ export class BullmqAdapter implements QueueAdapter {
     opts: BullmqOptions = {},
   ) {
     this.keys = new BullmqKeys(opts.prefix ?? 'bull');
+    this.flowReader = new BullmqFlow(redis, this.keys);
     this.discovery = QueueDiscovery.scanning(redis, 'bullmq', connection, this.keys.metaPattern(), (k) => this.keys.queueFromMeta(k));
     const write: Capability[] = ['cancel-pending', 'cancel-delayed', 'mark-failed-active', 'retry-failed', 'promote-delayed', 'pause', 'resume', 'clean'];
     this.capabilities = new Set<Capability>(['workers', ...write]);
@@ -98,6 +102,10 @@ export class BullmqAdapter implements QueueAdapter {
       });
     });
     return out;
+  }
+
+  flow(queues: readonly QueueRef[]): Promise<FlowReading[]> {
+    return this.flowReader.read(queues);
   }
 
   async list(queue: QueueRef, state: JobState, limit: number, now: number): Promise<JobSummary[]> {

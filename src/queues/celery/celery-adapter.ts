@@ -9,6 +9,8 @@ import { QueueDiscovery } from '../queue-discovery';
 import { scanAll } from '../redis-client';
 import { CELERY_CANCEL_LUA, CELERY_COUNTS_LUA, CELERY_ETA_SCAN } from './celery-scripts';
 import { CeleryControl, taskInfo } from './celery-control';
+import { CeleryFlow } from './celery-flow';
+import type { FlowReading } from '../../core/signals/flow';
 import { CeleryKeys, isPlumbing, queuesOfBinding } from './celery-keys';
 import { LuaScript } from '../lua-script';
 
@@ -31,6 +33,7 @@ export class CeleryAdapter implements QueueAdapter {
   readonly capabilities: ReadonlySet<Capability>;
   private readonly keys: CeleryKeys;
   private readonly control: CeleryControl;
+  private readonly flowReader: CeleryFlow;
   private readonly discovery: QueueDiscovery;
 
   constructor(
@@ -40,6 +43,7 @@ export class CeleryAdapter implements QueueAdapter {
   ) {
     this.keys = new CeleryKeys(opts.prefix ?? '', redis.options.db ?? 0);
     this.control = new CeleryControl(redis, this.keys);
+    this.flowReader = new CeleryFlow(this.control, connection);
     this.discovery = new QueueDiscovery('celery', connection, () => this.queueNames());
     const writes: Capability[] = ['cancel-pending', 'cancel-active', 'pause-consumers', 'purge', 'stop-worker', 'restart-workers'];
     this.capabilities = new Set<Capability>(['workers', ...writes]);
@@ -72,6 +76,10 @@ export class CeleryAdapter implements QueueAdapter {
         paused: false, // cancel_consumer is per worker and not persistent: nothing to read back
       };
     });
+  }
+
+  flow(queues: readonly QueueRef[]): Promise<FlowReading[]> {
+    return this.flowReader.read(queues);
   }
 
   async list(queue: QueueRef, state: JobState, limit: number, now = Date.now()): Promise<JobSummary[]> {

@@ -20,6 +20,8 @@ export class CeleryControl {
   private listener: Redis | undefined;
   private listening: Promise<void> | undefined;
   readonly heartbeats = new Map<string, Heartbeat>();
+  /** Task events (workers started with -E): totals since listening, and the newest runtimes (bounded). */
+  readonly tasks = { events: 0, succeeded: 0, failed: 0, runtimesMs: [] as number[], runtimeTotal: 0 };
   listeningSince = 0;
 
   constructor(
@@ -73,16 +75,31 @@ export class CeleryControl {
       const l = this.redis.duplicate({ lazyConnect: false, enableOfflineQueue: true });
       l.on('error', () => undefined);
       l.on('pmessage', (_pattern: string, _channel: string, raw: string) => {
-        const ev = decode(raw) as (Partial<Heartbeat> & { type?: string; hostname?: string }) | undefined;
+        const ev = decode(raw) as (Partial<Heartbeat> & { type?: string; hostname?: string; runtime?: number }) | undefined;
+        if (ev?.type === 'task-succeeded' || ev?.type === 'task-failed') {
+          this.countTask(ev.type, ev.runtime);
+          return;
+        }
         if (!ev?.hostname || !ev.type?.startsWith('worker-')) return;
         if (ev.type === 'worker-offline') this.heartbeats.delete(ev.hostname);
         else this.heartbeats.set(ev.hostname, { hostname: ev.hostname, pid: ev.pid, active: ev.active, processed: ev.processed, loadavg: ev.loadavg, freq: ev.freq, at: Date.now() });
       });
       this.listener = l;
-      await l.psubscribe(this.keys.fanout('celeryev', 'worker.*'));
+      await l.psubscribe(this.keys.fanout('celeryev', 'worker.*'), this.keys.fanout('celeryev', 'task.*'));
       this.listeningSince = Date.now();
     })();
     return this.listening;
+  }
+
+  private countTask(type: 'task-succeeded' | 'task-failed', runtimeS: number | undefined): void {
+    this.tasks.events++;
+    if (type === 'task-failed') this.tasks.failed++;
+    else this.tasks.succeeded++;
+    if (type === 'task-succeeded' && typeof runtimeS === 'number' && Number.isFinite(runtimeS) && runtimeS >= 0) {
+      this.tasks.runtimesMs.push(runtimeS * 1000);
+      this.tasks.runtimeTotal++;
+      if (this.tasks.runtimesMs.length > 1000) this.tasks.runtimesMs.splice(0, this.tasks.runtimesMs.length - 1000);
+    }
   }
 
   close(): void {

@@ -8,6 +8,8 @@ import { done, notFound, preview, refused, scalarFields, taken, type ActionResul
 import { chunked, QueueDiscovery } from '../queue-discovery';
 import { Horizon } from './horizon';
 import { HorizonKeys } from './horizon-keys';
+import { HorizonFlow } from './horizon-flow';
+import type { FlowReading } from '../../core/signals/flow';
 import { LaravelCache, type LaravelCacheOptions } from './laravel-cache';
 import { LaravelKeys } from './laravel-keys';
 import { LARAVEL_CANCEL_LUA, LARAVEL_COUNTS_CHUNK, LARAVEL_COUNTS_LUA, LARAVEL_PROMOTE_LUA } from './laravel-scripts';
@@ -47,6 +49,7 @@ export class LaravelAdapter implements QueueAdapter {
   readonly system = 'laravel' as const;
   private readonly keys: LaravelKeys;
   private readonly horizon: Horizon;
+  private readonly horizonFlow: HorizonFlow;
   private readonly base: ReadonlySet<Capability>;
   private readonly withHorizon: ReadonlySet<Capability>;
   private horizonSeen = false;
@@ -64,7 +67,9 @@ export class LaravelAdapter implements QueueAdapter {
     this.discovery = QueueDiscovery.scanning(redis, 'laravel', connection, this.keys.pattern(), (k) => this.keys.queueFromKey(k));
     this.cache = new LaravelCache(redis, opts.cache ?? { prefix: 'laravel_database_laravel_cache_:', db: 1 });
     this.queueConnection = opts.queueConnection ?? 'redis';
-    this.horizon = new Horizon(redis, new HorizonKeys(opts.horizonPrefix ?? 'laravel_horizon:'), this.keys, this.queueConnection);
+    const horizonKeys = new HorizonKeys(opts.horizonPrefix ?? 'laravel_horizon:');
+    this.horizon = new Horizon(redis, horizonKeys, this.keys, this.queueConnection);
+    this.horizonFlow = new HorizonFlow(redis, horizonKeys);
     const writes: Capability[] = ['cancel-pending', 'cancel-delayed', 'promote-delayed', 'pause', 'resume', 'restart-workers'];
     this.base = new Set<Capability>(writes);
     // Horizon keeps what plain Laravel does not put in Redis: failed jobs (so retry) and a worker registry.
@@ -119,6 +124,12 @@ export class LaravelAdapter implements QueueAdapter {
         };
       });
     });
+  }
+
+  /** Horizon's records where Horizon runs; plain Laravel keeps nothing finished in Redis. */
+  async flow(queues: readonly QueueRef[]): Promise<FlowReading[]> {
+    if (await this.hasHorizon()) return this.horizonFlow.read(queues);
+    return queues.map((ref) => ({ scope: { kind: 'queue', ref }, kind: 'unknown', why: 'Laravel keeps nothing finished in Redis (Horizon is not running here)' }));
   }
 
   async list(queue: QueueRef, state: JobState, limit: number, now: number): Promise<JobSummary[]> {

@@ -7,7 +7,9 @@ import { done, jsonOrNull, notFound, preview, refused, taken, type ActionResult,
 import { QueueDiscovery } from '../queue-discovery';
 import { errorOf, numOrNull } from '../job-detail';
 import type { RedisClient } from '../redis-client';
-import { RqKeys, type RqRegistry } from './rq-keys';
+import { RqKeys, rqTime, type RqRegistry } from './rq-keys';
+import { RqFlow } from './rq-flow';
+import type { FlowReading } from '../../core/signals/flow';
 import { RQ_CANCEL_LUA, RQ_COUNTS_LUA, RQ_EMPTY_LUA, RQ_REQUEUE_LUA } from './rq-scripts';
 import { LuaScript } from '../lua-script';
 
@@ -25,13 +27,6 @@ export interface RqOptions {
   prefix?: string;
 }
 
-/** RQ's timestamps ("2024-01-02T03:04:05.678901Z") to epoch ms; NaN when absent. */
-export function rqTime(s: string | null | undefined): number {
-  if (!s) return NaN;
-  const m = /^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)(\.\d{1,3})?\d*Z?$/.exec(s);
-  return m ? Date.parse(`${m[1]}${m[2] ?? ''}Z`) : NaN;
-}
-
 /** RQ's own format for a timestamp. */
 function rqFormat(ms: number): string {
   return new Date(ms).toISOString().replace(/\.(\d{3})Z$/, '.$1000Z');
@@ -43,12 +38,15 @@ export class RqAdapter implements QueueAdapter {
   private readonly keys: RqKeys;
   private readonly discovery: QueueDiscovery;
 
+  private readonly flowReader: RqFlow;
+
   constructor(
     readonly connection: string,
     private readonly redis: RedisClient,
     opts: RqOptions = {},
   ) {
     this.keys = new RqKeys(opts.prefix ?? 'rq:');
+    this.flowReader = new RqFlow(redis, this.keys);
     this.discovery = new QueueDiscovery('rq', connection, async () => (await redis.smembers(this.keys.queues())).map((k) => this.keys.queueFromKey(k)).filter((n): n is string => !!n));
     const writes: Capability[] = ['cancel-pending', 'cancel-delayed', 'retry-failed', 'promote-delayed', 'cancel-active', 'purge', 'stop-worker', 'restart-workers'];
     this.capabilities = new Set<Capability>(['workers', ...writes]);
@@ -73,6 +71,10 @@ export class RqAdapter implements QueueAdapter {
         paused: Number(suspended) > 0,
       };
     });
+  }
+
+  flow(queues: readonly QueueRef[]): Promise<FlowReading[]> {
+    return this.flowReader.read(queues);
   }
 
   async list(queue: QueueRef, state: JobState, limit: number, now: number): Promise<JobSummary[]> {

@@ -36,3 +36,11 @@ export class RqKeys {
     return key.startsWith(head) ? key.slice(head.length) : undefined;
   }
 }
+
+/** RQ's timestamps ("2024-01-02T03:04:05.678901Z") to epoch ms; NaN when absent. */
+export function rqTime(s: string | null | undefined): number {
+  if (!s) return NaN;
+  const m = /^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)(\.\d{1,3})?\d*Z?$/.exec(s);
+  return m ? Date.parse(`${m[1]}${m[2] ?? ''}Z`) : NaN;
+}
+

@@ -9,6 +9,8 @@ import { numOrNull } from '../job-detail';
 import { addTally } from '../tally';
 import type { RedisClient } from '../redis-client';
 import { SidekiqKeys } from './sidekiq-keys';
+import { SidekiqFlow } from './sidekiq-flow';
+import type { FlowReading } from '../../core/signals/flow';
 import { SIDEKIQ_COUNTS_LUA, SIDEKIQ_FIND_LUA, SIDEKIQ_KILL_LUA, SIDEKIQ_MOVE_LUA, SIDEKIQ_SET_CHUNK, SIDEKIQ_SET_COUNTS_LUA } from './sidekiq-scripts';
 import { LuaScript, execScripts } from '../lua-script';
 
@@ -56,12 +58,15 @@ export class SidekiqAdapter implements QueueAdapter {
   private setCounts: { at: number; total: number; byQueue: Record<SetName, Map<string, number>> } | undefined;
   private lastSizes: Record<SetName, number> | undefined;
 
+  private readonly flowReader: SidekiqFlow;
+
   constructor(
     readonly connection: string,
     private readonly redis: RedisClient,
     opts: SidekiqOptions = {},
   ) {
     this.keys = new SidekiqKeys(opts.namespace ?? '');
+    this.flowReader = new SidekiqFlow(redis, this.keys, connection);
     this.discovery = new QueueDiscovery('sidekiq', connection, (now) => this.queueNames(now));
     const writes: Capability[] = ['cancel-pending', 'cancel-delayed', 'retry-failed', 'promote-delayed', 'restart-workers', 'purge', 'stop-worker', 'kill'];
     this.capabilities = new Set<Capability>(['workers', ...writes]);
@@ -77,6 +82,10 @@ export class SidekiqAdapter implements QueueAdapter {
     await this.readCounts([], now, true);
     const sets = this.setCounts?.byQueue;
     return [...listed, ...(sets ? SETS.flatMap((s) => [...sets[s].keys()]) : [])];
+  }
+
+  flow(queues: readonly QueueRef[]): Promise<FlowReading[]> {
+    return this.flowReader.read(queues);
   }
 
   counts(queues: readonly QueueRef[], now: number): Promise<QueueCounts[]> {
