@@ -9,6 +9,7 @@ import { FIXTURES } from '../helpers/paths';
 import { readyOrKill, runScript } from '../helpers/run-script';
 import { TestRedis } from '../helpers/redis-server';
 import { waitFor } from '../helpers/wait';
+import { startCelery } from '../helpers/system-workers';
 import { queueConformance, type ConformanceFixture } from './queue-conformance';
 
 const CELERY = path.join(FIXTURES, 'celery');
@@ -17,20 +18,6 @@ function py(redis: TestRedis, script: string, args: string[], prefix = ''): Prom
   return runScript('/usr/bin/python3', path.join(CELERY, script), args, { REDIS_URL: redis.url, CELERY_KEYPREFIX: prefix });
 }
 
-function startCelery(redis: TestRedis, queue: string, jobMs: number, prefix = '') {
-  const name = `w${randomUUID().slice(0, 8)}@chaperone-test`;
-  const w = spawn(path.join(CELERY, 'worker.sh'), [], { env: { ...process.env, REDIS_URL: redis.url, QUEUE: queue, JOB_MS: String(jobMs), WORKER_NAME: name, CELERY_KEYPREFIX: prefix }, stdio: 'ignore' });
-  // Ready once its pidbox queue is bound: it consumes from then on.
-  const ready = async () => {
-    const c = redis.client();
-    try {
-      await waitFor(async () => ((await c.smembers(`${prefix}_kombu.binding.celery.pidbox`)).some((m) => m.endsWith(`${name}.celery.pidbox`)) ? true : undefined), 'celery worker ready', 30_000, 100);
-    } finally {
-      c.disconnect();
-    }
-  };
-  return { w, name, ready };
-}
 
 const celeryFixture = (prefix = '') => async (redis: TestRedis): Promise<ConformanceFixture> => {
   const client = redis.client();

@@ -1,5 +1,4 @@
 import { strict as assert } from 'node:assert';
-import { spawn } from 'node:child_process';
 import * as path from 'node:path';
 import Redis from 'ioredis';
 import { queueRef } from '../../src/queues/contract';
@@ -9,6 +8,7 @@ import { readyOrKill, runScript } from '../helpers/run-script';
 import { runCli } from '../helpers/run-cli';
 import { TestRedis } from '../helpers/redis-server';
 import { waitFor } from '../helpers/wait';
+import { startRq } from '../helpers/system-workers';
 import { queueConformance, type ConformanceFixture } from './queue-conformance';
 
 const RQ = path.join(FIXTURES, 'rq');
@@ -17,22 +17,6 @@ function py(redis: TestRedis, script: string, args: string[]): Promise<string> {
   return runScript('/usr/bin/python3', path.join(RQ, script), args, { REDIS_URL: redis.url });
 }
 
-function startRq(redis: TestRedis, queue: string, jobMs: number) {
-  const w = spawn(path.join(RQ, 'worker.sh'), [], { env: { ...process.env, REDIS_URL: redis.url, QUEUE: queue, JOB_MS: String(jobMs) }, stdio: 'ignore' });
-  // Ready once it is registered in rq:workers with its pid.
-  const ready = async () => {
-    const c = redis.client();
-    try {
-      await waitFor(async () => {
-        for (const k of await c.smembers('rq:workers')) if (Number(await c.hget(k, 'pid')) === w.pid) return k.slice('rq:worker:'.length);
-        return undefined;
-      }, 'rq worker registered', 20_000, 100);
-    } finally {
-      c.disconnect();
-    }
-  };
-  return { w, ready };
-}
 
 async function rqFixture(redis: TestRedis): Promise<ConformanceFixture> {
   const client = redis.client();

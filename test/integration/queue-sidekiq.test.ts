@@ -1,5 +1,4 @@
 import { strict as assert } from 'node:assert';
-import { spawn } from 'node:child_process';
 import * as path from 'node:path';
 import Redis from 'ioredis';
 import { queueRef } from '../../src/queues/contract';
@@ -8,6 +7,7 @@ import { FIXTURES } from '../helpers/paths';
 import { readyOrKill, runScript } from '../helpers/run-script';
 import { TestRedis } from '../helpers/redis-server';
 import { waitFor } from '../helpers/wait';
+import { startSidekiq } from '../helpers/system-workers';
 import { queueConformance, type ConformanceFixture } from './queue-conformance';
 
 const SIDEKIQ = path.join(FIXTURES, 'sidekiq');
@@ -16,23 +16,6 @@ function ruby(redis: TestRedis, script: string, args: string[], namespace = ''):
   return runScript('ruby', path.join(SIDEKIQ, script), args, { REDIS_URL: redis.url, ...(namespace ? { SIDEKIQ_NAMESPACE: namespace } : {}) });
 }
 
-function startSidekiq(redis: TestRedis, queue: string, jobMs: number, namespace = '') {
-  const env = { ...process.env, REDIS_URL: redis.url, QUEUE: queue, JOB_MS: String(jobMs), ...(namespace ? { SIDEKIQ_NAMESPACE: namespace } : {}) };
-  const w = spawn(path.join(SIDEKIQ, 'worker.sh'), [], { env, stdio: 'ignore' });
-  // Ready once its heartbeat is in Redis (the process registers itself with its pid).
-  const ready = async () => {
-    const c = redis.client();
-    try {
-      await waitFor(async () => {
-        for (const id of await c.smembers(`${namespace ? `${namespace}:` : ''}processes`)) if (id.includes(`:${w.pid}:`)) return true;
-        return undefined;
-      }, 'sidekiq registered', 20_000, 100);
-    } finally {
-      c.disconnect();
-    }
-  };
-  return { w, ready };
-}
 
 const sidekiqFixture = (namespace = '') => async (redis: TestRedis): Promise<ConformanceFixture> => {
   const client = redis.client();

@@ -74,6 +74,9 @@ export class FlowWindow {
       return;
     }
     this.unknownWhy = undefined;
+    // Figures come from one source: a change (Celery workers now sending task events, BullMQ metrics
+    // covering a gap) starts the window again rather than mixing what each can tell.
+    if (this.source !== '' && r.source !== this.source) this.intervals.length = 0;
     this.source = r.source;
     // A delta without a baseline before it covers an unknown interval: it only sets the start.
     if (r.kind === 'baseline' || Number.isNaN(this.last)) {

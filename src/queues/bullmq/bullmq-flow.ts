@@ -1,6 +1,7 @@
 // What finished on BullMQ queues since the last reading (see bullmq-flow-script.ts): one cursor per
-// queue, kept here; counts from the metrics hashes when the workers keep them, else from the events
-// stream; runtimes from the completed jobs whose hashes are still there.
+// queue, kept here; counts from the events stream, or from the metrics hashes (where workers keep
+// them) when the stream was trimmed past the cursor; runtimes from the completed jobs whose hashes
+// are still there.
 import type { FlowReading } from '../../core/signals/flow';
 import type { QueueRef } from '../contract';
 import { groupByNode, type RedisClient } from '../redis-client';
@@ -63,18 +64,20 @@ export class BullmqFlow {
     if (p[0] === 'B') {
       const metrics = metricsOf(p[3], p[4]);
       this.cursors.set(queue.name, { id: p[1], added: p[2], metrics });
-      return { reading: { scope, source: metrics ? METRICS_SOURCE : EVENTS_SOURCE, kind: 'baseline' }, more: false };
+      return { reading: { scope, source: EVENTS_SOURCE, kind: 'baseline' }, more: false };
     }
     const [, id, added, completed, failed, lost, more, mc, mf, rts] = p;
     const prev = this.cursors.get(queue.name);
     const metrics = metricsOf(mc, mf);
     this.cursors.set(queue.name, { id, added, metrics });
     const runtimesMs = rts ? rts.split(';').map(Number) : [];
-    // Metrics count what no trimming touches; a queue whose metrics appear (or reset) starts from them.
-    if (metrics && prev?.metrics && metrics.completed >= prev.metrics.completed && metrics.failed >= prev.metrics.failed) {
+    const lostN = Number(lost);
+    // The events are read whole unless the stream was trimmed past our cursor; then the metrics
+    // (where workers keep them) still count what no trimming touches. Both are written by the same
+    // script as the job finishes and read here in one script: they agree to the job.
+    if (lostN !== 0 && metrics && prev?.metrics && metrics.completed >= prev.metrics.completed && metrics.failed >= prev.metrics.failed) {
       return { reading: { scope, source: METRICS_SOURCE, kind: 'delta', counts: { completed: metrics.completed - prev.metrics.completed, failed: metrics.failed - prev.metrics.failed, runtimesMs } }, more: more === '1' };
     }
-    const lostN = Number(lost);
     return { reading: { scope, source: EVENTS_SOURCE, kind: 'delta', counts: { completed: Number(completed), failed: Number(failed), runtimesMs, lost: lostN < 0 ? null : lostN } }, more: more === '1' };
   }
 }

@@ -41,8 +41,10 @@ type OpenQueue = (name: string, connection: RedisClient, prefix: string) => Bull
 // Worker) issues no blocking commands. bullmq 5 is typed against its own ioredis copy; at run time it
 // accepts any client with connect/disconnect/duplicate (utils.isRedisInstance), hence the cast.
 const LIBRARIES: ReadonlyMap<number, OpenQueue> = new Map<number, OpenQueue>([
-  [5, (name, connection, prefix) => new Queue5(name, { connection: connection as unknown as Connection5, prefix })],
-  [6, (name, connection, prefix) => new Queue6(name, { connection, prefix })],
+  // skipMetasUpdate: a Queue object otherwise writes its own defaults into the queue's meta hash
+  // (opts.maxLenEvents back to 10000, its version over the producer's): Chaperone changes no setting.
+  [5, (name, connection, prefix) => new Queue5(name, { connection: connection as unknown as Connection5, prefix, skipMetasUpdate: true })],
+  [6, (name, connection, prefix) => new Queue6(name, { connection, prefix, skipMetasUpdate: true })],
 ]);
 
 export const BUNDLED_MAJORS: readonly number[] = [...LIBRARIES.keys()];

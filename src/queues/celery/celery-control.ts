@@ -75,14 +75,15 @@ export class CeleryControl {
       const l = this.redis.duplicate({ lazyConnect: false, enableOfflineQueue: true });
       l.on('error', () => undefined);
       l.on('pmessage', (_pattern: string, _channel: string, raw: string) => {
-        const ev = decode(raw) as (Partial<Heartbeat> & { type?: string; hostname?: string; runtime?: number }) | undefined;
-        if (ev?.type === 'task-succeeded' || ev?.type === 'task-failed') {
-          this.countTask(ev.type, ev.runtime);
-          return;
+        // Task events come in groups ("task.multi": a list of events), worker events one by one.
+        for (const one of decodeEvents(raw)) {
+          const ev = one as Partial<Heartbeat> & { type?: string; hostname?: string; runtime?: number };
+          if (ev.type === 'task-succeeded' || ev.type === 'task-failed') this.countTask(ev.type, ev.runtime);
+          else if (ev.hostname && ev.type?.startsWith('worker-')) {
+            if (ev.type === 'worker-offline') this.heartbeats.delete(ev.hostname);
+            else this.heartbeats.set(ev.hostname, { hostname: ev.hostname, pid: ev.pid, active: ev.active, processed: ev.processed, loadavg: ev.loadavg, freq: ev.freq, at: Date.now() });
+          }
         }
-        if (!ev?.hostname || !ev.type?.startsWith('worker-')) return;
-        if (ev.type === 'worker-offline') this.heartbeats.delete(ev.hostname);
-        else this.heartbeats.set(ev.hostname, { hostname: ev.hostname, pid: ev.pid, active: ev.active, processed: ev.processed, loadavg: ev.loadavg, freq: ev.freq, at: Date.now() });
       });
       this.listener = l;
       await l.psubscribe(this.keys.fanout('celeryev', 'worker.*'), this.keys.fanout('celeryev', 'task.*'));
@@ -107,16 +108,27 @@ export class CeleryControl {
   }
 }
 
-/** The body of a kombu message (base64 JSON in a JSON envelope), or undefined. */
-export function decode(raw: string): Record<string, unknown> | undefined {
+/** The events in a celeryev message: its body is one event, or a list of them (grouped task events). */
+export function decodeEvents(raw: string): Record<string, unknown>[] {
+  const body = decodeBody(raw);
+  const list = Array.isArray(body) ? body : [body];
+  return list.filter((e): e is Record<string, unknown> => !!e && typeof e === 'object' && !Array.isArray(e));
+}
+
+function decodeBody(raw: string): unknown {
   try {
     const m = JSON.parse(raw) as { body?: string; properties?: { body_encoding?: string } };
     const text = m.properties?.body_encoding === 'base64' && typeof m.body === 'string' ? Buffer.from(m.body, 'base64').toString('utf8') : String(m.body ?? '');
-    const body = JSON.parse(text) as unknown;
-    return body && typeof body === 'object' && !Array.isArray(body) ? (body as Record<string, unknown>) : undefined;
+    return JSON.parse(text) as unknown;
   } catch {
     return undefined;
   }
+}
+
+/** The body of a kombu message (base64 JSON in a JSON envelope), or undefined. */
+export function decode(raw: string): Record<string, unknown> | undefined {
+  const body = decodeBody(raw);
+  return body && typeof body === 'object' && !Array.isArray(body) ? (body as Record<string, unknown>) : undefined;
 }
 
 /** Task id, name and eta from a Celery task message (protocol 2 headers). */
