@@ -187,6 +187,43 @@ describe('true figures: BullMQ under removeOnComplete / removeOnFail, and a trim
   });
 });
 
+describe('true figures: tenants from real payloads', function () {
+  this.timeout(60_000);
+  let redis: TestRedis;
+  before(async () => {
+    redis = await TestRedis.start();
+  });
+  after(() => redis.stop());
+
+  it('a queue split a third each between three tenants shows a third each, with its error, the same at every refresh', async () => {
+    const q = new Queue('shared', { connection: { port: redis.port } });
+    const tenants = ['acme', 'globex', 'initech'];
+    for (let i = 0; i < 3000; i += 500) await q.addBulk(Array.from({ length: 500 }, (_, k) => ({ name: 'send', data: { n: i + k, tenant_id: tenants[(i + k) % 3] } })));
+    const h = await harness(redis, { tenants: { payloadField: 'tenant_id' }, thresholds: { hysteresis: { breachAfter: 1 } } });
+    const shares = async (now: number) => {
+      const o = await h.observer.observe(now);
+      h.engine.observe(now, { ...o, pools: [] });
+      return h.engine.signals(now).tenants;
+    };
+    const t0 = Date.now();
+    await shares(t0); // starts the sampling
+    await waitFor(async () => ((await shares(Date.now())).length === 3 ? true : undefined), 'tenants sampled');
+    const first = await shares(Date.now());
+    assert.deepEqual(first.map((t) => [t.tenant, t.backlogShare.precision]), [['acme', 'sampled'], ['globex', 'sampled'], ['initech', 'sampled']]);
+    // A third each, within the stated error (and that error a few points for 400 of 3000 jobs).
+    for (const t of first) assert.ok(Math.abs((t.backlogShare.value ?? 0) - 100 / 3) <= t.shareErrorPct && t.shareErrorPct > 0 && t.shareErrorPct < 6, `${t.tenant} ${t.backlogShare.value} ±${t.shareErrorPct}`);
+    assert.match(first[0].backlogShare.value === null ? '' : (first[0].backlogShare.note ?? ''), /±[\d.]+ points \(95 %\), from bullmq:shared: 400 pending jobs as the system lists them of 3000/);
+    // A refresh 30 s on samples again: the same split.
+    await shares(t0 + 31_000);
+    await sleep(300);
+    const again = await shares(t0 + 32_000);
+    assert.deepEqual(again.map((t) => t.backlogShare.value), first.map((t) => t.backlogShare.value));
+    assert.deepEqual(h.engine.evaluate(t0 + 32_000).filter((f) => f.metric === 'backlogShare'), [], 'a third each is no noisy neighbour');
+    await q.close();
+    await h.close();
+  });
+});
+
 describe('true figures: Sidekiq, RQ, Celery, Horizon and plain Laravel', function () {
   this.timeout(120_000);
   let redis: TestRedis;

@@ -11,7 +11,7 @@ export interface TenantSample {
   sampled: number;
   /** Pending jobs when they were read. */
   ofPending: number;
-  /** Which jobs were read, in words ("every pending job", "the 200 oldest pending jobs"). */
+  /** Which jobs were read, in words ("every pending job", "400 pending jobs as the system lists them"). */
   which: string;
 }
 

@@ -86,8 +86,8 @@ export class QueueObserver {
 
   /**
    * The tenant field's values among a queue's pending jobs, every 30 s: every job where the queue
-   * holds at most TENANT_SAMPLE of them (exact), else the TENANT_SAMPLE oldest (a sample, whose error
-   * the engine states). A few queues per tick; a failed read keeps the last sample.
+   * holds at most TENANT_SAMPLE of them (exact), else the first TENANT_SAMPLE the system lists (a
+   * sample, whose error the engine states; the same jobs at each refresh while the queue stands still). A few queues per tick; a failed read keeps the last sample.
    */
   private async sampleTenants(queues: QueueObservation[], now: number): Promise<void> {
     const field = this.tenantField as string;
@@ -104,7 +104,7 @@ export class QueueObserver {
           if (v !== undefined) counts[String(v)] = (counts[String(v)] ?? 0) + 1;
         }
         const all = jobs.length >= q.pending;
-        this.tenants.set(q.key, { at: now, sample: { counts, sampled: jobs.length, ofPending: Math.max(q.pending, jobs.length), which: all ? 'every pending job' : `the ${jobs.length} oldest pending jobs` } });
+        this.tenants.set(q.key, { at: now, sample: { counts, sampled: jobs.length, ofPending: Math.max(q.pending, jobs.length), which: all ? 'every pending job' : `${jobs.length} pending jobs as the system lists them` } });
       } catch {
         // keep the last sample
       }
