@@ -35,6 +35,9 @@ function drawSnapshot(s: DashboardSnapshot): void {
   if (select.value !== s.range) select.value = s.range;
   drawSummary(s.summary);
   document.body.dataset.snapshotAt = String(s.at);
+  // The oldest point drawn (the UI checks read it after a reload: the past is drawn again).
+  const firsts = CHART_NAMES.flatMap((name) => sets[name].map((x) => x.points[0]?.[0] ?? Infinity));
+  document.body.dataset.firstPoint = String(Math.min(...firsts));
   if (!painted) {
     painted = true;
     // The frame after the first draw is the first paint the user sees.
@@ -46,7 +49,7 @@ function drawSummary(s: DashboardSummary): void {
   const badge = document.getElementById('health') as HTMLElement;
   badge.textContent = s.health === 'ok' ? 'OK' : s.health.toUpperCase();
   badge.className = s.health;
-  (document.getElementById('summary') as HTMLElement).textContent = `${s.workers} worker(s) · ${s.queued} queued · ${s.findings.length} finding(s)`;
+  (document.getElementById('summary') as HTMLElement).textContent = `${s.workers} worker(s) · ${s.queued === null ? '?' : `${s.queuedIsLowerBound ? '≥' : ''}${s.queued}`} queued · ${s.findings.length} finding(s)`;
   const list = document.getElementById('findings') as HTMLElement;
   list.replaceChildren(...s.findings.map((f) => {
     const li = document.createElement('li');

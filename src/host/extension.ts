@@ -16,7 +16,8 @@ export async function activate(context: vscode.ExtensionContext): Promise<Chaper
  */
 export async function deactivate(): Promise<void> {
   if (!api) return;
-  // The dashboard's history first (a reload reads it back), then the engine lets go of the workers.
-  await api.history.save(api.host.engine).catch(() => undefined);
-  await api.host.detach();
+  // The workers come first: the engine lets go of them at once (the next host takes them over).
+  // The dashboard's history (kept in memory) is saved alongside, for the next host to read back.
+  const engine = api.host.engine;
+  await Promise.all([api.host.detach(), api.history.save(engine).catch(() => undefined)]);
 }

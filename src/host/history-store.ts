@@ -1,13 +1,17 @@
 // The dashboard's past across window reloads: the series it draws (the deepest queues' depth and
 // wait, each system's throughput, the pools' CPU and memory, the host) saved to the workspace's
-// storage every minute and when the window closes or reloads, and read back into the engine after
-// its first tick (its queues exist then). Bounded: at most MAX_QUEUES queues, 24 h at 5 min and
-// the last hour at 10 s per series. Async file I/O only (the loop is the editor's).
+// storage every 30 s and when the window closes or reloads, and read back into the engine after its
+// first tick (its queues exist then). Bounded: at most MAX_QUEUES queues, the day at its hourly and
+// the last hour at its per-minute points (what the dashboard draws). Async file I/O only (the loop
+// is the editor's), on the extension host's own disk: during a reload the workbench is going away,
+// and a write through it would never finish.
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { Engine } from '../engine';
 
 const FILE = 'chaperone-history.json';
-const SAVE_EVERY_MS = 60_000;
+const SAVE_EVERY_MS = 30_000;
 const MAX_QUEUES = 50;
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
@@ -68,8 +72,13 @@ export class HistoryStore {
     }
     const body: Saved = { version: 1, at: now, series };
     try {
-      await vscode.workspace.fs.createDirectory(dir);
-      await vscode.workspace.fs.writeFile(vscode.Uri.joinPath(dir, FILE), Buffer.from(JSON.stringify(body)));
+      if (dir.scheme === 'file') {
+        await mkdir(dir.fsPath, { recursive: true });
+        await writeFile(path.join(dir.fsPath, FILE), JSON.stringify(body));
+      } else {
+        await vscode.workspace.fs.createDirectory(dir);
+        await vscode.workspace.fs.writeFile(vscode.Uri.joinPath(dir, FILE), Buffer.from(JSON.stringify(body)));
+      }
     } catch (err) {
       this.log(`history not saved: ${err instanceof Error ? err.message : String(err)}`);
     }
@@ -78,8 +87,9 @@ export class HistoryStore {
   private async restore(engine: Engine, now: number): Promise<void> {
     let saved: Saved;
     try {
-      const raw = await vscode.workspace.fs.readFile(vscode.Uri.joinPath(this.dir as vscode.Uri, FILE));
-      saved = JSON.parse(Buffer.from(raw).toString('utf8')) as Saved;
+      const dir = this.dir as vscode.Uri;
+      const raw = dir.scheme === 'file' ? await readFile(path.join(dir.fsPath, FILE), 'utf8') : Buffer.from(await vscode.workspace.fs.readFile(vscode.Uri.joinPath(dir, FILE))).toString('utf8');
+      saved = JSON.parse(raw) as Saved;
     } catch {
       return; // nothing saved yet (or unreadable: the charts start from now)
     }

@@ -36,16 +36,19 @@ export class StatusBar implements vscode.Disposable {
     const warning = alarms.filter((f) => f.severity === 'warning');
     const icon = this.host.startError ? '$(error)' : critical.length ? '$(error)' : warning.length ? '$(warning)' : '$(pulse)';
     // While the engine connects (after a reload it takes the workers over), no count is shown: 0 would be a lie.
-    // Before the first tick the queues are not counted yet: "…", not 0.
-    const text = !engine && this.host.connecting ? '$(sync~spin) Chaperone: connecting…' : `${icon} Chaperone: ${workers} worker${workers === 1 ? '' : 's'} · ${queued === undefined ? '… queued' : `${compact(queued)} queued`}`;
+    // Before the first tick the queues are not counted yet ("…"); a connection that could not be
+    // read makes the total a lower bound ("≥"), or unknown ("?") when nothing was read: never a 0.
+    const unread = engine?.queueErrors() ?? [];
+    const queuedText = queued === undefined ? '… queued' : unread.length ? (queued === 0 ? '? queued' : `≥${compact(queued)} queued`) : `${compact(queued)} queued`;
+    const text = !engine && this.host.connecting ? '$(sync~spin) Chaperone: connecting…' : `${icon} Chaperone: ${workers} worker${workers === 1 ? '' : 's'} · ${queuedText}`;
     const bg = this.host.startError || critical.length ? 'statusBarItem.errorBackground' : warning.length ? 'statusBarItem.warningBackground' : '';
-    const key = `${text}|${bg}|${this.host.startError ?? ''}`;
+    const key = `${text}|${bg}|${this.host.startError ?? ''}|${unread.join('|')}`;
     if (key === this.last && sameItems(findings, this.lastFindings)) return; // nothing changed: no work for the renderer
     this.last = key;
     this.lastFindings = [...findings];
     this.item.text = text;
     this.item.backgroundColor = bg ? new vscode.ThemeColor(bg) : undefined;
-    this.item.tooltip = tooltip(findings, this.host.startError);
+    this.item.tooltip = tooltip(findings, this.host.startError, unread);
     this.item.accessibilityInformation = { label: `Chaperone: ${workers} workers, ${queued ?? 'not yet counted'} queued, ${critical.length} critical and ${warning.length} warning findings` };
   }
 
@@ -54,10 +57,11 @@ export class StatusBar implements vscode.Disposable {
   }
 }
 
-function tooltip(findings: readonly Finding[], error: string | undefined): vscode.MarkdownString {
+function tooltip(findings: readonly Finding[], error: string | undefined, unread: readonly string[]): vscode.MarkdownString {
   const md = new vscode.MarkdownString(undefined, true);
   md.isTrusted = { enabledCommands: ['chaperone.openDashboard', 'chaperone.checkThresholds'] };
   if (error) md.appendMarkdown(`$(error) ${escape(error)}\n\n`);
+  for (const u of unread) md.appendMarkdown(`$(debug-disconnect) not counted: ${escape(u)}\n\n`);
   if (!findings.length) md.appendMarkdown('$(pass) No threshold breached\n\n');
   const sorted = [...findings].sort((a, b) => (a.severity === b.severity ? 0 : a.severity === 'critical' ? -1 : 1));
   for (const f of sorted.slice(0, 5)) md.appendMarkdown(`${f.builtIn ? '$(info)' : f.severity === 'critical' ? '$(error)' : '$(warning)'} ${escape(f.message)}${f.builtIn ? ' (built-in rule)' : ''}\n\n`);

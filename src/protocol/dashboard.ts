@@ -25,7 +25,9 @@ export interface QueueSeries extends Series {
 export interface DashboardSummary {
   health: 'ok' | 'warning' | 'critical';
   workers: number;
-  queued: number;
+  /** Pending jobs of the last tick's queues; with unread connections a lower bound, or unknown when none was read. */
+  queued: number | null;
+  queuedIsLowerBound: boolean;
   findings: { severity: 'warning' | 'critical'; message: string }[];
 }
 

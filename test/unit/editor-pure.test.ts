@@ -49,7 +49,7 @@ describe('editor: webview protocol guards', () => {
 describe('editor: dashboard data', () => {
   const make = (signals: () => Signals | undefined) =>
     new DashboardData({
-      signals, findings: () => [], workers: () => 3,
+      signals, findings: () => [], workers: () => 3, unread: () => [],
       // The engine's history, as it records the series (a pool's memory in bytes).
       history: (series, from, to) => {
         const v = series.endsWith(':memory') ? 2 * 1048576 : series.endsWith(':cpu') ? 12 : undefined;

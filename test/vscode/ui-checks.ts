@@ -56,6 +56,7 @@ export async function uiChecks(url: string, prodUrl: string, vsix?: string): Pro
   const page = browser.ctx.pages()[0] ?? (await browser.ctx.newPage());
   try {
     await backlog.addBulk(Array.from({ length: 30 }, (_, i) => ({ name: `report-${i}`, data: { i } })));
+    const filledAt = Date.now();
     await page.goto(workbenchUrl(cs, ws, vsix ? [['skipWelcome', 'true']] : [['extensionDevelopmentPath', ROOT], ['skipWelcome', 'true']]));
     await page.waitForSelector('.monaco-workbench', { timeout: 90_000 });
     const status = page.locator('.part.statusbar .statusbar-item', { hasText: 'Chaperone:' }).first();
@@ -91,6 +92,11 @@ export async function uiChecks(url: string, prodUrl: string, vsix?: string): Pro
       return `status bar "${text}", problem "${row}"`;
     });
 
+    // The dashboard draws 15 minutes at 1-minute points: the reload must fall in a later minute than
+    // the first points, or a chart drawn from the new host alone would look the same.
+    const minute = (t: number) => Math.floor(t / 60_000) * 60_000;
+    if (minute(Date.now()) === minute(filledAt)) await new Promise((r) => setTimeout(r, minute(filledAt) + 60_500 - Date.now()));
+    const reloadedAt = Date.now();
     await check('Reload Window keeps the same workers: never 0, never doubled', () => reloadKeepsWorkers(page, redis, runCommand));
 
     await check('an invalid edit while the pool runs says the previous configuration keeps running', () => invalidEditKeepsRunning(page, ws));
@@ -136,12 +142,16 @@ export async function uiChecks(url: string, prodUrl: string, vsix?: string): Pro
           return n;
         });
       const queues = await pixels('chart-queues');
+      const wait = await pixels('chart-wait');
       const host = await pixels('chart-host');
-      assert.ok(queues > 500 && host > 500, `non-blank canvases (${queues}, ${host})`);
+      assert.ok(queues > 500 && wait > 500 && host > 500, `non-blank canvases (${queues}, ${wait}, ${host})`);
       const summary = await frame.locator('#summary').innerText();
       assert.match(summary, /queued/);
+      // The window was reloaded since the queues were filled: the history store drew the past again.
+      const first = Number(await frame.locator('body').getAttribute('data-first-point'));
+      assert.ok(first < minute(reloadedAt), `the charts start ${Math.round((reloadedAt - first) / 1000)} s before the reload, in an earlier minute`);
       await page.screenshot({ path: path.join(SHOTS, '04-dashboard.png') });
-      return `queue chart ${queues} px, host chart ${host} px; "${summary}"`;
+      return `queue chart ${queues} px, wait chart ${wait} px, host chart ${host} px; history from ${Math.round((reloadedAt - first) / 1000)} s before the reload; "${summary}"`;
     });
   } finally {
     await backlog.close();

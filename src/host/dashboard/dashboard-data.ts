@@ -18,6 +18,8 @@ export interface DashboardSource {
   findings(): readonly Finding[];
   workers(): number;
   history(series: string, from: number, to: number, maxPoints: number): { points: { t: number; avg: number }[] } | undefined;
+  /** Connections (or systems) the last tick could not read: totals are lower bounds then. */
+  unread(): readonly string[];
 }
 
 export class DashboardData {
@@ -88,12 +90,15 @@ export class DashboardData {
 
   summary(): DashboardSummary {
     const findings = this.source.findings();
-    const queued = pendingTotal(this.source.signals()?.queues ?? []);
+    const signals = this.source.signals();
+    const queued = signals ? pendingTotal(signals.queues) : null;
+    const unread = this.source.unread().length > 0;
     const alarms = alerting(findings, Date.now());
     return {
       health: alarms.some((f) => f.severity === 'critical') ? 'critical' : alarms.length ? 'warning' : 'ok',
       workers: this.source.workers(),
-      queued,
+      queued: unread && queued === 0 ? null : queued,
+      queuedIsLowerBound: unread && !!queued,
       findings: findings.slice(0, 10).map((f) => ({ severity: f.severity, message: f.message })),
     };
   }

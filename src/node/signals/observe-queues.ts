@@ -6,9 +6,12 @@ import { explainError } from '../redis-connection';
 import type { QueueObservation } from '../../core/signals/observations';
 import type { TenantSample } from '../../core/signals/tenant-shares';
 import type { FlowReading, QueueAdapter, QueueRef, WorkersResult } from '../../queues/contract';
+import type { RedisClient } from '../../queues/redis-client';
 import type { QueueService } from '../../queues/queue-service';
 
 const WORKERS_EVERY_MS = 10_000;
+/** How long a tick waits for a connection that is still connecting. */
+const CONNECT_WAIT_MS = 2000;
 const TENANT_EVERY_MS = 30_000;
 /** Payload sampling for tenants: at most this many queues per tick, a few jobs each. */
 const TENANT_QUEUES_PER_TICK = 10;
@@ -31,6 +34,9 @@ export class QueueObserver {
   async observe(now: number): Promise<{ queues: QueueObservation[]; flows: FlowReading[] }> {
     const supervised = this.supervised();
     const flows: FlowReading[] = [];
+    // A connection still connecting (the first tick after a start or a reload) is waited for a
+    // moment: an empty reading would show "0 queued" where the queues are full.
+    await Promise.all(this.service.connections.map((c) => whenReady(c.redis, CONNECT_WAIT_MS)));
     const all = await Promise.all(this.service.connections.flatMap((c) => c.adapters.map(async (a) => {
       const where = `${c.config.name}/${a.system}`;
       try {
@@ -118,4 +124,18 @@ export function consumersPerQueue(w: WorkersResult): Map<string, number> | undef
   const perQueue = new Map<string, number>();
   for (const x of w.workers) for (const q of x.queues ?? []) perQueue.set(q, (perQueue.get(q) ?? 0) + (x.processes ?? 1));
   return perQueue;
+}
+
+/** Resolves when the client is ready, or after `ms` (the reading then fails and says why). */
+function whenReady(redis: RedisClient, ms: number): Promise<void> {
+  if (redis.status === 'ready' || redis.status === 'end' || redis.status === 'close') return Promise.resolve();
+  return new Promise((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      redis.off('ready', done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    redis.once('ready', done);
+  });
 }

@@ -81,6 +81,10 @@ describe('Chaperone in a real VS Code', function () {
     assert.match(String(prod.description), /read-only/);
     const [system] = (await api.queues.getChildren(roots[0])) as QueueNode[];
     assert.equal(api.queues.getTreeItem(system).label, 'bullmq');
+    // The system row is the sum of its queue rows, at the same tick.
+    const rows = ((await api.queues.getChildren(system)) as QueueNode[]).filter((n): n is Extract<QueueNode, { kind: 'queue' }> => n.kind === 'queue');
+    const sum = rows.reduce((n, r) => n + r.signal.pending, 0);
+    assert.match(String(api.queues.getTreeItem(system).description), new RegExp(`^${rows.length} queues? · ${sum} pending`));
     const queue = ((await api.queues.getChildren(system)) as QueueNode[]).find((n) => n.kind === 'queue' && n.ref.id === `bullmq:${BACKLOG_QUEUE}`);
     assert.ok(queue);
     const item = api.queues.getTreeItem(queue);
@@ -112,6 +116,14 @@ describe('Chaperone in a real VS Code', function () {
     assert.equal(diag.severity, vscode.DiagnosticSeverity.Warning);
     assert.equal(diag.source, 'chaperone');
     assert.equal(diag.range.start.line, ruleLine, 'on the line of the rule');
+    // ui-backlog has no consumer: the built-in zeroConsumers rule. Information on the "thresholds"
+    // key (never line 1), and it does not turn the status bar on its own.
+    const thresholdsLine = text.split('\n').findIndex((l) => l.includes('"thresholds"'));
+    const builtIn = await waitFor('the built-in finding', () => vscode.languages.getDiagnostics(configUri).find((d) => d.message.includes('no consumer')));
+    assert.equal(builtIn.severity, vscode.DiagnosticSeverity.Information);
+    assert.equal(builtIn.range.start.line, thresholdsLine);
+    assert.match(builtIn.message, /built-in rule/);
+    assert.ok(!vscode.languages.getDiagnostics(configUri).some((d) => d.source === 'chaperone' && d.range.start.line === 0), 'no finding at line 1');
     // As the light bulb asks: the quick fixes at the diagnostic's range (resolved, so edits are present).
     // The first request right after the document opens can come back empty (the workbench drops it
     // while the JSON language server attaches); the light bulb asks again, and so do we.
@@ -259,6 +271,28 @@ describe('Chaperone in a real VS Code', function () {
     api.dashboard.simulateMessage({ type: 'ready', extra: 1 });
     api.dashboard.simulateMessage('ready');
     assert.equal(api.dashboard.received.rejected, rejected + 3);
+  });
+
+  it('the dashboard\'s history is saved and read back by the next engine (a restart here; Reload Window in the UI checks)', async () => {
+    const series = `queue:default/bullmq:${BACKLOG_QUEUE}:depth`;
+    const engine = api.host.engine;
+    assert.ok(engine);
+    // The last 5 minutes at 1 s (the history store keeps them at the 1 min the dashboard draws).
+    const since = Date.now() - 5 * 60_000;
+    const before = engine.history(series, since, Date.now(), 600)?.points ?? [];
+    assert.ok(before.length >= 5, `${before.length} points of depth history`);
+    const firstT = before[0].t;
+    // Saved as deactivate saves it; then a new engine (the pools restart: the next host of a reload takes them over instead).
+    await api.history.save(engine);
+    const restartedAt = Date.now();
+    await api.host.reload();
+    const next = await waitFor('the next engine', () => api.host.engine !== engine && api.host.engine);
+    await waitFor('2 running workers again', () => next.snapshot().pools[0]?.workers.filter((w) => w.state === 'running').length === 2);
+    const after = await waitFor('the history read back', () => {
+      const pts = next.history(series, since, Date.now(), 600)?.points ?? [];
+      return pts.length && pts[0].t <= firstT + 10_000 ? pts : undefined;
+    }, 20_000);
+    assert.ok(after[0].t < restartedAt - 5_000, `points from before the restart (${restartedAt - after[0].t} ms before)`);
   });
 
   it('a password set in SecretStorage connects a new profile that needs one', async () => {
