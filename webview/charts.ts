@@ -104,6 +104,12 @@ export class LineChart {
     }
   }
 
+  /** The x axis starts at the range's start on every chart (else each chart spans only its own data). */
+  setStart(min: number): void {
+    const x = (this.chart.options.scales as { x: { min?: number } }).x;
+    x.min = min;
+  }
+
   update(): void {
     this.chart.update('none');
   }

@@ -3,7 +3,7 @@ import '@vscode-elements/elements/dist/vscode-badge/index.js';
 import '@vscode-elements/elements/dist/vscode-button/index.js';
 import '@vscode-elements/elements/dist/vscode-option/index.js';
 import '@vscode-elements/elements/dist/vscode-single-select/index.js';
-import { CHART_NAMES, DeltaMessage, RANGES, ResponseMessage, SnapshotMessage, type ChartName, type DashboardSnapshot, type DashboardSummary, type RangeKey, type WebviewToHost } from '../src/protocol/dashboard';
+import { CHART_NAMES, DeltaMessage, RANGE_MS, RANGES, ResponseMessage, SnapshotMessage, type ChartName, type DashboardSnapshot, type DashboardSummary, type RangeKey, type WebviewToHost } from '../src/protocol/dashboard';
 import { CHART_WITH_LINES, LineChart } from './charts';
 import { onThemeChange, readTheme } from './theme';
 
@@ -25,7 +25,11 @@ onThemeChange(() => {
   charts.forEach((c) => c.applyTheme(theme));
 });
 
+let range: RangeKey = '15m';
+
 function drawSnapshot(s: DashboardSnapshot): void {
+  range = s.range;
+  charts.forEach((c) => c.setStart(s.at - RANGE_MS[range]));
   const sets: Record<ChartName, DashboardSnapshot['queues']> = { queues: s.queues, wait: s.wait, throughput: s.throughput, workerCpu: s.workerCpu, workerMemory: s.workerMemory, host: s.host };
   for (const name of CHART_NAMES) {
     charts.get(name)?.setSeries(sets[name], CHART_WITH_LINES[name]);
@@ -53,8 +57,8 @@ function drawSummary(s: DashboardSummary): void {
   const list = document.getElementById('findings') as HTMLElement;
   list.replaceChildren(...s.findings.map((f) => {
     const li = document.createElement('li');
-    li.className = f.severity;
-    li.textContent = f.message; // text, never HTML: messages contain queue names from Redis
+    li.className = f.builtIn ? 'info' : f.severity;
+    li.textContent = f.builtIn ? `${f.message} (built-in rule)` : f.message; // text, never HTML: messages contain queue names from Redis
     return li;
   }));
 }
@@ -67,7 +71,10 @@ window.addEventListener('message', (ev: MessageEvent<unknown>) => {
       const index = order.get(p.chart)?.indexOf(p.id) ?? -1;
       if (index >= 0) charts.get(p.chart)?.push(index, p.point, p.trend, p.forecast);
     }
-    charts.forEach((c) => c.update());
+    charts.forEach((c) => {
+      c.setStart(m.delta.at - RANGE_MS[range]);
+      c.update();
+    });
     drawSummary(m.delta.summary);
     document.body.dataset.deltaAt = String(m.delta.at);
   } else if (ResponseMessage.is(m)) {

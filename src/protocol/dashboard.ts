@@ -28,7 +28,8 @@ export interface DashboardSummary {
   /** Pending jobs of the last tick's queues; with unread connections a lower bound, or unknown when none was read. */
   queued: number | null;
   queuedIsLowerBound: boolean;
-  findings: { severity: 'warning' | 'critical'; message: string }[];
+  /** builtIn: a rule the user did not write (informational unless sustained). */
+  findings: { severity: 'warning' | 'critical'; message: string; builtIn: boolean }[];
 }
 
 export interface DashboardSnapshot {

@@ -62,13 +62,17 @@ export class FlowWindow {
   private source = '';
   private unknownWhy: string | undefined;
   private readonly intervals: Interval[] = [];
-  private readonly runtimes = new Float64Array(MAX_RUNTIMES);
-  private readonly runtimeAt = new Float64Array(MAX_RUNTIMES);
+  /** Allocated with the first runtime (most queues of a system that records none never need them). */
+  private runtimes: Float64Array | undefined;
+  private runtimeAt: Float64Array | undefined;
   private runtimeCount = 0;
+  /** The figures of the last `figures(now)`, reused until a reading arrives or time moves. */
+  private cached: { now: number; figures: FlowFigures } | undefined;
   private completedTotal = 0;
   private failedTotal: number | null = 0;
 
   add(now: number, r: FlowReading): void {
+    this.cached = undefined;
     if (r.kind === 'unknown') {
       this.unknownWhy = r.why;
       return;
@@ -92,6 +96,8 @@ export class FlowWindow {
     this.failedTotal = this.failedTotal === null || c.failed === null ? null : this.failedTotal + c.failed;
     for (const ms of c.runtimesMs) {
       if (!Number.isFinite(ms) || ms < 0) continue;
+      this.runtimes ??= new Float64Array(MAX_RUNTIMES);
+      this.runtimeAt ??= new Float64Array(MAX_RUNTIMES);
       const i = this.runtimeCount % MAX_RUNTIMES;
       this.runtimes[i] = ms;
       this.runtimeAt[i] = now;
@@ -100,6 +106,13 @@ export class FlowWindow {
   }
 
   figures(now: number): FlowFigures {
+    if (this.cached?.now === now) return this.cached.figures;
+    const figures = this.compute(now);
+    this.cached = { now, figures };
+    return figures;
+  }
+
+  private compute(now: number): FlowFigures {
     const totals = { since: this.since, completed: this.completedTotal, failed: this.failedTotal };
     if (this.unknownWhy !== undefined) {
       const u = unknown(this.unknownWhy);
@@ -134,7 +147,9 @@ export class FlowWindow {
   private percentiles(now: number, finishedInWindow: number): [Figure, Figure] {
     const n = Math.min(this.runtimeCount, MAX_RUNTIMES);
     const xs: number[] = [];
-    for (let i = 0; i < n; i++) if (this.runtimeAt[i] >= now - RUNTIME_WINDOW_MS) xs.push(this.runtimes[i]);
+    const times = this.runtimeAt;
+    const values = this.runtimes;
+    if (times && values) for (let i = 0; i < n; i++) if (times[i] >= now - RUNTIME_WINDOW_MS) xs.push(values[i]);
     if (xs.length === 0) {
       const why = finishedInWindow > 0 ? `${this.source} kept no start and end times of the jobs that finished (removed on completion?)` : 'no job finished in the last 5 minutes';
       return [unknown(why), unknown(why)];

@@ -112,7 +112,7 @@ export interface Signals {
 }
 
 /** A rule's outcome before hysteresis; the message is built only for findings that are shown. */
-type RawBreach = Omit<Finding, 'message' | 'builtIn' | 'since'> & { level: Level; message: () => string; /** What else the message depends on (a rate). */ detail?: string };
+export type RawBreach = Omit<Finding, 'message' | 'builtIn' | 'since'> & { level: Level; message: () => string; /** What else the message depends on (a rate). */ detail?: string };
 
 interface QueueRulesResolved {
   depth?: QueueRules['depth'];
@@ -137,6 +137,7 @@ export class SignalsEngine {
   private readonly series = new Map<string, { history: SeriesHistory; seen: number }>();
   /** What finished, per queue or system (scopeKey). */
   private readonly flows = new Map<string, { window: FlowWindow; seen: number }>();
+  private readonly flowUnknown = new Map<string, { why: string; seen: number }>();
   private host: HostObservation | undefined;
   private readonly hysteresis = new Map<string, HysteresisState>();
   /** The rules that apply to each queue id, resolved once (the config does not change). */
@@ -220,8 +221,24 @@ export class SignalsEngine {
     return [...[...this.queues.keys()].map((k) => `queue:${k}:depth`), ...this.series.keys()];
   }
 
-  signals(now = this.at): Signals {
-    const queues = [...this.queues.values()].map((s) => this.queueSignal(s, now));
+  /** The keys of the queues observed, for a caller that builds their signals a slice at a time. */
+  queueKeys(): string[] {
+    return [...this.queues.keys()];
+  }
+
+  /** The signals of some queues (a slice of queueKeys()): the sampler spreads 1000 queues over turns of the loop. */
+  queueSignalsOf(now: number, keys: readonly string[]): QueueSignal[] {
+    const out: QueueSignal[] = [];
+    for (const k of keys) {
+      const s = this.queues.get(k);
+      if (s) out.push(this.queueSignal(s, now));
+    }
+    return out;
+  }
+
+  /** Every figure at `now`; `queues` when they were built already (queueSignalsOf). */
+  signals(now = this.at, prebuilt?: QueueSignal[]): Signals {
+    const queues = prebuilt ?? [...this.queues.values()].map((s) => this.queueSignal(s, now));
     const pools = [...this.pools.values()].map(({ obs, events }) => ({
       name: obs.name,
       tenant: this.poolTenant(obs.name),
@@ -236,8 +253,8 @@ export class SignalsEngine {
    * The findings: with hysteresis (each call is one sample of every rule), or `once` to evaluate
    * the current values alone (`chaperone check`).
    */
-  evaluate(now = this.at, mode: 'hysteresis' | 'once' = 'hysteresis', signals?: Signals): Finding[] {
-    const raw = this.breaches(signals ?? this.signals(now));
+  evaluate(now = this.at, mode: 'hysteresis' | 'once' = 'hysteresis', signals?: Signals, prepared?: readonly RawBreach[]): Finding[] {
+    const raw = prepared ?? this.breaches(signals ?? this.signals(now));
     if (mode === 'once') return raw.filter((b) => b.level !== 'ok').map((b) => materialize(b, b.level as Severity, now));
     const seen = new Set<string>();
     const out: Finding[] = [];
@@ -303,6 +320,12 @@ export class SignalsEngine {
 
   private observeFlow(now: number, r: FlowReading): void {
     const key = scopeKey(r.scope);
+    // A scope the system keeps nothing for (1000 plain Laravel queues) gets no window: its reason only.
+    if (r.kind === 'unknown' && !this.flows.has(key)) {
+      if (this.flowUnknown.size < MAX_QUEUE_SERIES || this.flowUnknown.has(key)) this.flowUnknown.set(key, { why: r.why, seen: now });
+      return;
+    }
+    this.flowUnknown.delete(key);
     let f = this.flows.get(key);
     if (!f) {
       if (this.flows.size >= MAX_QUEUE_SERIES) return;
@@ -313,11 +336,15 @@ export class SignalsEngine {
   }
 
   /** The flow figures of a scope; unknown (with the reason) where nothing was read. */
-  private flowOf(key: string, now: number, why: string): FlowFigures {
-    const f = this.flows.get(key);
+  /** A queue's flow: its own window; else why not (its own reason, or its system's: counted system-wide, or nothing kept). */
+  private flowOf(q: QueueObservation, now: number): FlowFigures {
+    const f = this.flows.get(q.key);
     if (f) return f.window.figures(now);
-    const u = unknown(why);
-    return { throughput: u, failureRate: u, runtimeP50: u, runtimeP95: u, totals: { since: NaN, completed: 0, failed: 0 } };
+    const own = this.flowUnknown.get(q.key);
+    if (own) return unknownFlow(own.why);
+    const systemKey = `${q.connection}/${q.ref.system}`;
+    if (this.flows.has(systemKey)) return unknownFlow(SYSTEM_WIDE[q.ref.system]);
+    return unknownFlow(this.flowUnknown.get(systemKey)?.why ?? 'not read yet');
   }
 
   private observePool(now: number, p: PoolObservation): void {
@@ -360,6 +387,7 @@ export class SignalsEngine {
       if (k.endsWith(':wait')) this.waitSeries--;
     }
     for (const [k, s] of this.flows) if (now - s.seen > FORGET_AFTER_MS) this.flows.delete(k);
+    for (const [k, s] of this.flowUnknown) if (now - s.seen > FORGET_AFTER_MS) this.flowUnknown.delete(k);
   }
 
   // ---- derived figures ----
@@ -368,16 +396,16 @@ export class SignalsEngine {
     const q = s.obs;
     s.depth.expire(now);
     const trend = s.depth.result();
-    const flow = this.flowOf(q.key, now, 'not read yet');
+    const flow = this.flowOf(q, now);
     const system = q.ref.system;
-    const wait = q.pending === 0 ? known(0, 'exact', 'nothing pending') : q.oldestAgeMs !== null ? known(q.oldestAgeMs, 'exact', `${system}: the oldest pending job's enqueue time`) : unknown(`${system} does not record when a pending job was enqueued`);
-    const runtime = q.runtimeMs !== null ? known(q.runtimeMs, 'sampled', `${system}: mean of recent jobs`) : flow.runtimeP50.value !== null ? flow.runtimeP50 : unknown(flow.runtimeP50.source);
+    const wait = q.pending === 0 ? NOTHING_PENDING : q.oldestAgeMs !== null ? known(q.oldestAgeMs, 'exact', WAIT_SOURCE[system]) : WAIT_UNKNOWN[system];
+    const runtime = q.runtimeMs !== null ? known(q.runtimeMs, 'sampled', MEAN_SOURCE[system]) : flow.runtimeP50;
     const rt = valueOf(flow.runtimeP50) ?? q.runtimeMs;
     let expectedWait: Figure;
-    if (q.pending === 0) expectedWait = known(0, 'exact', 'nothing pending');
-    else if (rt === null || rt === undefined) expectedWait = unknown(`the runtime is unknown (${runtime.source})`);
-    else if (q.consumers === null) expectedWait = unknown('the consumers are unknown');
-    else if (q.consumers === 0) expectedWait = unknown('no consumer');
+    if (q.pending === 0) expectedWait = NOTHING_PENDING;
+    else if (rt === null || rt === undefined) expectedWait = unknownOnce(`the runtime is unknown (${runtime.source})`);
+    else if (q.consumers === null) expectedWait = unknownOnce('the consumers are unknown');
+    else if (q.consumers === 0) expectedWait = unknownOnce('no consumer');
     else expectedWait = known((q.pending * rt) / q.consumers, 'estimate', `pending ${q.pending} x runtime ${formatDuration(rt)} / ${q.consumers} consumer${q.consumers === 1 ? '' : 's'}`);
     // The arrow follows the fitted slope over the trend window (the same line the view and `trends` show).
     const dir = trend ? direction(trend, { horizonMs: 60_000 }) : 'stable';
@@ -486,7 +514,15 @@ export class SignalsEngine {
     return r;
   }
 
-  private breaches(sig: Signals): RawBreach[] {
+  /**
+   * The rules' outcomes for some of the queues (a slice of sig.queues), and with `rest` those of the
+   * pools, workers, host and tenants: evaluate() takes them all, the sampler builds them over turns.
+   */
+  breachesOf(sig: Signals, queues: readonly QueueSignal[], rest: boolean): RawBreach[] {
+    return this.breaches(sig, queues, rest);
+  }
+
+  private breaches(sig: Signals, queues: readonly QueueSignal[] = sig.queues, rest = true): RawBreach[] {
     const out: RawBreach[] = [];
     const push = (kind: SubjectKind, id: string, metric: string, value: number, l: { warning?: number; critical?: number; range?: SourceRange } | undefined, message: (limit: number) => string, related?: Finding['related']) => {
       if (!l) return;
@@ -494,7 +530,7 @@ export class SignalsEngine {
       out.push({ key: `${kind}:${id}:${metric}`, level, severity: level === 'ok' ? 'warning' : level, subject: { kind, id }, metric, value, limit, message: () => message(limit), range: l.range, related });
     };
     const T = this.thresholds;
-    for (const q of sig.queues) {
+    for (const q of queues) {
       const rules = this.rulesFor(q.id);
       const rule = <K extends Exclude<keyof QueueRulesResolved, 'related'>>(k: K) => rules[k];
       const related = rules.related.length ? rules.related : undefined;
@@ -537,6 +573,7 @@ export class SignalsEngine {
           message: () => `${name} has ${q.pending} pending job${q.pending === 1 ? '' : 's'} and no consumer` });
       }
     }
+    if (!rest) return out;
     for (const p of sig.pools) {
       const cfg = this.poolConfigs.find((c) => c.name === p.name);
       const related = cfg?.range ? [{ message: `pool "${p.name}"`, range: cfg.range }] : undefined;
@@ -575,6 +612,38 @@ export class SignalsEngine {
     }
     return out;
   }
+}
+
+// ---- figures that repeat across queues and ticks: built once (a tick over 1000 queues allocates little) ----
+
+const SYSTEMS = ['bullmq', 'laravel', 'sidekiq', 'rq', 'celery'] as const satisfies readonly QueueRef['system'][];
+const perSystem = <T>(f: (s: QueueRef['system']) => T): Record<QueueRef['system'], T> => Object.fromEntries(SYSTEMS.map((s) => [s, f(s)])) as Record<QueueRef['system'], T>;
+const NOTHING_PENDING = known(0, 'exact', 'nothing pending');
+const WAIT_SOURCE = perSystem((s) => `${s}: the oldest pending job's enqueue time`);
+const MEAN_SOURCE = perSystem((s) => `${s}: mean of recent jobs`);
+const WAIT_UNKNOWN = perSystem((s) => unknown(`${s} does not record when a pending job was enqueued`));
+const SYSTEM_WIDE = perSystem((s) => `${s} counts finished jobs system-wide only (see the ${s} row)`);
+const UNKNOWN_BY_REASON = new Map<string, Figure>();
+const UNKNOWN_FLOWS = new Map<string, FlowFigures>();
+
+/** One unknown figure per reason, shared (the reasons are few: one per system and cause). */
+function unknownOnce(why: string): Figure {
+  let f = UNKNOWN_BY_REASON.get(why);
+  if (!f) {
+    f = unknown(why);
+    if (UNKNOWN_BY_REASON.size < 1000) UNKNOWN_BY_REASON.set(why, f);
+  }
+  return f;
+}
+
+function unknownFlow(why: string): FlowFigures {
+  let f = UNKNOWN_FLOWS.get(why);
+  if (!f) {
+    const u = unknownOnce(why);
+    f = { throughput: u, failureRate: u, runtimeP50: u, runtimeP95: u, totals: { since: NaN, completed: 0, failed: 0 } };
+    if (UNKNOWN_FLOWS.size < 1000) UNKNOWN_FLOWS.set(why, f);
+  }
+  return f;
 }
 
 // ---- the rules as data: a figure, the rule it is held to, what the finding says ----

@@ -99,7 +99,7 @@ export class DashboardData {
       workers: this.source.workers(),
       queued: unread && queued === 0 ? null : queued,
       queuedIsLowerBound: unread && !!queued,
-      findings: findings.slice(0, 10).map((f) => ({ severity: f.severity, message: f.message })),
+      findings: findings.slice(0, 10).map((f) => ({ severity: f.severity, message: f.message, builtIn: f.builtIn })),
     };
   }
 }

@@ -18,6 +18,19 @@ export function coarseDuration(ms: number): string {
   return `${Math.floor(ms / 86_400_000)}d${Math.floor((ms % 86_400_000) / 3_600_000)}h`;
 }
 
+/** The step coarseDuration shows a wait in (ms): equal steps read the same. */
+function waitStep(ms: number): number {
+  if (ms < 10_000) return Math.floor(ms / 1000);
+  if (ms < 60_000) return 10 + Math.floor(ms / 10_000);
+  return 100 + Math.floor(ms / 60_000);
+}
+
+/** True when the two would render the same row (checked with numbers, before any string is built). */
+export function sameRow(a: QueueSignal, b: QueueSignal): boolean {
+  return a.pending === b.pending && a.active === b.active && a.delayed === b.delayed && a.failed === b.failed && a.paused === b.paused && a.direction === b.direction
+    && (a.wait.value === b.wait.value || (a.wait.value !== null && b.wait.value !== null && waitStep(a.wait.value) === waitStep(b.wait.value)));
+}
+
 /** A count in at most 4 characters (1234 -> 1.2k), for narrow sidebars. */
 export function compactCount(n: number): string {
   if (n < 1000) return String(Math.round(n));

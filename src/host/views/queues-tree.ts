@@ -5,7 +5,7 @@ import * as vscode from 'vscode';
 import { healthOf, type Finding } from '../../core/signals/findings';
 import type { QueueSignal, SystemSignal } from '../../core/signals/signals-engine';
 import { formatDuration } from '../../core/units';
-import { queueDescription, queueFigureLines, systemDescription, systemFigureLines } from './queue-row';
+import { queueDescription, queueFigureLines, sameRow, systemDescription, systemFigureLines } from './queue-row';
 import { redactUrl } from '../../node/redis-connection';
 import type { Capability, JobState, JobSummary, QueueRef, SystemName } from '../../queues/contract';
 import { contextValue, treeId } from './tree-ids';
@@ -38,6 +38,7 @@ export class QueuesTree extends VisibleTree<QueueNode> {
 
   /** What each drawn row says (description + health): a row is re-rendered only when this changes. */
   private readonly shown = new Map<string, string>();
+  private readonly shownHealth = new Map<string, string | undefined>();
 
   /** After a tick: rows whose text changed are refreshed; a new or gone queue refreshes all. */
   update(): void {
@@ -48,13 +49,18 @@ export class QueuesTree extends VisibleTree<QueueNode> {
       this.refresh();
       return;
     }
-    const findings = this.findings();
-    // Only rows that were drawn have nodes; the rest cost one map lookup.
+    // One pass over the findings for every row (a thousand rows each scanning a thousand findings would block the loop).
+    const health = this.healthNow();
+    // Only rows that were drawn have nodes; the rest cost one map lookup. A row whose numbers and
+    // health are the same is not even described again.
     for (const q of signals) {
-      const node = this.nodes.get(treeId.queue(q.ref));
+      const node = this.nodes.get(treeId.queueOfKey(q.key));
       if (node?.kind !== 'queue') continue;
+      const prev = node.signal;
       node.signal = q;
-      if (this.shown.get(node.id) !== this.queueText(q, findings)) this.refresh(node);
+      const worst = health.get(`queue:${q.key}`);
+      if (sameRow(prev, q) && worst === this.shownHealth.get(node.id)) continue;
+      if (this.shown.get(node.id) !== queueText(q, worst)) this.refresh(node);
     }
     for (const s of last?.systems ?? []) {
       const node = this.nodes.get(treeId.system(s.connection, s.system));
@@ -62,8 +68,12 @@ export class QueuesTree extends VisibleTree<QueueNode> {
     }
   }
 
-  private queueText(q: QueueSignal, findings: readonly Finding[]): string {
-    return `${queueDescription(q)}|${healthOf(findings, [`queue:${q.key}`]).get(`queue:${q.key}`)}|${q.paused}`;
+  /** Health per queue for the findings of now, computed once per set of findings (rows ask one by one). */
+  private healthCache: { findings: readonly Finding[]; health: Map<string, string> } | undefined;
+  private healthNow(): Map<string, string> {
+    const findings = this.findings();
+    if (this.healthCache?.findings !== findings) this.healthCache = { findings, health: healthOf(findings, []) };
+    return this.healthCache.health;
   }
 
   private systemSignal(connection: string, system: SystemName): SystemSignal | undefined {
@@ -212,12 +222,12 @@ export class QueuesTree extends VisibleTree<QueueNode> {
 
   private queueItem(node: Extract<QueueNode, { kind: 'queue' }>): vscode.TreeItem {
     const q = node.signal;
-    const findings = this.findings();
+    const worst = this.healthNow().get(`queue:${q.key}`);
     const item = new vscode.TreeItem(q.ref.name, vscode.TreeItemCollapsibleState.Collapsed);
     item.id = node.id;
     item.description = queueDescription(q);
-    this.shown.set(node.id, this.queueText(q, findings));
-    const worst = healthOf(findings, [`queue:${q.key}`]).get(`queue:${q.key}`);
+    this.shown.set(node.id, queueText(q, worst));
+    this.shownHealth.set(node.id, worst);
     item.iconPath = q.paused
       ? new vscode.ThemeIcon('debug-pause')
       : worst === 'critical' ? new vscode.ThemeIcon('error', new vscode.ThemeColor('errorForeground'))
@@ -249,6 +259,11 @@ export class QueuesTree extends VisibleTree<QueueNode> {
     item.command = { command: 'chaperone.openJob', title: 'Open Job', arguments: [node] };
     return item;
   }
+}
+
+/** What a queue row shows: its description, its health icon, paused. */
+function queueText(q: QueueSignal, health: string | undefined): string {
+  return `${queueDescription(q)}|${health ?? 'ok'}|${q.paused}`;
 }
 
 /** Text that would start markdown inside a line (queue names are often "a-b.c", sources have parentheses). */

@@ -8,6 +8,8 @@ export const treeId = {
   connection: (name: string): string => `conn:${name}`,
   system: (connection: string, system: string): string => `sys:${connection}/${system}`,
   queue: (ref: QueueRef): string => `queue:${queueKey(ref)}`,
+  /** The same id from a queue's key (queueKey(ref)), where only the key is at hand. */
+  queueOfKey: (key: string): string => `queue:${key}`,
   state: (ref: QueueRef, state: JobState): string => `state:${queueKey(ref)}/${state}`,
   job: (ref: QueueRef, state: JobState, jobId: string): string => `job:${queueKey(ref)}/${state}/${jobId}`,
   more: (stateId: string): string => `more:${stateId}`,

@@ -5,12 +5,14 @@ import type { CancelTimer, Clock, Logger } from '../../core/ports';
 import { Emitter } from '../../core/emitter';
 import type { Finding } from '../../core/signals/findings';
 import type { HostObservation, PoolObservation } from '../../core/signals/observations';
-import type { Signals, SignalsEngine } from '../../core/signals/signals-engine';
+import type { QueueSignal, RawBreach, Signals, SignalsEngine } from '../../core/signals/signals-engine';
 import type { HostSampler } from '../host-sampler';
 import type { QueueObserver } from './observe-queues';
 
 /** Queues observed per turn of the event loop. */
 const OBSERVE_CHUNK = 250;
+/** Queues whose figures, then whose rules, are computed per turn. */
+const SIGNALS_CHUNK = 200;
 
 export interface SignalsSamplerDeps {
   engine: SignalsEngine;
@@ -75,11 +77,24 @@ export class SignalsSampler {
         engine.observe(now, { queues: queues.slice(i, i + OBSERVE_CHUNK), pools: [] });
       }
       engine.observe(now, { queues: [], flows, pools: this.deps.pools(), host });
+      // Figures and rules a slice of queues per turn, too: no turn does a thousand queues at once.
+      const keys = engine.queueKeys();
+      const built: QueueSignal[] = [];
+      for (let i = 0; i < keys.length; i += SIGNALS_CHUNK) {
+        await yieldToLoop();
+        built.push(...engine.queueSignalsOf(now, keys.slice(i, i + SIGNALS_CHUNK)));
+      }
       await yieldToLoop();
-      const signals = engine.signals(now);
+      const signals = engine.signals(now, built);
       engine.recordDerived(signals);
+      const raw: RawBreach[] = [];
+      for (let i = 0; i < signals.queues.length; i += SIGNALS_CHUNK) {
+        await yieldToLoop();
+        raw.push(...engine.breachesOf(signals, signals.queues.slice(i, i + SIGNALS_CHUNK), false));
+      }
       await yieldToLoop();
-      const findings = engine.evaluate(now, 'hysteresis', signals);
+      raw.push(...engine.breachesOf(signals, [], true));
+      const findings = engine.evaluate(now, 'hysteresis', signals, raw);
       // Published together, so readers never see this tick's figures with the last tick's findings.
       this.lastSignals = signals;
       this.findings = findings;

@@ -78,8 +78,8 @@ export class CeleryAdapter implements QueueAdapter {
     });
   }
 
-  flow(queues: readonly QueueRef[]): Promise<FlowReading[]> {
-    return this.flowReader.read(queues);
+  flow(): Promise<FlowReading[]> {
+    return this.flowReader.read();
   }
 
   async list(queue: QueueRef, state: JobState, limit: number, now = Date.now()): Promise<JobSummary[]> {

@@ -4,7 +4,6 @@
 // runtime; without them the worker heartbeats still carry each worker's `processed` total, so
 // throughput is known and failures are not. Neither names the queue: the reading is system-wide.
 import type { FlowReading } from '../../core/signals/flow';
-import type { QueueRef } from '../contract';
 import type { CeleryControl } from './celery-control';
 
 export const CELERY_EVENTS_SOURCE = 'Celery task events';
@@ -19,10 +18,10 @@ export class CeleryFlow {
     private readonly connection: string,
   ) {}
 
-  async read(queues: readonly QueueRef[]): Promise<FlowReading[]> {
+  /** One reading for the whole system (its events do not name the queue). */
+  async read(): Promise<FlowReading[]> {
     await this.control.listen();
     const scope = { kind: 'system' as const, system: 'celery' as const, connection: this.connection };
-    const perQueue: FlowReading[] = queues.map((ref) => ({ scope: { kind: 'queue', ref }, kind: 'unknown', why: "Celery's events do not name the queue: counted system-wide (see the Celery row)" }));
     const t = this.control.tasks;
     const prev = this.last;
     this.last = { events: t.events, succeeded: t.succeeded, failed: t.failed, runtimes: t.runtimeTotal };
@@ -36,13 +35,13 @@ export class CeleryFlow {
       if (before !== undefined && h.processed >= before) fromBeats += h.processed - before;
       this.processed.set(host, h.processed);
     }
-    if (!prev) return [{ scope, source: CELERY_EVENTS_SOURCE, kind: 'baseline' }, ...perQueue];
+    if (!prev) return [{ scope, source: CELERY_EVENTS_SOURCE, kind: 'baseline' }];
     if (t.events > 0) {
       const fresh = Math.min(t.runtimeTotal - prev.runtimes, t.runtimesMs.length);
       const runtimesMs = fresh > 0 ? t.runtimesMs.slice(-fresh) : [];
-      return [{ scope, source: CELERY_EVENTS_SOURCE, kind: 'delta', counts: { completed: t.succeeded - prev.succeeded, failed: t.failed - prev.failed, runtimesMs } }, ...perQueue];
+      return [{ scope, source: CELERY_EVENTS_SOURCE, kind: 'delta', counts: { completed: t.succeeded - prev.succeeded, failed: t.failed - prev.failed, runtimesMs } }];
     }
-    if (anyBeat) return [{ scope, source: CELERY_HEARTBEATS_SOURCE, kind: 'delta', counts: { completed: fromBeats, failed: null, runtimesMs: [] } }, ...perQueue];
-    return [{ scope, kind: 'unknown', why: 'no Celery worker has sent a heartbeat or a task event here yet' }, ...perQueue];
+    if (anyBeat) return [{ scope, source: CELERY_HEARTBEATS_SOURCE, kind: 'delta', counts: { completed: fromBeats, failed: null, runtimesMs: [] } }];
+    return [{ scope, kind: 'unknown', why: 'no Celery worker has sent a heartbeat or a task event here yet' }];
   }
 }

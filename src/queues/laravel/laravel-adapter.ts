@@ -129,7 +129,7 @@ export class LaravelAdapter implements QueueAdapter {
   /** Horizon's records where Horizon runs; plain Laravel keeps nothing finished in Redis. */
   async flow(queues: readonly QueueRef[]): Promise<FlowReading[]> {
     if (await this.hasHorizon()) return this.horizonFlow.read(queues);
-    return queues.map((ref) => ({ scope: { kind: 'queue', ref }, kind: 'unknown', why: 'Laravel keeps nothing finished in Redis (Horizon is not running here)' }));
+    return [{ scope: { kind: 'system', system: 'laravel', connection: this.connection }, kind: 'unknown', why: 'Laravel keeps nothing finished in Redis (Horizon is not running here)' }];
   }
 
   async list(queue: QueueRef, state: JobState, limit: number, now: number): Promise<JobSummary[]> {

@@ -84,8 +84,8 @@ export class SidekiqAdapter implements QueueAdapter {
     return [...listed, ...(sets ? SETS.flatMap((s) => [...sets[s].keys()]) : [])];
   }
 
-  flow(queues: readonly QueueRef[]): Promise<FlowReading[]> {
-    return this.flowReader.read(queues);
+  flow(): Promise<FlowReading[]> {
+    return this.flowReader.read();
   }
 
   counts(queues: readonly QueueRef[], now: number): Promise<QueueCounts[]> {

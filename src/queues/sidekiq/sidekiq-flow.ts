@@ -3,7 +3,6 @@
 // that fails, retries and succeeds counts one failure and two processed. So the reading is for the
 // whole system on the connection, and per queue the figures are unknown (said so, never split).
 import type { FlowReading } from '../../core/signals/flow';
-import type { QueueRef } from '../contract';
 import type { RedisClient } from '../redis-client';
 import type { SidekiqKeys } from './sidekiq-keys';
 
@@ -18,16 +17,16 @@ export class SidekiqFlow {
     private readonly connection: string,
   ) {}
 
-  async read(queues: readonly QueueRef[]): Promise<FlowReading[]> {
+  /** One reading for the whole system: per queue the engine says the count is system-wide. */
+  async read(): Promise<FlowReading[]> {
     const [processed, failed] = (await this.redis.mget(`${this.keys.prefix}stat:processed`, `${this.keys.prefix}stat:failed`)).map((v) => Number(v ?? 0) || 0);
     const scope = { kind: 'system' as const, system: 'sidekiq' as const, connection: this.connection };
-    const perQueue: FlowReading[] = queues.map((ref) => ({ scope: { kind: 'queue', ref }, kind: 'unknown', why: 'Sidekiq counts processed and failed jobs system-wide only (see the Sidekiq row)' }));
     const prev = this.last;
     this.last = { processed, failed };
     // A reset (stats cleared with Sidekiq::Stats#reset) starts the count again.
-    if (!prev || processed < prev.processed || failed < prev.failed) return [{ scope, source: SIDEKIQ_FLOW_SOURCE, kind: 'baseline' }, ...perQueue];
+    if (!prev || processed < prev.processed || failed < prev.failed) return [{ scope, source: SIDEKIQ_FLOW_SOURCE, kind: 'baseline' }];
     const dFailed = failed - prev.failed;
     const dProcessed = processed - prev.processed;
-    return [{ scope, source: SIDEKIQ_FLOW_SOURCE, kind: 'delta', counts: { completed: Math.max(0, dProcessed - dFailed), failed: dFailed, runtimesMs: [] } }, ...perQueue];
+    return [{ scope, source: SIDEKIQ_FLOW_SOURCE, kind: 'delta', counts: { completed: Math.max(0, dProcessed - dFailed), failed: dFailed, runtimesMs: [] } }];
   }
 }
