@@ -51,7 +51,9 @@ async function main(): Promise<void> {
     const f = (x: number): string => x.toFixed(1);
     console.log(`\nChaperone in a real VS Code extension host: ${WORKERS} workers, ${QUEUES} Laravel queues, 1 Hz, views + dashboard visible`);
     console.log(`  activation                         ${f(r.activationMs)} ms`);
-    console.log(`  largest loop block (Chaperone)     ${f(r.loaded.maxBlockMs)} ms   anchor, same host with Chaperone stopped: ${f(r.anchor.maxBlockMs)} ms   target ≤ 5 ms: ${r.loaded.maxBlockMs <= 5 ? 'met' : 'MISSED'}`);
+    // The target is what Chaperone adds to the host's own largest block (issue 13): at most 1 ms.
+    const added = r.loaded.maxBlockMs - r.anchor.maxBlockMs;
+    console.log(`  largest loop block (Chaperone)     ${f(r.loaded.maxBlockMs)} ms   anchor, same host with Chaperone stopped: ${f(r.anchor.maxBlockMs)} ms   adds ${f(added)} ms, target ≤ +1 ms: ${added <= 1 ? 'met' : 'MISSED'}`);
     console.log(`     (largest delay incl. scheduling ${f(r.loaded.maxDelayMs)} ms / anchor ${f(r.anchor.maxDelayMs)} ms; largest GC pause ${f(r.loaded.maxGcMs)} ms / anchor ${f(r.anchor.maxGcMs)} ms)`);
     console.log(`  signals tick (async, wall)         ${f(r.tickMs)} ms; dashboard deltas ${r.deltasPerSecond.toFixed(2)}/s`);
     console.log(`  dashboard first paint (page)       ${f(med(r.paints.map((p) => p.pageMs)))} ms median of ${r.paints.length}   target ≤ 300 ms: ${med(r.paints.map((p) => p.pageMs)) <= 300 ? 'met' : 'MISSED'}`);

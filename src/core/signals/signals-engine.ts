@@ -129,6 +129,9 @@ interface QueueState {
   seen: number;
   depth: SlidingRegression;
   depthHistory: SeriesHistory;
+  /** Names built once per queue, not per tick: its wait series and its system's flow scope. */
+  waitSeries: string;
+  systemKey: string;
 }
 
 export class SignalsEngine {
@@ -301,6 +304,7 @@ export class SignalsEngine {
         obs: q, seen: now,
         depth: new SlidingRegression(this.signalsCfg.trendWindowMs, 600),
         depthHistory: new SeriesHistory(),
+        waitSeries: `queue:${q.key}:wait`, systemKey: `${q.connection}/${q.ref.system}`,
       };
       this.queues.set(q.key, s);
     }
@@ -309,7 +313,7 @@ export class SignalsEngine {
     s.depth.add(now, q.pending);
     s.depthHistory.add(now, q.pending);
     // Wait history for the dashboard, bounded: queues with something pending, at most MAX_WAIT_SERIES of them.
-    const waitSeries = `queue:${q.key}:wait`;
+    const waitSeries = s.waitSeries;
     const wait = q.pending === 0 ? 0 : q.oldestAgeMs;
     if (wait !== null && (this.series.has(waitSeries) || (q.pending > 0 && this.waitSeries < MAX_WAIT_SERIES))) {
       const had = this.series.has(waitSeries);
@@ -337,12 +341,13 @@ export class SignalsEngine {
 
   /** The flow figures of a scope; unknown (with the reason) where nothing was read. */
   /** A queue's flow: its own window; else why not (its own reason, or its system's: counted system-wide, or nothing kept). */
-  private flowOf(q: QueueObservation, now: number): FlowFigures {
+  private flowOf(st: QueueState, now: number): FlowFigures {
+    const q = st.obs;
     const f = this.flows.get(q.key);
     if (f) return f.window.figures(now);
     const own = this.flowUnknown.get(q.key);
     if (own) return unknownFlow(own.why);
-    const systemKey = `${q.connection}/${q.ref.system}`;
+    const systemKey = st.systemKey;
     if (this.flows.has(systemKey)) return unknownFlow(SYSTEM_WIDE[q.ref.system]);
     return unknownFlow(this.flowUnknown.get(systemKey)?.why ?? 'not read yet');
   }
@@ -396,7 +401,7 @@ export class SignalsEngine {
     const q = s.obs;
     s.depth.expire(now);
     const trend = s.depth.result();
-    const flow = this.flowOf(q, now);
+    const flow = this.flowOf(s, now);
     const system = q.ref.system;
     const wait = q.pending === 0 ? NOTHING_PENDING : q.oldestAgeMs !== null ? known(q.oldestAgeMs, 'exact', WAIT_SOURCE[system]) : WAIT_UNKNOWN[system];
     const runtime = q.runtimeMs !== null ? known(q.runtimeMs, 'sampled', MEAN_SOURCE[system]) : flow.runtimeP50;
