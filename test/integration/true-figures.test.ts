@@ -289,7 +289,8 @@ describe('true figures: Sidekiq, RQ, Celery, Horizon and plain Laravel', functio
     workers.push(w);
     await ready();
     await script('/usr/bin/python3', 'rq', 'producer.py', ['rqf', '1']);
-    await waitFor(async () => (await c.llen('test:rqf:processed')) >= 1, 'rq warm-up', 20_000, 100);
+    // Finished, not only started (the job records itself when it starts): the cursor comes after it.
+    await waitFor(async () => (await c.zcard('rq:finished:rqf')) >= 1, 'rq warm-up', 20_000, 100);
     const h = await harness(redis);
     await h.tick();
     await script('/usr/bin/python3', 'rq', 'producer.py', ['rqf', '29']);
@@ -310,6 +311,71 @@ describe('true figures: Sidekiq, RQ, Celery, Horizon and plain Laravel', functio
     assert.ok((q.runtimeP50.value ?? 0) >= 20, `p50 ${q.runtimeP50.value}`);
     c.disconnect();
     await h.close();
+  });
+
+  it('a minute of steady load on Sidekiq, RQ and Celery (-E): throughput and failure rate agree with their own counters within 2 %', async () => {
+    const c = redis.client();
+    const sk = startSidekiq(redis, 'sks', 5);
+    const rq = startRq(redis, 'rqs', 5);
+    const ce = startCelery(redis, 'ces', 5, '', true);
+    workers.push(sk.w, rq.w, ce.w);
+    await sk.ready();
+    await rq.ready();
+    await ce.ready();
+    await script('/usr/bin/python3', 'celery', 'producer.py', ['ces', '1']);
+    // The queues exist before the harness discovers them.
+    await script('ruby', 'sidekiq', 'producer.rb', ['sks', '1']);
+    await script('/usr/bin/python3', 'rq', 'producer.py', ['rqs', '1']);
+    await waitFor(async () => (await c.llen('test:sks:processed')) >= 1 && (await c.llen('test:rqs:processed')) >= 1 && (await c.llen('test:ces:processed')) >= 1, 'warm-up', 30_000, 100);
+    const rqName = (await Promise.all((await c.smembers('rq:workers')).map(async (k) => ((await c.hget(k, 'queues')) === 'rqs' ? k : undefined)))).find(Boolean);
+    assert.ok(rqName, 'the RQ worker of rqs is registered');
+    const h = await harness(redis);
+    await h.tick();
+    // Each system's own counters after each tick: Sidekiq's stats, the RQ worker's job counts, and
+    // for Celery (which keeps none in Redis) the tasks' own record of each run.
+    const own = async () => {
+      const [processed, failed] = (await c.mget('stat:processed', 'stat:failed')).map(Number);
+      const [ok, bad] = (await c.hmget(rqName, 'successful_job_count', 'failed_job_count')).map((v) => Number(v ?? 0));
+      return { processed, failed, rqOk: ok, rqFailed: bad, celeryRuns: await c.llen('test:ces:processed') };
+    };
+    const samples: { t: number; own: Awaited<ReturnType<typeof own>>; s: Signals }[] = [];
+    let on = true;
+    const ticking = (async () => {
+      while (on) {
+        const s = await h.tick();
+        samples.push({ t: s.at, own: await own(), s });
+        await sleep(500);
+      }
+    })();
+    // 20 jobs a second on Sidekiq, 10 on RQ and 10 on Celery for 65 s, every 5th failing.
+    await Promise.all([
+      script('ruby', 'sidekiq', 'steady.rb', ['sks', '20', '65', '5']),
+      script('/usr/bin/python3', 'rq', 'steady.py', ['rqs', '10', '65', '5']),
+      script('/usr/bin/python3', 'celery', 'steady.py', ['ces', '10', '65', '5']),
+    ]);
+    on = false;
+    await ticking;
+    const last = samples[samples.length - 1];
+    const ago = samples.find((x) => x.t >= last.t - 60_000) ?? samples[0];
+    const minutes = (last.t - ago.t) / 60_000;
+    const sys = h.system(last.s, 'sidekiq');
+    within(sys.throughput.value, (last.own.processed - ago.own.processed) / minutes, 2, 'Sidekiq throughput /min against stat:processed');
+    within(sys.failureRate.value, ((last.own.failed - ago.own.failed) / (last.own.processed - ago.own.processed)) * 100, 2, 'Sidekiq failure rate against its stats');
+    const q = h.queue(last.s, 'rq:rqs');
+    const rqFinished = last.own.rqOk + last.own.rqFailed - (ago.own.rqOk + ago.own.rqFailed);
+    within(q.throughput.value, rqFinished / minutes, 2, "RQ throughput /min against the worker's counts");
+    within(q.failureRate.value, ((last.own.rqFailed - ago.own.rqFailed) / rqFinished) * 100, 2, "RQ failure rate against the worker's counts");
+    const cel = h.system(last.s, 'celery');
+    assert.equal(cel.throughput.source, 'Celery task events');
+    within(cel.throughput.value, (last.own.celeryRuns - ago.own.celeryRuns) / minutes, 2, 'Celery throughput /min against the tasks run');
+    within(cel.failureRate.value, 20, 2, 'Celery failure rate (every 5th task fails)');
+    c.disconnect();
+    await h.close();
+    // The next test reads Celery without task events: this worker's must have stopped.
+    await Promise.all([sk.w, rq.w, ce.w].map((w) => new Promise((r) => {
+      w.once('exit', r);
+      w.kill('SIGKILL');
+    })));
   });
 
   it('Celery: throughput from the worker heartbeats without task events (failures unknown, said so); with -E every success and failure', async () => {
