@@ -45,21 +45,30 @@ async function harness(redis: TestRedis, json: object = {}) {
     assert.ok(x, `${name} system row`);
     return x;
   };
-  /** Ticks every `ms` until stopped (never overlapping). */
-  const every = (ms: number) => {
+  /**
+   * Ticks every `ms` until stopped, reading the system's own counters (`own`) right after each tick;
+   * stop() gives the last tick and the one a minute before it, to hold a window's figure against the
+   * counters' growth over the same span.
+   */
+  const sampling = <T>(ms: number, own: () => Promise<T>) => {
+    const samples: { t: number; own: T; s: Signals }[] = [];
     let on = true;
     const run = (async () => {
       while (on) {
-        await tick();
+        const s = await tick();
+        samples.push({ t: s.at, own: await own(), s });
         await sleep(ms);
       }
     })();
     return async () => {
       on = false;
       await run;
+      const last = samples[samples.length - 1];
+      const ago = samples.find((x) => x.t >= last.t - 60_000) ?? samples[0];
+      return { last, ago, minutes: (last.t - ago.t) / 60_000 };
     };
   };
-  return { engine, tick, queue, system, every, observer, last: () => last, close: async () => { await service.close(); conn.disconnect(); } };
+  return { engine, tick, queue, system, sampling, observer, last: () => last, close: async () => { await service.close(); conn.disconnect(); } };
 }
 
 function within(actual: number | null, expected: number, pct: number, what: string): void {
@@ -106,15 +115,7 @@ describe('true figures: BullMQ under removeOnComplete / removeOnFail, and a trim
     await h.tick(); // the cursors
     const m0 = await metrics();
     // After each tick, BullMQ's own counts at that moment: the window's figure is held against their growth.
-    const samples: { t: number; mail: number; keep: number; s: Signals }[] = [];
-    let on = true;
-    const ticking = (async () => {
-      while (on) {
-        const s = await h.tick();
-        samples.push({ t: s.at, mail: await metrics(), keep: await metricsOf(keep), s });
-        await sleep(500);
-      }
-    })();
+    const stop = h.sampling(500, async () => ({ mail: await metrics(), keep: await metricsOf(keep) }));
     // 50 jobs a second on mail (removeOnComplete: 200, removeOnFail: 50, as people set them) and 10 on
     // keepall (nothing removed), every 5th failing, for 65 s: the last minute's window is all load.
     const started = Date.now();
@@ -128,16 +129,12 @@ describe('true figures: BullMQ under removeOnComplete / removeOnFail, and a trim
       failing += 1;
       await sleep(100);
     }
-    on = false;
-    await ticking;
     // The last tick's figures against the growth of BullMQ's counters since the tick a minute before it.
-    const last = samples[samples.length - 1];
-    const ago = samples.find((x) => x.t >= last.t - 60_000) ?? samples[0];
-    const minutes = (last.t - ago.t) / 60_000;
+    const { last, ago, minutes } = await stop();
     const mail = h.queue(last.s, 'bullmq:mail');
     const kept = h.queue(last.s, 'bullmq:keepall');
-    within(mail.throughput.value, (last.mail - ago.mail) / minutes, 2, 'mail throughput /min against BullMQ metrics');
-    within(kept.throughput.value, (last.keep - ago.keep) / minutes, 2, 'keepall throughput /min against BullMQ metrics');
+    within(mail.throughput.value, (last.own.mail - ago.own.mail) / minutes, 2, 'mail throughput /min against BullMQ metrics');
+    within(kept.throughput.value, (last.own.keep - ago.own.keep) / minutes, 2, 'keepall throughput /min against BullMQ metrics');
     assert.equal(mail.throughput.precision, 'exact');
     within(mail.failureRate.value, 20, 2, 'mail failure rate %');
     within(kept.failureRate.value, 20, 2, 'keepall failure rate %');
@@ -338,26 +335,14 @@ describe('true figures: Sidekiq, RQ, Celery, Horizon and plain Laravel', functio
       const [ok, bad] = (await c.hmget(rqName, 'successful_job_count', 'failed_job_count')).map((v) => Number(v ?? 0));
       return { processed, failed, rqOk: ok, rqFailed: bad, celeryRuns: await c.llen('test:ces:processed') };
     };
-    const samples: { t: number; own: Awaited<ReturnType<typeof own>>; s: Signals }[] = [];
-    let on = true;
-    const ticking = (async () => {
-      while (on) {
-        const s = await h.tick();
-        samples.push({ t: s.at, own: await own(), s });
-        await sleep(500);
-      }
-    })();
+    const stop = h.sampling(500, own);
     // 20 jobs a second on Sidekiq, 10 on RQ and 10 on Celery for 65 s, every 5th failing.
     await Promise.all([
       script('ruby', 'sidekiq', 'steady.rb', ['sks', '20', '65', '5']),
       script('/usr/bin/python3', 'rq', 'steady.py', ['rqs', '10', '65', '5']),
       script('/usr/bin/python3', 'celery', 'steady.py', ['ces', '10', '65', '5']),
     ]);
-    on = false;
-    await ticking;
-    const last = samples[samples.length - 1];
-    const ago = samples.find((x) => x.t >= last.t - 60_000) ?? samples[0];
-    const minutes = (last.t - ago.t) / 60_000;
+    const { last, ago, minutes } = await stop();
     const sys = h.system(last.s, 'sidekiq');
     within(sys.throughput.value, (last.own.processed - ago.own.processed) / minutes, 2, 'Sidekiq throughput /min against stat:processed');
     within(sys.failureRate.value, ((last.own.failed - ago.own.failed) / (last.own.processed - ago.own.processed)) * 100, 2, 'Sidekiq failure rate against its stats');
