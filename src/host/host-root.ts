@@ -92,11 +92,13 @@ export async function createHost(context: vscode.ExtensionContext): Promise<Chap
       if (what === 'pools' || what === 'supervisors') workers.update();
       if (what === 'signals') {
         if (host.engine) void history.afterTick(host.engine);
+        // Each view, then the dashboard's delta, in a turn of its own: each turn of the shared loop stays short.
         queues.update();
-        tenants.update();
-        workers.update();
-        // The dashboard's delta in a turn of its own: each turn of the shared loop stays short.
-        setImmediate(() => dashboard.tick());
+        setImmediate(() => {
+          tenants.update();
+          workers.update();
+          setImmediate(() => dashboard.tick());
+        });
       }
       if (what === 'engine') {
         workers.refresh();

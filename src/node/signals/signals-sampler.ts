@@ -10,9 +10,9 @@ import type { HostSampler } from '../host-sampler';
 import type { QueueObserver } from './observe-queues';
 
 /** Queues observed per turn of the event loop. */
-const OBSERVE_CHUNK = 250;
+const OBSERVE_CHUNK = 125;
 /** Queues whose figures, then whose rules, are computed per turn. */
-const SIGNALS_CHUNK = 200;
+const SIGNALS_CHUNK = 100;
 
 export interface SignalsSamplerDeps {
   engine: SignalsEngine;
