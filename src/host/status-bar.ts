@@ -4,7 +4,7 @@ import * as vscode from 'vscode';
 import { alerting, type Finding } from '../core/signals/findings';
 import { sameItems } from './diagnostics';
 import type { EngineHost } from './engine-host';
-import { pendingTotal } from './figures';
+import { queuedTotal } from './figures';
 
 export function compact(n: number): string {
   if (n < 1000) return String(n);
@@ -28,8 +28,7 @@ export class StatusBar implements vscode.Disposable {
     const engine = this.host.engine;
     const findings = engine?.findings() ?? [];
     const workers = engine ? engine.runningWorkers() : 0;
-    const signals = engine?.lastSignals();
-    const queued = signals ? pendingTotal(signals.queues) : undefined;
+
     // Built-in rules alarm only once sustained, and as warnings (findings.ts: alerting).
     const alarms = alerting(findings, Date.now());
     const critical = alarms.filter((f) => f.severity === 'critical');
@@ -39,7 +38,8 @@ export class StatusBar implements vscode.Disposable {
     // Before the first tick the queues are not counted yet ("…"); a connection that could not be
     // read makes the total a lower bound ("≥"), or unknown ("?") when nothing was read: never a 0.
     const unread = engine?.queueErrors() ?? [];
-    const queuedText = queued === undefined ? '… queued' : unread.length ? (queued === 0 ? '? queued' : `≥${compact(queued)} queued`) : `${compact(queued)} queued`;
+    const queued = queuedTotal(engine?.lastSignals()?.queues, unread);
+    const queuedText = !queued ? '… queued' : queued.value === null ? '? queued' : `${queued.lowerBound ? '≥' : ''}${compact(queued.value)} queued`;
     const text = !engine && this.host.connecting ? '$(sync~spin) Chaperone: connecting…' : `${icon} Chaperone: ${workers} worker${workers === 1 ? '' : 's'} · ${queuedText}`;
     const bg = this.host.startError || critical.length ? 'statusBarItem.errorBackground' : warning.length ? 'statusBarItem.warningBackground' : '';
     const key = `${text}|${bg}|${this.host.startError ?? ''}|${unread.join('|')}`;
@@ -49,7 +49,7 @@ export class StatusBar implements vscode.Disposable {
     this.item.text = text;
     this.item.backgroundColor = bg ? new vscode.ThemeColor(bg) : undefined;
     this.item.tooltip = tooltip(findings, this.host.startError, unread);
-    this.item.accessibilityInformation = { label: `Chaperone: ${workers} workers, ${queued ?? 'not yet counted'} queued, ${critical.length} critical and ${warning.length} warning findings` };
+    this.item.accessibilityInformation = { label: `Chaperone: ${workers} workers, ${queued ? (queued.value ?? 'unknown') : 'not yet counted'} queued, ${critical.length} critical and ${warning.length} warning findings` };
   }
 
   dispose(): void {

@@ -1,7 +1,7 @@
 // The signals engine: every tick's observations become series (history + trend lines + rates),
 // derived figures (throughput, failure rate, wait estimate, forecasts), and the findings of the
 // threshold rules, with hysteresis. Pure: time comes in as `now`, nothing here does I/O.
-import type { QueueRef } from '../queue-ref';
+import { SYSTEM_NAMES, type QueueRef, type SystemName } from '../queue-ref';
 import type { QueueRules, Severity, SignalsConfig, TenantsConfig, ThresholdsConfig } from '../config/signals-config';
 import type { SourceRange } from '../config/source-range';
 import type { PoolConfig } from '../config/types';
@@ -621,8 +621,7 @@ export class SignalsEngine {
 
 // ---- figures that repeat across queues and ticks: built once (a tick over 1000 queues allocates little) ----
 
-const SYSTEMS = ['bullmq', 'laravel', 'sidekiq', 'rq', 'celery'] as const satisfies readonly QueueRef['system'][];
-const perSystem = <T>(f: (s: QueueRef['system']) => T): Record<QueueRef['system'], T> => Object.fromEntries(SYSTEMS.map((s) => [s, f(s)])) as Record<QueueRef['system'], T>;
+const perSystem = <T>(f: (s: SystemName) => T): Record<SystemName, T> => Object.fromEntries(SYSTEM_NAMES.map((s) => [s, f(s)])) as Record<SystemName, T>;
 const NOTHING_PENDING = known(0, 'exact', 'nothing pending');
 const WAIT_SOURCE = perSystem((s) => `${s}: the oldest pending job's enqueue time`);
 const MEAN_SOURCE = perSystem((s) => `${s}: mean of recent jobs`);

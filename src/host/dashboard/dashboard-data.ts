@@ -3,7 +3,7 @@
 // per series each tick. Every series is one the engine records, so a reload draws the same past.
 import type { QueueSignal, Signals, SystemSignal } from '../../core/signals/signals-engine';
 import { alerting, type Finding } from '../../core/signals/findings';
-import { cpuTotal, memoryTotal, pendingTotal } from '../figures';
+import { cpuTotal, memoryTotal, queuedTotal } from '../figures';
 import { RANGE_MS, type DashboardDelta, type DashboardSnapshot, type DashboardSummary, type Point, type QueueSeries, type RangeKey, type Series } from '../../protocol/dashboard';
 
 export const MAX_QUEUES = 6;
@@ -90,15 +90,13 @@ export class DashboardData {
 
   summary(): DashboardSummary {
     const findings = this.source.findings();
-    const signals = this.source.signals();
-    const queued = signals ? pendingTotal(signals.queues) : null;
-    const unread = this.source.unread().length > 0;
+    const queued = queuedTotal(this.source.signals()?.queues, this.source.unread());
     const alarms = alerting(findings, Date.now());
     return {
       health: alarms.some((f) => f.severity === 'critical') ? 'critical' : alarms.length ? 'warning' : 'ok',
       workers: this.source.workers(),
-      queued: unread && queued === 0 ? null : queued,
-      queuedIsLowerBound: unread && !!queued,
+      queued: queued?.value ?? null,
+      queuedIsLowerBound: queued?.lowerBound ?? false,
       findings: findings.slice(0, 10).map((f) => ({ severity: f.severity, message: f.message, builtIn: f.builtIn })),
     };
   }
