@@ -45,7 +45,7 @@ async function main(): Promise<void> {
     });
     const r = JSON.parse(readFileSync(out, 'utf8')) as {
       activationMs: number; anchor: Block; loaded: Block; deltasPerSecond: number; tickMs: number;
-      paints: { pageMs: number; openMs: number }[]; heapGrowthMb: number; heapMinutes: number; heapSamplesMb: number[];
+      paints: { pageMs: number; openMs: number }[]; heapGrowthMb: number; heapMinutes: number; heapSamplesMb: number[]; steps: { step: string; ms: number }[];
     };
     const med = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
     const f = (x: number): string => x.toFixed(1);
@@ -55,6 +55,7 @@ async function main(): Promise<void> {
     const added = r.loaded.maxBlockMs - r.anchor.maxBlockMs;
     console.log(`  largest loop block (Chaperone)     ${f(r.loaded.maxBlockMs)} ms   anchor, same host with Chaperone stopped: ${f(r.anchor.maxBlockMs)} ms   adds ${f(added)} ms, target ≤ +1 ms: ${added <= 1 ? 'met' : 'MISSED'}`);
     console.log(`     (largest delay incl. scheduling ${f(r.loaded.maxDelayMs)} ms / anchor ${f(r.anchor.maxDelayMs)} ms; largest GC pause ${f(r.loaded.maxGcMs)} ms / anchor ${f(r.anchor.maxGcMs)} ms)`);
+    console.log(`  Chaperone's largest steps (sync)   ${r.steps.map((s) => `${s.step} ${f(s.ms)}`).join(', ')} ms`);
     console.log(`  signals tick (async, wall)         ${f(r.tickMs)} ms; dashboard deltas ${r.deltasPerSecond.toFixed(2)}/s`);
     console.log(`  dashboard first paint (page)       ${f(med(r.paints.map((p) => p.pageMs)))} ms median of ${r.paints.length}   target ≤ 300 ms: ${med(r.paints.map((p) => p.pageMs)) <= 300 ? 'met' : 'MISSED'}`);
     console.log(`  dashboard open -> painted (host)   ${f(med(r.paints.map((p) => p.openMs)))} ms median`);

@@ -13,6 +13,8 @@ import type { Engine } from '../engine';
 const FILE = 'chaperone-history.json';
 const SAVE_EVERY_MS = 30_000;
 const MAX_QUEUES = 50;
+/** Series read and encoded per turn of the loop. */
+const SERIES_PER_TURN = 8;
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
 
@@ -62,22 +64,27 @@ export class HistoryStore {
       ...(s?.pools ?? []).flatMap((p) => [`pool:${p.name}:cpu`, `pool:${p.name}:memory`]),
       'host:cpu', 'host:memory',
     ];
-    const series: Saved['series'] = {};
-    for (const name of names) {
-      // The day at 5 min (older than an hour), then the hour at 10 s: oldest first, no overlap.
-      const day = engine.history(name, now - DAY, now - HOUR, 288)?.points ?? [];
-      const hour = engine.history(name, now - HOUR + 1, now, 360)?.points ?? [];
-      const points = [...day, ...hour].map((p): [number, number] => [p.t, +p.avg.toPrecision(6)]);
-      if (points.length) series[name] = points;
+    // Read and encoded a few series per turn of the loop: the whole file is a megabyte of JSON,
+    // whose one-go JSON.stringify would block the editor's loop for many milliseconds.
+    const parts: string[] = [];
+    for (let i = 0; i < names.length; i += SERIES_PER_TURN) {
+      if (i > 0) await new Promise((r) => setImmediate(r));
+      for (const name of names.slice(i, i + SERIES_PER_TURN)) {
+        // The day at 5 min (older than an hour), then the hour at 10 s: oldest first, no overlap.
+        const day = engine.history(name, now - DAY, now - HOUR, 288)?.points ?? [];
+        const hour = engine.history(name, now - HOUR + 1, now, 360)?.points ?? [];
+        const points = [...day, ...hour].map((p): [number, number] => [p.t, +p.avg.toPrecision(6)]);
+        if (points.length) parts.push(`${JSON.stringify(name)}:${JSON.stringify(points)}`);
+      }
     }
-    const body: Saved = { version: 1, at: now, series };
+    const json = `{"version":1,"at":${now},"series":{${parts.join(',')}}}`;
     try {
       if (dir.scheme === 'file') {
         await mkdir(dir.fsPath, { recursive: true });
-        await writeFile(path.join(dir.fsPath, FILE), JSON.stringify(body));
+        await writeFile(path.join(dir.fsPath, FILE), json);
       } else {
         await vscode.workspace.fs.createDirectory(dir);
-        await vscode.workspace.fs.writeFile(vscode.Uri.joinPath(dir, FILE), Buffer.from(JSON.stringify(body)));
+        await vscode.workspace.fs.writeFile(vscode.Uri.joinPath(dir, FILE), Buffer.from(json));
       }
     } catch (err) {
       this.log(`history not saved: ${err instanceof Error ? err.message : String(err)}`);

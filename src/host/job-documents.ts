@@ -4,6 +4,8 @@
 import * as vscode from 'vscode';
 import { isSystemName, queueRef, type QueueRef } from '../core/queue-ref';
 import { formatJob } from '../queues/job-page';
+import type { JobDetail, JobState } from '../queues/contract';
+import { jobActions, stateKind, type JobAction } from './job-actions';
 import type { EngineHost } from './engine-host';
 
 export const JOB_SCHEME = 'chaperone-job';
@@ -17,7 +19,7 @@ export function jobUri(ref: QueueRef, id: string): vscode.Uri {
   return vscode.Uri.from({ scheme: JOB_SCHEME, path: `/${ref.id} #${id}`, query: JSON.stringify({ connection: ref.connection, system: ref.system, queue: ref.name, id }) });
 }
 
-function parseJobUri(uri: vscode.Uri): { ref: QueueRef; id: string } | undefined {
+export function parseJobUri(uri: vscode.Uri): { ref: QueueRef; id: string } | undefined {
   let q: unknown;
   try {
     q = JSON.parse(uri.query);
@@ -30,11 +32,38 @@ function parseJobUri(uri: vscode.Uri): { ref: QueueRef; id: string } | undefined
   return { ref: queueRef(system, connection, queue), id };
 }
 
+const MAX_KEPT = 100;
+
 export class JobDocuments implements vscode.TextDocumentContentProvider, vscode.Disposable {
   private readonly changed = new vscode.EventEmitter<vscode.Uri>();
   readonly onDidChange = this.changed.event;
+  /** The job each open document last showed (bounded): its actions follow its state. */
+  private readonly shown = new Map<string, JobDetail | undefined>();
+  private readonly subscription: vscode.Disposable;
 
-  constructor(private readonly host: EngineHost) {}
+  constructor(private readonly host: EngineHost) {
+    this.subscription = vscode.window.onDidChangeActiveTextEditor(() => this.updateContext());
+  }
+
+  /** The job a document shows, and what kind of state it was in when last read. */
+  jobOf(uri: vscode.Uri): { ref: QueueRef; id: string; kind: JobState | undefined } | undefined {
+    const where = parseJobUri(uri);
+    if (!where) return undefined;
+    const d = this.shown.get(uri.toString());
+    return { ...where, kind: d ? stateKind(d.state) : undefined };
+  }
+
+  /** The title bar's actions for the active editor's job (a context key the menus read). */
+  private updateContext(): void {
+    const uri = vscode.window.activeTextEditor?.document.uri;
+    let actions: JobAction[] = [];
+    if (uri?.scheme === JOB_SCHEME) {
+      const j = this.jobOf(uri);
+      const adapter = j && this.host.engine?.queues?.connections.find((c) => c.config.name === j.ref.connection)?.adapters.find((a) => a.system === j.ref.system);
+      if (j && adapter) actions = jobActions(j.kind, adapter.capabilities);
+    }
+    void vscode.commands.executeCommand('setContext', 'chaperone.jobActions', actions.join(' '));
+  }
 
   async provideTextDocumentContent(uri: vscode.Uri): Promise<string> {
     const where = parseJobUri(uri);
@@ -43,11 +72,19 @@ export class JobDocuments implements vscode.TextDocumentContentProvider, vscode.
     if (!service) return this.host.startError ?? 'Chaperone is not running';
     try {
       const job = await service.job(where.ref, where.id);
+      this.keep(uri, job);
       if (!job) return `job ${where.id} of ${where.ref.id} on ${where.ref.connection}: not found (finished or removed?)`;
       return `${formatJob(job, Date.now())}\n`;
     } catch (err) {
       return `job ${where.id} of ${where.ref.id}: ${err instanceof Error ? err.message : String(err)}`;
     }
+  }
+
+  private keep(uri: vscode.Uri, job: JobDetail | undefined): void {
+    this.shown.delete(uri.toString());
+    this.shown.set(uri.toString(), job);
+    while (this.shown.size > MAX_KEPT) this.shown.delete(this.shown.keys().next().value as string);
+    this.updateContext();
   }
 
   /** Read the job again (the document's Refresh). */
@@ -56,6 +93,7 @@ export class JobDocuments implements vscode.TextDocumentContentProvider, vscode.
   }
 
   dispose(): void {
+    this.subscription.dispose();
     this.changed.dispose();
   }
 }

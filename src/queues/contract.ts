@@ -8,6 +8,7 @@ import type { FlowReading } from '../core/signals/flow';
 export { queueRef, type QueueRef, type SystemName } from '../core/queue-ref';
 export type { FlowReading } from '../core/signals/flow';
 
+
 /** Common keys every adapter fills (0 where the system has no such state), plus its own. */
 export interface QueueCountsRecord {
   pending: number;
@@ -53,6 +54,23 @@ export function scalarFields(obj: unknown, skip: readonly string[] = []): Record
   return out;
 }
 
+export interface SearchQuery {
+  /** Matched case-insensitively against the id, the name, the payload and the error; '' matches all. */
+  text: string;
+  /** Where to start: a cursor from the previous page, or undefined for the first page. */
+  cursor?: string;
+  limit: number;
+}
+
+export interface SearchPage {
+  jobs: JobSummary[];
+  /** Where the next page starts, or null when the state has been read to its end. */
+  cursor: string | null;
+  /** Members read for this page, and the size of the state's collections. */
+  scanned: number;
+  total: number;
+}
+
 /** One job as its system keeps it: what `chaperone job` prints and the editor's job document shows. */
 export interface JobDetail {
   id: string;
@@ -77,6 +95,8 @@ export interface JobDetail {
   logs?: string[];
   /** The worker running (or that ran) it, where the system records one. */
   worker?: string;
+  /** Parts of the payload decoded to be read as text (Laravel's serialized PHP command). */
+  texts?: { title: string; text: string }[];
 }
 
 export interface LiveWorker {
@@ -133,8 +153,18 @@ export interface QueueAdapter {
    */
   flow(queues: readonly QueueRef[], now: number): Promise<FlowReading[]>;
   workers(queue?: QueueRef): Promise<WorkersResult>;
+  /**
+   * Jobs of one state whose id, name, payload or error hold the text, a page at a time: the
+   * state's lists and sets are read in bounded slices inside Redis (never KEYS, never one long call).
+   */
+  search(queue: QueueRef, state: JobState, query: SearchQuery, now: number): Promise<SearchPage>;
   /** One job, whole (undefined when it is gone: finished and removed, or never there). */
-  get?(queue: QueueRef, jobId: string): Promise<JobDetail | undefined>;
+  get(queue: QueueRef, jobId: string): Promise<JobDetail | undefined>;
+  /**
+   * The queues holding a job of this id, where the system keys jobs by id (BullMQ, RQ, Celery,
+   * Horizon); undefined where it keys nothing by id here (plain Laravel).
+   */
+  locate?(jobId: string): Promise<QueueRef[] | undefined>;
   cancel(queue: QueueRef, jobId: string): Promise<ActionResult>;
   retry(queue: QueueRef, jobId: string | { allFailed: true }): Promise<ActionResult>;
   /** Runs a delayed job now: it becomes pending at once. */

@@ -36,6 +36,7 @@ export function formatJob(j: JobDetail, now: number): string {
     out.push(...block('error', `${j.error.class ? `${j.error.class}: ` : ''}${j.error.message}`));
     if (j.error.stack) out.push(...block('stack', j.error.stack));
   }
+  for (const t of j.texts ?? []) out.push(...block(t.title, t.text));
   out.push(...block(`payload (${j.payload.text.length} characters)`, j.payload.json !== null ? JSON.stringify(j.payload.json, null, 2) : j.payload.text));
   if (j.result !== undefined) out.push(...block('result', typeof j.result === 'string' ? j.result : JSON.stringify(j.result, null, 2)));
   if (j.logs?.length) out.push(...block('logs', j.logs.join('\n')));

@@ -4,7 +4,7 @@ import { SYSTEM_NAMES, parseQueueId, queueKey } from '../core/queue-ref';
 import type { RedisClient } from './redis-client';
 import type { ConnectionConfig } from '../core/config/types';
 import type { AuditSink } from '../core/ports';
-import { refused, type ActionResult, type JobDetail, type JobState, type JobSummary, type QueueAdapter, type QueueCounts, type QueueRef, type WorkersResult } from './contract';
+import { refused, type ActionResult, type JobDetail, type JobState, type JobSummary, type QueueAdapter, type QueueCounts, type QueueRef, type SearchPage, type SearchQuery, type WorkersResult } from './contract';
 
 export class QueueLookupError extends Error {}
 
@@ -75,11 +75,42 @@ export class QueueService {
     return adapter.list(ref, state, limit, Date.now());
   }
 
+  /** Jobs of a state matching a text, a page at a time (see QueueAdapter.search). */
+  async search(q: QueueAddress, state: JobState, query: SearchQuery): Promise<SearchPage> {
+    const { adapter, ref } = await this.find(q);
+    return adapter.search(ref, state, query, Date.now());
+  }
+
   /** One job, whole; undefined when it is gone. Reading is audited nowhere: it changes nothing. */
   async job(q: QueueAddress, jobId: string): Promise<JobDetail | undefined> {
     const { adapter, ref } = await this.find(q);
-    if (!adapter.get) throw new QueueLookupError(`opening one job is not built for ${adapter.system} yet (BullMQ, RQ and Sidekiq have it): list it with \`chaperone jobs ${ref.id}\``);
     return adapter.get(ref, jobId);
+  }
+
+  /**
+   * The queues holding a job of this id, on every connection (or one), where the system keys jobs
+   * by id. Also says which systems could not be asked (they key nothing by id: name the queue).
+   */
+  async locate(jobId: string, connection?: string): Promise<{ found: QueueRef[]; notAsked: string[]; errors: string[] }> {
+    const candidates = this.connections.filter((c) => !connection || c.config.name === connection);
+    if (connection && candidates.length === 0) throw new QueueLookupError(`no connection "${connection}" in chaperone.json (connections: ${this.connections.map((c) => c.config.name).join(', ')})`);
+    const found: QueueRef[] = [];
+    const notAsked = new Set<string>();
+    const errors: string[] = [];
+    await Promise.all(candidates.flatMap((c) => c.adapters.map(async (a) => {
+      if (!a.locate) {
+        notAsked.add(a.system);
+        return;
+      }
+      try {
+        const refs = await a.locate(jobId);
+        if (refs) found.push(...refs);
+        else notAsked.add(a.system);
+      } catch (err) {
+        errors.push(`${c.config.name}/${a.system}: ${err instanceof Error ? err.message : String(err)}`);
+      }
+    })));
+    return { found, notAsked: [...notAsked], errors };
   }
 
   async workers(q: QueueAddress): Promise<WorkersResult> {

@@ -112,6 +112,13 @@ export interface Signals {
 }
 
 /** A rule's outcome before hysteresis; the message is built only for findings that are shown. */
+/** One evaluation in progress (beginEvaluation .. endEvaluation). */
+export interface Evaluation {
+  now: number;
+  seen: Set<string>;
+  out: Finding[];
+}
+
 export type RawBreach = Omit<Finding, 'message' | 'builtIn' | 'since'> & { level: Level; message: () => string; /** What else the message depends on (a rate). */ detail?: string };
 
 interface QueueRulesResolved {
@@ -259,8 +266,22 @@ export class SignalsEngine {
   evaluate(now = this.at, mode: 'hysteresis' | 'once' = 'hysteresis', signals?: Signals, prepared?: readonly RawBreach[]): Finding[] {
     const raw = prepared ?? this.breaches(signals ?? this.signals(now));
     if (mode === 'once') return raw.filter((b) => b.level !== 'ok').map((b) => materialize(b, b.level as Severity, now));
-    const seen = new Set<string>();
-    const out: Finding[] = [];
+    const e = this.beginEvaluation(now);
+    this.stepEvaluation(e, raw);
+    return this.endEvaluation(e);
+  }
+
+  /**
+   * One hysteresis sample of every rule, in slices (the sampler spreads 1000 queues' rules over
+   * turns of the loop): begin, a step per slice of the rules' outcomes, then the end, which clears
+   * what was not evaluated and returns the findings. evaluate() is the three at once.
+   */
+  beginEvaluation(now: number): Evaluation {
+    return { now, seen: new Set(), out: [] };
+  }
+
+  stepEvaluation(e: Evaluation, raw: readonly RawBreach[]): void {
+    const { now, seen, out } = e;
     for (const b of raw) {
       seen.add(b.key);
       const prev = this.hysteresis.get(b.key) ?? INITIAL;
@@ -282,16 +303,19 @@ export class SignalsEngine {
         out.push(finding);
       }
     }
+  }
+
+  endEvaluation(e: Evaluation): Finding[] {
     for (const k of this.shown.keys()) if (!this.hysteresis.get(k) || this.hysteresis.get(k)?.active === 'ok') this.shown.delete(k);
     for (const k of this.since.keys()) if (!this.hysteresis.get(k) || this.hysteresis.get(k)?.active === 'ok') this.since.delete(k);
     // A rule no longer evaluated (its subject is gone) counts as clear.
     for (const [key, st] of this.hysteresis) {
-      if (seen.has(key)) continue;
+      if (e.seen.has(key)) continue;
       const next = step(st, 'ok', this.thresholds.breachAfter, this.thresholds.clearAfter);
       if (next.active === 'ok' && next.count === 0) this.hysteresis.delete(key);
       else this.hysteresis.set(key, next);
     }
-    return out;
+    return e.out;
   }
 
   // ---- observation ----

@@ -11,7 +11,8 @@ export const cancelJob: HostCommand = {
     const t = await pickQueue(ctx.host, arg, 'Cancel a job', (q) => q.pending + q.delayed > 0);
     if (!t) return undefined;
     let jobId = t.jobId;
-    let state = t.state;
+    // From a job document: the state it showed when last read.
+    let state = arg instanceof vscode.Uri ? ctx.jobs.jobOf(arg)?.kind : t.state;
     if (!jobId) {
       const svc = service(ctx.host);
       const [pending, delayed] = await Promise.all([svc.jobs(t.q, 'pending', 50), svc.jobs(t.q, 'delayed', 50).catch(() => [])]);
@@ -29,6 +30,7 @@ export const cancelJob: HostCommand = {
     const r = await queueWrite(ctx.host, `Cancelling job ${jobId}`, () => (state === 'active' ? svc.cancelRunning(t.q, jobId) : svc.cancel(t.q, jobId)));
     void vscode.window.showInformationMessage(r.message);
     ctx.queuesTree.refresh();
+    if (arg instanceof vscode.Uri) ctx.jobs.refresh(arg);
     return r;
   },
 };

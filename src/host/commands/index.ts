@@ -8,6 +8,9 @@ import { checkThresholds } from './check-thresholds';
 import { connectProfile } from './connect-profile';
 import { createConfig } from './create-config';
 import { drainPool } from './drain-pool';
+import { clearJobFilter, filterJobs } from './filter-jobs';
+import { findJob } from './find-job';
+import { promoteJob } from './promote-job';
 import { loadMoreJobs } from './load-more-jobs';
 import { openConfig } from './open-config';
 import { openDashboard } from './open-dashboard';
@@ -28,6 +31,7 @@ import { stopPool } from './stop-pool';
 export const COMMANDS: readonly HostCommand[] = [
   startPool, stopPool, drainPool, restartPool, scalePool, cancelJob, retryFailed, pauseQueue, resumeQueue,
   showLogs, openDashboard, openConfig, connectProfile, setPassword, checkThresholds, createConfig, reload, refresh, loadMoreJobs, showOutput, openJob, refreshJob,
+  findJob, filterJobs, clearJobFilter, promoteJob,
 ];
 
 /** The last failure shown (tests read it: the user saw this message); one per composition root. */

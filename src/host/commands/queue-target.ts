@@ -3,6 +3,7 @@ import * as vscode from 'vscode';
 import type { ActionResult } from '../../queues/contract';
 import type { QueueAddress } from '../../queues/queue-service';
 import type { EngineHost } from '../engine-host';
+import { JOB_SCHEME, parseJobUri } from '../job-documents';
 import { UserFacingError, requireTrust } from '../trust';
 import type { QueueNode } from '../views/queues-tree';
 
@@ -31,6 +32,12 @@ export async function pickQueue(host: EngineHost, arg: unknown, title: string, f
     const n = arg as QueueNode;
     if (n.kind === 'queue' || n.kind === 'state') return { q: n.ref, queue: n.ref.id };
     if (n.kind === 'job') return { q: n.ref, queue: n.ref.id, jobId: n.job.id, state: n.state };
+  }
+  if (arg instanceof vscode.Uri && arg.scheme === JOB_SCHEME) {
+    // A job document's title bar: the job it shows.
+    const j = parseJobUri(arg);
+    if (!j) throw new UserFacingError(`not a job document: ${arg.toString()}`);
+    return { q: j.ref, queue: j.ref.id, jobId: j.id };
   }
   if (isQueueArgs(arg)) return { q: { id: arg.queue, connection: arg.connection ?? 'default' }, queue: arg.queue, ...(arg.jobId ? { jobId: arg.jobId } : {}) };
   const queues = (host.engine?.lastSignals()?.queues ?? []).filter(filter);

@@ -15,6 +15,7 @@ export const retryFailed: HostCommand = {
     const r = await queueWrite(ctx.host, `Retrying on ${t.queue}`, () => svc.retry(t.q, t.jobId ?? { allFailed: true }));
     void vscode.window.showInformationMessage(r.message);
     ctx.queuesTree.refresh();
+    if (arg instanceof vscode.Uri) ctx.jobs.refresh(arg);
     return r;
   },
 };

@@ -102,8 +102,12 @@ export class DashboardData {
   }
 }
 
+/**
+ * The deepest queues, ties by key. Ordinal comparison, not localeCompare: a thousand queues of equal
+ * depth make ten thousand comparisons each tick, and ICU's collation is a microsecond each.
+ */
 function topQueues(qs: readonly QueueSignal[]): QueueSignal[] {
-  return [...qs].sort((a, b) => b.pending - a.pending || a.key.localeCompare(b.key)).slice(0, MAX_QUEUES);
+  return [...qs].sort((a, b) => b.pending - a.pending || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0)).slice(0, MAX_QUEUES);
 }
 
 function systemLabel(x: SystemSignal): string {

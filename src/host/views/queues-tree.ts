@@ -2,6 +2,7 @@
 // Figures come from the signals engine's last tick (no extra Redis reads); jobs are listed only
 // when a state is expanded.
 import * as vscode from 'vscode';
+import { inTimeSlices } from '../../node/time-slices';
 import { healthOf, type Finding } from '../../core/signals/findings';
 import type { QueueSignal, SystemSignal } from '../../core/signals/signals-engine';
 import { formatDuration } from '../../core/units';
@@ -24,7 +25,8 @@ export type QueueNode =
   | { kind: 'connection'; id: string; name: string }
   | { kind: 'system'; id: string; connection: string; system: SystemName }
   | ({ kind: 'queue'; id: string; signal: QueueSignal } & QueueRefNode)
-  | ({ kind: 'state'; id: string; state: JobState; limit: number } & QueueRefNode)
+  /** filter: only the jobs whose id, name, payload or error hold this text (searched in Redis, in slices). */
+  | ({ kind: 'state'; id: string; state: JobState; limit: number; filter?: string } & QueueRefNode)
   | ({ kind: 'job'; id: string; state: JobState; job: JobSummary } & QueueRefNode)
   | ({ kind: 'more'; id: string; parent: string } & QueueRefNode)
   | { kind: 'message'; id: string; text: string; icon: string };
@@ -52,21 +54,30 @@ export class QueuesTree extends VisibleTree<QueueNode> {
     // One pass over the findings for every row (a thousand rows each scanning a thousand findings would block the loop).
     const health = this.healthNow();
     // Only rows that were drawn have nodes; the rest cost one map lookup. A row whose numbers and
-    // health are the same is not even described again.
-    for (const q of signals) {
-      const node = this.nodes.get(treeId.queueOfKey(q.key));
-      if (node?.kind !== 'queue') continue;
-      const prev = node.signal;
-      node.signal = q;
-      const worst = health.get(`queue:${q.key}`);
-      if (sameRow(prev, q) && worst === this.shownHealth.get(node.id)) continue;
-      if (this.shown.get(node.id) !== queueText(q, worst)) this.refresh(node);
-    }
-    for (const s of last?.systems ?? []) {
-      const node = this.nodes.get(treeId.system(s.connection, s.system));
-      if (node?.kind === 'system' && this.shown.get(node.id) !== systemDescription(s)) this.refresh(node);
-    }
+    // health are the same is not even described again. A thousand rows go over turns of about a
+    // millisecond (the editor's loop); a newer tick's pass replaces one still under way.
+    const pass = ++this.pass;
+    void inTimeSlices(signals, (batch) => {
+      for (const q of batch) {
+        const node = this.nodes.get(treeId.queueOfKey(q.key));
+        if (node?.kind !== 'queue') continue;
+        const prev = node.signal;
+        node.signal = q;
+        const worst = health.get(`queue:${q.key}`);
+        if (sameRow(prev, q) && worst === this.shownHealth.get(node.id)) continue;
+        if (this.shown.get(node.id) !== queueText(q, worst)) this.refresh(node);
+      }
+    }, { stale: () => pass !== this.pass, firstTurnNow: true }).then((finished) => {
+      if (!finished) return;
+      for (const s of last?.systems ?? []) {
+        const node = this.nodes.get(treeId.system(s.connection, s.system));
+        if (node?.kind === 'system' && this.shown.get(node.id) !== systemDescription(s)) this.refresh(node);
+      }
+    });
   }
+
+  /** The current update pass (a newer one stops an older one between turns). */
+  private pass = 0;
 
   /** Health per queue for the findings of now, computed once per set of findings (rows ask one by one). */
   private healthCache: { findings: readonly Finding[]; health: Map<string, string> } | undefined;
@@ -151,18 +162,29 @@ export class QueuesTree extends VisibleTree<QueueNode> {
       case 'state': {
         let jobs: JobSummary[];
         try {
-          jobs = (await engine?.queues?.jobs(node.ref, node.state, node.limit + 1)) ?? [];
+          jobs = node.filter
+            ? ((await engine?.queues?.search(node.ref, node.state, { text: node.filter, limit: node.limit + 1 }))?.jobs ?? [])
+            : ((await engine?.queues?.jobs(node.ref, node.state, node.limit + 1)) ?? []);
         } catch (err) {
           return [{ kind: 'message', id: `msg:${node.id}:err`, text: err instanceof Error ? err.message : String(err), icon: 'error' }];
         }
         const out: QueueNode[] = jobs.slice(0, node.limit).map((job) => ({ kind: 'job', id: treeId.job(node.ref, node.state, job.id), ref: node.ref, state: node.state, job }));
         if (jobs.length > node.limit) out.push({ kind: 'more', id: treeId.more(node.id), ref: node.ref, parent: node.id });
-        if (!out.length) out.push({ kind: 'message', id: `msg:${node.id}:empty`, text: 'none', icon: 'dash' });
+        if (!out.length) out.push({ kind: 'message', id: `msg:${node.id}:empty`, text: node.filter ? `no job holds "${node.filter}"` : 'none', icon: 'dash' });
         return out;
       }
       default:
         return [];
     }
+  }
+
+  /** Shows only the jobs of a state that hold `text` ('' or undefined: every job again). */
+  setFilter(node: QueueNode, text: string | undefined): void {
+    const state = node.kind === 'state' ? this.nodes.get(node.id) : undefined;
+    if (state?.kind !== 'state') return;
+    state.filter = text || undefined;
+    state.limit = JOB_PAGE;
+    this.refresh(state);
   }
 
   /** "Load more": the next page of a state's jobs. */
@@ -206,7 +228,8 @@ export class QueuesTree extends VisibleTree<QueueNode> {
         const item = new vscode.TreeItem(node.state, vscode.TreeItemCollapsibleState.Collapsed);
         item.id = node.id;
         if (count !== undefined) item.description = String(count);
-        item.contextValue = contextValue.state(node.state);
+        if (node.filter) item.description = `${item.description ? `${item.description} · ` : ''}filter: ${node.filter}`;
+        item.contextValue = contextValue.state(node.state, !!node.filter);
         return item;
       }
       case 'job':

@@ -27,7 +27,7 @@ export const contextValue = {
   connection: (readOnly: boolean): string => `connection.${rw(readOnly)}`,
   system: (): string => 'system',
   queue: (readOnly: boolean, paused: boolean, caps: Iterable<string>): string => ['queue', rw(readOnly), paused ? 'paused' : 'running', ...[...caps].map((c) => `cap:${c}`)].join(';'),
-  state: (state: JobState): string => `state.${state}`,
+  state: (state: JobState, filtered = false): string => `state.${state}${filtered ? ';filtered' : ''}`,
   job: (state: JobState, readOnly: boolean, caps: Iterable<string>): string => ['job', `state:${state}`, rw(readOnly), ...[...caps].map((c) => `cap:${c}`)].join(';'),
   supervisor: (own: boolean): string => (own ? 'supervisor.own' : 'supervisor.remote'),
   pool: (own: boolean, stopped: boolean): string => `pool.${own ? 'own' : 'remote'}.${stopped ? 'stopped' : 'running'}`,

@@ -7,7 +7,7 @@ import * as vscode from 'vscode';
 export const REFRESH_DEBOUNCE_MS = 200;
 
 export abstract class VisibleTree<N extends { id: string }> implements vscode.TreeDataProvider<N>, vscode.Disposable {
-  private readonly emitter = new vscode.EventEmitter<N | undefined>();
+  private readonly emitter = new vscode.EventEmitter<N | N[] | undefined>();
   readonly onDidChangeTreeData = this.emitter.event;
   readonly view: vscode.TreeView<N>;
   private pending: Set<N> | 'all' | undefined;
@@ -50,7 +50,8 @@ export abstract class VisibleTree<N extends { id: string }> implements vscode.Tr
       this.pending = undefined;
       this.stale = false;
       if (what === 'all') this.emitter.fire(undefined);
-      else what?.forEach((n) => this.emitter.fire(n));
+      // One event for every changed row: one message to the workbench, not one per row.
+      else if (what) this.emitter.fire([...what]);
     }, REFRESH_DEBOUNCE_MS);
   }
 

@@ -5,14 +5,11 @@ import type { CancelTimer, Clock, Logger } from '../../core/ports';
 import { Emitter } from '../../core/emitter';
 import type { Finding } from '../../core/signals/findings';
 import type { HostObservation, PoolObservation } from '../../core/signals/observations';
-import type { QueueSignal, RawBreach, Signals, SignalsEngine } from '../../core/signals/signals-engine';
+import type { QueueSignal, Signals, SignalsEngine } from '../../core/signals/signals-engine';
 import type { HostSampler } from '../host-sampler';
 import type { QueueObserver } from './observe-queues';
+import { inTimeSlices, yieldToLoop } from '../time-slices';
 
-/** Queues observed per turn of the event loop. */
-const OBSERVE_CHUNK = 125;
-/** Queues whose figures, then whose rules, are computed per turn. */
-const SIGNALS_CHUNK = 100;
 
 export interface SignalsSamplerDeps {
   engine: SignalsEngine;
@@ -69,32 +66,24 @@ export class SignalsSampler {
           return undefined;
         }),
       ]);
-      // Observing and evaluating 1000 queues take a few ms each: separate turns of the event loop
-      // keep every block short (the editor shares this loop).
+      // Observing, figuring and evaluating 1000 queues take several ms each: done in turns of the
+      // event loop of about a millisecond each (the editor shares this loop).
       const engine = this.deps.engine;
-      for (let i = 0; i < queues.length; i += OBSERVE_CHUNK) {
-        await yieldToLoop();
-        engine.observe(now, { queues: queues.slice(i, i + OBSERVE_CHUNK), pools: [] });
-      }
+      await inTimeSlices(queues, (batch) => engine.observe(now, { queues: batch, pools: [] }));
+      await yieldToLoop();
       engine.observe(now, { queues: [], flows, pools: this.deps.pools(), host });
-      // Figures and rules a slice of queues per turn, too: no turn does a thousand queues at once.
-      const keys = engine.queueKeys();
       const built: QueueSignal[] = [];
-      for (let i = 0; i < keys.length; i += SIGNALS_CHUNK) {
-        await yieldToLoop();
-        built.push(...engine.queueSignalsOf(now, keys.slice(i, i + SIGNALS_CHUNK)));
-      }
+      await inTimeSlices(engine.queueKeys(), (keys) => built.push(...engine.queueSignalsOf(now, keys)));
       await yieldToLoop();
       const signals = engine.signals(now, built);
       engine.recordDerived(signals);
-      const raw: RawBreach[] = [];
-      for (let i = 0; i < signals.queues.length; i += SIGNALS_CHUNK) {
-        await yieldToLoop();
-        raw.push(...engine.breachesOf(signals, signals.queues.slice(i, i + SIGNALS_CHUNK), false));
-      }
+      // Rules, then their hysteresis, a slice of queues per turn.
+      const evaluation = engine.beginEvaluation(now);
+      await inTimeSlices(signals.queues, (qs) => engine.stepEvaluation(evaluation, engine.breachesOf(signals, qs, false)));
       await yieldToLoop();
-      raw.push(...engine.breachesOf(signals, [], true));
-      const findings = engine.evaluate(now, 'hysteresis', signals, raw);
+      engine.stepEvaluation(evaluation, engine.breachesOf(signals, [], true));
+      await yieldToLoop();
+      const findings = engine.endEvaluation(evaluation);
       // Published together, so readers never see this tick's figures with the last tick's findings.
       this.lastSignals = signals;
       this.findings = findings;
@@ -122,9 +111,6 @@ export class SignalsSampler {
   }
 }
 
-function yieldToLoop(): Promise<void> {
-  return new Promise((resolve) => setImmediate(resolve));
-}
 
 /** Pool observations from a supervisor snapshot (local or read from Redis). */
 export function poolObservations(pools: readonly { name: string; queues: string[]; workers: { id: string; state: string; cpu: number | null; memoryBytes: number | null; restarts: number }[] }[]): PoolObservation[] {

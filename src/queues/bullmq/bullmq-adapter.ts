@@ -10,15 +10,12 @@ import { BullmqKeys } from './bullmq-keys';
 import { BullmqFlow } from './bullmq-flow';
 import type { FlowReading } from '../../core/signals/flow';
 import { errorOf, numOrNull } from '../job-detail';
-import { BUNDLED_MAJORS, NEWEST_MAJOR, majorOf, openQueue, type BullJob, type BullQueue } from './bullmq-libraries';
+import { searchSources, type SearchHit, type SearchPage, type SearchQuery, type SearchSource } from '../job-search';
+import { BUNDLED_MAJORS, NEWEST_MAJOR, majorOf, openQueue, type BullQueue } from './bullmq-libraries';
 import { LuaScript, scriptsByNode } from '../lua-script';
 
 const BULLMQ_CLAIM = new LuaScript(BULLMQ_CLAIM_LUA);
 const BULLMQ_COUNTS = new LuaScript(BULLMQ_COUNTS_LUA, { crossSlot: true });
-
-const STATE_TO_BULLMQ: Record<JobState, 'waiting' | 'delayed' | 'active' | 'failed' | 'completed' | 'prioritized' | 'waiting-children'> = {
-  pending: 'waiting', delayed: 'delayed', active: 'active', failed: 'failed', completed: 'completed', prioritized: 'prioritized', 'waiting-children': 'waiting-children',
-};
 
 export interface BullmqOptions {
   prefix?: string;
@@ -108,10 +105,21 @@ export class BullmqAdapter implements QueueAdapter {
     return this.flowReader.read(queues);
   }
 
+  /** The first jobs of a state, read raw (a job whose data is not JSON is listed as text, never failing the list). */
   async list(queue: QueueRef, state: JobState, limit: number, now: number): Promise<JobSummary[]> {
-    const q = this.queue(queue, await this.majorOf(queue));
-    const jobs = await q.getJobs([STATE_TO_BULLMQ[state]], 0, Math.max(0, limit - 1), false);
-    return jobs.filter((j): j is BullJob => !!j).map((j) => summarize(j, state, now));
+    return (await this.search(queue, state, { text: '', limit: Math.max(1, limit) }, now)).jobs;
+  }
+
+  /** Newest first where bullmq's own getJobs lists so (wait, active, completed, failed); delayed by when they run. */
+  search(queue: QueueRef, state: JobState, query: SearchQuery, now: number): Promise<SearchPage> {
+    const hash = { members: 'id' as const, hashPrefix: this.keys.base(queue.name), fields: SEARCH_FIELDS, matched: 3 };
+    const list = (part: 'wait' | 'paused' | 'active'): SearchSource => ({ key: this.keys.key(queue.name, part), kind: 'list', order: 'fwd', ...hash });
+    const zset = (part: 'delayed' | 'prioritized' | 'completed' | 'failed' | 'waiting-children', order: 'fwd' | 'rev'): SearchSource => ({ key: this.keys.key(queue.name, part), kind: 'zset', order, ...hash });
+    const sources: Record<JobState, SearchSource[]> = {
+      pending: [list('wait'), list('paused')], active: [list('active')], delayed: [zset('delayed', 'fwd')], prioritized: [zset('prioritized', 'fwd')],
+      completed: [zset('completed', 'rev')], failed: [zset('failed', 'rev')], 'waiting-children': [zset('waiting-children', 'fwd')],
+    };
+    return searchSources(this.redis, sources[state], query, (hit) => summarizeHash(hit, state, now));
   }
 
   /** The job hash as bullmq wrote it, its logs and its state: three reads sent together. */
@@ -149,6 +157,15 @@ export class BullmqAdapter implements QueueAdapter {
     if (h.progress !== undefined) detail.progress = jsonOrNull(h.progress) ?? h.progress;
     if (h.pb) detail.worker = h.pb; // processedBy: the worker's name (bullmq 5.x+)
     return detail;
+  }
+
+  /** BullMQ keys a job by queue and id: one EXISTS per queue, in one pipeline. */
+  async locate(jobId: string): Promise<QueueRef[]> {
+    const refs = await this.discover();
+    const pipe = this.redis.pipeline();
+    for (const r of refs) pipe.exists(this.keys.job(r.name, jobId));
+    const res = (await pipe.exec()) ?? [];
+    return refs.filter((_, i) => !res[i]?.[0] && Number(res[i]?.[1]) > 0);
   }
 
   async workers(queue?: QueueRef): Promise<WorkersResult> {
@@ -297,16 +314,25 @@ function isResult(x: BullQueue | ActionResult): x is ActionResult {
   return 'status' in x && 'ok' in x;
 }
 
-function summarize(j: BullJob, state: JobState, now: number): JobSummary {
+/** The job hash's fields a search matches (the first three) and a row shows. */
+const SEARCH_FIELDS = ['name', 'data', 'failedReason', 'timestamp', 'atm', 'attemptsMade'] as const;
+
+/** A row from the job hash as stored; a job whose hash is gone (removed meanwhile) is left out. */
+function summarizeHash(hit: SearchHit, state: JobState, now: number): JobSummary | undefined {
+  const f = hit.fields;
+  if (!f.name && !f.data && !f.timestamp) return undefined;
+  const data = jsonOrNull(f.data);
+  const ts = numOrNull(f.timestamp);
   const s: JobSummary = {
-    id: String(j.id),
-    name: j.name,
+    id: hit.member,
+    name: f.name,
     state,
-    attempts: j.attemptsMade ?? 0,
-    ageMs: j.timestamp ? Math.max(0, now - j.timestamp) : null,
-    preview: preview(JSON.stringify(j.data ?? null)),
-    fields: scalarFields(j.data),
+    attempts: numOrNull(f.atm || f.attemptsMade) ?? 0,
+    ageMs: ts ? Math.max(0, now - ts) : null,
+    // Data that is not JSON is shown as it is.
+    preview: preview(data === null && f.data !== 'null' ? f.data : JSON.stringify(data)),
+    fields: scalarFields(data),
   };
-  if (j.failedReason) s.failedReason = j.failedReason;
+  if (f.failedReason) s.failedReason = f.failedReason;
   return s;
 }

@@ -4,15 +4,17 @@
 // "active" (reserved by a worker). Celery keeps no failed list (results only in the backend).
 // Workers are known from their heartbeats and pidbox pings; control goes through pidbox messages.
 import type Redis from 'ioredis';
-import { done, notFound, preview, refused, scalarFields, taken, type ActionResult, type Capability, type JobState, type JobSummary, type LiveWorker, type QueueAdapter, type QueueCounts, type QueueRef, type WorkersResult } from '../contract';
+import { done, jsonOrNull, notFound, preview, refused, scalarFields, taken, type ActionResult, type Capability, type JobDetail, type JobState, type JobSummary, type LiveWorker, type QueueAdapter, type QueueCounts, type QueueRef, type WorkersResult } from '../contract';
 import { QueueDiscovery } from '../queue-discovery';
 import { scanAll } from '../redis-client';
 import { CELERY_CANCEL_LUA, CELERY_COUNTS_LUA, CELERY_ETA_SCAN } from './celery-scripts';
 import { CeleryControl, taskInfo } from './celery-control';
 import { CeleryFlow } from './celery-flow';
+import { celeryJobDetail, messageId, type CeleryMessage } from './celery-job';
 import type { FlowReading } from '../../core/signals/flow';
 import { CeleryKeys, isPlumbing, queuesOfBinding } from './celery-keys';
 import { LuaScript } from '../lua-script';
+import { asciiLower, parseCursor, searchInMemory, searchSources, type SearchPage, type SearchQuery, type SearchSource } from '../job-search';
 
 const CELERY_CANCEL = new LuaScript(CELERY_CANCEL_LUA);
 const CELERY_COUNTS = new LuaScript(CELERY_COUNTS_LUA);
@@ -136,6 +138,91 @@ export class CeleryAdapter implements QueueAdapter {
           s.failedReason = exc?.exc_type ? `${exc.exc_type}: ${Array.isArray(exc.exc_message) ? exc.exc_message.join(' ') : String(exc.exc_message ?? '')}` : preview((r.traceback ?? '').trim().split('\n').pop() ?? '', 200);
         }
         out.push(s);
+      }
+    }
+    return out;
+  }
+
+  /**
+   * Pending and ETA tasks oldest first from the queue's lists (matched on the message as stored:
+   * the id, the task name and argsrepr; the body is base64), then the prefetched ones a worker
+   * holds (`unacked`, a few); finished tasks from the result backend (a bounded SCAN).
+   */
+  async search(queue: QueueRef, state: JobState, query: SearchQuery, now: number): Promise<SearchPage> {
+    if (state === 'completed' || state === 'failed') {
+      const needle = asciiLower(query.text);
+      const rows = (await this.results(queue, state, RESULT_SCAN_LIMIT, now)).filter((j) => !needle || asciiLower(`${j.id}\n${j.name}\n${j.preview}\n${j.failedReason ?? ''}`).includes(needle));
+      return searchInMemory(rows.map((r) => JSON.stringify(r)), { ...query, text: '' }, (m) => JSON.parse(m) as JobSummary);
+    }
+    const held = await this.unackedOf(queue.name);
+    if (state === 'active') return searchInMemory(held.filter((m) => !taskInfo(m).eta), query, (m) => summarize(taskInfo(m), 'active'));
+    if (state !== 'pending' && state !== 'delayed') return { jobs: [], cursor: null, scanned: 0, total: 0 };
+    const wantEta = state === 'delayed';
+    const lists: SearchSource[] = this.keys.queueLists(queue.name).map((key) => ({ key, kind: 'list', order: 'rev', members: 'payload' }));
+    // The prefetched tasks come after the lists, as one more source (cursor "<lists>.<offset>").
+    const inHeld = parseCursor(query.cursor, lists.length + 1);
+    const page = inHeld.source < lists.length
+      ? await searchSources(this.redis, lists, query, (hit) => {
+        const t = taskInfo(hit.member);
+        return !!t.eta === wantEta ? summarize(t, state) : undefined;
+      })
+      : { jobs: [], cursor: null, scanned: 0, total: 0 };
+    if (page.cursor !== null || page.jobs.length >= query.limit) return page;
+    const rest = held.filter((m) => !!taskInfo(m).eta === wantEta);
+    const more = searchInMemory(rest, { text: query.text, limit: query.limit - page.jobs.length, cursor: inHeld.source === lists.length ? `0.${inHeld.offset}` : undefined }, (m) => summarize(taskInfo(m), state));
+    return { jobs: [...page.jobs, ...more.jobs], cursor: more.cursor === null ? null : `${lists.length}.${more.cursor.split('.')[1]}`, total: page.total + more.total, scanned: page.scanned + more.scanned };
+  }
+
+  /**
+   * One task: its message, still queued or prefetched (found by a bounded search for its id), and
+   * its result in the backend. Either alone is enough; neither means it is gone.
+   */
+  async get(queue: QueueRef, id: string): Promise<JobDetail | undefined> {
+    const [queued, held, result] = await Promise.all([this.findQueued(queue, id), this.unackedOf(queue.name), this.redis.get(this.keys.result(id))]);
+    const prefetched = held.find((m) => messageId(m) === id);
+    const message: CeleryMessage | undefined = queued !== undefined ? { where: 'queued', raw: queued } : prefetched !== undefined ? { where: 'prefetched', raw: prefetched } : undefined;
+    // A result of another queue's task (result_extended names it) is not this queue's job.
+    const r = result ? (jsonOrNull(result) as { queue?: string } | null) : null;
+    if (!message && r?.queue && r.queue !== queue.name) return undefined;
+    return celeryJobDetail(queue, id, message, result);
+  }
+
+  /**
+   * The result names its queue where result_extended is on; else the task is looked for among the
+   * messages still queued or prefetched, queue by queue.
+   */
+  async locate(id: string): Promise<QueueRef[]> {
+    const refs = await this.discover();
+    const r = jsonOrNull((await this.redis.get(this.keys.result(id))) ?? '') as { queue?: string } | null;
+    if (r?.queue) return refs.filter((q) => q.name === r.queue);
+    const out: QueueRef[] = [];
+    for (const q of refs) if ((await this.findQueued(q, id)) !== undefined || (await this.unackedOf(q.name)).some((m) => messageId(m) === id)) out.push(q);
+    return out;
+  }
+
+  private async findQueued(queue: QueueRef, id: string): Promise<string | undefined> {
+    const lists: SearchSource[] = this.keys.queueLists(queue.name).map((key) => ({ key, kind: 'list', order: 'rev', members: 'payload' }));
+    let found: string | undefined;
+    let cursor: string | undefined;
+    do {
+      const page = await searchSources(this.redis, lists, { text: JSON.stringify(id), cursor, limit: 10 }, (hit) => {
+        if (found === undefined && messageId(hit.member) === id) found = hit.member;
+        return undefined;
+      });
+      cursor = page.cursor ?? undefined;
+    } while (found === undefined && cursor);
+    return found;
+  }
+
+  /** The messages of this queue that workers have prefetched (kombu's `unacked`: [message, exchange, routing key]). */
+  private async unackedOf(queue: string): Promise<string[]> {
+    const out: string[] = [];
+    for (const v of await this.redis.hvals(this.keys.unacked())) {
+      try {
+        const [msg, , rk] = JSON.parse(v) as [unknown, string, string];
+        if (rk === queue) out.push(JSON.stringify(msg));
+      } catch {
+        // not a kombu entry
       }
     }
     return out;

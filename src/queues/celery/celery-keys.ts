@@ -32,6 +32,10 @@ export class CeleryKeys {
   fanout(exchange: string, routingKey = ''): string {
     return `${this.prefix}/${this.db}.${exchange}${routingKey ? `/${routingKey}` : ''}`;
   }
+  /** The result backend's record of one task (the Redis backend shares kombu's prefix only when configured so). */
+  result(id: string): string {
+    return `${this.prefix}celery-task-meta-${id}`;
+  }
   resultPattern(): string {
     return `${this.prefix}celery-task-meta-*`;
   }

@@ -9,13 +9,17 @@ import { HORIZON_MASTER_ALIVE_S, HORIZON_PENDING_EXPIRES_S, HORIZON_SUPERVISOR_A
 import { HORIZON_FAILED_BY_QUEUE_LUA, HORIZON_FAILED_CHUNK, HORIZON_RETRY_LUA } from './horizon-scripts';
 import { addTally } from '../tally';
 import type { LaravelKeys } from './laravel-keys';
+import type { HorizonRecord } from './laravel-job';
 import { LuaScript, execScripts } from '../lua-script';
+import { searchSources, type SearchPage, type SearchQuery, type SearchSource } from '../job-search';
 
 const HORIZON_FAILED_BY_QUEUE = new LuaScript(HORIZON_FAILED_BY_QUEUE_LUA);
 const HORIZON_RETRY = new LuaScript(HORIZON_RETRY_LUA);
 
 const JOB_FIELDS = ['id', 'connection', 'queue', 'name', 'status', 'payload', 'exception', 'failed_at', 'completed_at', 'retried_by', 'reserved_at'] as const;
 type HorizonJob = Partial<Record<(typeof JOB_FIELDS)[number], string>>;
+/** The job hash's fields a search matches (the first three) and a row needs. */
+const SEARCH_FIELDS = ['name', 'payload', 'exception', 'queue', 'status'] as const;
 
 const PRESENCE_TTL_MS = 30_000;
 const FAILED_COUNTS_EVERY_MS = 10_000;
@@ -133,6 +137,21 @@ export class Horizon {
       for (const j of jobs) if (j.queue === queue.name && j.status === (state === 'failed' ? 'failed' : 'completed') && out.length < limit) out.push(summarize(j, state, now));
     }
     return out;
+  }
+
+  /** Failed or completed jobs, newest first, from Horizon's job sets (every queue's ids: a match must be of this queue). */
+  search(queue: QueueRef, state: 'failed' | 'completed', query: SearchQuery, now: number): Promise<SearchPage> {
+    const source: SearchSource = { key: this.keys.jobs(state === 'failed' ? 'failed_jobs' : 'completed_jobs'), kind: 'zset', order: 'fwd', members: 'id', hashPrefix: this.keys.prefix, fields: SEARCH_FIELDS, matched: 3 };
+    return searchSources(this.redis, [source], query, (hit) => {
+      const j = hit.fields as HorizonJob;
+      return j.queue === queue.name && j.status === state ? summarize({ ...j, id: hit.member }, state, now) : undefined;
+    });
+  }
+
+  /** Horizon's record of one job (undefined when it has none, or it was trimmed). */
+  async record(jobId: string): Promise<HorizonRecord | undefined> {
+    const [job] = await this.hashes([jobId]);
+    return job?.status ? job : undefined;
   }
 
   /** Horizon's RetryFailedJob, atomically: the failed job is pushed again under a new id, recorded on the original. */

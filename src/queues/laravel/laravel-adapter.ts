@@ -4,7 +4,7 @@
 // workers are the processes Chaperone supervises, plus Horizon's supervisors when Horizon runs.
 // Pause (12.40+) and queue:restart are flags in Laravel's cache store (see laravel-cache.ts).
 import { groupByNode, type RedisClient } from '../redis-client';
-import { done, notFound, preview, refused, scalarFields, taken, type ActionResult, type Capability, type JobState, type JobSummary, type QueueAdapter, type QueueCounts, type QueueRef, type WorkersResult } from '../contract';
+import { done, notFound, queueRef, preview, refused, scalarFields, taken, type ActionResult, type Capability, type JobDetail, type JobState, type JobSummary, type QueueAdapter, type QueueCounts, type QueueRef, type WorkersResult } from '../contract';
 import { chunked, QueueDiscovery } from '../queue-discovery';
 import { Horizon } from './horizon';
 import { HorizonKeys } from './horizon-keys';
@@ -14,6 +14,9 @@ import { LaravelCache, type LaravelCacheOptions } from './laravel-cache';
 import { LaravelKeys } from './laravel-keys';
 import { LARAVEL_CANCEL_LUA, LARAVEL_COUNTS_CHUNK, LARAVEL_COUNTS_LUA, LARAVEL_PROMOTE_LUA } from './laravel-scripts';
 import { LuaScript, scriptsByNode } from '../lua-script';
+import { numOrNull } from '../job-detail';
+import { isJob, laravelJobDetail, type LaravelFound } from './laravel-job';
+import { searchSources, type SearchPage, type SearchQuery, type SearchSource } from '../job-search';
 
 const LARAVEL_CANCEL = new LuaScript(LARAVEL_CANCEL_LUA);
 const LARAVEL_COUNTS = new LuaScript(LARAVEL_COUNTS_LUA, { crossSlot: true });
@@ -141,6 +144,66 @@ export class LaravelAdapter implements QueueAdapter {
     else if ((state === 'failed' || state === 'completed') && (await this.hasHorizon())) return this.horizon.list(queue, state, limit, now);
     else return []; // without Horizon, failed/completed jobs are not kept in Redis
     return members.map((m) => summarize(m, state, now));
+  }
+
+  /**
+   * Pending oldest first (the order workers take them), delayed by when they run, reserved by when
+   * their reservation ends; failed and completed from Horizon's records where Horizon runs (plain
+   * Laravel keeps them in its database: nothing to search here).
+   */
+  async search(queue: QueueRef, state: JobState, query: SearchQuery, now: number): Promise<SearchPage> {
+    if ((state === 'failed' || state === 'completed') && (await this.hasHorizon())) return this.horizon.search(queue, state, query, now);
+    const source = this.sources(queue)[state];
+    return searchSources(this.redis, source ? [source] : [], query, (hit) => summarize(hit.member, state, now));
+  }
+
+  private sources(queue: QueueRef): Partial<Record<JobState, SearchSource>> {
+    return {
+      pending: { key: this.keys.pending(queue.name), kind: 'list', order: 'fwd', members: 'payload' },
+      delayed: { key: this.keys.delayed(queue.name), kind: 'zset', order: 'fwd', members: 'payload' },
+      active: { key: this.keys.reserved(queue.name), kind: 'zset', order: 'fwd', members: 'payload' },
+    };
+  }
+
+  /**
+   * One job by its id (or uuid): its payload from the queue's list or sorted sets (found by a
+   * bounded search, as Laravel keys nothing by id), and Horizon's record of it where Horizon runs
+   * (which also keeps failed and completed jobs).
+   */
+  async get(queue: QueueRef, jobId: string): Promise<JobDetail | undefined> {
+    const [found, horizon] = await Promise.all([this.findPayload(queue, jobId), this.hasHorizon().then((h) => (h ? this.horizon.record(jobId) : undefined))]);
+    return laravelJobDetail(queue, jobId, found, horizon && horizon.queue === queue.name ? horizon : undefined);
+  }
+
+  /** Laravel keys nothing by id; Horizon keeps a record per job that names its queue. */
+  async locate(jobId: string): Promise<QueueRef[] | undefined> {
+    if (!(await this.hasHorizon())) return undefined;
+    const rec = await this.horizon.record(jobId);
+    if (!rec?.queue) return [];
+    return [(await this.discover()).find((r) => r.name === rec.queue) ?? queueRef('laravel', this.connection, rec.queue)];
+  }
+
+  /** The payload that is this job's, searched for in slices (a nested model's "id" is not taken for the job's). */
+  private async findPayload(queue: QueueRef, jobId: string): Promise<LaravelFound | undefined> {
+    const all = this.sources(queue);
+    const text = JSON.stringify(jobId); // the quoted id: its "id" or its "uuid"
+    for (const [state, source] of [['pending', all.pending], ['delayed', all.delayed], ['reserved', all.active]] as const) {
+      if (!source) continue;
+      let payload: string | undefined;
+      let cursor: string | undefined;
+      do {
+        const page = await searchSources(this.redis, [source], { text, cursor, limit: 10 }, (hit) => {
+          if (payload === undefined && isJob(hit.member, jobId)) payload = hit.member;
+          return undefined;
+        });
+        cursor = page.cursor ?? undefined;
+      } while (payload === undefined && cursor);
+      if (payload !== undefined) {
+        const score = source.kind === 'zset' ? numOrNull(await this.redis.zscore(source.key, payload)) : null;
+        return { state, payload, score };
+      }
+    }
+    return undefined;
   }
 
   async workers(queue?: QueueRef): Promise<WorkersResult> {

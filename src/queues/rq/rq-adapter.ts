@@ -3,7 +3,7 @@
 // `description`: the pickled data is never read. A running job can be stopped (stop-job over the
 // worker's pubsub channel); pausing is all-or-nothing in RQ (suspend).
 import * as zlib from 'node:zlib';
-import { done, jsonOrNull, notFound, preview, refused, taken, type ActionResult, type JobDetail, type Capability, type JobState, type JobSummary, type LiveWorker, type QueueAdapter, type QueueCounts, type QueueRef, type WorkersResult } from '../contract';
+import { done, jsonOrNull, queueRef, notFound, preview, refused, taken, type ActionResult, type JobDetail, type Capability, type JobState, type JobSummary, type LiveWorker, type QueueAdapter, type QueueCounts, type QueueRef, type WorkersResult } from '../contract';
 import { QueueDiscovery } from '../queue-discovery';
 import { errorOf, numOrNull } from '../job-detail';
 import type { RedisClient } from '../redis-client';
@@ -11,6 +11,7 @@ import { RqKeys, rqTime, type RqRegistry } from './rq-keys';
 import { RqFlow } from './rq-flow';
 import type { FlowReading } from '../../core/signals/flow';
 import { RQ_CANCEL_LUA, RQ_COUNTS_LUA, RQ_EMPTY_LUA, RQ_REQUEUE_LUA } from './rq-scripts';
+import { searchSources, type SearchPage, type SearchQuery, type SearchSource } from '../job-search';
 import { LuaScript } from '../lua-script';
 
 const RQ_CANCEL = new LuaScript(RQ_CANCEL_LUA);
@@ -110,6 +111,27 @@ export class RqAdapter implements QueueAdapter {
   }
 
   /**
+   * The queue oldest first (the order workers take it), scheduled by when they run, the other
+   * registries newest first. Matched: the id and RQ's description (the call with its arguments);
+   * the pickled data and the compressed traces cannot be read inside Redis. A registry entry whose
+   * job hash has expired (RQ cleans registries lazily) is left out.
+   */
+  search(queue: QueueRef, state: JobState, query: SearchQuery, now: number): Promise<SearchPage> {
+    const hash = { members: 'id' as const, hashPrefix: this.keys.job(''), fields: JOB_FIELDS, matched: 1 };
+    const reg = (kind: RqRegistry, order: 'fwd' | 'rev'): SearchSource => ({ key: this.keys.registry(kind, queue.name), kind: 'zset', order, ...hash, idBeforeColon: kind === 'wip' });
+    const sources: Partial<Record<JobState, SearchSource>> = {
+      pending: { key: this.keys.queue(queue.name), kind: 'list', order: 'fwd', ...hash },
+      delayed: reg('scheduled', 'fwd'), active: reg('wip', 'fwd'), failed: reg('failed', 'rev'), completed: reg('finished', 'rev'),
+    };
+    const source = sources[state];
+    return searchSources(this.redis, source ? [source] : [], query, (hit) => {
+      const f = hit.fields as Partial<Record<(typeof JOB_FIELDS)[number], string>>;
+      if (!f.status) return undefined;
+      return summarize(state === 'active' ? hit.member.split(':')[0] : hit.member, f, state, now);
+    });
+  }
+
+  /**
    * The job hash (its pickled data is never read: the description is RQ's own text of the call),
    * and its latest failure from rq:results (1.12+) or the hash's exc_info (older).
    */
@@ -149,6 +171,13 @@ export class RqAdapter implements QueueAdapter {
     const worker = t('worker_name');
     if (worker) detail.worker = worker;
     return detail;
+  }
+
+  /** RQ keys a job by id alone; its hash names its queue (origin). */
+  async locate(jobId: string): Promise<QueueRef[]> {
+    const origin = await this.redis.hget(this.keys.job(jobId), 'origin');
+    if (!origin) return [];
+    return [(await this.discover()).find((r) => r.name === origin) ?? queueRef('rq', this.connection, origin)];
   }
 
   async workers(queue?: QueueRef): Promise<WorkersResult> {

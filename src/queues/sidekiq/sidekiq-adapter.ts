@@ -12,6 +12,7 @@ import { SidekiqKeys } from './sidekiq-keys';
 import { SidekiqFlow } from './sidekiq-flow';
 import type { FlowReading } from '../../core/signals/flow';
 import { SIDEKIQ_COUNTS_LUA, SIDEKIQ_FIND_LUA, SIDEKIQ_KILL_LUA, SIDEKIQ_MOVE_LUA, SIDEKIQ_SET_CHUNK, SIDEKIQ_SET_COUNTS_LUA } from './sidekiq-scripts';
+import { searchInMemory, searchSources, type SearchPage, type SearchQuery, type SearchSource } from '../job-search';
 import { LuaScript, execScripts } from '../lua-script';
 
 const SIDEKIQ_COUNTS = new LuaScript(SIDEKIQ_COUNTS_LUA);
@@ -164,6 +165,23 @@ export class SidekiqAdapter implements QueueAdapter {
       return running.filter((r) => r.queue === queue.name).slice(0, n).map((r) => summarize(r.payload, 'active', now));
     }
     return [];
+  }
+
+  /**
+   * Pending oldest first (the order Sidekiq runs them), scheduled and retries by when they run,
+   * dead newest first; the shared sets hold every queue's jobs, so a match must name this queue.
+   * Running jobs come from the processes' work hashes (a few): matched here, in one page.
+   */
+  async search(queue: QueueRef, state: JobState, query: SearchQuery, now: number): Promise<SearchPage> {
+    if (state === 'active') return searchInMemory((await this.running()).filter((r) => r.queue === queue.name).map((r) => r.payload), query, (m) => summarize(m, 'active', now));
+    const must = `"queue":"${queue.name}"`;
+    const set = (name: SetName, order: 'fwd' | 'rev'): SearchSource => ({ key: this.keys.set(name), kind: 'zset', order, members: 'payload', must });
+    const sources: Partial<Record<JobState, SearchSource[]>> = {
+      pending: [{ key: this.keys.queue(queue.name), kind: 'list', order: 'rev', members: 'payload' }],
+      delayed: [set('schedule', 'fwd')],
+      failed: [set('retry', 'fwd'), set('dead', 'rev')],
+    };
+    return searchSources(this.redis, sources[state] ?? [], query, (hit) => summarize(hit.member, state, now));
   }
 
   async workers(queue?: QueueRef): Promise<WorkersResult> {

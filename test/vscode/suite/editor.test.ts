@@ -247,6 +247,42 @@ describe('Chaperone in a real VS Code', function () {
     await vscode.commands.executeCommand('workbench.action.closeActiveEditor');
   });
 
+  it('Find Job finds a failed job by a payload substring and opens it; Retry from its document retries it on the real queue; a state filter lists only matches', async () => {
+    const failing = await mail.add('mail', { fail: true, to: 'find-me-8842@example.com' });
+    const id = failing.id ?? '';
+    await waitFor('the real worker failed the job', async () => ((await mail.getJobState(id)) === 'failed' ? true : undefined));
+    await waitFor('the failure counted at a tick', () => (api.host.engine?.lastSignals()?.queues.find((q) => q.id === `bullmq:${POOL_QUEUE}`)?.failed ?? 0) > 0);
+    const r = await vscode.commands.executeCommand<{ found: { queue: string; id: string; state?: string }[] }>('chaperone.findJob', { text: 'FIND-ME-8842' });
+    assert.deepEqual(r?.found, [{ queue: `bullmq:${POOL_QUEUE}`, connection: 'default', id, state: 'failed' }], api.lastError.message);
+    const doc = vscode.window.activeTextEditor?.document;
+    assert.ok(doc && doc.uri.scheme === 'chaperone-job' && doc.uri.path.endsWith(`#${id}`), 'the match is opened');
+    await waitFor('the document read', () => /state\s+failed/.test(doc.getText()));
+    // The title bar's Retry acts on the document's job.
+    const before = (await mail.getJob(id))?.attemptsMade ?? 0;
+    const retried = await vscode.commands.executeCommand<{ ok: boolean; message: string }>('chaperone.retryFailed', doc.uri);
+    assert.equal(retried?.ok, true, api.lastError.message);
+    await waitFor('the real worker ran it again', async () => ((await mail.getJob(id))?.attemptsMade ?? 0) > before && (await mail.getJobState(id)) === 'failed');
+    await vscode.commands.executeCommand('workbench.action.closeActiveEditor');
+    // The failed state, filtered: only the matching job.
+    const roots = (await api.queues.getChildren()) as QueueNode[];
+    const [system] = (await api.queues.getChildren(roots[0])) as QueueNode[];
+    const queue = ((await api.queues.getChildren(system)) as QueueNode[]).find((n) => n.kind === 'queue' && n.ref.id === `bullmq:${POOL_QUEUE}`);
+    assert.ok(queue);
+    const failed = ((await api.queues.getChildren(queue)) as QueueNode[]).find((n) => n.kind === 'state' && n.state === 'failed');
+    assert.ok(failed && failed.kind === 'state');
+    await vscode.commands.executeCommand('chaperone.filterJobs', failed, 'find-me-8842');
+    assert.match(String(api.queues.getTreeItem(failed).description), /filter: find-me-8842/);
+    assert.match(String(api.queues.getTreeItem(failed).contextValue), /;filtered/);
+    const rows = (await api.queues.getChildren(failed)) as QueueNode[];
+    assert.deepEqual(rows.map((n) => (n.kind === 'job' ? n.job.id : n.kind)), [id]);
+    await vscode.commands.executeCommand('chaperone.filterJobs', failed, 'nothing-holds-this-77');
+    const none = (await api.queues.getChildren(failed)) as QueueNode[];
+    assert.equal(none.length, 1);
+    assert.match(none[0].kind === 'message' ? none[0].text : '', /no job holds "nothing-holds-this-77"/);
+    await vscode.commands.executeCommand('chaperone.clearJobFilter', failed);
+    assert.ok(((await api.queues.getChildren(failed)) as QueueNode[]).some((n) => n.kind === 'job' && n.job.id === id));
+  });
+
   it('drain from the command drains the real pool after its jobs in flight, and start brings it back', async () => {
     await mail.addBulk(Array.from({ length: 20 }, (_, i) => ({ name: 'mail', data: { i } })));
     const r = await vscode.commands.executeCommand<{ ok: boolean; message: string }>('chaperone.drainPool', { pool: POOL, yes: true });

@@ -1,0 +1,111 @@
+// Finding jobs by text, page by page, for every adapter: the jobs of one state live in one or more
+// Redis lists or sorted sets (the sources); each is read in bounded slices by JOB_SEARCH_LUA, and
+// a cursor ("source.offset") says where the next page starts. Like SCAN, a cursor is a position:
+// jobs added or removed meanwhile can shift what a later page sees.
+import type { JobSummary, SearchPage, SearchQuery } from './contract';
+export type { SearchPage, SearchQuery } from './contract';
+import { JOB_SEARCH_LUA } from './job-search-script';
+import { LuaScript } from './lua-script';
+import type { RedisClient } from './redis-client';
+
+const JOB_SEARCH = new LuaScript(JOB_SEARCH_LUA);
+
+/** Members read per call: payloads of a few hundred bytes (or ids and their hashes) take about a millisecond of Redis time per slice. */
+export const PAYLOAD_SLICE = 1000;
+export const HASH_SLICE = 400;
+/** A page stops after this many members scanned even without a match: the cursor goes on from there. */
+const MAX_SCANNED_PER_PAGE = 200_000;
+
+/** A list or sorted set holding the jobs of a state. */
+interface SourceBase {
+  key: string;
+  kind: 'list' | 'zset';
+  /** fwd: from the head (lowest score); rev: from the tail (highest score). */
+  order: 'fwd' | 'rev';
+  /** Text a match must also hold, as stored: the queue's own jobs in a set several queues share. */
+  must?: string;
+}
+export type SearchSource =
+  | (SourceBase & { members: 'payload' })
+  /**
+   * Members are job ids; the job is the hash at hashPrefix + id. The first `matched` fields are
+   * searched (with the id), all `fields` are returned. idBeforeColon: members are "id:execution".
+   */
+  | (SourceBase & { members: 'id'; hashPrefix: string; fields: readonly string[]; matched: number; idBeforeColon?: boolean });
+
+/** One match: the member as stored (a payload or an id), and the hash fields asked for. */
+export interface SearchHit {
+  member: string;
+  fields: Record<string, string>;
+}
+
+export class CursorError extends Error {}
+
+/**
+ * Lower case as Redis's Lua does it (ASCII letters only): the same text matches inside Redis and
+ * here. Letters beyond ASCII match as typed (and payloads that JSON-escape them, as PHP's and
+ * Python's encoders do, hold them as \u00e9).
+ */
+export function asciiLower(s: string): string {
+  return s.replace(/[A-Z]+/g, (m) => m.toLowerCase());
+}
+
+/** "source.offset" -> numbers; a cursor of another shape is refused with what it should look like. */
+export function parseCursor(cursor: string | undefined, sources: number): { source: number; offset: number } {
+  if (cursor === undefined || cursor === '') return { source: 0, offset: 0 };
+  const m = /^(\d{1,2})\.(\d{1,12})$/.exec(cursor);
+  if (!m || Number(m[1]) >= sources) throw new CursorError(`cursor "${cursor}" is not one this search gave (expected SOURCE.OFFSET, e.g. 0.2000)`);
+  return { source: Number(m[1]), offset: Number(m[2]) };
+}
+
+/**
+ * Reads the sources from the cursor on, until `limit` matches or their end. `summarize` turns a
+ * hit into a row; it may drop one (undefined), e.g. a job of another queue in a shared set.
+ */
+export async function searchSources(redis: RedisClient, sources: readonly SearchSource[], q: SearchQuery, summarize: (hit: SearchHit, source: number) => JobSummary | undefined): Promise<SearchPage> {
+  let { source, offset } = parseCursor(q.cursor, sources.length);
+  const needle = asciiLower(q.text);
+  const jobs: JobSummary[] = [];
+  let scanned = 0;
+  let total = 0;
+  const totals: number[] = [];
+  while (source < sources.length && jobs.length < q.limit && scanned < MAX_SCANNED_PER_PAGE) {
+    const s = sources[source];
+    const slice = s.members === 'payload' ? PAYLOAD_SLICE : HASH_SLICE;
+    const members = s.members === 'payload' ? ['', '', '0'] : [s.hashPrefix, s.idBeforeColon ? '1' : '', String(s.matched), ...s.fields];
+    const reply = (await JOB_SEARCH.run(redis, 1, s.key, s.kind, s.order, String(offset), String(slice), needle, String(q.limit - jobs.length), s.must ?? '', ...members)) as (string | number)[];
+    const next = Number(reply[0]);
+    totals[source] = Number(reply[1]);
+    const width = 2 + (s.members === 'id' ? s.fields.length : 0);
+    for (let i = 2; i + width <= reply.length; i += width) {
+      const fields: Record<string, string> = {};
+      if (s.members === 'id') s.fields.forEach((f, k) => (fields[f] = String(reply[i + 2 + k])));
+      const row = summarize({ member: String(reply[i + 1]), fields }, source);
+      if (row) jobs.push(row);
+    }
+    scanned += Math.max(0, (next < 0 ? Number(reply[1]) : next) - offset);
+    if (next < 0) {
+      source++;
+      offset = 0;
+    } else offset = next;
+  }
+  for (let i = 0; i < sources.length; i++) total += totals[i] ?? 0;
+  return { jobs, cursor: source < sources.length ? `${source}.${offset}` : null, scanned, total };
+}
+
+/**
+ * The same search over members already in memory (a handful: the jobs running now), as one page:
+ * the members are matched as stored, like the script does.
+ */
+export function searchInMemory(members: readonly string[], q: SearchQuery, summarize: (member: string) => JobSummary | undefined): SearchPage {
+  const { offset } = parseCursor(q.cursor, 1);
+  const needle = asciiLower(q.text);
+  const jobs: JobSummary[] = [];
+  let i = offset;
+  for (; i < members.length && jobs.length < q.limit; i++) {
+    if (needle && !asciiLower(members[i]).includes(needle)) continue;
+    const row = summarize(members[i]);
+    if (row) jobs.push(row);
+  }
+  return { jobs, cursor: i < members.length ? `0.${i}` : null, scanned: i - offset, total: members.length };
+}
