@@ -23,6 +23,8 @@ export class LoopBlockMeter {
   private observer: PerformanceObserver | undefined;
   private lastWall = 0;
   private lastWait = 0;
+  private startedAt = 0;
+  private stealAtStart: number | null = null;
   private gaps: Gap[] = [];
   private gcs: { start: number; end: number }[] = [];
 
@@ -34,6 +36,8 @@ export class LoopBlockMeter {
     });
     this.observer.observe({ entryTypes: ['gc'] });
     this.lastWall = performance.now();
+    this.startedAt = this.lastWall;
+    this.stealAtStart = stealMs();
     this.lastWait = waitedMs(this.lastWall);
     this.timer = setInterval(() => {
       const wall = performance.now();
@@ -44,21 +48,38 @@ export class LoopBlockMeter {
     }, 1);
   }
 
-  /** Stops and returns the figures (GC entries arrive asynchronously, hence the await). */
-  async stop(): Promise<{ maxBlockMs: number; maxDelayMs: number; maxGcMs: number }> {
+  /**
+   * Stops and returns the figures (GC entries arrive asynchronously, hence the await):
+   * - maxBlockMs: the largest block of the whole window;
+   * - typicalMaxBlockMs: the largest block of each second, the median over the seconds. On a
+   *   virtual machine the hypervisor takes the CPU away now and then (steal time, which no
+   *   counter of the guest's thread shows): such a pause looks like a block in any second, with or
+   *   without Chaperone, and decides the window's maximum. A block that code causes on every tick
+   *   decides the median of the per-second maxima; a rare pause does not;
+   * - stealMs: the CPU time the hypervisor took from this machine's CPUs meanwhile (/proc/stat).
+   */
+  async stop(): Promise<{ maxBlockMs: number; typicalMaxBlockMs: number; maxDelayMs: number; maxGcMs: number; stealMs: number | null }> {
     if (this.timer) clearInterval(this.timer);
     await new Promise((r) => setTimeout(r, 50));
     this.observer?.disconnect();
     let maxBlockMs = 0;
     let maxDelayMs = 0;
+    const perSecond = new Map<number, number>();
     for (const g of this.gaps) {
       const wall = g.end - g.start;
       const gc = this.gcs.reduce((sum, x) => sum + Math.max(0, Math.min(g.end, x.end) - Math.max(g.start, x.start)), 0);
+      const block = Math.max(0, wall - g.wait - gc);
       maxDelayMs = Math.max(maxDelayMs, wall - 1);
-      maxBlockMs = Math.max(maxBlockMs, Math.max(0, wall - g.wait - gc));
+      maxBlockMs = Math.max(maxBlockMs, block);
+      const s = Math.floor((g.end - this.startedAt) / 1000);
+      perSecond.set(s, Math.max(perSecond.get(s) ?? 0, block));
     }
+    const seconds = Math.max(1, Math.floor((performance.now() - this.startedAt) / 1000));
+    const maxima = Array.from({ length: seconds }, (_, s) => perSecond.get(s) ?? 0).sort((a, b) => a - b);
+    const typicalMaxBlockMs = maxima[Math.floor(maxima.length / 2)];
     const maxGcMs = this.gcs.reduce((m, x) => Math.max(m, x.end - x.start), 0);
-    return { maxBlockMs, maxDelayMs, maxGcMs };
+    const steal = stealMs();
+    return { maxBlockMs, typicalMaxBlockMs, maxDelayMs, maxGcMs, stealMs: steal !== null && this.stealAtStart !== null ? steal - this.stealAtStart : null };
   }
 }
 
@@ -80,4 +101,14 @@ export function waitedMs(wall = performance.now()): number {
   if (hasSchedstat) return Number(readFileSync(SCHEDSTAT, 'latin1').split(' ')[1]) / 1e6;
   const u = process.cpuUsage();
   return wall - (u.user + u.system) / 1000;
+}
+
+/** The steal time of every CPU of this machine so far, in ms (/proc/stat's 8th column, in 10 ms ticks); null elsewhere. */
+function stealMs(): number | null {
+  try {
+    const cpu = readFileSync('/proc/stat', 'latin1').split('\n')[0].trim().split(/\s+/);
+    return Number(cpu[8]) * 10;
+  } catch {
+    return null;
+  }
 }

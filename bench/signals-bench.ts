@@ -141,7 +141,7 @@ async function tick(): Promise<Record<string, number>> {
       syncMs.push(performance.now() - t);
       await new Promise((r) => setTimeout(r, 5));
     }
-    return { tickMs: median(walls), tickP95: [...walls].sort((a, b) => a - b)[Math.floor(walls.length * 0.95)], countsMs: median(countsOnly), engineSyncMs: median(syncMs), engineSyncMax: Math.max(...syncMs), ...block, findings: sampler.findings.length };
+    return { tickMs: median(walls), tickP95: [...walls].sort((a, b) => a - b)[Math.floor(walls.length * 0.95)], countsMs: median(countsOnly), engineSyncMs: median(syncMs), engineSyncMax: Math.max(...syncMs), maxBlockMs: block.maxBlockMs, maxDelayMs: block.maxDelayMs, maxGcMs: block.maxGcMs, findings: sampler.findings.length };
   } finally {
     conn.disconnect();
     await server.stop();

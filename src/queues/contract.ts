@@ -40,6 +40,10 @@ export interface JobSummary {
   /** A short, single-line preview of the payload (never the whole thing). */
   preview: string;
   failedReason?: string;
+  /** A failed job's trace as stored (its first 4 KB): failure groups take its top frame. */
+  trace?: string;
+  /** When it failed (ms since the epoch), where the system records it. */
+  failedAt?: number | null;
   /** Scalar top-level fields of the payload (Laravel) or job data (BullMQ), e.g. tenant_id, for tenant mapping. */
   fields?: Record<string, string | number | boolean>;
 }

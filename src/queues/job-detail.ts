@@ -2,6 +2,9 @@
 // that may be missing, and the one shape of a JobDetail.
 import type { JobDetail } from './contract';
 
+/** How much of a trace a job's row keeps (failure groups need its top frames, not all of it). */
+export const TRACE_KEPT = 4096;
+
 /** A finite number, else null (a field the system did not write). */
 export function numOrNull(v: string | number | null | undefined): number | null {
   if (v === null || v === undefined || v === '') return null;

@@ -4,9 +4,13 @@ import { SYSTEM_NAMES, parseQueueId, queueKey } from '../core/queue-ref';
 import type { RedisClient } from './redis-client';
 import type { ConnectionConfig } from '../core/config/types';
 import type { AuditSink } from '../core/ports';
+import { groupFailures, type FailureGroup } from './failure-groups';
 import { refused, type ActionResult, type JobDetail, type JobState, type JobSummary, type QueueAdapter, type QueueCounts, type QueueRef, type SearchPage, type SearchQuery, type WorkersResult } from './contract';
 
 export class QueueLookupError extends Error {}
+
+/** Failed jobs read to group them, at most (the command says when there were more). */
+const MAX_FAILURES_READ = 10_000;
 
 /** A queue as its reference (views, ticks), or as text from a person ("SYSTEM:QUEUE", maybe a connection). */
 export type QueueAddress = QueueRef | { id: string; connection?: string | undefined };
@@ -79,6 +83,22 @@ export class QueueService {
   async search(q: QueueAddress, state: JobState, query: SearchQuery): Promise<SearchPage> {
     const { adapter, ref } = await this.find(q);
     return adapter.search(ref, state, query, Date.now());
+  }
+
+  /**
+   * A queue's failed jobs grouped by what failed, from at most `max` of them, read a page at a time
+   * (newest first where the system orders them so); `complete` says whether every one was read.
+   */
+  async failures(q: QueueAddress, max = MAX_FAILURES_READ): Promise<{ ref: QueueRef; groups: FailureGroup[]; jobs: JobSummary[]; read: number; complete: boolean }> {
+    const { adapter, ref } = await this.find(q);
+    const jobs: JobSummary[] = [];
+    let cursor: string | undefined;
+    do {
+      const page = await adapter.search(ref, 'failed', { text: '', cursor, limit: Math.min(1000, max - jobs.length) }, Date.now());
+      jobs.push(...page.jobs);
+      cursor = page.cursor ?? undefined;
+    } while (cursor && jobs.length < max);
+    return { ref, groups: groupFailures(jobs, Date.now()), jobs, read: jobs.length, complete: !cursor };
   }
 
   /** One job, whole; undefined when it is gone. Reading is audited nowhere: it changes nothing. */

@@ -215,6 +215,27 @@ export function queueConformance(makeFixture: (redis: TestRedis) => Promise<Conf
     await same('conf-cl');
   });
 
+  it('purges pending jobs of its queue only (or says it cannot); a search finds one job by a payload substring', async () => {
+    await fx.produce('conf-pa', 5);
+    const others = await fx.produce('conf-pb', 3);
+    const [a, b] = [await ref('conf-pa'), await ref('conf-pb')];
+    // The search first, while both queues are full: one job's id, found among the others' by text.
+    const page = await adapter.search(b, 'pending', { text: others[1], limit: 5 }, Date.now());
+    assert.ok(page.jobs.some((j) => j.id === others[1]), `${others[1]} found by its id`);
+    if (!adapter.capabilities.has('purge') || !adapter.purge) {
+      assert.equal(adapter.purge, undefined, 'no method without the capability');
+      return;
+    }
+    const r = await adapter.purge(a);
+    assert.equal(r.ok, true, r.message);
+    assert.match(r.message, /\b5 pending/);
+    const [ca, cb] = await adapter.counts([queueRef(adapter.system, adapter.connection, 'conf-pa'), b], Date.now());
+    assert.equal(ca.counts.pending, 0);
+    assert.equal(cb.counts.pending, 3, 'the other queue is untouched');
+    await same('conf-pa');
+    await same('conf-pb');
+  });
+
   it('reports a missing job honestly', async () => {
     const r = await adapter.cancel(await ref('conf-a'), 'no-such-job-id');
     assert.deepEqual([r.ok, r.status], [false, 'not-found']);

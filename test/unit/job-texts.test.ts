@@ -8,6 +8,7 @@ import { CursorError, parseCursor } from '../../src/queues/job-search';
 import { laravelJobDetail } from '../../src/queues/laravel/laravel-job';
 import { phpSerializedText } from '../../src/queues/laravel/php-serialized';
 import { jobActions, stateKind } from '../../src/host/job-actions';
+import { groupFailures, idsOf, normalizeMessage, topFrame } from '../../src/queues/failure-groups';
 import type { Capability } from '../../src/queues/contract';
 
 describe('job texts', () => {
@@ -89,5 +90,39 @@ describe('job texts', () => {
     // Only what the adapter can do: Laravel without Horizon cannot retry; Celery cannot promote.
     assert.deepEqual(jobActions(stateKind('failed'), new Set<Capability>(['cancel-pending'])), []);
     assert.deepEqual(jobActions(stateKind('eta'), new Set<Capability>(['cancel-pending', 'cancel-active'])), []);
+  });
+
+  it('failure messages are made alike where they vary: numbers, ids, uuids, e-mail addresses, quoted values', () => {
+    assert.equal(normalizeMessage('Connection to 10.0.0.7:5432 timed out after 3001 ms'), 'Connection to <n>.<n>:<n> timed out after <n> ms');
+    assert.equal(normalizeMessage('SMTP 550 mailbox unavailable for ann@example.com'), 'SMTP <n> mailbox unavailable for <email>');
+    assert.equal(normalizeMessage('order 7f3a9c2e1b4d5f60 not found (uuid 123e4567-e89b-12d3-a456-426614174000)'), 'order <id> not found (uuid <uuid>)');
+    assert.equal(normalizeMessage(`No query results for model [App\\Order] "42x"`), 'No query results for model [App\\Order] "<…>"');
+  });
+
+  it('the top frame of a trace, in each of the five languages', () => {
+    assert.equal(topFrame('Error: boom\n    at send (/app/jobs/mail.js:12:7)\n    at run (/app/node_modules/x.js:1:1)'), '/app/jobs/mail.js:12 send');
+    assert.equal(topFrame('Error: boom\n    at /app/jobs/mail.js:12:7'), '/app/jobs/mail.js:12');
+    assert.equal(topFrame('Traceback (most recent call last):\n  File "/usr/lib/rq/worker.py", line 1, in perform\n  File "/app/tasks.py", line 9, in send\n    raise RuntimeError("x")\nRuntimeError: x'), '/app/tasks.py:9 send');
+    assert.equal(topFrame('RuntimeException: boom in /var/www/app/Jobs/SendMail.php:31\nStack trace:\n#0 /var/www/vendor/x.php(12): handle()'), '/var/www/app/Jobs/SendMail.php:31');
+    assert.equal(topFrame('RuntimeError: boom\n\t/app/jobs/send_job.rb:14:in `perform\'\n\t/gems/sidekiq.rb:1:in `x\''), '/app/jobs/send_job.rb:14 perform');
+    assert.equal(topFrame(''), null);
+  });
+
+  it('failures group by class, pattern and frame; counts, first and last seen, sample ids; a group\'s ids', () => {
+    const at = (s: number) => 1_000_000 + s * 1000;
+    const jobs = [
+      ...[1, 2, 3].map((i) => ({ id: `a${i}`, name: 'send', state: 'failed' as const, attempts: 1, ageMs: null, preview: '', failedReason: `Error: timed out after ${3000 + i} ms`, trace: `Error: x\n    at send (/app/mail.js:12:7)`, failedAt: at(i) })),
+      { id: 'b1', name: 'send', state: 'failed' as const, attempts: 1, ageMs: null, preview: '', failedReason: 'Error: timed out after 3001 ms', trace: 'Error: x\n    at other (/app/sms.js:3:1)', failedAt: at(9) },
+      { id: 'c1', name: 'send', state: 'failed' as const, attempts: 1, ageMs: null, preview: '', failedReason: 'TypeError: x is undefined', failedAt: null },
+    ];
+    const groups = groupFailures(jobs, at(10));
+    assert.deepEqual(groups.map((g) => [g.class, g.pattern, g.frame, g.count, g.sampleIds]), [
+      ['Error', 'timed out after <n> ms', '/app/mail.js:12 send', 3, ['a1', 'a2', 'a3']],
+      ['Error', 'timed out after <n> ms', '/app/sms.js:3 other', 1, ['b1']],
+      ['TypeError', 'x is undefined', null, 1, ['c1']],
+    ]);
+    assert.deepEqual([groups[0].firstSeen, groups[0].lastSeen], [at(1), at(3)]);
+    assert.deepEqual(idsOf(jobs, groups[0].key, at(10)), ['a1', 'a2', 'a3']);
+    assert.equal(groupFailures(jobs.slice(0, 1), at(10))[0].key, groups[0].key, 'the key is stable');
   });
 });

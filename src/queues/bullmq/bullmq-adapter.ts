@@ -9,7 +9,7 @@ import { BULLMQ_COUNTS_CHUNK, BULLMQ_COUNTS_LUA, BULLMQ_FULL_COUNT_EVERY_MS, BUL
 import { BullmqKeys } from './bullmq-keys';
 import { BullmqFlow } from './bullmq-flow';
 import type { FlowReading } from '../../core/signals/flow';
-import { errorOf, numOrNull } from '../job-detail';
+import { errorOf, numOrNull, TRACE_KEPT } from '../job-detail';
 import { searchSources, type SearchHit, type SearchPage, type SearchQuery, type SearchSource } from '../job-search';
 import { BUNDLED_MAJORS, NEWEST_MAJOR, majorOf, openQueue, type BullQueue } from './bullmq-libraries';
 import { LuaScript, scriptsByNode } from '../lua-script';
@@ -42,7 +42,7 @@ export class BullmqAdapter implements QueueAdapter {
     this.keys = new BullmqKeys(opts.prefix ?? 'bull');
     this.flowReader = new BullmqFlow(redis, this.keys);
     this.discovery = QueueDiscovery.scanning(redis, 'bullmq', connection, this.keys.metaPattern(), (k) => this.keys.queueFromMeta(k));
-    const write: Capability[] = ['cancel-pending', 'cancel-delayed', 'mark-failed-active', 'retry-failed', 'promote-delayed', 'pause', 'resume', 'clean'];
+    const write: Capability[] = ['cancel-pending', 'cancel-delayed', 'mark-failed-active', 'retry-failed', 'promote-delayed', 'pause', 'resume', 'clean', 'purge'];
     this.capabilities = new Set<Capability>(['workers', ...write]);
   }
 
@@ -258,6 +258,21 @@ export class BullmqAdapter implements QueueAdapter {
     return done(`removed ${removed.length} ${state} job(s) older than ${Math.round(graceMs / 1000)}s from ${queue.id}`);
   }
 
+  /** Queue.drain(): the waiting (and paused, prioritized) jobs go; delayed, running and finished ones stay. */
+  async purge(queue: QueueRef): Promise<ActionResult> {
+    const q = await this.writable(queue);
+    if (isResult(q)) return q;
+    // Counted raw: bullmq 6 has no "paused" type, bullmq 5 keeps a paused queue's jobs there.
+    const pending = async (): Promise<number> => {
+      const r = (await this.redis.multi().llen(this.keys.key(queue.name, 'wait')).llen(this.keys.key(queue.name, 'paused')).zcard(this.keys.key(queue.name, 'prioritized')).exec()) ?? [];
+      return r.reduce((n, [, v]) => n + Number(v ?? 0), 0);
+    };
+    const before = await pending();
+    await q.drain(false);
+    const after = await pending();
+    return done(`deleted ${Math.max(0, before - after)} pending job(s) of ${queue.id} (Queue.drain; delayed, running and finished jobs are kept)${after > 0 ? `; ${after} were added meanwhile` : ''}`);
+  }
+
   async pause(queue: QueueRef): Promise<ActionResult> {
     const q = await this.writable(queue);
     if (isResult(q)) return q;
@@ -315,7 +330,7 @@ function isResult(x: BullQueue | ActionResult): x is ActionResult {
 }
 
 /** The job hash's fields a search matches (the first three) and a row shows. */
-const SEARCH_FIELDS = ['name', 'data', 'failedReason', 'timestamp', 'atm', 'attemptsMade'] as const;
+const SEARCH_FIELDS = ['name', 'data', 'failedReason', 'timestamp', 'atm', 'attemptsMade', 'stacktrace', 'finishedOn'] as const;
 
 /** A row from the job hash as stored; a job whose hash is gone (removed meanwhile) is left out. */
 function summarizeHash(hit: SearchHit, state: JobState, now: number): JobSummary | undefined {
@@ -334,5 +349,12 @@ function summarizeHash(hit: SearchHit, state: JobState, now: number): JobSummary
     fields: scalarFields(data),
   };
   if (f.failedReason) s.failedReason = f.failedReason;
+  if (state === 'failed') {
+    // One stack per failed attempt, oldest first: the last is the latest failure.
+    const traces = jsonOrNull(f.stacktrace || '[]');
+    const last = Array.isArray(traces) ? traces[traces.length - 1] : undefined;
+    if (typeof last === 'string') s.trace = last.slice(0, TRACE_KEPT);
+    s.failedAt = numOrNull(f.finishedOn);
+  }
   return s;
 }

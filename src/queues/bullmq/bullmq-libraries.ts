@@ -26,6 +26,7 @@ export interface BullQueue {
   getJobState(id: string): Promise<string>;
   remove(id: string): Promise<number>;
   getJobCountByTypes(...types: 'failed'[]): Promise<number>;
+  drain(delayed?: boolean): Promise<void>;
   retryJobs(opts: { state: 'failed' }): Promise<void>;
   getJob(id: string): Promise<BullJob | undefined>;
   pause(): Promise<void>;

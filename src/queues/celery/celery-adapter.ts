@@ -10,6 +10,7 @@ import { scanAll } from '../redis-client';
 import { CELERY_CANCEL_LUA, CELERY_COUNTS_LUA, CELERY_ETA_SCAN } from './celery-scripts';
 import { CeleryControl, taskInfo } from './celery-control';
 import { CeleryFlow } from './celery-flow';
+import { TRACE_KEPT } from '../job-detail';
 import { celeryJobDetail, messageId, type CeleryMessage } from './celery-job';
 import type { FlowReading } from '../../core/signals/flow';
 import { CeleryKeys, isPlumbing, queuesOfBinding } from './celery-keys';
@@ -135,6 +136,8 @@ export class CeleryAdapter implements QueueAdapter {
         const s: JobSummary = { id: r.task_id ?? '?', name: r.name ?? '?', state, attempts: r.retries ?? 0, ageMs: Number.isFinite(done) ? Math.max(0, now - done) : null, preview: preview(JSON.stringify(r.args ?? r.result ?? null)) };
         if (state === 'failed') {
           const exc = r.result as { exc_type?: string; exc_message?: unknown } | undefined;
+          if (r.traceback) s.trace = r.traceback.slice(-TRACE_KEPT);
+          s.failedAt = Number.isFinite(done) ? done : null;
           s.failedReason = exc?.exc_type ? `${exc.exc_type}: ${Array.isArray(exc.exc_message) ? exc.exc_message.join(' ') : String(exc.exc_message ?? '')}` : preview((r.traceback ?? '').trim().split('\n').pop() ?? '', 200);
         }
         out.push(s);

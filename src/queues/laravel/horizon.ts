@@ -10,6 +10,7 @@ import { HORIZON_FAILED_BY_QUEUE_LUA, HORIZON_FAILED_CHUNK, HORIZON_RETRY_LUA } 
 import { addTally } from '../tally';
 import type { LaravelKeys } from './laravel-keys';
 import type { HorizonRecord } from './laravel-job';
+import { TRACE_KEPT } from '../job-detail';
 import { LuaScript, execScripts } from '../lua-script';
 import { searchSources, type SearchPage, type SearchQuery, type SearchSource } from '../job-search';
 
@@ -19,7 +20,7 @@ const HORIZON_RETRY = new LuaScript(HORIZON_RETRY_LUA);
 const JOB_FIELDS = ['id', 'connection', 'queue', 'name', 'status', 'payload', 'exception', 'failed_at', 'completed_at', 'retried_by', 'reserved_at'] as const;
 type HorizonJob = Partial<Record<(typeof JOB_FIELDS)[number], string>>;
 /** The job hash's fields a search matches (the first three) and a row needs. */
-const SEARCH_FIELDS = ['name', 'payload', 'exception', 'queue', 'status'] as const;
+const SEARCH_FIELDS = ['name', 'payload', 'exception', 'queue', 'status', 'failed_at'] as const;
 
 const PRESENCE_TTL_MS = 30_000;
 const FAILED_COUNTS_EVERY_MS = 10_000;
@@ -251,6 +252,11 @@ function summarize(j: HorizonJob, state: JobState, now: number): JobSummary {
     ageMs: Number.isFinite(at) && at > 0 ? Math.max(0, now - at * 1000) : null,
     preview: preview(JSON.stringify(p.data ?? j.payload ?? '')),
   };
-  if (j.exception) s.failedReason = preview(j.exception.split('\n')[0], 200);
+  if (j.exception) {
+    // PHP's first line ends with " in /file.php:12": the place goes to the trace, not the reason.
+    s.failedReason = preview(j.exception.split('\n')[0].replace(/ in \S+:\d+$/, ''), 200);
+    s.trace = j.exception.slice(0, TRACE_KEPT);
+  }
+  if (state === 'failed') s.failedAt = j.failed_at ? Math.round(Number(j.failed_at) * 1000) || null : null;
   return s;
 }

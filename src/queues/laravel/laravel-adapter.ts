@@ -12,7 +12,7 @@ import { HorizonFlow } from './horizon-flow';
 import type { FlowReading } from '../../core/signals/flow';
 import { LaravelCache, type LaravelCacheOptions } from './laravel-cache';
 import { LaravelKeys } from './laravel-keys';
-import { LARAVEL_CANCEL_LUA, LARAVEL_COUNTS_CHUNK, LARAVEL_COUNTS_LUA, LARAVEL_PROMOTE_LUA } from './laravel-scripts';
+import { LARAVEL_CANCEL_LUA, LARAVEL_CLEAR_LUA, LARAVEL_COUNTS_CHUNK, LARAVEL_COUNTS_LUA, LARAVEL_PROMOTE_LUA } from './laravel-scripts';
 import { LuaScript, scriptsByNode } from '../lua-script';
 import { numOrNull } from '../job-detail';
 import { isJob, laravelJobDetail, type LaravelFound } from './laravel-job';
@@ -21,6 +21,7 @@ import { searchSources, type SearchPage, type SearchQuery, type SearchSource } f
 const LARAVEL_CANCEL = new LuaScript(LARAVEL_CANCEL_LUA);
 const LARAVEL_COUNTS = new LuaScript(LARAVEL_COUNTS_LUA, { crossSlot: true });
 const LARAVEL_PROMOTE = new LuaScript(LARAVEL_PROMOTE_LUA);
+const LARAVEL_CLEAR = new LuaScript(LARAVEL_CLEAR_LUA);
 
 
 interface LaravelPayload {
@@ -73,7 +74,7 @@ export class LaravelAdapter implements QueueAdapter {
     const horizonKeys = new HorizonKeys(opts.horizonPrefix ?? 'laravel_horizon:');
     this.horizon = new Horizon(redis, horizonKeys, this.keys, this.queueConnection);
     this.horizonFlow = new HorizonFlow(redis, horizonKeys);
-    const writes: Capability[] = ['cancel-pending', 'cancel-delayed', 'promote-delayed', 'pause', 'resume', 'restart-workers'];
+    const writes: Capability[] = ['cancel-pending', 'cancel-delayed', 'promote-delayed', 'pause', 'resume', 'restart-workers', 'purge'];
     this.base = new Set<Capability>(writes);
     // Horizon keeps what plain Laravel does not put in Redis: failed jobs (so retry) and a worker registry.
     this.withHorizon = new Set<Capability>([...writes, 'workers', 'retry-failed']);
@@ -223,6 +224,16 @@ export class LaravelAdapter implements QueueAdapter {
       default:
         return notFound(`no job ${jobId} in ${queue.id} (pending, delayed or reserved)`);
     }
+  }
+
+  /**
+   * What `php artisan queue:clear` does (Illuminate's own clear script): pending, delayed and
+   * reserved jobs all go. A reserved job's worker still runs it; its delete or release finds nothing.
+   */
+  async purge(queue: QueueRef): Promise<ActionResult> {
+    const k = this.keys;
+    const [pending, delayed, reserved] = (await LARAVEL_CLEAR.run(this.redis, 4, k.pending(queue.name), k.delayed(queue.name), k.reserved(queue.name), k.notify(queue.name))) as number[];
+    return done(`cleared ${queue.id} as queue:clear does: ${pending} pending, ${delayed} delayed and ${reserved} reserved job(s) deleted${reserved > 0 ? ' (running ones finish in their workers)' : ''}`);
   }
 
   async promote(queue: QueueRef, jobId: string): Promise<ActionResult> {

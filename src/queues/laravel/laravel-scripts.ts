@@ -88,3 +88,12 @@ return 'not-found'
 `;
 
 export const LARAVEL_COUNTS_CHUNK = 100;
+
+// As Illuminate's LuaScripts::clear() (php artisan queue:clear): the queue, its delayed and reserved
+// sets and its wake-up list go in one step. KEYS: queue, :delayed, :reserved, :notify.
+// Returns { pending, delayed, reserved } as they were.
+export const LARAVEL_CLEAR_LUA = `
+local out = { redis.call('LLEN', KEYS[1]), redis.call('ZCARD', KEYS[2]), redis.call('ZCARD', KEYS[3]) }
+redis.call('DEL', KEYS[1], KEYS[2], KEYS[3], KEYS[4])
+return out
+`;

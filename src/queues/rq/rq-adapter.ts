@@ -5,7 +5,7 @@
 import * as zlib from 'node:zlib';
 import { done, jsonOrNull, queueRef, notFound, preview, refused, taken, type ActionResult, type JobDetail, type Capability, type JobState, type JobSummary, type LiveWorker, type QueueAdapter, type QueueCounts, type QueueRef, type WorkersResult } from '../contract';
 import { QueueDiscovery } from '../queue-discovery';
-import { errorOf, numOrNull } from '../job-detail';
+import { errorOf, numOrNull, TRACE_KEPT } from '../job-detail';
 import type { RedisClient } from '../redis-client';
 import { RqKeys, rqTime, type RqRegistry } from './rq-keys';
 import { RqFlow } from './rq-flow';
@@ -93,21 +93,32 @@ export class RqAdapter implements QueueAdapter {
     }
     const jobs = await this.jobs(ids);
     const out = ids.map((id, i) => summarize(id, jobs[i], state, now));
-    if (state === 'failed') {
-      // RQ 1.12+ keeps the failure in the rq:results:<id> stream (exc_string: base64 of zlib);
-      // older versions in the job hash (exc_info: zlib bytes).
-      const [results, raw] = await Promise.all([
-        Promise.all(ids.map((id) => this.redis.xrevrange(this.keys.results(id), '+', '-', 'COUNT', 1))),
-        Promise.all(ids.map((id) => this.redis.hgetBuffer(this.keys.job(id), 'exc_info'))),
-      ]);
-      ids.forEach((_, i) => {
-        const fields = results[i][0]?.[1] ?? [];
-        const exc = fields[fields.indexOf('exc_string') + 1];
-        const text = fields.includes('exc_string') && exc ? inflate(Buffer.from(exc, 'base64')) : raw[i]?.length ? inflate(raw[i] as Buffer) : '';
-        if (text) out[i].failedReason = lastLine(text);
-      });
-    }
+    if (state === 'failed') await this.withFailures(out);
     return out;
+  }
+
+  /**
+   * Failed rows get their failure: RQ 1.12+ keeps it in the rq:results:<id> stream (exc_string:
+   * base64 of zlib), older versions in the job hash (exc_info: zlib bytes). Compressed, so read here.
+   */
+  private async withFailures(rows: JobSummary[]): Promise<void> {
+    if (rows.length === 0) return;
+    const [results, raw, ended] = await Promise.all([
+      Promise.all(rows.map((r) => this.redis.xrevrange(this.keys.results(r.id), '+', '-', 'COUNT', 1))),
+      Promise.all(rows.map((r) => this.redis.hgetBuffer(this.keys.job(r.id), 'exc_info'))),
+      Promise.all(rows.map((r) => this.redis.hget(this.keys.job(r.id), 'ended_at'))),
+    ]);
+    rows.forEach((row, i) => {
+      const fields = results[i][0]?.[1] ?? [];
+      const exc = fields[fields.indexOf('exc_string') + 1];
+      const text = fields.includes('exc_string') && exc ? inflate(Buffer.from(exc, 'base64')) : raw[i]?.length ? inflate(raw[i] as Buffer) : '';
+      if (text) {
+        row.failedReason = lastLine(text);
+        row.trace = text.slice(-TRACE_KEPT); // a Python traceback ends where it was raised
+      }
+      const t = rqTime(ended[i] ?? undefined);
+      row.failedAt = Number.isFinite(t) ? t : null;
+    });
   }
 
   /**
@@ -116,7 +127,7 @@ export class RqAdapter implements QueueAdapter {
    * the pickled data and the compressed traces cannot be read inside Redis. A registry entry whose
    * job hash has expired (RQ cleans registries lazily) is left out.
    */
-  search(queue: QueueRef, state: JobState, query: SearchQuery, now: number): Promise<SearchPage> {
+  async search(queue: QueueRef, state: JobState, query: SearchQuery, now: number): Promise<SearchPage> {
     const hash = { members: 'id' as const, hashPrefix: this.keys.job(''), fields: JOB_FIELDS, matched: 1 };
     const reg = (kind: RqRegistry, order: 'fwd' | 'rev'): SearchSource => ({ key: this.keys.registry(kind, queue.name), kind: 'zset', order, ...hash, idBeforeColon: kind === 'wip' });
     const sources: Partial<Record<JobState, SearchSource>> = {
@@ -124,11 +135,13 @@ export class RqAdapter implements QueueAdapter {
       delayed: reg('scheduled', 'fwd'), active: reg('wip', 'fwd'), failed: reg('failed', 'rev'), completed: reg('finished', 'rev'),
     };
     const source = sources[state];
-    return searchSources(this.redis, source ? [source] : [], query, (hit) => {
+    const page = await searchSources(this.redis, source ? [source] : [], query, (hit) => {
       const f = hit.fields as Partial<Record<(typeof JOB_FIELDS)[number], string>>;
       if (!f.status) return undefined;
       return summarize(state === 'active' ? hit.member.split(':')[0] : hit.member, f, state, now);
     });
+    if (state === 'failed') await this.withFailures(page.jobs);
+    return page;
   }
 
   /**

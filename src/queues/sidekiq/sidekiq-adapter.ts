@@ -5,7 +5,7 @@
 import * as zlib from 'node:zlib';
 import { done, jsonOrNull, notFound, preview, refused, scalarFields, taken, type ActionResult, type Capability, type JobDetail, type JobState, type JobSummary, type LiveWorker, type QueueAdapter, type QueueCounts, type QueueRef, type WorkersResult } from '../contract';
 import { QueueDiscovery } from '../queue-discovery';
-import { numOrNull } from '../job-detail';
+import { numOrNull, TRACE_KEPT } from '../job-detail';
 import { addTally } from '../tally';
 import type { RedisClient } from '../redis-client';
 import { SidekiqKeys } from './sidekiq-keys';
@@ -459,5 +459,9 @@ function summarize(member: string, state: JobState, now: number): JobSummary {
     fields: scalarFields(j, ['args']),
   };
   if (j.error_message) s.failedReason = j.error_class ? `${j.error_class}: ${j.error_message}` : j.error_message;
+  if (state === 'failed') {
+    if (j.error_backtrace) s.trace = backtraceOf(j).slice(0, TRACE_KEPT);
+    s.failedAt = typeof j.failed_at === 'number' ? Math.round(j.failed_at * 1000) : null;
+  }
   return s;
 }
