@@ -130,6 +130,7 @@ export type Capability =
   | 'clean' // remove finished (completed / failed) jobs older than a grace period
   | 'purge' // delete every pending job of a queue (drain it)
   | 'kill' // move a failed-but-retrying job to the dead set (Sidekiq)
+  | 'delete-failed' // delete one failed job and what the system keeps of it
   | 'stop-worker' // quiet or stop one live worker through the system's own channel
   | 'cancel-active' // stop a running job (RQ stop-job, Celery revoke + terminate)
   | 'workers';
@@ -181,6 +182,8 @@ export interface QueueAdapter {
   clean?(queue: QueueRef, state: 'completed' | 'failed', graceMs: number, limit: number): Promise<ActionResult>;
   /** Deletes every pending job of the queue. */
   purge?(queue: QueueRef): Promise<ActionResult>;
+  /** Deletes one failed job (its record, its trace): the system forgets it, as its own UI's Delete does. */
+  deleteFailed?(queue: QueueRef, jobId: string): Promise<ActionResult>;
   /** Sidekiq: a retry or scheduled job goes to the dead set. */
   kill?(queue: QueueRef, jobId: string): Promise<ActionResult>;
   /** quiet: take no new jobs (Sidekiq TSTP, Celery cancel_consumer); stop: warm shutdown. */

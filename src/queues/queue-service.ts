@@ -146,6 +146,10 @@ export class QueueService {
     return this.act('retry', q, (a, r) => a.retry(r, jobId), { job: typeof jobId === 'string' ? jobId : 'all-failed' });
   }
 
+  deleteFailed(q: QueueAddress, jobId: string): Promise<ActionResult> {
+    return this.act('delete-failed', q, (a, r) => (a.deleteFailed ? a.deleteFailed(r, jobId) : Promise.resolve(unsupported(a, r, 'delete a failed job'))), { job: jobId });
+  }
+
   promote(q: QueueAddress, jobId: string): Promise<ActionResult> {
     return this.act('promote', q, (a, r) => a.promote(r, jobId), { job: jobId });
   }

@@ -41,6 +41,7 @@ export function readOnlyGate(inner: QueueAdapter): QueueAdapter {
     clean: (q) => no(`${q.id} is not changed`),
     purge: (q) => no(`${q.id} is not changed`),
     kill: (q) => no(`${q.id} is not changed`),
+    deleteFailed: (q) => no(`${q.id} is not changed`),
     cancelActive: (q) => no(`${q.id} is not changed`),
     stopWorker: () => no('no worker is signalled'),
     suspend: (on) => no(`${inner.system} workers are not ${on ? 'suspended' : 'resumed'}`),

@@ -136,6 +136,17 @@ describe('Celery adapter: results from the Redis result backend, only when asked
       const done = await adapter.list(q, 'completed', 10, Date.now());
       assert.deepEqual(done.map((d) => d.id), [ok]);
       assert.deepEqual(await adapter.list(queueRef('celery', 'default', 'other'), 'failed', 10, Date.now()), []);
+      // The task opened whole from its result alone (the message is gone), then deleted (forget).
+      const d = await adapter.get(q, bad);
+      assert.equal(d?.state, 'FAILURE');
+      assert.equal(d?.error?.class, 'RuntimeError');
+      assert.match(d?.error?.stack ?? '', /tasks\.py", line \d+, in test_job/);
+      assert.equal(d?.worker, name);
+      assert.deepEqual((await adapter.deleteFailed(q, ok)).status, 'refused', 'a success is not a failure');
+      const del = await adapter.deleteFailed(q, bad);
+      assert.equal(del.ok, true, del.message);
+      assert.deepEqual(await adapter.list(q, 'failed', 10, Date.now()), []);
+      assert.equal(await adapter.get(q, bad), undefined, 'gone');
     } finally {
       w.kill('SIGKILL');
       await adapter.close();

@@ -129,6 +129,32 @@ export function queueConformance(makeFixture: (redis: TestRedis) => Promise<Conf
     await waitFor(async () => (await fx.processed('conf-d')).filter((id) => id === failed[0].id).length === 2, 'the retried job processed again', 20_000);
   });
 
+  it('deletes a failed job the real worker failed (where the system keeps failed jobs)', async () => {
+    await fx.produce('conf-del', 2, { fail: true });
+    workers.push(await fx.startWorker('conf-del', 20));
+    const q = await ref('conf-del');
+    // Celery keeps failed tasks only in a result backend, which this fixture's app has none of (the
+    // Celery suite's own result-backend test deletes one).
+    if (adapter.system === 'celery') return;
+    if (!adapter.capabilities.has('delete-failed')) {
+      const r = adapter.deleteFailed ? await adapter.deleteFailed(q, 'any') : undefined;
+      if (r) assert.deepEqual([r.ok, r.status], [false, 'refused']);
+      return;
+    }
+    // Celery counts no failures (it keeps results only): its failed jobs are what the backend lists.
+    const failed = await waitFor(async () => {
+      const jobs = (await adapter.search(q, 'failed', { text: '', limit: 10 }, Date.now())).jobs;
+      return jobs.length === 2 ? jobs : undefined;
+    }, 'two failed jobs', 30_000);
+    const r = await adapter.deleteFailed?.(q, failed[0].id);
+    assert.equal(r?.ok, true, r?.message);
+    const left = (await adapter.search(q, 'failed', { text: '', limit: 10 }, Date.now())).jobs.map((j) => j.id);
+    assert.deepEqual(left, [failed[1].id], 'only that one is gone');
+    const again = await adapter.deleteFailed?.(q, failed[0].id);
+    assert.deepEqual([again?.ok, again?.status], [false, 'not-found']);
+    await same('conf-del');
+  });
+
   it('cancel races a real worker: every job ends processed exactly once or cancelled, none lost', async () => {
     const ids = await fx.produce('conf-race', 150);
     const q = await ref('conf-race');

@@ -121,6 +121,27 @@ describe('Laravel adapter with Horizon', function () {
     await fresh.close();
   });
 
+  it('a failed Horizon job: opened whole (Horizon\'s exception split), found by its id, grouped, then deleted as horizon:forget does', async () => {
+    const payload = await realPayload('forget-me');
+    const failedId = await horizon.failed('forget-me', payload, 'RuntimeException: SMTP 550 for order 4711 in /var/www/app/Jobs/SendMail.php:31\nStack trace:\n#0 /var/www/vendor/laravel/Queue.php(12): App\\Jobs\\SendMail->handle()');
+    const fresh = new LaravelAdapter('default', conn);
+    await fresh.discover(true);
+    const ref = queueRef('laravel', 'default', 'forget-me');
+    const d = await fresh.get(ref, failedId);
+    assert.equal(d?.state, 'failed');
+    assert.deepEqual([d?.error?.class, d?.error?.message], ['RuntimeException', 'SMTP 550 for order 4711']);
+    assert.deepEqual(await fresh.locate(failedId), [ref]);
+    const page = await fresh.search(ref, 'failed', { text: 'smtp 550', limit: 5 }, Date.now());
+    assert.deepEqual(page.jobs.map((j) => j.id), [failedId]);
+    assert.equal(page.jobs[0].failedReason, 'RuntimeException: SMTP 550 for order 4711');
+    const del = await fresh.deleteFailed(ref, failedId);
+    assert.equal(del.ok, true, del.message);
+    assert.equal(await conn.zscore('laravel_horizon:failed_jobs', failedId), null);
+    assert.equal(await conn.exists(`laravel_horizon:${failedId}`), 0);
+    assert.equal((await fresh.deleteFailed(ref, failedId)).status, 'not-found');
+    await fresh.close();
+  });
+
   it('a read-only connection refuses the retry', async () => {
     const ro = readOnlyGate(new LaravelAdapter('prod', conn));
     await ro.discover(true);

@@ -78,9 +78,9 @@ describe('job texts', () => {
   });
 
   it('a job document offers what its state and its adapter allow, whatever each system calls the state', () => {
-    const all = new Set<Capability>(['retry-failed', 'cancel-pending', 'cancel-delayed', 'cancel-active', 'promote-delayed']);
+    const all = new Set<Capability>(['retry-failed', 'cancel-pending', 'cancel-delayed', 'cancel-active', 'promote-delayed', 'delete-failed']);
     const cases: [string, string[]][] = [
-      ['failed', ['retry']], ['dead', ['retry']], ['retry', ['retry']], ['FAILURE', ['retry']],
+      ['failed', ['retry', 'delete']], ['dead', ['retry', 'delete']], ['retry', ['retry', 'delete']], ['FAILURE', ['retry', 'delete']],
       ['waiting', ['cancel']], ['queued', ['cancel']], ['enqueued', ['cancel']], ['pending', ['cancel']],
       ['delayed', ['cancel', 'promote']], ['scheduled', ['cancel', 'promote']], ['eta', ['cancel', 'promote']],
       ['active', ['cancel']], ['started', ['cancel']], ['reserved by a worker', ['cancel']],

@@ -42,7 +42,7 @@ export class BullmqAdapter implements QueueAdapter {
     this.keys = new BullmqKeys(opts.prefix ?? 'bull');
     this.flowReader = new BullmqFlow(redis, this.keys);
     this.discovery = QueueDiscovery.scanning(redis, 'bullmq', connection, this.keys.metaPattern(), (k) => this.keys.queueFromMeta(k));
-    const write: Capability[] = ['cancel-pending', 'cancel-delayed', 'mark-failed-active', 'retry-failed', 'promote-delayed', 'pause', 'resume', 'clean', 'purge'];
+    const write: Capability[] = ['cancel-pending', 'cancel-delayed', 'mark-failed-active', 'retry-failed', 'promote-delayed', 'pause', 'resume', 'clean', 'purge', 'delete-failed'];
     this.capabilities = new Set<Capability>(['workers', ...write]);
   }
 
@@ -256,6 +256,16 @@ export class BullmqAdapter implements QueueAdapter {
     if (isResult(q)) return q;
     const removed = await q.clean(graceMs, limit, state);
     return done(`removed ${removed.length} ${state} job(s) older than ${Math.round(graceMs / 1000)}s from ${queue.id}`);
+  }
+
+  /** Queue.remove() of a failed job (bullmq's own script: the hash, its logs, its links). */
+  async deleteFailed(queue: QueueRef, jobId: string): Promise<ActionResult> {
+    const q = await this.writable(queue);
+    if (isResult(q)) return q;
+    const state = await q.getJobState(jobId);
+    if (state === 'unknown') return notFound(`no job ${jobId} in ${queue.id}`);
+    if (state !== 'failed') return refused(`job ${jobId} of ${queue.id} is ${state}, not failed: not deleted`);
+    return (await q.remove(jobId)) ? done(`deleted failed job ${jobId} of ${queue.id}`) : taken(`job ${jobId} of ${queue.id} changed meanwhile (retried?): not deleted`);
   }
 
   /** Queue.drain(): the waiting (and paused, prioritized) jobs go; delayed, running and finished ones stay. */

@@ -48,7 +48,7 @@ export class CeleryAdapter implements QueueAdapter {
     this.control = new CeleryControl(redis, this.keys);
     this.flowReader = new CeleryFlow(this.control, connection);
     this.discovery = new QueueDiscovery('celery', connection, () => this.queueNames());
-    const writes: Capability[] = ['cancel-pending', 'cancel-active', 'pause-consumers', 'purge', 'stop-worker', 'restart-workers'];
+    const writes: Capability[] = ['cancel-pending', 'cancel-active', 'pause-consumers', 'purge', 'stop-worker', 'restart-workers', 'delete-failed'];
     this.capabilities = new Set<Capability>(['workers', ...writes]);
   }
 
@@ -235,9 +235,12 @@ export class CeleryAdapter implements QueueAdapter {
     // No Celery queue on this Redis: no worker to ask (and no second to wait for replies).
     if (!queue && (await this.discover()).length === 0) return { workers: [] };
     await this.control.listen();
-    // Just started listening: ask every worker directly, so the first answer is complete.
-    if (Date.now() - this.control.listeningSince < 3000) {
-      const pongs = await this.control.broadcast('ping', {}, { replyMs: 1000 });
+    // Just started listening: ask every worker directly, so the first answer is complete. The wait
+    // ends when every worker bound to the control exchange has answered (not at the timeout): a
+    // one-shot `chaperone queues` answers in milliseconds, not after a second of waiting.
+    const mailboxes = await this.redis.scard(this.keys.binding('celery.pidbox'));
+    if (mailboxes > 0 && Date.now() - this.control.listeningSince < 3000) {
+      const pongs = await this.control.broadcast('ping', {}, { replyMs: 1000, limit: mailboxes });
       for (const p of pongs) for (const host of Object.keys(p)) if (!this.control.heartbeats.has(host)) this.control.heartbeats.set(host, { hostname: host, at: Date.now() });
     }
     const now = Date.now();
@@ -274,6 +277,17 @@ export class CeleryAdapter implements QueueAdapter {
   async cancelActive(_queue: QueueRef, id: string): Promise<ActionResult> {
     await this.control.broadcast('revoke', { task_id: id, terminate: true, signal: 'SIGTERM' });
     return done(`revoke (terminate, SIGTERM) of task ${id} sent to every worker: a running task is killed; a prefetched one will not run`);
+  }
+
+  /** A failed task is its result in the backend: AsyncResult.forget() deletes it. */
+  async deleteFailed(queue: QueueRef, id: string): Promise<ActionResult> {
+    const key = this.keys.result(id);
+    const r = jsonOrNull((await this.redis.get(key)) ?? '') as { status?: string; queue?: string } | null;
+    if (!r) return notFound(`no result of task ${id} in the backend`);
+    if (r.queue && r.queue !== queue.name) return notFound(`task ${id} belongs to celery:${r.queue}, not ${queue.id}`);
+    if (r.status !== 'FAILURE') return refused(`task ${id} is ${r.status ?? 'unknown'}, not failed: not deleted`);
+    await this.redis.del(key);
+    return done(`deleted the failed result of task ${id} (as AsyncResult.forget())`);
   }
 
   async retry(queue: QueueRef): Promise<ActionResult> {

@@ -149,6 +149,18 @@ export class Horizon {
     });
   }
 
+  /** As Horizon's JobRepository::deleteFailed (horizon:forget): out of failed_jobs, its hash deleted. */
+  async forget(queue: QueueRef, jobId: string): Promise<ActionResult> {
+    const [job] = await this.hashes([jobId]);
+    if (!job?.status) return notFound(`no Horizon job ${jobId} (its record may have expired: horizon.trim.failed)`);
+    if (job.queue !== queue.name) return notFound(`Horizon job ${jobId} belongs to laravel:${job.queue ?? '?'}, not ${queue.id}`);
+    if (job.status !== 'failed') return refused(`Horizon job ${jobId} is ${job.status}, not failed: not deleted`);
+    // Two steps, not a MULTI (the keys may sit in different slots of a Cluster): the set decides.
+    if ((await this.redis.zrem(this.keys.jobs('failed_jobs'), jobId)) !== 1) return taken(`Horizon job ${jobId} left failed_jobs meanwhile`);
+    await this.redis.del(this.keys.job(jobId));
+    return done(`deleted failed job ${jobId} of ${queue.id} (as horizon:forget)`);
+  }
+
   /** Horizon's record of one job (undefined when it has none, or it was trimmed). */
   async record(jobId: string): Promise<HorizonRecord | undefined> {
     const [job] = await this.hashes([jobId]);

@@ -77,7 +77,7 @@ export class LaravelAdapter implements QueueAdapter {
     const writes: Capability[] = ['cancel-pending', 'cancel-delayed', 'promote-delayed', 'pause', 'resume', 'restart-workers', 'purge'];
     this.base = new Set<Capability>(writes);
     // Horizon keeps what plain Laravel does not put in Redis: failed jobs (so retry) and a worker registry.
-    this.withHorizon = new Set<Capability>([...writes, 'workers', 'retry-failed']);
+    this.withHorizon = new Set<Capability>([...writes, 'workers', 'retry-failed', 'delete-failed']);
   }
 
   /** What the system offers here: more when Horizon runs against this Redis (known after discover()). */
@@ -234,6 +234,12 @@ export class LaravelAdapter implements QueueAdapter {
     const k = this.keys;
     const [pending, delayed, reserved] = (await LARAVEL_CLEAR.run(this.redis, 4, k.pending(queue.name), k.delayed(queue.name), k.reserved(queue.name), k.notify(queue.name))) as number[];
     return done(`cleared ${queue.id} as queue:clear does: ${pending} pending, ${delayed} delayed and ${reserved} reserved job(s) deleted${reserved > 0 ? ' (running ones finish in their workers)' : ''}`);
+  }
+
+  /** Horizon's own forget (horizon:forget): the failed job leaves failed_jobs and its record goes. */
+  async deleteFailed(queue: QueueRef, jobId: string): Promise<ActionResult> {
+    if (!(await this.hasHorizon())) return refused(`Laravel keeps failed jobs in its failed-job store (database), not in Redis: use \`php artisan queue:forget\` for ${queue.id}`);
+    return this.horizon.forget(queue, jobId);
   }
 
   async promote(queue: QueueRef, jobId: string): Promise<ActionResult> {

@@ -10,13 +10,14 @@ import type { RedisClient } from '../redis-client';
 import { RqKeys, rqTime, type RqRegistry } from './rq-keys';
 import { RqFlow } from './rq-flow';
 import type { FlowReading } from '../../core/signals/flow';
-import { RQ_CANCEL_LUA, RQ_COUNTS_LUA, RQ_EMPTY_LUA, RQ_REQUEUE_LUA } from './rq-scripts';
+import { RQ_CANCEL_LUA, RQ_COUNTS_LUA, RQ_DELETE_FAILED_LUA, RQ_EMPTY_LUA, RQ_REQUEUE_LUA } from './rq-scripts';
 import { searchSources, type SearchPage, type SearchQuery, type SearchSource } from '../job-search';
 import { LuaScript } from '../lua-script';
 
 const RQ_CANCEL = new LuaScript(RQ_CANCEL_LUA);
 const RQ_COUNTS = new LuaScript(RQ_COUNTS_LUA);
 const RQ_EMPTY = new LuaScript(RQ_EMPTY_LUA);
+const RQ_DELETE_FAILED = new LuaScript(RQ_DELETE_FAILED_LUA);
 const RQ_REQUEUE = new LuaScript(RQ_REQUEUE_LUA);
 
 /** A worker whose heartbeat is older than this is not listed (RQ's default worker TTL is 420 s). */
@@ -49,7 +50,7 @@ export class RqAdapter implements QueueAdapter {
     this.keys = new RqKeys(opts.prefix ?? 'rq:');
     this.flowReader = new RqFlow(redis, this.keys);
     this.discovery = new QueueDiscovery('rq', connection, async () => (await redis.smembers(this.keys.queues())).map((k) => this.keys.queueFromKey(k)).filter((n): n is string => !!n));
-    const writes: Capability[] = ['cancel-pending', 'cancel-delayed', 'retry-failed', 'promote-delayed', 'cancel-active', 'purge', 'stop-worker', 'restart-workers'];
+    const writes: Capability[] = ['cancel-pending', 'cancel-delayed', 'retry-failed', 'promote-delayed', 'cancel-active', 'purge', 'stop-worker', 'restart-workers', 'delete-failed'];
     this.capabilities = new Set<Capability>(['workers', ...writes]);
   }
 
@@ -249,6 +250,13 @@ export class RqAdapter implements QueueAdapter {
     }
     return (await this.requeue('failed', queue, id))
       ? done(`failed job ${id} of ${queue.id} requeued`)
+      : notFound(`no failed job ${id} in ${queue.id}`);
+  }
+
+  async deleteFailed(queue: QueueRef, id: string): Promise<ActionResult> {
+    const k = this.keys;
+    return Number(await RQ_DELETE_FAILED.run(this.redis, 3, k.registry('failed', queue.name), k.job(id), k.results(id), id)) === 1
+      ? done(`deleted failed job ${id} of ${queue.id} (as job.delete(): its hash and results too)`)
       : notFound(`no failed job ${id} in ${queue.id}`);
   }
 

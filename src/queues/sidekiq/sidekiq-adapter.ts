@@ -69,7 +69,7 @@ export class SidekiqAdapter implements QueueAdapter {
     this.keys = new SidekiqKeys(opts.namespace ?? '');
     this.flowReader = new SidekiqFlow(redis, this.keys, connection);
     this.discovery = new QueueDiscovery('sidekiq', connection, (now) => this.queueNames(now));
-    const writes: Capability[] = ['cancel-pending', 'cancel-delayed', 'retry-failed', 'promote-delayed', 'restart-workers', 'purge', 'stop-worker', 'kill'];
+    const writes: Capability[] = ['cancel-pending', 'cancel-delayed', 'retry-failed', 'promote-delayed', 'restart-workers', 'purge', 'stop-worker', 'kill', 'delete-failed'];
     this.capabilities = new Set<Capability>(['workers', ...writes]);
   }
 
@@ -248,6 +248,19 @@ export class SidekiqAdapter implements QueueAdapter {
           ? done(`job ${jid} of ${queue.id} moved from ${s} back to the queue`)
           : taken(`job ${jid} of ${queue.id} left the ${s} set meanwhile (retried by Sidekiq?)`);
       }
+    }
+    return notFound(`no job ${jid} of ${queue.id} in the retry or dead set`);
+  }
+
+  /** As Sidekiq Web's Delete on a retry or dead job: the entry leaves its set. */
+  async deleteFailed(queue: QueueRef, jid: string): Promise<ActionResult> {
+    for (const s of ['retry', 'dead'] as const) {
+      const m = await this.find(this.keys.set(s), 'zset', jid, queue.name);
+      if (!m) continue;
+      this.setCounts = undefined;
+      return (await this.redis.zrem(this.keys.set(s), m)) === 1
+        ? done(`deleted job ${jid} of ${queue.id} from the ${s} set`)
+        : taken(`job ${jid} of ${queue.id} left the ${s} set meanwhile (retried by Sidekiq?)`);
     }
     return notFound(`no job ${jid} of ${queue.id} in the retry or dead set`);
   }

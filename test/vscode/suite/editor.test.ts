@@ -281,6 +281,10 @@ describe('Chaperone in a real VS Code', function () {
     assert.match(none[0].kind === 'message' ? none[0].text : '', /no job holds "nothing-holds-this-77"/);
     await vscode.commands.executeCommand('chaperone.clearJobFilter', failed);
     assert.ok(((await api.queues.getChildren(failed)) as QueueNode[]).some((n) => n.kind === 'job' && n.job.id === id));
+    // Delete (confirmed): the failed job is gone from the real queue.
+    const deleted = await vscode.commands.executeCommand<{ ok: boolean }>('chaperone.deleteFailedJob', { queue: `bullmq:${POOL_QUEUE}`, jobId: id, yes: true });
+    assert.equal(deleted?.ok, true, api.lastError.message);
+    assert.equal(await mail.getJob(id), undefined);
   });
 
   it('drain from the command drains the real pool after its jobs in flight, and start brings it back', async () => {
