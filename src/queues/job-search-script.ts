@@ -1,7 +1,9 @@
 // One slice of a job search, run inside Redis: a bounded window of a list or sorted set is read and
 // every member (a payload, or a job id whose hash holds the job) is matched against the text, so a
 // search of 100 000 jobs is many short calls (each well under 5 ms) instead of one long one, and
-// only the matches cross the network. Matching is a plain, case-insensitive substring search.
+// only the matches cross the network. Matching is a plain substring search of the lower-cased text
+// (ASCII letters, as Lua lowers them) in each lower-cased member or field (measured faster than a
+// case-insensitive Lua pattern over the original).
 //
 // KEYS[1]  the list or sorted set
 // ARGV[1]  'list' | 'zset'
@@ -49,12 +51,27 @@ for i, m in ipairs(members) do
   if hashPrefix ~= '' then
     local id = m
     if ARGV[9] ~= '' then id = string.match(m, '^[^:]+') or m end
-    values = redis.call('HMGET', hashPrefix .. id, unpack(ARGV, 11))
-    local parts = { id }
-    for f = 1, nmatched do if values[f] then parts[#parts + 1] = values[f] end end
-    hay = table.concat(parts, '\\n')
+    -- The matched fields first; the rest only for a match.
+    values = redis.call('HMGET', hashPrefix .. id, unpack(ARGV, 11, 10 + nmatched))
+    local hit = needle == '' or string.find(string.lower(id), needle, 1, true) ~= nil
+    if not hit then
+      for f = 1, nmatched do
+        if values[f] and string.find(string.lower(values[f]), needle, 1, true) then hit = true break end
+      end
+    end
+    if hit and must ~= '' then
+      hit = false
+      for f = 1, nmatched do
+        if values[f] and string.find(values[f], must, 1, true) then hit = true break end
+      end
+    end
+    if hit and nfields > nmatched then
+      local rest = redis.call('HMGET', hashPrefix .. id, unpack(ARGV, 11 + nmatched))
+      for f = 1, #rest do values[nmatched + f] = rest[f] end
+    end
+    hay = hit
   end
-  if (must == '' or string.find(hay, must, 1, true)) and (needle == '' or string.find(string.lower(hay), needle, 1, true)) then
+  if (hashPrefix ~= '' and hay == true) or (hashPrefix == '' and (must == '' or string.find(hay, must, 1, true)) and (needle == '' or string.find(string.lower(hay), needle, 1, true))) then
     out[#out + 1] = offset + i - 1
     out[#out + 1] = m
     if values then for f = 1, nfields do out[#out + 1] = values[f] or '' end end

@@ -4,7 +4,7 @@ import { execFile, type ChildProcess } from 'node:child_process';
 
 export function runScript(program: string, file: string, args: readonly string[], env: Record<string, string>): Promise<string> {
   return new Promise((resolve, reject) => {
-    execFile(program, [file, ...args], { env: { ...process.env, ...env } }, (err, stdout, stderr) => {
+    execFile(program, [file, ...args], { env: { ...process.env, ...env }, maxBuffer: 64 * 1024 * 1024 }, (err, stdout, stderr) => {
       if (err) reject(new Error(`${program} ${file}: ${err.message}\n${stderr}`));
       else resolve(stdout);
     });
