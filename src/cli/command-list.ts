@@ -8,6 +8,7 @@ import { jobCommand } from './commands/job';
 import { jobsCommand } from './commands/jobs';
 import { failuresCommand } from './commands/failures';
 import { deleteCommand } from './commands/delete';
+import { workersCommand } from './commands/workers';
 import { killCommand } from './commands/kill';
 import { logsCommand } from './commands/logs';
 import { markFailedCommand } from './commands/mark-failed';
@@ -30,7 +31,7 @@ import { workerCommand } from './commands/worker';
 
 export const COMMANDS: readonly CliCommand[] = [
   superviseCommand, statusCommand, drainCommand, restartCommand, scaleCommand, startCommand, stopCommand, logsCommand,
-  queuesCommand, jobsCommand, jobCommand, failuresCommand, deleteCommand, cancelCommand, retryCommand, promoteCommand, pauseCommand, resumeCommand, restartWorkersCommand, markFailedCommand, cleanCommand,
+  queuesCommand, jobsCommand, jobCommand, failuresCommand, deleteCommand, workersCommand, cancelCommand, retryCommand, promoteCommand, pauseCommand, resumeCommand, restartWorkersCommand, markFailedCommand, cleanCommand,
   purgeCommand, killCommand, workerCommand, suspendCommand, unsuspendCommand,
   trendsCommand, checkCommand,
 ];

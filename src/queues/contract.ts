@@ -113,6 +113,10 @@ export interface LiveWorker {
   /** Worker processes behind this entry (a Horizon supervisor runs several); 1 when absent. */
   processes?: number;
   detail?: string;
+  /** The jobs it runs now, where the system records them (Sidekiq's Busy page, RQ's current job). */
+  running?: { id: string; name: string; queue: string; sinceMs: number | null }[];
+  /** What can be asked of it through the system's own channel (the adapter's stopWorker). */
+  actions?: ('quiet' | 'stop')[];
 }
 
 export type WorkersResult = { workers: LiveWorker[] } | { unavailable: string };

@@ -1,6 +1,6 @@
 // Every queue of every configured connection and system, behind one object: overview, lookup by id,
 // and the actions, each recorded in the audit log. The CLI and (later) the views use this.
-import { SYSTEM_NAMES, parseQueueId, queueKey } from '../core/queue-ref';
+import { SYSTEM_NAMES, parseQueueId, queueKey, type SystemName } from '../core/queue-ref';
 import type { RedisClient } from './redis-client';
 import type { ConnectionConfig } from '../core/config/types';
 import type { AuditSink } from '../core/ports';
@@ -192,9 +192,31 @@ export class QueueService {
   }
 
   /** quiet / stop one live worker of SYSTEM through the system's own channel. */
-  stopWorker(system: string, workerId: string, mode: 'quiet' | 'stop', connection?: string): Promise<ActionResult> {
+  async stopWorker(system: string, workerId: string, mode: 'quiet' | 'stop', connection?: string): Promise<ActionResult> {
+    // On several connections, the one whose registry has this worker (when exactly one has it).
+    if (!connection) {
+      const on = this.connections.filter((c) => c.adapters.some((a) => a.system === system));
+      if (on.length > 1) {
+        const lists = await this.registeredWorkers();
+        const has = lists.filter((l) => l.system === system && 'workers' in l.result && l.result.workers.some((w) => w.id === workerId));
+        if (has.length === 1) connection = has[0].connection;
+      }
+    }
     return this.systemAct(`worker-${mode}`, system, connection, workerId, (a) =>
       a.stopWorker ? a.stopWorker(workerId, mode) : Promise.resolve(refused(`${system} has no channel to ${mode} one worker: stop or restart the pool that runs it`)));
+  }
+
+  /**
+   * The workers each system registers, on every connection (or one): what they run now and what
+   * can be asked of them; a system that keeps no registry says so.
+   */
+  async registeredWorkers(connection?: string): Promise<{ system: SystemName; connection: string; result: WorkersResult }[]> {
+    const candidates = this.connections.filter((c) => !connection || c.config.name === connection);
+    return Promise.all(candidates.flatMap((c) => c.adapters.map(async (a) => ({
+      system: a.system,
+      connection: c.config.name,
+      result: await a.workers().catch((err: unknown): WorkersResult => ({ unavailable: err instanceof Error ? err.message : String(err) })),
+    }))));
   }
 
   /** Every worker of SYSTEM on one connection exits after its current job (where the system has a way). */

@@ -253,6 +253,7 @@ export class CeleryAdapter implements QueueAdapter {
     const workers: LiveWorker[] = alive
       .map((h) => ({
         id: h.hostname, source: 'celery heartbeats', host: h.hostname.split('@')[1], pid: h.pid, queues: queuesOf.get(h.hostname) ?? [], processes: 1,
+        actions: ['quiet', 'stop'] as ('quiet' | 'stop')[],
         detail: `${h.active ?? '?'} active, ${h.processed ?? '?'} processed${h.loadavg ? `, load ${h.loadavg.join(' ')}` : ''}`,
       }))
       .filter((w) => !queue || w.queues.includes(queue.id));

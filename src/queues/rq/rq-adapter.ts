@@ -212,6 +212,8 @@ export class RqAdapter implements QueueAdapter {
       if (queue && !qs.includes(queue.id)) return;
       out.push({
         id: k.slice(`${this.keys.prefix}worker:`.length), source: 'rq workers', host: host ?? undefined, pid: Number(pid) || undefined, queues: qs, processes: 1,
+        actions: ['stop'],
+        ...(current ? { running: [{ id: current, name: '', queue: qs[0] ?? 'rq:?', sinceMs: null }] } : {}),
         detail: `${state}${current ? ` ${current}` : ''}; ${ok ?? 0} done, ${failed ?? 0} failed; heartbeat ${Math.round((now - seen) / 1000)}s ago`,
       });
     });

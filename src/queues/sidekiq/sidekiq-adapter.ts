@@ -187,6 +187,9 @@ export class SidekiqAdapter implements QueueAdapter {
   async workers(queue?: QueueRef): Promise<WorkersResult> {
     const ids = await this.redis.smembers(this.keys.processes());
     if (ids.length === 0) return { workers: [] };
+    // Sidekiq Web's Busy page: each process's running jobs, from its work hash.
+    const runningJobs = await this.running();
+    const nowMs = Date.now();
     const pipe = this.redis.pipeline();
     for (const id of ids) pipe.hmget(this.keys.process(id), 'info', 'busy', 'beat', 'quiet', 'rss');
     const rows = (await pipe.exec()) ?? [];
@@ -209,6 +212,11 @@ export class SidekiqAdapter implements QueueAdapter {
       out.push({
         id, source: 'sidekiq processes', host: info.hostname, pid: info.pid, queues,
         processes: 1,
+        actions: quiet === 'true' ? ['stop'] : ['quiet', 'stop'],
+        running: runningJobs.filter((b) => b.process === id).map((b) => {
+          const job = summarize(b.payload, 'active', nowMs);
+          return { id: job.id, name: job.name, queue: `sidekiq:${b.queue}`, sinceMs: b.runAt !== null ? Math.max(0, nowMs - b.runAt * 1000) : null };
+        }),
         detail: `${quiet === 'true' ? 'quiet, ' : ''}busy ${busy ?? 0}/${info.concurrency ?? '?'}${rss ? `, rss ${Math.round(Number(rss) / 1024)} MB` : ''}`,
       });
     });
