@@ -240,6 +240,11 @@ export class Engine {
     this.audits.push(sink);
   }
 
+  /** The systems' registered workers as the signals last read them (every 10 s); empty without signals. */
+  registeredWorkers(): ReturnType<QueueObserver['registered']> {
+    return this.observer?.registered() ?? [];
+  }
+
   /** Why some queues are missing from the last tick ("default/bullmq: ECONNREFUSED"). */
   queueErrors(): string[] {
     return this.observer ? [...this.observer.errors.entries()].map(([where, e]) => `${where}: ${e}`) : [];

@@ -12,6 +12,7 @@ import { clearJobFilter, filterJobs } from './filter-jobs';
 import { findJob } from './find-job';
 import { promoteJob } from './promote-job';
 import { deleteFailedJob } from './delete-failed-job';
+import { quietSystemWorker, stopSystemWorker } from './system-worker';
 import { loadMoreJobs } from './load-more-jobs';
 import { openConfig } from './open-config';
 import { openDashboard } from './open-dashboard';
@@ -32,7 +33,7 @@ import { stopPool } from './stop-pool';
 export const COMMANDS: readonly HostCommand[] = [
   startPool, stopPool, drainPool, restartPool, scalePool, cancelJob, retryFailed, pauseQueue, resumeQueue,
   showLogs, openDashboard, openConfig, connectProfile, setPassword, checkThresholds, createConfig, reload, refresh, loadMoreJobs, showOutput, openJob, refreshJob,
-  findJob, filterJobs, clearJobFilter, promoteJob, deleteFailedJob,
+  findJob, filterJobs, clearJobFilter, promoteJob, deleteFailedJob, quietSystemWorker, stopSystemWorker,
 ];
 
 /** The last failure shown (tests read it: the user saw this message); one per composition root. */

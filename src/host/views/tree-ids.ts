@@ -16,6 +16,8 @@ export const treeId = {
   supervisor: (id: string): string => `sup:${id}`,
   pool: (supervisor: string, pool: string): string => `pool:${supervisor}/${pool}`,
   worker: (supervisor: string, pool: string, worker: string): string => `worker:${supervisor}/${pool}/${worker}`,
+  registry: (): string => 'registry',
+  registered: (connection: string, system: string, worker: string): string => `registered:${connection}/${system}/${worker}`,
   tenant: (tenant: string): string => `tenant:${tenant}`,
   tenantQueue: (tenant: string, key: string): string => `tq:${tenant}/${key}`,
   tenantPool: (tenant: string, pool: string): string => `tp:${tenant}/${pool}`,
@@ -32,6 +34,8 @@ export const contextValue = {
   supervisor: (own: boolean): string => (own ? 'supervisor.own' : 'supervisor.remote'),
   pool: (own: boolean, stopped: boolean): string => `pool.${own ? 'own' : 'remote'}.${stopped ? 'stopped' : 'running'}`,
   worker: (own: boolean): string => `worker.${own ? 'own' : 'remote'}`,
+  /** A worker a queue system registered: what its own channel can ask of it (quiet, stop). */
+  registered: (actions: readonly string[]): string => ['registered', ...actions.map((a) => `can:${a}`)].join(';'),
   tenant: (): string => 'tenant',
   tenantChild: (kind: 'queue' | 'pool'): string => `tenant.${kind}`,
   message: (): string => 'message',

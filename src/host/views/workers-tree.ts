@@ -4,6 +4,9 @@ import * as vscode from 'vscode';
 import type { PoolSnapshot, SupervisorSnapshot, WorkerSnapshot, WorkerState } from '../../core/snapshot';
 import { formatBytes, formatDuration } from '../../core/units';
 import type { EngineHost } from '../engine-host';
+import * as os from 'node:os';
+import type { SystemName } from '../../core/queue-ref';
+import type { LiveWorker } from '../../queues/contract';
 import { cpuTotal, memoryTotal } from '../figures';
 import { VisibleTree, messageItem } from './visible-tree';
 
@@ -11,6 +14,9 @@ export type WorkerNode =
   | { kind: 'supervisor'; id: string; snap: Omit<SupervisorSnapshot, 'controlPlane'>; own: boolean }
   | { kind: 'pool'; id: string; supervisor: string; own: boolean; pool: PoolSnapshot }
   | { kind: 'worker'; id: string; supervisor: string; own: boolean; pool: string; worker: WorkerSnapshot }
+  /** The workers the queue systems register that Chaperone does not supervise here. */
+  | { kind: 'registry'; id: string }
+  | { kind: 'registered'; id: string; system: SystemName; connection: string; worker: LiveWorker }
   | { kind: 'message'; id: string; text: string; icon: string; tooltip?: string };
 
 const STATE_ICON: Record<WorkerState, [string, string?]> = {
@@ -56,7 +62,64 @@ export class WorkersTree extends VisibleTree<WorkerNode> {
       structural = true;
     }
     this.updateBadge(sups);
+    // The systems' registries (read by the signals every 10 s): the node is redrawn when they change.
+    // Compared by what the rows show (coarse running times), so rows hold still between changes.
+    const listed = this.registered();
+    const registered = JSON.stringify(listed.map((r) => [r.connection, r.system, r.worker.id, doingNow(r.worker), r.worker.actions]));
+    const facts = JSON.stringify(sups.filter((s) => s.own).flatMap((s) => s.snap.pools.flatMap((p) => p.workers.map((w) => { const f = this.registryFacts(w.pid); return f ? doingNow(f) : ''; }))));
+    if (registered !== this.drawnRegistry) {
+      if ((this.drawnRegistry === '[]') !== (registered === '[]')) structural = true;
+      this.drawnRegistry = registered;
+      const node = this.nodes.get(treeId.registry());
+      if (node && !structural) this.refresh(node);
+    }
+    if (facts !== this.drawnFacts) {
+      this.drawnFacts = facts;
+      for (const s of sups) if (s.own) for (const p of s.snap.pools) {
+        const node = this.nodes.get(treeId.pool(s.snap.id, p.name));
+        if (node) this.refresh(node);
+      }
+    }
     if (structural) this.refresh();
+  }
+
+  private drawnRegistry = '[]';
+  private drawnFacts = '[]';
+
+  /**
+   * Registered workers that are not a process this editor supervises (those show on their own row,
+   * with what the registry says they run). Matched by pid on this host.
+   */
+  private registered(): { system: SystemName; connection: string; worker: LiveWorker }[] {
+    const pools = this.host.engine?.snapshot().pools ?? [];
+    const own = new Set(pools.flatMap((p) => p.workers.map((w) => w.pid)));
+    // A registry without pids (BullMQ's CLIENT LIST) cannot be matched process by process: as many
+    // of a queue's entries as this editor's pools run for it on the default connection are taken
+    // to be those processes, and only the others are listed.
+    const unmatched = new Map<string, number>();
+    for (const p of pools) for (const q of p.queues) unmatched.set(q, (unmatched.get(q) ?? 0) + p.workers.filter((w) => w.state === 'running').length);
+    const here = os.hostname();
+    return (this.host.engine?.registeredWorkers() ?? []).flatMap((r) => ('workers' in r.result ? r.result.workers : [])
+      .filter((w) => {
+        if (w.pid !== undefined) return !(own.has(w.pid) && (w.host === undefined || w.host === here || here.startsWith(w.host) || w.host.startsWith(here)));
+        if (r.connection !== 'default') return true;
+        const q = w.queues?.find((x) => (unmatched.get(x) ?? 0) > 0);
+        if (q === undefined) return true;
+        unmatched.set(q, (unmatched.get(q) ?? 0) - 1);
+        return false;
+      })
+      .map((worker) => ({ system: r.system, connection: r.connection, worker })));
+  }
+
+  /** What a system's registry says a supervised process runs now (by pid on this host). */
+  private registryFacts(pid: number | null): LiveWorker | undefined {
+    if (pid === null) return undefined;
+    for (const r of this.host.engine?.registeredWorkers() ?? []) {
+      if (!('workers' in r.result)) continue;
+      const w = r.result.workers.find((x) => x.pid === pid);
+      if (w) return w;
+    }
+    return undefined;
   }
 
   private updateBadge(sups: { snap: { pools: PoolSnapshot[] } }[]): void {
@@ -76,12 +139,24 @@ export class WorkersTree extends VisibleTree<WorkerNode> {
     if (!node) {
       if (this.host.startError) return [this.message('error', this.host.startError, 'error')];
       const sups = this.supervisors();
-      if (sups.length === 0 && this.host.engine) return []; // the welcome view takes over
-      return sups.map((s) =>
-        this.node(treeId.supervisor(s.snap.id), () => ({ kind: 'supervisor', id: treeId.supervisor(s.snap.id), snap: s.snap, own: s.own }), (n) => {
-          if (n.kind === 'supervisor') n.snap = s.snap;
-        }),
-      );
+      const registry: WorkerNode[] = this.registered().length ? [this.node(treeId.registry(), () => ({ kind: 'registry', id: treeId.registry() }), () => undefined)] : [];
+      if (sups.length === 0 && this.host.engine && !registry.length) return []; // the welcome view takes over
+      return [
+        ...sups.map((s) =>
+          this.node(treeId.supervisor(s.snap.id), () => ({ kind: 'supervisor', id: treeId.supervisor(s.snap.id), snap: s.snap, own: s.own }), (n) => {
+            if (n.kind === 'supervisor') n.snap = s.snap;
+          }),
+        ),
+        ...registry,
+      ];
+    }
+    if (node.kind === 'registry') {
+      return this.registered().map((r) => {
+        const id = treeId.registered(r.connection, r.system, r.worker.id);
+        return this.node(id, () => ({ kind: 'registered', id, system: r.system, connection: r.connection, worker: r.worker }), (n) => {
+          if (n.kind === 'registered') n.worker = r.worker;
+        });
+      });
     }
     if (node.kind === 'supervisor') {
       const fresh = this.supervisors().find((s) => s.snap.id === node.snap.id)?.snap ?? node.snap;
@@ -140,6 +215,36 @@ export class WorkersTree extends VisibleTree<WorkerNode> {
         item.tooltip = new vscode.MarkdownString(`**${p.name}** — ${p.state}, ${p.desired} desired (min ${p.min}, max ${p.max})\n\n${scaling}\n\nqueues: ${p.queues.join(', ') || 'none'}`);
         return item;
       }
+      case 'registry': {
+        const n = this.registered().length;
+        const item = new vscode.TreeItem('Registered by the queue systems', vscode.TreeItemCollapsibleState.Expanded);
+        item.id = node.id;
+        item.description = `${n} worker${n === 1 ? '' : 's'} not supervised here`;
+        item.iconPath = new vscode.ThemeIcon('organization');
+        item.tooltip = 'Workers the queue systems register (Sidekiq processes, RQ and Celery workers, Horizon supervisors, BullMQ clients) that this editor does not supervise. Read every 10 s while Chaperone samples.';
+        return item;
+      }
+      case 'registered': {
+        const w = node.worker;
+        const item = new vscode.TreeItem(w.id, vscode.TreeItemCollapsibleState.None);
+        item.id = node.id;
+        item.description = [node.connection === 'default' ? node.system : `${node.connection}/${node.system}`, doingNow(w), w.pid ? `pid ${w.pid}` : ''].filter(Boolean).join(' · ');
+        item.iconPath = new vscode.ThemeIcon(w.running?.length ? 'run' : 'circle-outline');
+        item.contextValue = contextValue.registered(w.actions ?? []);
+        const md = new vscode.MarkdownString(`**${w.id}** — ${w.source}${w.host ? ` on ${w.host}` : ''}
+
+`);
+        md.appendMarkdown(`queues: ${(w.queues ?? []).join(', ') || 'none'}
+
+${w.detail ?? ''}
+
+`);
+        for (const r of w.running ?? []) md.appendMarkdown(`running ${r.name || 'a job'} #${r.id} on ${r.queue}${r.sinceMs !== null ? ` for ${formatDuration(r.sinceMs)}` : ''}
+
+`);
+        item.tooltip = md;
+        return item;
+      }
       case 'worker': {
         const w = node.worker;
         const item = new vscode.TreeItem(w.id, vscode.TreeItemCollapsibleState.None);
@@ -150,6 +255,9 @@ export class WorkersTree extends VisibleTree<WorkerNode> {
         if (w.memoryBytes !== null) parts.push(formatBytes(w.memoryBytes));
         if (w.state === 'running') parts.push(`up ${formatDuration(w.uptimeMs)}`);
         if (w.restarts) parts.push(`↻ ${w.restarts}`);
+        // One row per process: what the system's registry says it runs now joins the supervisor's facts.
+        const facts = node.own ? this.registryFacts(w.pid) : undefined;
+        if (facts) parts.push(doingNow(facts));
         item.description = parts.join(' · ');
         const [icon, color] = STATE_ICON[w.state];
         item.iconPath = new vscode.ThemeIcon(icon, color ? new vscode.ThemeColor(color) : undefined);
@@ -173,4 +281,12 @@ function workerTooltip(w: WorkerSnapshot): vscode.MarkdownString {
     if (e.stderrTail.length) md.appendCodeblock(e.stderrTail.slice(-10).join('\n'), 'text');
   }
   return md;
+}
+
+/** "running SendMail #42 (12s)", "running 3 jobs", or "idle" (coarse seconds: rows hold still). */
+function doingNow(w: LiveWorker): string {
+  const r = w.running ?? [];
+  if (r.length === 0) return 'idle';
+  if (r.length > 1) return `running ${r.length} jobs`;
+  return `running ${r[0].name || 'job'} #${r[0].id}${r[0].sinceMs !== null ? ` (${formatDuration(Math.floor(r[0].sinceMs / 10_000) * 10_000)})` : ''}`;
 }

@@ -19,7 +19,7 @@ const TENANT_QUEUES_PER_TICK = 10;
 const TENANT_SAMPLE = 400;
 
 export class QueueObserver {
-  private readonly registry = new Map<QueueAdapter, { at: number; perQueue: Map<string, number> | undefined }>();
+  private readonly registry = new Map<QueueAdapter, { at: number; perQueue: Map<string, number> | undefined; result: WorkersResult }>();
   private readonly tenants = new Map<string, { at: number; sample?: TenantSample }>();
   /** The last error per connection/system, for the status line (cleared on success). */
   readonly errors = new Map<string, string>();
@@ -85,9 +85,15 @@ export class QueueObserver {
     if (!a.capabilities.has('workers')) return undefined;
     const cached = this.registry.get(a);
     if (cached && now - cached.at < WORKERS_EVERY_MS) return cached.perQueue;
-    const perQueue = consumersPerQueue(await a.workers());
-    this.registry.set(a, { at: now, perQueue });
+    const result = await a.workers();
+    const perQueue = consumersPerQueue(result);
+    this.registry.set(a, { at: now, perQueue, result });
     return perQueue;
+  }
+
+  /** The workers each system registered at its last reading (every 10 s while sampling): no call of its own. */
+  registered(): { system: QueueAdapter['system']; connection: string; result: WorkersResult }[] {
+    return [...this.registry].map(([a, r]) => ({ system: a.system, connection: a.connection, result: r.result }));
   }
 
   /**

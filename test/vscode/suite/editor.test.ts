@@ -8,6 +8,9 @@ import type { ChaperoneApi } from '../../../src/host/host-root';
 import type { QueueNode } from '../../../src/host/views/queues-tree';
 import type { WorkerNode } from '../../../src/host/views/workers-tree';
 import { BACKLOG_QUEUE, BACKLOG_WARNING, POOL, POOL_QUEUE } from '../workspace';
+import { spawn } from 'node:child_process';
+import * as path from 'node:path';
+import { FIXTURES } from '../../helpers/paths';
 
 const URL = process.env.CHAPERONE_TEST_REDIS_URL ?? '';
 const PROD_URL = process.env.CHAPERONE_TEST_PROD_URL ?? '';
@@ -285,6 +288,20 @@ describe('Chaperone in a real VS Code', function () {
     const deleted = await vscode.commands.executeCommand<{ ok: boolean }>('chaperone.deleteFailedJob', { queue: `bullmq:${POOL_QUEUE}`, jobId: id, yes: true });
     assert.equal(deleted?.ok, true, api.lastError.message);
     assert.equal(await mail.getJob(id), undefined);
+  });
+
+  it('Workers view: a worker the queue system registers but no pool of this editor runs is listed once, apart; the pool\'s own are not listed twice', async () => {
+    const outsider = spawn(process.execPath, [path.join(FIXTURES, 'workers', 'bullmq-worker.js')], { env: { ...process.env, REDIS_URL: URL, QUEUE: POOL_QUEUE }, stdio: 'ignore' });
+    try {
+      const registry = await waitFor('the registry node', async () => ((await api.workers.getChildren()) as WorkerNode[]).find((n) => n.kind === 'registry'), 40_000);
+      const rows = (await api.workers.getChildren(registry)) as WorkerNode[];
+      assert.equal(rows.length, 1, `one outsider, not the pool's ${api.host.engine?.snapshot().pools[0].workers.length} workers too: ${rows.map((r) => r.id).join(', ')}`);
+      const item = api.workers.getTreeItem(rows[0]);
+      assert.match(String(item.description), /^bullmq · idle/);
+      assert.match(String(api.workers.getTreeItem(registry).description), /^1 worker not supervised here/);
+    } finally {
+      outsider.kill('SIGKILL');
+    }
   });
 
   it('drain from the command drains the real pool after its jobs in flight, and start brings it back', async () => {
