@@ -44,6 +44,8 @@ export interface JobSummary {
   trace?: string;
   /** When it failed (ms since the epoch), where the system records it. */
   failedAt?: number | null;
+  /** A delayed job: when it runs (ms since the epoch), where the system records it. */
+  runAt?: number | null;
   /** Scalar top-level fields of the payload (Laravel) or job data (BullMQ), e.g. tenant_id, for tenant mapping. */
   fields?: Record<string, string | number | boolean>;
 }

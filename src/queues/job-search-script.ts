@@ -20,14 +20,15 @@
 // ARGV[11..] the hash fields returned, for id members
 //
 // Returns { next offset or -1 when the collection ended, the collection's size, then per match:
-// its offset, the member, and for id members one value per field ('' when missing) }.
+// its offset, the member, its score ('' in a list), and for id members one value per field ('' when
+// missing) }.
 export const JOB_SEARCH_LUA = `
 local kind, dir = ARGV[1], ARGV[2]
 local offset, size = tonumber(ARGV[3]), tonumber(ARGV[4])
 local needle, want, must, hashPrefix = ARGV[5], tonumber(ARGV[6]), ARGV[7], ARGV[8]
 local nmatched = tonumber(ARGV[10]) or 0
 local nfields = #ARGV - 10
-local total, members
+local total, members, scores
 if kind == 'list' then
   total = redis.call('LLEN', KEYS[1])
   if dir == 'fwd' then members = redis.call('LRANGE', KEYS[1], offset, offset + size - 1)
@@ -39,8 +40,14 @@ if kind == 'list' then
   end
 else
   total = redis.call('ZCARD', KEYS[1])
-  if dir == 'fwd' then members = redis.call('ZRANGE', KEYS[1], offset, offset + size - 1)
-  else members = redis.call('ZREVRANGE', KEYS[1], offset, offset + size - 1) end
+  local withScores
+  if dir == 'fwd' then withScores = redis.call('ZRANGE', KEYS[1], offset, offset + size - 1, 'WITHSCORES')
+  else withScores = redis.call('ZREVRANGE', KEYS[1], offset, offset + size - 1, 'WITHSCORES') end
+  members, scores = {}, {}
+  for i = 1, #withScores, 2 do
+    members[#members + 1] = withScores[i]
+    scores[#scores + 1] = withScores[i + 1]
+  end
 end
 local out = { 0, total }
 local found = 0
@@ -74,6 +81,7 @@ for i, m in ipairs(members) do
   if (hashPrefix ~= '' and hay == true) or (hashPrefix == '' and (must == '' or string.find(hay, must, 1, true)) and (needle == '' or string.find(string.lower(hay), needle, 1, true))) then
     out[#out + 1] = offset + i - 1
     out[#out + 1] = m
+    out[#out + 1] = scores and scores[i] or ''
     if values then for f = 1, nfields do out[#out + 1] = values[f] or '' end end
     found = found + 1
     if found >= want then last = offset + i break end

@@ -36,6 +36,8 @@ export type SearchSource =
 /** One match: the member as stored (a payload or an id), and the hash fields asked for. */
 export interface SearchHit {
   member: string;
+  /** Its score in a sorted set (when it runs, for delayed jobs in most systems); null in a list. */
+  score: number | null;
   fields: Record<string, string>;
 }
 
@@ -77,11 +79,12 @@ export async function searchSources(redis: RedisClient, sources: readonly Search
     const reply = (await JOB_SEARCH.run(redis, 1, s.key, s.kind, s.order, String(offset), String(slice), needle, String(q.limit - jobs.length), s.must ?? '', ...members)) as (string | number)[];
     const next = Number(reply[0]);
     totals[source] = Number(reply[1]);
-    const width = 2 + (s.members === 'id' ? s.fields.length : 0);
+    const width = 3 + (s.members === 'id' ? s.fields.length : 0);
     for (let i = 2; i + width <= reply.length; i += width) {
       const fields: Record<string, string> = {};
-      if (s.members === 'id') s.fields.forEach((f, k) => (fields[f] = String(reply[i + 2 + k])));
-      const row = summarize({ member: String(reply[i + 1]), fields }, source);
+      if (s.members === 'id') s.fields.forEach((f, k) => (fields[f] = String(reply[i + 3 + k])));
+      const score = reply[i + 2] === '' ? null : Number(reply[i + 2]);
+      const row = summarize({ member: String(reply[i + 1]), score: Number.isFinite(score) ? score : null, fields }, source);
       if (row) jobs.push(row);
     }
     scanned += Math.max(0, (next < 0 ? Number(reply[1]) : next) - offset);

@@ -127,6 +127,30 @@ describe('finding jobs: search in slices, cursors, a job by id', function () {
     assert.deepEqual([args, kwargs], [['cfind', false], { note }]);
   });
 
+  it('a delayed job says when it runs, on all five systems (from its score, its delay or its ETA)', async () => {
+    const env = { REDIS_URL: redis.url, REDIS_PORT: String(redis.port) };
+    const q = new Queue('later', { connection: { port: redis.port } });
+    const t0 = Date.now();
+    try {
+      await q.add('send', { a: 1 }, { delay: 120_000 });
+      await Promise.all([
+        runScript('ruby', path.join(FIXTURES, 'sidekiq', 'producer.rb'), ['slater', '1', '120'], env),
+        runScript('php', path.join(FIXTURES, 'laravel', 'producer.php'), ['llater', '1', '120'], env),
+        runScript('/usr/bin/python3', path.join(FIXTURES, 'rq', 'producer.py'), ['rlater', '1', '120'], env),
+        runScript('/usr/bin/python3', path.join(FIXTURES, 'celery', 'producer.py'), ['clater', '1', '120'], env),
+      ]);
+      for (const queue of ['bullmq:later', 'sidekiq:slater', 'laravel:llater', 'rq:rlater', 'celery:clater']) {
+        const p = await page(['jobs', queue, '--state', 'delayed']);
+        assert.equal(p.jobs.length, 1, queue);
+        const runAt = p.jobs[0].runAt ?? 0;
+        // Two minutes from when it was sent (whole seconds for the systems that store seconds).
+        assert.ok(runAt >= t0 + 118_000 && runAt <= Date.now() + 121_000, `${queue}: runs at ${new Date(runAt).toISOString()}`);
+      }
+    } finally {
+      await q.close();
+    }
+  });
+
   it('a job by its id alone: BullMQ and RQ find their queue; a job that is nowhere exits 1', async () => {
     const q = new Queue('byid', { connection: { port: redis.port } });
     try {

@@ -6,7 +6,7 @@ import { inTimeSlices } from '../../node/time-slices';
 import { healthOf, type Finding } from '../../core/signals/findings';
 import type { QueueSignal, SystemSignal } from '../../core/signals/signals-engine';
 import { formatDuration } from '../../core/units';
-import { queueDescription, queueFigureLines, sameRow, systemDescription, systemFigureLines } from './queue-row';
+import { coarseDuration, queueDescription, queueFigureLines, sameRow, systemDescription, systemFigureLines } from './queue-row';
 import { redactUrl } from '../../node/redis-connection';
 import type { Capability, JobState, JobSummary, QueueRef, SystemName } from '../../queues/contract';
 import { contextValue, treeId } from './tree-ids';
@@ -274,7 +274,7 @@ export class QueuesTree extends VisibleTree<QueueNode> {
     const j = node.job;
     const item = new vscode.TreeItem(j.name || j.id, vscode.TreeItemCollapsibleState.None);
     item.id = node.id;
-    item.description = `#${j.id}${j.ageMs !== null ? ` · ${formatDuration(j.ageMs)} ago` : ''}${j.attempts ? ` · ${j.attempts} attempt(s)` : ''}`;
+    item.description = `#${j.id}${when(j)}${j.attempts ? ` · ${j.attempts} attempt(s)` : ''}`;
     item.tooltip = new vscode.MarkdownString().appendCodeblock(`${j.preview}${j.failedReason ? `\n\nfailed: ${j.failedReason}` : ''}`, 'json');
     item.iconPath = new vscode.ThemeIcon(node.state === 'failed' ? 'error' : node.state === 'active' ? 'play' : 'circle-outline');
     const h = this.handle(node.ref.connection);
@@ -302,4 +302,13 @@ function countOf(q: QueueSignal, state: JobState): number | undefined {
     case 'failed': return q.failed;
     default: return undefined;
   }
+}
+
+/** A delayed job says when it runs; the others how old they are (coarse: rows hold still). */
+function when(j: JobSummary): string {
+  if (j.state === 'delayed' && j.runAt !== undefined && j.runAt !== null) {
+    const inMs = j.runAt - Date.now();
+    return inMs > 0 ? ` · runs in ${coarseDuration(inMs)}` : ' · due now';
+  }
+  return j.ageMs !== null ? ` · ${formatDuration(j.ageMs)} ago` : '';
 }

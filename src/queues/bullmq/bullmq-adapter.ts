@@ -340,7 +340,7 @@ function isResult(x: BullQueue | ActionResult): x is ActionResult {
 }
 
 /** The job hash's fields a search matches (the first three) and a row shows. */
-const SEARCH_FIELDS = ['name', 'data', 'failedReason', 'timestamp', 'atm', 'attemptsMade', 'stacktrace', 'finishedOn'] as const;
+const SEARCH_FIELDS = ['name', 'data', 'failedReason', 'timestamp', 'atm', 'attemptsMade', 'stacktrace', 'finishedOn', 'delay'] as const;
 
 /** A row from the job hash as stored; a job whose hash is gone (removed meanwhile) is left out. */
 function summarizeHash(hit: SearchHit, state: JobState, now: number): JobSummary | undefined {
@@ -359,6 +359,8 @@ function summarizeHash(hit: SearchHit, state: JobState, now: number): JobSummary
     fields: scalarFields(data),
   };
   if (f.failedReason) s.failedReason = f.failedReason;
+  // A delayed job runs at its timestamp plus its delay (the set's score is bullmq's own encoding).
+  if (state === 'delayed' && ts !== null) s.runAt = ts + (numOrNull(f.delay) ?? 0);
   if (state === 'failed') {
     // One stack per failed attempt, oldest first: the last is the latest failure.
     const traces = jsonOrNull(f.stacktrace || '[]');

@@ -354,7 +354,9 @@ export class CeleryAdapter implements QueueAdapter {
 }
 
 function summarize(t: ReturnType<typeof taskInfo>, state: JobState): JobSummary {
+  const eta = t.eta ? Date.parse(t.eta) : NaN;
   return {
+    ...(Number.isFinite(eta) ? { runAt: eta } : {}),
     id: t.id ?? '?',
     name: t.task ?? '?',
     state,

@@ -155,7 +155,12 @@ export class LaravelAdapter implements QueueAdapter {
   async search(queue: QueueRef, state: JobState, query: SearchQuery, now: number): Promise<SearchPage> {
     if ((state === 'failed' || state === 'completed') && (await this.hasHorizon())) return this.horizon.search(queue, state, query, now);
     const source = this.sources(queue)[state];
-    return searchSources(this.redis, source ? [source] : [], query, (hit) => summarize(hit.member, state, now));
+    return searchSources(this.redis, source ? [source] : [], query, (hit) => {
+      const row = summarize(hit.member, state, now);
+      // The delayed set is scored by when the job becomes available (seconds).
+      if (state === 'delayed' && hit.score !== null) row.runAt = Math.round(hit.score * 1000);
+      return row;
+    });
   }
 
   private sources(queue: QueueRef): Partial<Record<JobState, SearchSource>> {

@@ -139,7 +139,10 @@ export class RqAdapter implements QueueAdapter {
     const page = await searchSources(this.redis, source ? [source] : [], query, (hit) => {
       const f = hit.fields as Partial<Record<(typeof JOB_FIELDS)[number], string>>;
       if (!f.status) return undefined;
-      return summarize(state === 'active' ? hit.member.split(':')[0] : hit.member, f, state, now);
+      const row = summarize(state === 'active' ? hit.member.split(':')[0] : hit.member, f, state, now);
+      // The scheduled registry is scored by when the job is enqueued (seconds).
+      if (state === 'delayed' && hit.score !== null) row.runAt = Math.round(hit.score * 1000);
+      return row;
     });
     if (state === 'failed') await this.withFailures(page.jobs);
     return page;

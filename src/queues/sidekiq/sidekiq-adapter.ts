@@ -181,7 +181,12 @@ export class SidekiqAdapter implements QueueAdapter {
       delayed: [set('schedule', 'fwd')],
       failed: [set('retry', 'fwd'), set('dead', 'rev')],
     };
-    return searchSources(this.redis, sources[state] ?? [], query, (hit) => summarize(hit.member, state, now));
+    return searchSources(this.redis, sources[state] ?? [], query, (hit) => {
+      const row = summarize(hit.member, state, now);
+      // The schedule set is scored by when the job runs (seconds).
+      if (state === 'delayed' && hit.score !== null) row.runAt = Math.round(hit.score * 1000);
+      return row;
+    });
   }
 
   async workers(queue?: QueueRef): Promise<WorkersResult> {
