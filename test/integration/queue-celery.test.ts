@@ -155,3 +155,40 @@ describe('Celery adapter: results from the Redis result backend, only when asked
     }
   });
 });
+
+describe('Celery adapter: running and ETA tasks, held against celery inspect', function () {
+  this.timeout(90_000);
+  it('a running task counts as active and is listed, as `celery inspect active` says; an ETA task a worker holds is delayed, counted and listed', async () => {
+    const redis = await TestRedis.start();
+    const conn = new Redis(redis.port, '127.0.0.1', { maxRetriesPerRequest: 1 });
+    const adapter = new CeleryAdapter('default', conn, { queues: ['insq'] });
+    const { w, ready } = startCelery(redis, 'insq', 15_000);
+    try {
+      await readyOrKill(w, ready);
+      const [running] = (await py(redis, 'producer.py', ['insq', '1'])).trim().split('\n');
+      const [eta] = (await py(redis, 'producer.py', ['insq', '1', '120'])).trim().split('\n');
+      const q = queueRef('celery', 'default', 'insq');
+      // The registry once (as the signals read it every 10 s): the worker's queues, and its heartbeats from then on.
+      await adapter.workers();
+      const counts = await waitFor(async () => {
+        const [c] = await adapter.counts([q]);
+        return c.counts.running === 1 && c.counts.delayed === 1 ? c : undefined;
+      }, 'the running task in a heartbeat, the ETA task prefetched', 30_000, 250);
+      assert.equal(counts.counts.active, 1, 'running, none reserved');
+      const active = await adapter.search(q, 'active', { text: '', limit: 10 }, Date.now());
+      assert.deepEqual(active.jobs.map((j) => j.id), [running]);
+      assert.equal(active.jobs[0].name, 'tasks.test_job');
+      const inspect = await new Promise<string>((resolve, reject) => execFile('/usr/bin/python3', ['-m', 'celery', '-A', 'tasks', 'inspect', 'active', '--json', '-t', '2'], { cwd: CELERY, env: { ...process.env, REDIS_URL: redis.url } }, (err, out) => (err ? reject(err) : resolve(out))));
+      const theirs = Object.values(JSON.parse(inspect.trim().split('\n').pop() ?? '{}') as Record<string, { id: string }[]>).flat().map((t) => t.id);
+      assert.deepEqual(theirs, [running], 'what celery inspect says');
+      const delayed = await adapter.search(q, 'delayed', { text: '', limit: 10 }, Date.now());
+      assert.deepEqual(delayed.jobs.map((j) => j.id), [eta], 'the ETA task the worker holds');
+      assert.ok((delayed.jobs[0].runAt ?? 0) > Date.now() + 100_000, 'with when it runs');
+    } finally {
+      w.kill('SIGKILL');
+      await adapter.close();
+      conn.disconnect();
+      await redis.stop();
+    }
+  });
+});

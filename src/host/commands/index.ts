@@ -13,6 +13,7 @@ import { findJob } from './find-job';
 import { promoteJob } from './promote-job';
 import { deleteFailedJob } from './delete-failed-job';
 import { quietSystemWorker, stopSystemWorker } from './system-worker';
+import { cleanQueue, killJob, markJobFailed, purgeQueue, restartSystemWorkers, showTrends, suspendSystem, unsuspendSystem } from './queue-admin';
 import { loadMoreJobs } from './load-more-jobs';
 import { openConfig } from './open-config';
 import { openDashboard } from './open-dashboard';
@@ -34,6 +35,7 @@ export const COMMANDS: readonly HostCommand[] = [
   startPool, stopPool, drainPool, restartPool, scalePool, cancelJob, retryFailed, pauseQueue, resumeQueue,
   showLogs, openDashboard, openConfig, connectProfile, setPassword, checkThresholds, createConfig, reload, refresh, loadMoreJobs, showOutput, openJob, refreshJob,
   findJob, filterJobs, clearJobFilter, promoteJob, deleteFailedJob, quietSystemWorker, stopSystemWorker,
+  purgeQueue, cleanQueue, killJob, markJobFailed, restartSystemWorkers, suspendSystem, unsuspendSystem, showTrends,
 ];
 
 /** The last failure shown (tests read it: the user saw this message); one per composition root. */

@@ -217,7 +217,8 @@ export class QueuesTree extends VisibleTree<QueueNode> {
         item.description = s ? systemDescription(s) : '';
         this.shown.set(node.id, item.description);
         item.iconPath = new vscode.ThemeIcon('layers');
-        item.contextValue = contextValue.system();
+        const h = this.handle(node.connection);
+        item.contextValue = contextValue.system(node.system, !!h?.readOnly, h ? h.caps(node.system) : [], !!this.host.engine?.queues?.connections.find((c) => c.config.name === node.connection)?.adapters.find((a) => a.system === node.system)?.suspend);
         return item;
       }
       case 'queue':

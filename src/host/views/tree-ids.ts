@@ -27,7 +27,8 @@ const rw = (readOnly: boolean): string => (readOnly ? 'ro' : 'rw');
 
 export const contextValue = {
   connection: (readOnly: boolean): string => `connection.${rw(readOnly)}`,
-  system: (): string => 'system',
+  /** A system on a connection: its name and what it can do across its workers (restart, suspend). */
+  system: (system: string, readOnly: boolean, caps: Iterable<string>, suspendable: boolean): string => ['system', `sys:${system}`, rw(readOnly), ...[...caps].map((c) => `cap:${c}`), ...(suspendable ? ['can:suspend'] : [])].join(';'),
   queue: (readOnly: boolean, paused: boolean, caps: Iterable<string>): string => ['queue', rw(readOnly), paused ? 'paused' : 'running', ...[...caps].map((c) => `cap:${c}`)].join(';'),
   state: (state: JobState, filtered = false): string => `state.${state}${filtered ? ';filtered' : ''}`,
   job: (state: JobState, readOnly: boolean, caps: Iterable<string>): string => ['job', `state:${state}`, rw(readOnly), ...[...caps].map((c) => `cap:${c}`)].join(';'),

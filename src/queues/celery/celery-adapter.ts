@@ -38,6 +38,8 @@ export class CeleryAdapter implements QueueAdapter {
   private readonly control: CeleryControl;
   private readonly flowReader: CeleryFlow;
   private readonly discovery: QueueDiscovery;
+  /** Each live worker's queues, from its last active_queues reply (workers(), every 10 s while sampled). */
+  private readonly queuesOf = new Map<string, string[]>();
 
   constructor(
     readonly connection: string,
@@ -68,12 +70,16 @@ export class CeleryAdapter implements QueueAdapter {
   async counts(queues: readonly QueueRef[]): Promise<QueueCounts[]> {
     if (queues.length === 0) return [];
     const rows = (await CELERY_COUNTS.run(this.redis, 0, this.keys.prefix, String(CELERY_ETA_SCAN), ...queues.map((q) => q.name))) as string[];
+    const running = this.runningByQueue();
     return queues.map((queue, i) => {
       const [listed, listedEta, prefetched, prefetchedEta] = rows[i].split(',').map(Number);
       const delayed = listedEta + prefetchedEta;
+      const reserved = prefetched - prefetchedEta;
+      const now = running.get(queue.name) ?? 0;
       return {
         queue,
-        counts: { pending: listed - listedEta, delayed, active: prefetched - prefetchedEta, failed: 0, reserved: prefetched - prefetchedEta, eta: delayed },
+        // Active = running (heartbeats) + prefetched without an ETA (reserved by a worker).
+        counts: { pending: listed - listedEta, delayed, active: reserved + now, failed: 0, reserved, running: now, eta: delayed },
         oldestPendingAgeMs: null, // kombu messages carry no enqueue time
         runtimeMs: null,
         paused: false, // cancel_consumer is per worker and not persistent: nothing to read back
@@ -81,36 +87,52 @@ export class CeleryAdapter implements QueueAdapter {
     });
   }
 
-  flow(): Promise<FlowReading[]> {
-    return this.flowReader.read();
+  /**
+   * Tasks running now per queue, from the heartbeats (each says how many tasks its worker runs),
+   * for workers that consume one queue only: a worker of several queues does not say which queue
+   * its tasks came from, so its running tasks are not placed (the list of active tasks, from
+   * `inspect active`, names them).
+   */
+  private runningByQueue(): Map<string, number> {
+    const out = new Map<string, number>();
+    const now = Date.now();
+    for (const h of this.control.heartbeats.values()) {
+      const qs = this.queuesOf.get(h.hostname);
+      if (now - h.at >= HEARTBEAT_ALIVE_MS || !h.active || !qs || qs.length !== 1) continue;
+      out.set(qs[0], (out.get(qs[0]) ?? 0) + h.active);
+    }
+    return out;
   }
 
-  async list(queue: QueueRef, state: JobState, limit: number, now = Date.now()): Promise<JobSummary[]> {
-    const n = Math.max(1, limit);
-    const out: JobSummary[] = [];
-    if (state === 'pending' || state === 'delayed') {
-      for (const key of this.keys.queueLists(queue.name)) {
-        // The oldest message is at the right end.
-        const members = await this.redis.lrange(key, -Math.min(CELERY_ETA_SCAN, 1000), -1);
-        for (const m of members.reverse()) {
-          const t = taskInfo(m);
-          if ((state === 'delayed') === !!t.eta && out.length < n) out.push(summarize(t, state));
-        }
-      }
-    } else if (state === 'completed' || state === 'failed') {
-      return this.results(queue, state, n, now);
-    } else if (state === 'active') {
-      for (const v of await this.redis.hvals(this.keys.unacked())) {
-        try {
-          const [msg, , rk] = JSON.parse(v) as [unknown, string, string];
-          const t = taskInfo(JSON.stringify(msg));
-          if (rk === queue.name && !t.eta && out.length < n) out.push(summarize(t, 'active'));
-        } catch {
-          // skip
+  /** The tasks workers run now, as `celery inspect active` reports them (bounded wait: every live worker answers, or 1 s). */
+  private async activeTasks(queue: string): Promise<string[]> {
+    const now = Date.now();
+    const alive = [...this.control.heartbeats.values()].filter((h) => now - h.at < HEARTBEAT_ALIVE_MS).length;
+    const mailboxes = await this.redis.scard(this.keys.binding('celery.pidbox'));
+    const expect = Math.max(alive, mailboxes);
+    if (expect === 0) return [];
+    const replies = await this.control.broadcast('active', {}, { replyMs: 1000, limit: expect });
+    const out: string[] = [];
+    for (const r of replies) {
+      for (const tasks of Object.values(r)) {
+        if (!Array.isArray(tasks)) continue;
+        for (const t of tasks as { id?: string; name?: string; args?: unknown; kwargs?: unknown; delivery_info?: { routing_key?: string }; time_start?: number; hostname?: string }[]) {
+          if (t.delivery_info?.routing_key !== queue) continue;
+          // In the shape of a task message, so one summary serves both.
+          out.push(JSON.stringify({ headers: { id: t.id, task: t.name, argsrepr: JSON.stringify(t.args ?? null) }, body: Buffer.from(JSON.stringify([t.args ?? [], t.kwargs ?? {}, {}])).toString('base64'), properties: { body_encoding: 'base64' } }));
         }
       }
     }
     return out;
+  }
+
+  flow(): Promise<FlowReading[]> {
+    return this.flowReader.read();
+  }
+
+  /** The first jobs of a state: the search's first page, with no text. */
+  async list(queue: QueueRef, state: JobState, limit: number, now = Date.now()): Promise<JobSummary[]> {
+    return (await this.search(queue, state, { text: '', limit: Math.max(1, limit) }, now)).jobs;
   }
 
   /**
@@ -158,7 +180,8 @@ export class CeleryAdapter implements QueueAdapter {
       return searchInMemory(rows.map((r) => JSON.stringify(r)), { ...query, text: '' }, (m) => JSON.parse(m) as JobSummary);
     }
     const held = await this.unackedOf(queue.name);
-    if (state === 'active') return searchInMemory(held.filter((m) => !taskInfo(m).eta), query, (m) => summarize(taskInfo(m), 'active'));
+    // Running (inspect active), then reserved by a worker (prefetched, no ETA).
+    if (state === 'active') return searchInMemory([...(await this.activeTasks(queue.name)), ...held.filter((m) => !taskInfo(m).eta)], query, (m) => summarize(taskInfo(m), 'active'));
     if (state !== 'pending' && state !== 'delayed') return { jobs: [], cursor: null, scanned: 0, total: 0 };
     const wantEta = state === 'delayed';
     const lists: SearchSource[] = this.keys.queueLists(queue.name).map((key) => ({ key, kind: 'list', order: 'rev', members: 'payload' }));
@@ -249,6 +272,8 @@ export class CeleryAdapter implements QueueAdapter {
     if (alive.length) {
       const replies = await this.control.broadcast('active_queues', {}, { replyMs: 1000, limit: alive.length });
       queuesOf = new Map(replies.flatMap((r) => Object.entries(r).map(([host, qs]) => [host, Array.isArray(qs) ? qs.map((q: { name?: string }) => `celery:${q.name ?? '?'}`) : []] as [string, string[]])));
+      // Kept for counts(): which queue a single-queue worker's running tasks belong to.
+      for (const [host, qs] of queuesOf) this.queuesOf.set(host, qs.map((q) => q.slice('celery:'.length)));
     }
     const workers: LiveWorker[] = alive
       .map((h) => ({

@@ -304,6 +304,30 @@ describe('Chaperone in a real VS Code', function () {
     }
   });
 
+  it('the CLI\'s queue actions from the editor: trends, purge and clean act on the real queue and say what they did; a system without a way says so', async () => {
+    const admin = new Queue('vs-admin', { connection: connection(URL) });
+    try {
+      await admin.addBulk([1, 2, 3].map((i) => ({ name: 'x', data: { i } })));
+      await waitFor('the queue at a tick', () => api.host.engine?.lastSignals()?.queues.find((q) => q.id === 'bullmq:vs-admin' && q.pending === 3));
+      const trends = await vscode.commands.executeCommand<{ queue: string; direction: string; lines: number }>('chaperone.showTrends', { queue: 'bullmq:vs-admin' });
+      assert.equal(trends?.queue, 'bullmq:vs-admin', api.lastError.message);
+      assert.match(vscode.window.activeTextEditor?.document.getText() ?? '', /^# bullmq:vs-admin\n\n- direction: \*\*\w+\*\*/);
+      await vscode.commands.executeCommand('workbench.action.closeActiveEditor');
+      const purged = await vscode.commands.executeCommand<{ ok: boolean; message: string }>('chaperone.purgeQueue', { queue: 'bullmq:vs-admin', yes: true });
+      assert.equal(purged?.ok, true, api.lastError.message);
+      assert.match(purged?.message ?? '', /deleted 3 pending job/);
+      assert.equal(await admin.getWaitingCount(), 0);
+      const cleaned = await vscode.commands.executeCommand<{ ok: boolean; message: string }>('chaperone.cleanQueue', { queue: 'bullmq:vs-admin', yes: true, state: 'completed', olderThan: '1h' });
+      assert.match(cleaned?.message ?? '', /removed 0 completed/, api.lastError.message);
+      const none = await vscode.commands.executeCommand('chaperone.restartSystemWorkers', { system: 'bullmq', yes: true });
+      assert.equal(none, undefined);
+      assert.match(api.lastError.message ?? '', /bullmq has no way to restart its workers remotely/);
+    } finally {
+      await admin.obliterate({ force: true }).catch(() => undefined);
+      await admin.close();
+    }
+  });
+
   it('drain from the command drains the real pool after its jobs in flight, and start brings it back', async () => {
     await mail.addBulk(Array.from({ length: 20 }, (_, i) => ({ name: 'mail', data: { i } })));
     const r = await vscode.commands.executeCommand<{ ok: boolean; message: string }>('chaperone.drainPool', { pool: POOL, yes: true });
