@@ -50,7 +50,7 @@ export class RqAdapter implements QueueAdapter {
     this.keys = new RqKeys(opts.prefix ?? 'rq:');
     this.flowReader = new RqFlow(redis, this.keys);
     this.discovery = new QueueDiscovery('rq', connection, async () => (await redis.smembers(this.keys.queues())).map((k) => this.keys.queueFromKey(k)).filter((n): n is string => !!n));
-    const writes: Capability[] = ['cancel-pending', 'cancel-delayed', 'retry-failed', 'promote-delayed', 'cancel-active', 'purge', 'stop-worker', 'restart-workers', 'delete-failed'];
+    const writes: Capability[] = ['cancel-pending', 'cancel-delayed', 'retry-failed', 'promote-delayed', 'cancel-active', 'purge', 'stop-worker', 'restart-workers', 'delete-failed', 'clean'];
     this.capabilities = new Set<Capability>(['workers', ...writes]);
   }
 
@@ -263,6 +263,32 @@ export class RqAdapter implements QueueAdapter {
     return Number(await RQ_DELETE_FAILED.run(this.redis, 3, k.registry('failed', queue.name), k.job(id), k.results(id), id)) === 1
       ? done(`deleted failed job ${id} of ${queue.id} (as job.delete(): its hash and results too)`)
       : notFound(`no failed job ${id} in ${queue.id}`);
+  }
+
+  /**
+   * Finished or failed jobs that ended more than `graceMs` ago, at most `limit`: their registry is
+   * scored by when they expire, not when they ended, so each job's `ended_at` decides; each goes as
+   * job.delete() does (out of the registry, its hash and results, in one script).
+   */
+  async clean(queue: QueueRef, state: 'completed' | 'failed', graceMs: number, limit: number): Promise<ActionResult> {
+    const k = this.keys;
+    const registry = k.registry(state === 'completed' ? 'finished' : 'failed', queue.name);
+    const cutoff = Date.now() - graceMs;
+    // The old enough ones first (read in slices), then deleted: deleting while paging would shift the pages.
+    const old: string[] = [];
+    let cursor: string | undefined;
+    do {
+      const page = await searchSources(this.redis, [{ key: registry, kind: 'zset', order: 'fwd', members: 'id', hashPrefix: k.job(''), fields: ['ended_at'], matched: 1 }], { text: '', cursor, limit: 500 }, (hit) => ({ id: hit.member, name: '', state, attempts: 0, ageMs: null, preview: '', failedAt: rqTime(hit.fields.ended_at || undefined) }));
+      for (const j of page.jobs) {
+        // A job whose hash is gone (expired) has no end time: it goes too, it is nothing but an entry.
+        const ended = j.failedAt ?? NaN;
+        if ((!Number.isFinite(ended) || ended <= cutoff) && old.length < limit) old.push(j.id);
+      }
+      cursor = old.length < limit ? (page.cursor ?? undefined) : undefined;
+    } while (cursor);
+    let removed = 0;
+    for (const id of old) if (Number(await RQ_DELETE_FAILED.run(this.redis, 3, registry, k.job(id), k.results(id), id)) === 1) removed++;
+    return done(`removed ${removed} ${state} job(s) older than ${Math.round(graceMs / 1000)}s from ${queue.id} (as job.delete())`);
   }
 
   async promote(queue: QueueRef, id: string): Promise<ActionResult> {
