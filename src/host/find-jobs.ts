@@ -5,6 +5,7 @@
 import type { JobState, JobSummary, QueueRef } from '../queues/contract';
 import type { QueueService } from '../queues/queue-service';
 import type { QueueSignal } from '../core/signals/signals-engine';
+import { stateCount } from './views/queue-row';
 
 const MAX_QUEUES = 25;
 const MAX_RESULTS = 50;
@@ -27,9 +28,7 @@ export interface FindResult {
   errors: string[];
 }
 
-function countOf(q: QueueSignal, s: JobState): number {
-  return s === 'failed' ? q.failed : s === 'pending' ? q.pending : s === 'delayed' ? q.delayed : q.active;
-}
+const countOf = (q: QueueSignal, s: JobState): number => stateCount(q, s) ?? 0;
 
 /** `stale()` says a newer query has started: this one stops taking turns. */
 export async function findJobs(service: QueueService, queues: readonly QueueSignal[], text: string, stale: () => boolean = () => false): Promise<FindResult> {
@@ -50,7 +49,8 @@ export async function findJobs(service: QueueService, queues: readonly QueueSign
     for (const ref of where.found) add({ ref, job: undefined, id: t });
     errors.push(...where.errors);
   }
-  const busy = queues.filter((q) => STATES.some((s) => countOf(q, s) > 0)).sort((a, b) => STATES.reduce((n, s) => n + countOf(b, s), 0) - STATES.reduce((n, s) => n + countOf(a, s), 0));
+  // Each queue's jobs in the states searched, counted once (not in every comparison of the sort).
+  const busy = queues.map((q) => ({ q, n: STATES.reduce((n, s) => n + countOf(q, s), 0) })).filter((x) => x.n > 0).sort((a, b) => b.n - a.n).map((x) => x.q);
   const todo = busy.slice(0, MAX_QUEUES).flatMap((q) => STATES.filter((s) => countOf(q, s) > 0).map((s) => ({ q, s })));
   let next = 0;
   const worker = async (): Promise<void> => {

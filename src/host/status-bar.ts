@@ -28,7 +28,6 @@ export class StatusBar implements vscode.Disposable {
     const engine = this.host.engine;
     const findings = engine?.findings() ?? [];
     const workers = engine ? engine.runningWorkers() : 0;
-
     // Built-in rules alarm only once sustained, and as warnings (findings.ts: alerting).
     const alarms = alerting(findings, Date.now());
     const critical = alarms.filter((f) => f.severity === 'critical');

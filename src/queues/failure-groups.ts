@@ -73,21 +73,25 @@ function shortHash(s: string): string {
   return h.toString(36).padStart(7, '0');
 }
 
+/** What a failed job's group is made of: one place, for grouping and for a group's ids. */
+function failureOf(j: JobSummary): Pick<FailureGroup, 'key' | 'class' | 'pattern' | 'example' | 'frame'> {
+  const example = (j.failedReason ?? '').split('\n')[0] ?? '';
+  const own = splitError(example);
+  // BullMQ's failedReason is the message alone: the class is on the trace's headline.
+  const cls = own.class ?? (j.trace ? splitError(headline(j.trace)).class : null);
+  const pattern = normalizeMessage(own.message);
+  const frame = topFrame(j.trace ?? '');
+  return { key: shortHash(`${cls ?? ''}\n${pattern}\n${frame ?? ''}`), class: cls, pattern, example, frame };
+}
+
 /** Groups failed jobs (their failedReason and trace), largest group first. */
 export function groupFailures(jobs: readonly JobSummary[], now: number): FailureGroup[] {
   const groups = new Map<string, FailureGroup>();
   for (const j of jobs) {
-    const first = (j.failedReason ?? '').split('\n')[0] ?? '';
-    const own = splitError(first);
-    // BullMQ's failedReason is the message alone: the class is on the trace's headline.
-    const cls = own.class ?? (j.trace ? splitError(headline(j.trace)).class : null);
-    const message = own.message;
-    const pattern = normalizeMessage(message);
-    const frame = topFrame(j.trace ?? '');
-    const key = shortHash(`${cls ?? ''}\n${pattern}\n${frame ?? ''}`);
+    const f = failureOf(j);
     const at = j.failedAt ?? (j.ageMs !== null ? now - j.ageMs : null);
-    let g = groups.get(key);
-    if (!g) groups.set(key, (g = { key, class: cls, pattern, example: first, frame, count: 0, firstSeen: at, lastSeen: at, sampleIds: [] }));
+    let g = groups.get(f.key);
+    if (!g) groups.set(f.key, (g = { ...f, count: 0, firstSeen: at, lastSeen: at, sampleIds: [] }));
     g.count++;
     if (at !== null) {
       g.firstSeen = g.firstSeen === null ? at : Math.min(g.firstSeen, at);
@@ -99,8 +103,6 @@ export function groupFailures(jobs: readonly JobSummary[], now: number): Failure
 }
 
 /** The ids of every job of a group (to retry or delete the group). */
-export function idsOf(jobs: readonly JobSummary[], key: string, now: number): string[] {
-  const out: string[] = [];
-  for (const j of jobs) if (groupFailures([j], now)[0]?.key === key) out.push(j.id);
-  return out;
+export function idsOf(jobs: readonly JobSummary[], key: string): string[] {
+  return jobs.filter((j) => failureOf(j).key === key).map((j) => j.id);
 }

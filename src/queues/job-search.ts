@@ -98,18 +98,36 @@ export async function searchSources(redis: RedisClient, sources: readonly Search
 }
 
 /**
- * The same search over members already in memory (a handful: the jobs running now), as one page:
- * the members are matched as stored, like the script does.
+ * The same search over items already in memory (a handful: the jobs running now, a bounded SCAN of
+ * results), as one page: each is matched on `textOf` (the member as stored, by default), like the
+ * script does.
  */
-export function searchInMemory(members: readonly string[], q: SearchQuery, summarize: (member: string) => JobSummary | undefined): SearchPage {
+export function searchInMemory<T>(items: readonly T[], q: SearchQuery, summarize: (item: T) => JobSummary | undefined, textOf: (item: T) => string = String): SearchPage {
   const { offset } = parseCursor(q.cursor, 1);
   const needle = asciiLower(q.text);
   const jobs: JobSummary[] = [];
   let i = offset;
-  for (; i < members.length && jobs.length < q.limit; i++) {
-    if (needle && !asciiLower(members[i]).includes(needle)) continue;
-    const row = summarize(members[i]);
+  for (; i < items.length && jobs.length < q.limit; i++) {
+    if (needle && !asciiLower(textOf(items[i])).includes(needle)) continue;
+    const row = summarize(items[i]);
     if (row) jobs.push(row);
   }
-  return { jobs, cursor: i < members.length ? `0.${i}` : null, scanned: i - offset, total: members.length };
+  return { jobs, cursor: i < items.length ? `0.${i}` : null, scanned: i - offset, total: items.length };
+}
+
+/**
+ * The first member of the sources that holds `text` and that `is` accepts, with its score: a job
+ * looked for by its id where the system keys nothing by id (its id is somewhere in the payload).
+ */
+export async function findMember(redis: RedisClient, sources: readonly SearchSource[], text: string, is: (member: string) => boolean): Promise<SearchHit | undefined> {
+  let found: SearchHit | undefined;
+  let cursor: string | undefined;
+  do {
+    const page = await searchSources(redis, sources, { text, cursor, limit: 10 }, (hit) => {
+      if (found === undefined && is(hit.member)) found = hit;
+      return undefined;
+    });
+    cursor = page.cursor ?? undefined;
+  } while (found === undefined && cursor);
+  return found;
 }

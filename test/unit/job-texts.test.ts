@@ -122,7 +122,7 @@ describe('job texts', () => {
       ['TypeError', 'x is undefined', null, 1, ['c1']],
     ]);
     assert.deepEqual([groups[0].firstSeen, groups[0].lastSeen], [at(1), at(3)]);
-    assert.deepEqual(idsOf(jobs, groups[0].key, at(10)), ['a1', 'a2', 'a3']);
+    assert.deepEqual(idsOf(jobs, groups[0].key), ['a1', 'a2', 'a3']);
     assert.equal(groupFailures(jobs.slice(0, 1), at(10))[0].key, groups[0].key, 'the key is stable');
   });
 });

@@ -31,7 +31,7 @@ export const failuresCommand: CliCommand = {
       if (groupArg) {
         const g = f.groups.find((x) => x.key === groupArg);
         if (!g) throw new UsageError(`no failure group "${groupArg}" in ${positionals[0]}${partial}: \`chaperone failures ${positionals[0]}\` lists them`);
-        const ids = idsOf(f.jobs, g.key, now);
+        const ids = idsOf(f.jobs, g.key);
         if (!values.yes) {
           const dry = { dryRun: true, action: verb, group: g.key, jobs: ids.length, ids };
           io.out(values.json ? JSON.stringify(dry, null, 2) : `would ${verb} ${ids.length} failed job(s) of ${positionals[0]} in group ${g.key} (${g.class ? `${g.class}: ` : ''}${g.pattern}); add --yes to ${verb} them`);

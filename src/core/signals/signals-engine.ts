@@ -111,7 +111,6 @@ export interface Signals {
   tenants: TenantSignal[];
 }
 
-/** A rule's outcome before hysteresis; the message is built only for findings that are shown. */
 /** One evaluation in progress (beginEvaluation .. endEvaluation). */
 export interface Evaluation {
   now: number;
@@ -119,6 +118,7 @@ export interface Evaluation {
   out: Finding[];
 }
 
+/** A rule's outcome before hysteresis; the message is built only for findings that are shown. */
 export type RawBreach = Omit<Finding, 'message' | 'builtIn' | 'since'> & { level: Level; message: () => string; /** What else the message depends on (a rate). */ detail?: string };
 
 interface QueueRulesResolved {

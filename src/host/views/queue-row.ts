@@ -4,6 +4,7 @@
 // itself is built when it is hovered (resolveTreeItem), with every figure, its precision and source.
 import { explainFigure, showFigure, type Figure } from '../../core/signals/figure';
 import type { QueueSignal, SystemSignal } from '../../core/signals/signals-engine';
+import type { JobState } from '../../queues/contract';
 import { formatDuration } from '../../core/units';
 
 const ARROW = { rising: '↗', falling: '↘', stable: '→' } as const;
@@ -90,4 +91,15 @@ export function systemFigureLines(s: SystemSignal): string[] {
     `failure rate ${explainFigure(s.failureRate, pct)}`,
     `runtime p50 ${explainFigure(s.runtimeP50, ms)} · p95 ${showFigure(s.runtimeP95, ms)}`,
   ];
+}
+
+/** How many jobs a queue's state holds at the last tick, where the counts tell (not completed, …). */
+export function stateCount(q: QueueSignal, state: JobState): number | undefined {
+  switch (state) {
+    case 'pending': return q.pending;
+    case 'active': return q.active;
+    case 'delayed': return q.delayed;
+    case 'failed': return q.failed;
+    default: return undefined;
+  }
 }

@@ -6,7 +6,7 @@ import { inTimeSlices } from '../../node/time-slices';
 import { healthOf, type Finding } from '../../core/signals/findings';
 import type { QueueSignal, SystemSignal } from '../../core/signals/signals-engine';
 import { formatDuration } from '../../core/units';
-import { coarseDuration, queueDescription, queueFigureLines, sameRow, systemDescription, systemFigureLines } from './queue-row';
+import { coarseDuration, queueDescription, stateCount, queueFigureLines, sameRow, systemDescription, systemFigureLines } from './queue-row';
 import { redactUrl } from '../../node/redis-connection';
 import type { Capability, JobState, JobSummary, QueueRef, SystemName } from '../../queues/contract';
 import { contextValue, treeId } from './tree-ids';
@@ -225,7 +225,7 @@ export class QueuesTree extends VisibleTree<QueueNode> {
         return this.queueItem(node);
       case 'state': {
         const q = this.nodes.get(treeId.queue(node.ref));
-        const count = q?.kind === 'queue' ? countOf(q.signal, node.state) : undefined;
+        const count = q?.kind === 'queue' ? stateCount(q.signal, node.state) : undefined;
         const item = new vscode.TreeItem(node.state, vscode.TreeItemCollapsibleState.Collapsed);
         item.id = node.id;
         if (count !== undefined) item.description = String(count);
@@ -293,16 +293,6 @@ function queueText(q: QueueSignal, health: string | undefined): string {
 /** Text that would start markdown inside a line (queue names are often "a-b.c", sources have parentheses). */
 function escapeMd(text: string): string {
   return text.replace(/[\\`*_[\]<>|#]/g, '\\$&');
-}
-
-function countOf(q: QueueSignal, state: JobState): number | undefined {
-  switch (state) {
-    case 'pending': return q.pending;
-    case 'active': return q.active;
-    case 'delayed': return q.delayed;
-    case 'failed': return q.failed;
-    default: return undefined;
-  }
 }
 
 /** A delayed job says when it runs; the others how old they are (coarse: rows hold still). */

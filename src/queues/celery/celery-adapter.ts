@@ -15,7 +15,7 @@ import { celeryJobDetail, messageId, type CeleryMessage } from './celery-job';
 import type { FlowReading } from '../../core/signals/flow';
 import { CeleryKeys, isPlumbing, queuesOfBinding } from './celery-keys';
 import { LuaScript } from '../lua-script';
-import { asciiLower, parseCursor, searchInMemory, searchSources, type SearchPage, type SearchQuery, type SearchSource } from '../job-search';
+import { findMember, parseCursor, searchInMemory, searchSources, type SearchPage, type SearchQuery, type SearchSource } from '../job-search';
 
 const CELERY_CANCEL = new LuaScript(CELERY_CANCEL_LUA);
 const CELERY_COUNTS = new LuaScript(CELERY_COUNTS_LUA);
@@ -175,16 +175,15 @@ export class CeleryAdapter implements QueueAdapter {
    */
   async search(queue: QueueRef, state: JobState, query: SearchQuery, now: number): Promise<SearchPage> {
     if (state === 'completed' || state === 'failed') {
-      const needle = asciiLower(query.text);
-      const rows = (await this.results(queue, state, RESULT_SCAN_LIMIT, now)).filter((j) => !needle || asciiLower(`${j.id}\n${j.name}\n${j.preview}\n${j.failedReason ?? ''}`).includes(needle));
-      return searchInMemory(rows.map((r) => JSON.stringify(r)), { ...query, text: '' }, (m) => JSON.parse(m) as JobSummary);
+      const rows = await this.results(queue, state, RESULT_SCAN_LIMIT, now);
+      return searchInMemory(rows, query, (j) => j, (j) => `${j.id}\n${j.name}\n${j.preview}\n${j.failedReason ?? ''}`);
     }
     const held = await this.unackedOf(queue.name);
     // Running (inspect active), then reserved by a worker (prefetched, no ETA).
     if (state === 'active') return searchInMemory([...(await this.activeTasks(queue.name)), ...held.filter((m) => !taskInfo(m).eta)], query, (m) => summarize(taskInfo(m), 'active'));
     if (state !== 'pending' && state !== 'delayed') return { jobs: [], cursor: null, scanned: 0, total: 0 };
     const wantEta = state === 'delayed';
-    const lists: SearchSource[] = this.keys.queueLists(queue.name).map((key) => ({ key, kind: 'list', order: 'rev', members: 'payload' }));
+    const lists = this.listSources(queue);
     // The prefetched tasks come after the lists, as one more source (cursor "<lists>.<offset>").
     const inHeld = parseCursor(query.cursor, lists.length + 1);
     const page = inHeld.source < lists.length
@@ -227,17 +226,12 @@ export class CeleryAdapter implements QueueAdapter {
   }
 
   private async findQueued(queue: QueueRef, id: string): Promise<string | undefined> {
-    const lists: SearchSource[] = this.keys.queueLists(queue.name).map((key) => ({ key, kind: 'list', order: 'rev', members: 'payload' }));
-    let found: string | undefined;
-    let cursor: string | undefined;
-    do {
-      const page = await searchSources(this.redis, lists, { text: JSON.stringify(id), cursor, limit: 10 }, (hit) => {
-        if (found === undefined && messageId(hit.member) === id) found = hit.member;
-        return undefined;
-      });
-      cursor = page.cursor ?? undefined;
-    } while (found === undefined && cursor);
-    return found;
+    return (await findMember(this.redis, this.listSources(queue), JSON.stringify(id), (m) => messageId(m) === id))?.member;
+  }
+
+  /** The queue's list and its priority lists, oldest message first (kombu pushes on the left). */
+  private listSources(queue: QueueRef): SearchSource[] {
+    return this.keys.queueLists(queue.name).map((key) => ({ key, kind: 'list', order: 'rev', members: 'payload' }));
   }
 
   /** The messages of this queue that workers have prefetched (kombu's `unacked`: [message, exchange, routing key]). */

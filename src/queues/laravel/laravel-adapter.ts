@@ -14,9 +14,8 @@ import { LaravelCache, type LaravelCacheOptions } from './laravel-cache';
 import { LaravelKeys } from './laravel-keys';
 import { LARAVEL_CANCEL_LUA, LARAVEL_CLEAR_LUA, LARAVEL_COUNTS_CHUNK, LARAVEL_COUNTS_LUA, LARAVEL_PROMOTE_LUA } from './laravel-scripts';
 import { LuaScript, scriptsByNode } from '../lua-script';
-import { numOrNull } from '../job-detail';
 import { isJob, laravelJobDetail, type LaravelFound } from './laravel-job';
-import { searchSources, type SearchPage, type SearchQuery, type SearchSource } from '../job-search';
+import { findMember, searchSources, type SearchPage, type SearchQuery, type SearchSource } from '../job-search';
 
 const LARAVEL_CANCEL = new LuaScript(LARAVEL_CANCEL_LUA);
 const LARAVEL_COUNTS = new LuaScript(LARAVEL_COUNTS_LUA, { crossSlot: true });
@@ -195,19 +194,8 @@ export class LaravelAdapter implements QueueAdapter {
     const text = JSON.stringify(jobId); // the quoted id: its "id" or its "uuid"
     for (const [state, source] of [['pending', all.pending], ['delayed', all.delayed], ['reserved', all.active]] as const) {
       if (!source) continue;
-      let payload: string | undefined;
-      let cursor: string | undefined;
-      do {
-        const page = await searchSources(this.redis, [source], { text, cursor, limit: 10 }, (hit) => {
-          if (payload === undefined && isJob(hit.member, jobId)) payload = hit.member;
-          return undefined;
-        });
-        cursor = page.cursor ?? undefined;
-      } while (payload === undefined && cursor);
-      if (payload !== undefined) {
-        const score = source.kind === 'zset' ? numOrNull(await this.redis.zscore(source.key, payload)) : null;
-        return { state, payload, score };
-      }
+      const hit = await findMember(this.redis, [source], text, (m) => isJob(m, jobId));
+      if (hit) return { state, payload: hit.member, score: hit.score };
     }
     return undefined;
   }

@@ -10,14 +10,14 @@ import type { RedisClient } from '../redis-client';
 import { RqKeys, rqTime, type RqRegistry } from './rq-keys';
 import { RqFlow } from './rq-flow';
 import type { FlowReading } from '../../core/signals/flow';
-import { RQ_CANCEL_LUA, RQ_COUNTS_LUA, RQ_DELETE_FAILED_LUA, RQ_EMPTY_LUA, RQ_REQUEUE_LUA } from './rq-scripts';
+import { RQ_CANCEL_LUA, RQ_COUNTS_LUA, RQ_DELETE_JOB_LUA, RQ_EMPTY_LUA, RQ_REQUEUE_LUA } from './rq-scripts';
 import { searchSources, type SearchPage, type SearchQuery, type SearchSource } from '../job-search';
 import { LuaScript } from '../lua-script';
 
 const RQ_CANCEL = new LuaScript(RQ_CANCEL_LUA);
 const RQ_COUNTS = new LuaScript(RQ_COUNTS_LUA);
 const RQ_EMPTY = new LuaScript(RQ_EMPTY_LUA);
-const RQ_DELETE_FAILED = new LuaScript(RQ_DELETE_FAILED_LUA);
+const RQ_DELETE_JOB = new LuaScript(RQ_DELETE_JOB_LUA);
 const RQ_REQUEUE = new LuaScript(RQ_REQUEUE_LUA);
 
 /** A worker whose heartbeat is older than this is not listed (RQ's default worker TTL is 420 s). */
@@ -260,7 +260,7 @@ export class RqAdapter implements QueueAdapter {
 
   async deleteFailed(queue: QueueRef, id: string): Promise<ActionResult> {
     const k = this.keys;
-    return Number(await RQ_DELETE_FAILED.run(this.redis, 3, k.registry('failed', queue.name), k.job(id), k.results(id), id)) === 1
+    return Number(await RQ_DELETE_JOB.run(this.redis, 3, k.registry('failed', queue.name), k.job(id), k.results(id), id)) === 1
       ? done(`deleted failed job ${id} of ${queue.id} (as job.delete(): its hash and results too)`)
       : notFound(`no failed job ${id} in ${queue.id}`);
   }
@@ -287,7 +287,7 @@ export class RqAdapter implements QueueAdapter {
       cursor = old.length < limit ? (page.cursor ?? undefined) : undefined;
     } while (cursor);
     let removed = 0;
-    for (const id of old) if (Number(await RQ_DELETE_FAILED.run(this.redis, 3, registry, k.job(id), k.results(id), id)) === 1) removed++;
+    for (const id of old) if (Number(await RQ_DELETE_JOB.run(this.redis, 3, registry, k.job(id), k.results(id), id)) === 1) removed++;
     return done(`removed ${removed} ${state} job(s) older than ${Math.round(graceMs / 1000)}s from ${queue.id} (as job.delete())`);
   }
 

@@ -76,7 +76,7 @@ return #ids
 // What job.delete() does for a failed (or finished) job, in one step: out of its registry, then its
 // hash and its results stream. KEYS: the registry, job hash, results stream; ARGV: job id.
 // Returns 1 when it was in the registry (and is gone), else 0 (nothing touched).
-export const RQ_DELETE_FAILED_LUA = `
+export const RQ_DELETE_JOB_LUA = `
 if redis.call('ZREM', KEYS[1], ARGV[1]) == 0 then return 0 end
 redis.call('DEL', KEYS[2], KEYS[3])
 return 1
