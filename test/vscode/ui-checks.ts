@@ -106,6 +106,25 @@ export async function uiChecks(url: string, prodUrl: string, vsix?: string): Pro
       return `status bar "${text}", problem "${row}"`;
     });
 
+    await check('Find Job: a result as the user types, and the pick opens as a job document', async () => {
+      await runCommand(page, 'Chaperone: Find Job…');
+      const input = page.locator('.quick-input-widget input');
+      await input.fill('report-17');
+      const row = page.locator('.quick-input-widget .monaco-list-row', { hasText: 'report-17' }).first();
+      await row.waitFor({ timeout: 30_000 });
+      await page.screenshot({ path: path.join(SHOTS, '07-find-job.png') });
+      const text = (await row.innerText({ timeout: 5000 })).replace(/\s+/g, ' ');
+      assert.match(text, new RegExp(`bullmq:${BACKLOG_QUEUE} · pending`), text);
+      await page.keyboard.press('Enter');
+      const tab = page.locator('.tabs-container .tab', { hasText: `bullmq:${BACKLOG_QUEUE} #` }).first();
+      await tab.waitFor({ timeout: 30_000 });
+      await page.locator('.monaco-editor .view-lines', { hasText: 'report-17' }).first().waitFor({ timeout: 30_000 });
+      await page.screenshot({ path: path.join(SHOTS, '08-job-document.png') });
+      const title = (await tab.innerText()).trim();
+      await runCommand(page, 'View: Close Editor');
+      return `row "${text}", document "${title}"`;
+    });
+
     // The dashboard draws 15 minutes at 1-minute points: the reload must fall in a later minute than
     // the first engine's first points, or a chart drawn from the new host alone would look the same.
     const minute = (t: number) => Math.floor(t / 60_000) * 60_000;
