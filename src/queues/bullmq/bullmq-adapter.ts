@@ -149,7 +149,8 @@ export class BullmqAdapter implements QueueAdapter {
         enqueued, runAt: enqueued !== null && delay > 0 ? enqueued + delay : null, started: numOrNull(h.processedOn),
         finished: state === 'completed' ? finished : null, failed: state === 'failed' ? finished : null,
       },
-      attempts: { made, allowed: typeof options.attempts === 'number' ? options.attempts : 1 },
+      // BullMQ runs a job once whatever attempts below 1 says (its default is 1).
+      attempts: { made, allowed: typeof options.attempts === 'number' ? Math.max(1, options.attempts) : 1 },
       error: h.failedReason || stack ? errorOf(stack, h.failedReason ?? null, false) : null,
       logs,
     };
