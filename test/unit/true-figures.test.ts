@@ -66,6 +66,29 @@ describe('true figures: what finished, over a window', () => {
     assert.deepEqual([f.failureRate.value, f.throughput.source], [20, 'task events']);
   });
 
+
+  it('a batched counter (Sidekiq writes its stats every 5 s): the rate is over the readings where it moved, and silence past two batches is nothing finished', () => {
+    // 20 jobs a second, written as 100 every 5 s, read every 700 ms: from two arbitrary readings the
+    // rate is off by up to a batch in twelve; between the batches it is the load's.
+    const batched = (completed: number): FlowReading => ({ scope: { kind: 'queue', ref }, source: 'test', kind: 'delta', counts: { completed, failed: 0, runtimesMs: [] }, batchedEveryMs: 5000 });
+    const w = new FlowWindow();
+    w.add(T0, baseline);
+    let written = 0;
+    for (let t = 700; t <= 63_700; t += 700) {
+      const due = Math.floor(t / 5000) - Math.floor((t - 700) / 5000);
+      w.add(T0 + t, batched(due * 100));
+      written += due * 100;
+    }
+    const f = w.figures(T0 + 63_700);
+    assert.ok(Math.abs((f.throughput.value ?? 0) - 1200) <= 1200 * 0.02, `throughput ${f.throughput.value}`);
+    assert.equal(f.totals.completed, written);
+    // The load stops: within two batches the figure holds, then the silence is counted.
+    w.add(T0 + 70_000, batched(0));
+    const held = w.figures(T0 + 70_000).throughput.value ?? 0;
+    assert.ok(Math.abs(held - 1200) <= 1200 * 0.02, `held ${held}`);
+    w.add(T0 + 80_000, batched(0));
+    assert.ok((w.figures(T0 + 80_000).throughput.value ?? 0) < 1000);
+  });
   it('runtime percentiles over the last 5 minutes, unknown (with the reason) when jobs finished but kept no times', () => {
     const w = new FlowWindow();
     w.add(T0, baseline);

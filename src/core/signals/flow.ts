@@ -22,7 +22,19 @@ export type FlowScope = { kind: 'queue'; ref: QueueRef } | { kind: 'system'; sys
 export type FlowReading =
   /** The first read: the cursor is set, nothing is counted yet. */
   | { scope: FlowScope; source: string; kind: 'baseline' }
-  | { scope: FlowScope; source: string; kind: 'delta'; counts: FlowCounts }
+  | {
+      scope: FlowScope;
+      source: string;
+      kind: 'delta';
+      counts: FlowCounts;
+      /**
+       * The source adds to its counters in batches about this far apart (Sidekiq writes its stats at
+       * each 5 s heartbeat, a Celery worker's heartbeat every 2 s): a reading with nothing new that
+       * soon means "not written yet", not "nothing finished", so the interval stays open until the
+       * next batch. A rate over the readings where the counters moved has no batch of error.
+       */
+      batchedEveryMs?: number;
+    }
   /** The system keeps nothing this could be read from: why, in words a user can act on. */
   | { scope: FlowScope; kind: 'unknown'; why: string };
 
@@ -89,6 +101,9 @@ export class FlowWindow {
       return;
     }
     const c = r.counts;
+    // Two batches' time (one may be late under load) before silence counts as nothing finished.
+    const nothingNew = c.completed === 0 && !c.failed && !c.lost && c.runtimesMs.length === 0;
+    if (r.batchedEveryMs !== undefined && nothingNew && now - this.last < 2 * r.batchedEveryMs + 1000) return;
     this.intervals.push({ from: this.last, to: Math.max(now, this.last + 1), completed: c.completed, failed: c.failed, lost: c.lost === undefined ? 0 : c.lost });
     if (this.intervals.length > MAX_INTERVALS) this.intervals.shift();
     this.last = Math.max(now, this.last + 1);

@@ -6,6 +6,9 @@
 import type { FlowReading } from '../../core/signals/flow';
 import type { CeleryControl } from './celery-control';
 
+/** A Celery worker sends a heartbeat, with its processed total, every 2 s (event heartbeat). */
+const CELERY_BEAT_MS = 2000;
+
 export const CELERY_EVENTS_SOURCE = 'Celery task events';
 export const CELERY_HEARTBEATS_SOURCE = 'Celery worker heartbeats (processed; failures need task events: start workers with -E)';
 
@@ -41,7 +44,7 @@ export class CeleryFlow {
       const runtimesMs = fresh > 0 ? t.runtimesMs.slice(-fresh) : [];
       return [{ scope, source: CELERY_EVENTS_SOURCE, kind: 'delta', counts: { completed: t.succeeded - prev.succeeded, failed: t.failed - prev.failed, runtimesMs } }];
     }
-    if (anyBeat) return [{ scope, source: CELERY_HEARTBEATS_SOURCE, kind: 'delta', counts: { completed: fromBeats, failed: null, runtimesMs: [] } }];
+    if (anyBeat) return [{ scope, source: CELERY_HEARTBEATS_SOURCE, kind: 'delta', counts: { completed: fromBeats, failed: null, runtimesMs: [] }, batchedEveryMs: CELERY_BEAT_MS }];
     return [{ scope, kind: 'unknown', why: 'no Celery worker has sent a heartbeat or a task event here yet' }];
   }
 }

@@ -6,6 +6,9 @@ import type { FlowReading } from '../../core/signals/flow';
 import type { RedisClient } from '../redis-client';
 import type { SidekiqKeys } from './sidekiq-keys';
 
+/** Sidekiq adds its processed and failed counts to Redis at each heartbeat (Launcher::BEAT_PAUSE). */
+const SIDEKIQ_BEAT_MS = 5000;
+
 export const SIDEKIQ_FLOW_SOURCE = 'Sidekiq stat:processed / stat:failed (every attempt, system-wide)';
 
 export class SidekiqFlow {
@@ -27,6 +30,6 @@ export class SidekiqFlow {
     if (!prev || processed < prev.processed || failed < prev.failed) return [{ scope, source: SIDEKIQ_FLOW_SOURCE, kind: 'baseline' }];
     const dFailed = failed - prev.failed;
     const dProcessed = processed - prev.processed;
-    return [{ scope, source: SIDEKIQ_FLOW_SOURCE, kind: 'delta', counts: { completed: Math.max(0, dProcessed - dFailed), failed: dFailed, runtimesMs: [] } }];
+    return [{ scope, source: SIDEKIQ_FLOW_SOURCE, kind: 'delta', counts: { completed: Math.max(0, dProcessed - dFailed), failed: dFailed, runtimesMs: [] }, batchedEveryMs: SIDEKIQ_BEAT_MS }];
   }
 }
