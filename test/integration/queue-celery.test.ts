@@ -114,7 +114,7 @@ describe('Celery adapter: heartbeats, revoke with terminate, pause by cancel_con
 
 describe('Celery adapter: results from the Redis result backend, only when asked', function () {
   this.timeout(60_000);
-  it('lists a queue\'s failed and completed tasks from celery-task-meta-* (result_extended)', async () => {
+  it('lists a queue\'s failed and completed tasks from celery-task-meta-* (result_extended); counts the failures it holds, as AsyncResult says, kept current by the results it publishes', async () => {
     const redis = await TestRedis.start();
     const conn = new Redis(redis.port, '127.0.0.1', { maxRetriesPerRequest: 1 });
     const adapter = new CeleryAdapter('default', conn);
@@ -143,10 +143,22 @@ describe('Celery adapter: results from the Redis result backend, only when asked
       assert.match(d?.error?.stack ?? '', /tasks\.py", line \d+, in test_job/);
       assert.equal(d?.worker, name);
       assert.deepEqual((await adapter.deleteFailed(q, ok)).status, 'refused', 'a success is not a failure');
+      // The failed count is what the backend holds, as Celery's own AsyncResult tells each task's state.
+      const more = [await run('1'), await run('1')];
+      const states = async (ids: string[]) => (await new Promise<string>((resolve, reject) => execFile('/usr/bin/python3', ['-c', 'import sys; from tasks import app; print(" ".join(app.AsyncResult(i).state for i in sys.argv[1:]))', ...ids], { cwd: CELERY, env }, (err, out) => (err ? reject(err) : resolve(out.trim()))))).split(' ');
+      await waitFor(async () => (await adapter.counts([q]))[0].counts.failed === 3 ? true : undefined, 'three failures counted', 30_000, 200);
+      assert.deepEqual(await states([bad, ...more, ok]), ['FAILURE', 'FAILURE', 'FAILURE', 'SUCCESS']);
+      assert.equal((await adapter.counts([queueRef('celery', 'default', 'other')]))[0].counts.failed, 0);
       const del = await adapter.deleteFailed(q, bad);
       assert.equal(del.ok, true, del.message);
-      assert.deepEqual(await adapter.list(q, 'failed', 10, Date.now()), []);
+      assert.deepEqual((await adapter.list(q, 'failed', 10, Date.now())).map((j) => j.id).sort(), [...more].sort());
+      assert.equal((await adapter.counts([q]))[0].counts.failed, 2, 'the deleted one no longer counted');
       assert.equal(await adapter.get(q, bad), undefined, 'gone');
+      assert.deepEqual(await states([bad]), ['PENDING'], 'Celery no longer knows it');
+      // A failure after the index was built is counted from the result the backend publishes (the next full pass is a minute away).
+      const late = await run('1');
+      await waitFor(async () => (await adapter.counts([q]))[0].counts.failed === 3 ? true : undefined, 'the new failure counted', 20_000, 200);
+      assert.ok((await adapter.list(q, 'failed', 10, Date.now())).some((j) => j.id === late));
     } finally {
       w.kill('SIGKILL');
       await adapter.close();

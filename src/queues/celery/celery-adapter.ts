@@ -1,7 +1,8 @@
 // Celery on the kombu Redis transport. Queues come from the configured names and the
 // `_kombu.binding.*` sets; pending = the list plus its priority lists; ETA/countdown tasks are
 // "delayed" (in the list or prefetched into `unacked`); prefetched tasks without an ETA are
-// "active" (reserved by a worker). Celery keeps no failed list (results only in the backend).
+// "active" (reserved by a worker). Celery keeps no failed list: failed = the failures the result
+// backend holds, where one is configured (celery-results.ts).
 // Workers are known from their heartbeats and pidbox pings; control goes through pidbox messages.
 import type Redis from 'ioredis';
 import { done, jsonOrNull, notFound, preview, refused, scalarFields, taken, type ActionResult, type Capability, type JobDetail, type JobState, type JobSummary, type LiveWorker, type QueueAdapter, type QueueCounts, type QueueRef, type WorkersResult } from '../contract';
@@ -10,6 +11,7 @@ import { scanAll } from '../redis-client';
 import { CELERY_CANCEL_LUA, CELERY_COUNTS_LUA, CELERY_ETA_SCAN } from './celery-scripts';
 import { CeleryControl, taskInfo } from './celery-control';
 import { CeleryFlow } from './celery-flow';
+import { CeleryResults } from './celery-results';
 import { TRACE_KEPT } from '../job-detail';
 import { celeryJobDetail, messageId, type CeleryMessage } from './celery-job';
 import type { FlowReading } from '../../core/signals/flow';
@@ -37,6 +39,7 @@ export class CeleryAdapter implements QueueAdapter {
   private readonly keys: CeleryKeys;
   private readonly control: CeleryControl;
   private readonly flowReader: CeleryFlow;
+  private readonly failedIndex: CeleryResults;
   private readonly discovery: QueueDiscovery;
   /** Each live worker's queues, from its last active_queues reply (workers(), every 10 s while sampled). */
   private readonly queuesOf = new Map<string, string[]>();
@@ -49,6 +52,8 @@ export class CeleryAdapter implements QueueAdapter {
     this.keys = new CeleryKeys(opts.prefix ?? '', redis.options.db ?? 0);
     this.control = new CeleryControl(redis, this.keys);
     this.flowReader = new CeleryFlow(this.control, connection);
+    this.failedIndex = new CeleryResults(redis, this.keys);
+    this.control.onResult = (channel, raw) => this.failedIndex.onPublished(channel, raw);
     this.discovery = new QueueDiscovery('celery', connection, () => this.queueNames());
     const writes: Capability[] = ['cancel-pending', 'cancel-active', 'pause-consumers', 'purge', 'stop-worker', 'restart-workers', 'delete-failed'];
     this.capabilities = new Set<Capability>(['workers', ...writes]);
@@ -69,7 +74,12 @@ export class CeleryAdapter implements QueueAdapter {
 
   async counts(queues: readonly QueueRef[]): Promise<QueueCounts[]> {
     if (queues.length === 0) return [];
-    const rows = (await CELERY_COUNTS.run(this.redis, 0, this.keys.prefix, String(CELERY_ETA_SCAN), ...queues.map((q) => q.name))) as string[];
+    // Failed: the failures the result backend holds (where one is configured), from its index.
+    await this.control.listen();
+    const [rows, failed] = await Promise.all([
+      CELERY_COUNTS.run(this.redis, 0, this.keys.prefix, String(CELERY_ETA_SCAN), ...queues.map((q) => q.name)) as Promise<string[]>,
+      this.failedIndex.failedByQueue(Date.now()),
+    ]);
     const running = this.runningByQueue();
     return queues.map((queue, i) => {
       const [listed, listedEta, prefetched, prefetchedEta] = rows[i].split(',').map(Number);
@@ -79,7 +89,7 @@ export class CeleryAdapter implements QueueAdapter {
       return {
         queue,
         // Active = running (heartbeats) + prefetched without an ETA (reserved by a worker).
-        counts: { pending: listed - listedEta, delayed, active: reserved + now, failed: 0, reserved, running: now, eta: delayed },
+        counts: { pending: listed - listedEta, delayed, active: reserved + now, failed: failed.get(queue.name)?.length ?? 0, reserved, running: now, eta: delayed },
         oldestPendingAgeMs: null, // kombu messages carry no enqueue time
         runtimeMs: null,
         paused: false, // cancel_consumer is per worker and not persistent: nothing to read back
@@ -136,12 +146,18 @@ export class CeleryAdapter implements QueueAdapter {
   }
 
   /**
-   * Results from the Redis result backend (`celery-task-meta-<id>`), read only when asked: a SCAN
-   * of at most 5000 keys. A result names its queue only with result_extended; without it the
-   * result cannot be placed and is left out.
+   * Results from the Redis result backend (`celery-task-meta-<id>`): the failed ones from the
+   * index the counts come from; the completed ones read only when asked, a SCAN of at most 5000
+   * keys. A result names its queue only with result_extended; without it the result cannot be
+   * placed and is left out.
    */
   private async results(queue: QueueRef, state: 'completed' | 'failed', limit: number, now: number): Promise<JobSummary[]> {
-    const keys = await scanAll(this.redis, this.keys.resultPattern(), RESULT_SCAN_LIMIT);
+    // Failed: the index's ids (the same the counts give); completed: a bounded SCAN.
+    let keys: string[];
+    if (state === 'failed') {
+      await this.control.listen();
+      keys = ((await this.failedIndex.failedByQueue(now)).get(queue.name) ?? []).map((id) => this.keys.result(id));
+    } else keys = await scanAll(this.redis, this.keys.resultPattern(), RESULT_SCAN_LIMIT);
     const out: JobSummary[] = [];
     for (let i = 0; i < keys.length && out.length < limit; i += 500) {
       const values = await this.redis.mget(...keys.slice(i, i + 500));
@@ -307,6 +323,7 @@ export class CeleryAdapter implements QueueAdapter {
     if (r.queue && r.queue !== queue.name) return notFound(`task ${id} belongs to celery:${r.queue}, not ${queue.id}`);
     if (r.status !== 'FAILURE') return refused(`task ${id} is ${r.status ?? 'unknown'}, not failed: not deleted`);
     await this.redis.del(key);
+    this.failedIndex.forget(id);
     return done(`deleted the failed result of task ${id} (as AsyncResult.forget())`);
   }
 

@@ -23,6 +23,8 @@ export class CeleryControl {
   /** Task events (workers started with -E): totals since listening, and the newest runtimes (bounded). */
   readonly tasks = { events: 0, succeeded: 0, failed: 0, runtimesMs: [] as number[], runtimeTotal: 0 };
   listeningSince = 0;
+  /** Results the Redis result backend publishes (on each result's key as channel). */
+  onResult: ((channel: string, raw: string) => void) | undefined;
 
   constructor(
     private readonly redis: Redis,
@@ -69,12 +71,17 @@ export class CeleryControl {
     return replies;
   }
 
-  /** Starts listening to worker heartbeats (once); they arrive every ~2 s per worker. */
+  /** Starts listening to worker heartbeats (once; they arrive every ~2 s per worker), task events and published results. */
   listen(): Promise<void> {
     this.listening ??= (async () => {
       const l = this.redis.duplicate({ lazyConnect: false, enableOfflineQueue: true });
       l.on('error', () => undefined);
-      l.on('pmessage', (_pattern: string, _channel: string, raw: string) => {
+      const results = this.keys.resultPattern();
+      l.on('pmessage', (pattern: string, channel: string, raw: string) => {
+        if (pattern === results) {
+          this.onResult?.(channel, raw);
+          return;
+        }
         // Task events come in groups ("task.multi": a list of events), worker events one by one.
         for (const one of decodeEvents(raw)) {
           const ev = one as Partial<Heartbeat> & { type?: string; hostname?: string; runtime?: number };
@@ -86,7 +93,7 @@ export class CeleryControl {
         }
       });
       this.listener = l;
-      await l.psubscribe(this.keys.fanout('celeryev', 'worker.*'), this.keys.fanout('celeryev', 'task.*'));
+      await l.psubscribe(this.keys.fanout('celeryev', 'worker.*'), this.keys.fanout('celeryev', 'task.*'), results);
       this.listeningSince = Date.now();
     })();
     return this.listening;
