@@ -47,9 +47,10 @@ export function startSidekiq(redis: TestRedis, queue: string, jobMs: number, nam
 }
 
 /** events: the worker sends task events (-E), as with worker_send_task_events. */
-export function startCelery(redis: TestRedis, queue: string, jobMs: number, prefix = '', events = false) {
+/** events: task events (-E); backend: results in the Redis result backend (result_extended). */
+export function startCelery(redis: TestRedis, queue: string, jobMs: number, prefix = '', events = false, backend = false) {
   const name = `w${randomUUID().slice(0, 8)}@chaperone-test`;
-  const w = spawn(path.join(CELERY, 'worker.sh'), [], { env: { ...process.env, REDIS_URL: redis.url, QUEUE: queue, JOB_MS: String(jobMs), WORKER_NAME: name, CELERY_KEYPREFIX: prefix, ...(events ? { CELERY_EVENTS: '1' } : {}) }, stdio: 'ignore' });
+  const w = spawn(path.join(CELERY, 'worker.sh'), [], { env: { ...process.env, REDIS_URL: redis.url, QUEUE: queue, JOB_MS: String(jobMs), WORKER_NAME: name, CELERY_KEYPREFIX: prefix, ...(events ? { CELERY_EVENTS: '1' } : {}), ...(backend ? { CELERY_BACKEND: '1' } : {}) }, stdio: 'ignore' });
   // Ready once its pidbox queue is bound: it consumes from then on.
   const ready = async () => {
     const c = redis.client();

@@ -118,7 +118,8 @@ describe('chaperone job: one job, whole, from real workers', function () {
     const d = JSON.parse(r.stdout) as JobDetail;
     assert.equal(d.state, 'failed');
     assert.equal(d.name, 'tasks.test_job');
-    assert.equal(d.payload.text, await c.hget(`rq:job:${id}`, 'description'), "RQ's own text of the call");
+    assert.deepEqual(d.payload.json, { func: 'tasks.test_job', args: ['rqdetail', true], kwargs: {} }, 'the call, decoded from its pickled data');
+    assert.deepEqual(d.texts, [{ title: "RQ's description (long arguments cut)", text: await c.hget(`rq:job:${id}`, 'description') }], "and RQ's own text of it");
     assert.equal(d.error?.class, 'RuntimeError');
     assert.equal(d.error?.message, 'simulated failure');
     assert.match(d.error?.stack ?? '', /^Traceback \(most recent call last\):/);

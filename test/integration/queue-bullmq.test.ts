@@ -47,9 +47,11 @@ function bullmqFixture(lib: BullLibrary) {
       jobAges: true,
       adapter: async () => new BullmqAdapter('default', adapterConn),
       async produce(name, n, opts = {}) {
-        const jobs = await q(name).addBulk(Array.from({ length: n }, (_, i) => ({ name: 'send-mail', data: { i, to: `user${i}@example.com`, fail: opts.fail ?? false }, opts: { delay: opts.delayMs, attempts: 1 } })));
+        const jobs = await q(name).addBulk(Array.from({ length: n }, (_, i) => ({ name: 'send-mail', data: { i, to: `user${i}@example.com`, fail: opts.fail ?? false, ...(i === 0 && opts.note !== undefined ? { note: opts.note } : {}), ...(opts.depth ? { depth: opts.depth } : {}) }, opts: { delay: opts.delayMs, attempts: 1 } })));
         return jobs.map((j) => String(j.id));
       },
+      storedPayload: async (name, id) => (await client.hget(`bull:${name}:${id}`, 'data')) ?? undefined,
+      keepsFailed: true,
       async systemCounts(name) {
         const c = await q(name).getJobCounts();
         return { pending: c.waiting + (c.paused ?? 0), delayed: c.delayed, active: c.active, failed: c.failed, completed: c.completed, prioritized: c.prioritized };

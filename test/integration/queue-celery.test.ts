@@ -10,12 +10,12 @@ import { readyOrKill, runScript } from '../helpers/run-script';
 import { TestRedis } from '../helpers/redis-server';
 import { waitFor } from '../helpers/wait';
 import { startCelery } from '../helpers/system-workers';
-import { queueConformance, type ConformanceFixture } from './queue-conformance';
+import { producerEnv, queueConformance, type ConformanceFixture } from './queue-conformance';
 
 const CELERY = path.join(FIXTURES, 'celery');
 
-function py(redis: TestRedis, script: string, args: string[], prefix = ''): Promise<string> {
-  return runScript('/usr/bin/python3', path.join(CELERY, script), args, { REDIS_URL: redis.url, CELERY_KEYPREFIX: prefix });
+function py(redis: TestRedis, script: string, args: string[], prefix = '', env: Record<string, string> = {}): Promise<string> {
+  return runScript('/usr/bin/python3', path.join(CELERY, script), args, { REDIS_URL: redis.url, CELERY_KEYPREFIX: prefix, ...env });
 }
 
 
@@ -32,9 +32,17 @@ const celeryFixture = (prefix = '') => async (redis: TestRedis): Promise<Conform
       return a;
     },
     async produce(queue, n, opts = {}) {
-      const out = await py(redis, 'producer.py', [queue, String(n), opts.delayMs ? String(opts.delayMs / 1000) : '0', opts.fail ? '1' : '0'], prefix);
+      const out = await py(redis, 'producer.py', [queue, String(n), opts.delayMs ? String(opts.delayMs / 1000) : '0', opts.fail ? '1' : '0'], prefix, producerEnv(opts));
       return out.trim().split('\n').filter(Boolean);
     },
+    // The task's body in its kombu message (base64 in the list, as kombu stores it).
+    async storedPayload(queue, id) {
+      const m = (await client.lrange(`${prefix}${queue}`, 0, -1)).map((x) => JSON.parse(x) as { headers: { id: string }; body: string }).find((x) => x.headers.id === id);
+      return m && Buffer.from(m.body, 'base64').toString('utf8');
+    },
+    // A failed task is kept as its result in the backend, which these workers write (Celery 5.2's
+    // Redis backend has no key prefix: the prefixed app keeps none where the prefix says).
+    keepsFailed: prefix === '',
     async systemCounts(queue) {
       // kombu's message count is the lists (ETA messages included); prefetched ones are not in it.
       const { listed } = JSON.parse(await py(redis, 'counts.py', [queue], prefix)) as { listed: number };
@@ -43,7 +51,7 @@ const celeryFixture = (prefix = '') => async (redis: TestRedis): Promise<Conform
     },
     systemPaused: async () => false,
     async startWorker(queue, jobMs) {
-      const { w, ready } = startCelery(redis, queue, jobMs, prefix);
+      const { w, ready } = startCelery(redis, queue, jobMs, prefix, false, prefix === '');
       return readyOrKill(w, ready);
     },
     processed: (queue) => client.lrange(`test:${queue}:processed`, 0, -1),

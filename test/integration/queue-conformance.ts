@@ -11,7 +11,11 @@ export interface ConformanceFixture {
   /** Builds the adapter on the test's Redis. */
   adapter(redis: TestRedis): Promise<QueueAdapter>;
   /** Enqueues jobs the system's own way; returns their ids. */
-  produce(queue: string, n: number, opts?: { delayMs?: number; fail?: boolean }): Promise<string[]>;
+  produce(queue: string, n: number, opts?: ProduceOptions): Promise<string[]>;
+  /** One pending job's payload exactly as the system stores it (what `get` must return as its text). */
+  storedPayload(queue: string, id: string): Promise<string | undefined>;
+  /** Whether a failed job stays in Redis (plain Laravel's go to the database's failed_jobs). */
+  keepsFailed: boolean;
   /** The system's own counts, in the contract's keys (those it has); `total` = pending + delayed + active. */
   systemCounts(queue: string): Promise<Record<string, number>>;
   /** Whether the system's payloads tell when a job was enqueued (Laravel 8 does not). */
@@ -23,6 +27,20 @@ export interface ConformanceFixture {
   /** Ids the workers processed (each one recorded by the worker itself). */
   processed(queue: string): Promise<string[]>;
   close(): Promise<void>;
+}
+
+export interface ProduceOptions {
+  delayMs?: number;
+  fail?: boolean;
+  /** The first job carries this text in its payload (`note`). */
+  note?: string;
+  /** A failure is raised this many calls deep in the worker (a deep stack). */
+  depth?: number;
+}
+
+/** NOTE / NOTE_AT / DEPTH for the producer scripts of the fixtures. */
+export function producerEnv(opts: ProduceOptions): Record<string, string> {
+  return { ...(opts.note !== undefined ? { NOTE: opts.note, NOTE_AT: '0' } : {}), ...(opts.depth ? { DEPTH: String(opts.depth) } : {}) };
 }
 
 const pickCounts = (c: { pending: number; delayed: number }): [number, number] => [c.pending, c.delayed];
@@ -260,6 +278,38 @@ export function queueConformance(makeFixture: (redis: TestRedis) => Promise<Conf
     assert.equal(cb.counts.pending, 3, 'the other queue is untouched');
     await same('conf-pa');
     await same('conf-pb');
+  });
+
+  it('opens a job with a 5 KB payload byte-identical; once a real worker failed it with a deep stack, the whole trace (where the system keeps failed jobs)', async () => {
+    // 5 KB of text every payload format keeps as it is (JSON, PHP's JSON, Python's repr).
+    const note = Array.from({ length: 320 }, (_, i) => `line ${String(i).padStart(4, '0')} `).join('').slice(0, 5120);
+    const depth = 30;
+    const [id] = await fx.produce('conf-big', 1, { fail: true, note, depth });
+    const q = await ref('conf-big');
+    const pending = await adapter.get(q, id);
+    assert.ok(pending, 'found while pending');
+    assert.equal(pending.payload.text, await fx.storedPayload('conf-big', id), 'the payload exactly as the system stores it');
+    assert.ok(pending.payload.text.includes(note), 'the 5 KB whole');
+    workers.push(await fx.startWorker('conf-big', 5));
+    await waitFor(async () => ((await fx.processed('conf-big')).includes(id) ? true : undefined), 'the worker ran it', 30_000);
+    if (!fx.keepsFailed) {
+      // The system keeps nothing of it once failed: not found, never a made-up page.
+      await waitFor(async () => ((await adapter.get(q, id)) === undefined ? true : undefined), 'gone once failed', 20_000, 100);
+      return;
+    }
+    const failed = await waitFor(async () => {
+      const d = await adapter.get(q, id);
+      return d?.error ? d : undefined;
+    }, 'the failure recorded', 30_000, 100);
+    assert.ok(failed.payload.text.includes(note), 'the 5 KB whole, after the failure');
+    assert.match(failed.error?.message ?? '', /simulated failure/);
+    // Every one of the 30 recursive calls is in the trace (a trace cut at its first lines would not
+    // be whole): a frame line in Node, Ruby, PHP or Python, and Python's own "[Previous line
+    // repeated N more times]" for the frames it folds.
+    const lines = (failed.error?.stack ?? '').split('\n');
+    const frames = lines.filter((l) => /at descend \(|in `descend'|->descend\(|, in descend$/.test(l.trim())).length
+      + lines.reduce((n, l) => n + Number(/\[Previous line repeated (\d+) more times\]/.exec(l)?.[1] ?? 0), 0);
+    assert.ok(frames >= depth, `${frames} frames of descend in the trace, ${depth} expected`);
   });
 
   it('reports a missing job honestly', async () => {

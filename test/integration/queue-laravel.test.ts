@@ -8,12 +8,12 @@ import { FIXTURES } from '../helpers/paths';
 import { runScript } from '../helpers/run-script';
 import type { TestRedis } from '../helpers/redis-server';
 import { waitFor } from '../helpers/wait';
-import { queueConformance, type ConformanceFixture } from './queue-conformance';
+import { producerEnv, queueConformance, type ConformanceFixture } from './queue-conformance';
 
 const LARAVEL = path.join(FIXTURES, 'laravel');
 
-function php(redis: TestRedis, script: string, args: string[]): Promise<string> {
-  return runScript('php', path.join(LARAVEL, script), args, { REDIS_PORT: String(redis.port) });
+function php(redis: TestRedis, script: string, args: string[], env: Record<string, string> = {}): Promise<string> {
+  return runScript('php', path.join(LARAVEL, script), args, { REDIS_PORT: String(redis.port), ...env });
 }
 
 async function laravelFixture(redis: TestRedis): Promise<ConformanceFixture> {
@@ -25,9 +25,13 @@ async function laravelFixture(redis: TestRedis): Promise<ConformanceFixture> {
     adapter: async () => new LaravelAdapter('default', adapterConn),
     async produce(queue, n, opts = {}) {
       const delay = opts.delayMs ? String(Math.ceil(opts.delayMs / 1000)) : '0';
-      const out = await php(redis, 'producer.php', [queue, String(n), delay, opts.fail ? '1' : '0']);
+      const out = await php(redis, 'producer.php', [queue, String(n), delay, opts.fail ? '1' : '0'], producerEnv(opts));
       return out.trim().split('\n').filter(Boolean);
     },
+    // The payload JSON in the queue's list, as Illuminate pushed it.
+    storedPayload: async (queue, id) => (await client.lrange(`laravel_database_queues:${queue}`, 0, -1)).find((m) => (JSON.parse(m) as { id?: string }).id === id),
+    // Without Horizon, Laravel writes failed jobs to the database's failed_jobs table, not to Redis.
+    keepsFailed: false,
     async systemCounts(queue) {
       return { total: Number((await php(redis, 'size.php', [queue])).trim()) };
     },

@@ -9,12 +9,12 @@ import { runCli } from '../helpers/run-cli';
 import { TestRedis } from '../helpers/redis-server';
 import { waitFor } from '../helpers/wait';
 import { startRq } from '../helpers/system-workers';
-import { queueConformance, type ConformanceFixture } from './queue-conformance';
+import { producerEnv, queueConformance, type ConformanceFixture } from './queue-conformance';
 
 const RQ = path.join(FIXTURES, 'rq');
 
-function py(redis: TestRedis, script: string, args: string[]): Promise<string> {
-  return runScript('/usr/bin/python3', path.join(RQ, script), args, { REDIS_URL: redis.url });
+function py(redis: TestRedis, script: string, args: string[], env: Record<string, string> = {}): Promise<string> {
+  return runScript('/usr/bin/python3', path.join(RQ, script), args, { REDIS_URL: redis.url, ...env });
 }
 
 
@@ -26,9 +26,12 @@ async function rqFixture(redis: TestRedis): Promise<ConformanceFixture> {
     jobAges: true,
     adapter: async () => new RqAdapter('default', adapterConn),
     async produce(queue, n, opts = {}) {
-      const out = await py(redis, 'producer.py', [queue, String(n), opts.delayMs ? String(opts.delayMs / 1000) : '0', opts.fail ? '1' : '0']);
+      const out = await py(redis, 'producer.py', [queue, String(n), opts.delayMs ? String(opts.delayMs / 1000) : '0', opts.fail ? '1' : '0'], producerEnv(opts));
       return out.trim().split('\n').filter(Boolean);
     },
+    // RQ's payload is a pickled call: the judge is RQ's own Job.fetch of it.
+    storedPayload: async (_queue, id) => (await py(redis, 'call.py', [id])).trim(),
+    keepsFailed: true,
     async systemCounts(queue) {
       return JSON.parse(await py(redis, 'counts.py', [queue])) as Record<string, number>;
     },

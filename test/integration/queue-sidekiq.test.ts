@@ -8,12 +8,12 @@ import { readyOrKill, runScript } from '../helpers/run-script';
 import { TestRedis } from '../helpers/redis-server';
 import { waitFor } from '../helpers/wait';
 import { startSidekiq } from '../helpers/system-workers';
-import { queueConformance, type ConformanceFixture } from './queue-conformance';
+import { producerEnv, queueConformance, type ConformanceFixture } from './queue-conformance';
 
 const SIDEKIQ = path.join(FIXTURES, 'sidekiq');
 
-function ruby(redis: TestRedis, script: string, args: string[], namespace = ''): Promise<string> {
-  return runScript('ruby', path.join(SIDEKIQ, script), args, { REDIS_URL: redis.url, ...(namespace ? { SIDEKIQ_NAMESPACE: namespace } : {}) });
+function ruby(redis: TestRedis, script: string, args: string[], namespace = '', env: Record<string, string> = {}): Promise<string> {
+  return runScript('ruby', path.join(SIDEKIQ, script), args, { REDIS_URL: redis.url, ...(namespace ? { SIDEKIQ_NAMESPACE: namespace } : {}), ...env });
 }
 
 
@@ -25,9 +25,12 @@ const sidekiqFixture = (namespace = '') => async (redis: TestRedis): Promise<Con
     jobAges: true,
     adapter: async () => new SidekiqAdapter('default', adapterConn, { namespace }),
     async produce(queue, n, opts = {}) {
-      const out = await ruby(redis, 'producer.rb', [queue, String(n), opts.delayMs ? String(opts.delayMs / 1000) : '0', opts.fail ? '1' : '0'], namespace);
+      const out = await ruby(redis, 'producer.rb', [queue, String(n), opts.delayMs ? String(opts.delayMs / 1000) : '0', opts.fail ? '1' : '0'], namespace, producerEnv(opts));
       return out.trim().split('\n').filter(Boolean);
     },
+    // The job's JSON in its queue's list, as Sidekiq::Client pushed it.
+    storedPayload: async (queue, id) => (await client.lrange(`${namespace ? `${namespace}:` : ''}queue:${queue}`, 0, -1)).find((m) => (JSON.parse(m) as { jid?: string }).jid === id),
+    keepsFailed: true,
     async systemCounts(queue) {
       const c = JSON.parse(await ruby(redis, 'counts.rb', [queue], namespace)) as { pending: number; delayed: number; failed: number };
       return { pending: c.pending, delayed: c.delayed, failed: c.failed };

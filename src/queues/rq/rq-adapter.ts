@@ -3,6 +3,7 @@
 // `description`: the pickled data is never read. A running job can be stopped (stop-job over the
 // worker's pubsub channel); pausing is all-or-nothing in RQ (suspend).
 import * as zlib from 'node:zlib';
+import { decodeRqData } from './rq-data';
 import { done, jsonOrNull, queueRef, notFound, preview, refused, taken, type ActionResult, type JobDetail, type Capability, type JobState, type JobSummary, type LiveWorker, type QueueAdapter, type QueueCounts, type QueueRef, type WorkersResult } from '../contract';
 import { QueueDiscovery } from '../queue-discovery';
 import { errorOf, numOrNull, TRACE_KEPT } from '../job-detail';
@@ -149,7 +150,7 @@ export class RqAdapter implements QueueAdapter {
   }
 
   /**
-   * The job hash (its pickled data is never read: the description is RQ's own text of the call),
+   * The job hash, its call decoded from `data` (rq-data.ts: the description cuts long arguments),
    * and its latest failure from rq:results (1.12+) or the hash's exc_info (older).
    */
   async get(queue: QueueRef, id: string): Promise<JobDetail | undefined> {
@@ -172,10 +173,13 @@ export class RqAdapter implements QueueAdapter {
     for (const k of ['timeout', 'result_ttl', 'failure_ttl', 'ttl', 'retries_left', 'depends_on', 'group_id']) if (t(k) !== undefined) options[k] = jsonOrNull(t(k) ?? '') ?? t(k);
     if (intervals !== null) options.retry_intervals = intervals;
     const description = t('description') ?? '';
-    const name = /^([\w.]+)\(/.exec(description)?.[1] ?? description;
+    const decoded = await decodeRqData(raw.data);
+    const name = (decoded.ok ? decoded.call.func : null) ?? /^([\w.]+)\(/.exec(description)?.[1] ?? description;
+    const payload = decoded.ok ? { text: JSON.stringify(decoded.call, bigints), json: decoded.call } : { text: description, json: null };
     const detail: JobDetail = {
       id, name, queue, state: status,
-      payload: { text: description, json: null },
+      payload,
+      texts: [{ title: decoded.ok ? "RQ's description (long arguments cut)" : `RQ's description (the call itself not shown: ${decoded.why})`, text: description }],
       options,
       timestamps: {
         enqueued: numOrNull(rqTime(t('enqueued_at') ?? t('created_at'))), runAt: status === 'scheduled' ? numOrNull(rqTime(t('enqueued_at'))) : null,
@@ -393,6 +397,11 @@ function summarize(id: string, j: Partial<Record<(typeof JOB_FIELDS)[number], st
     fields: j?.origin ? { origin: j.origin, status: j.status ?? '' } : undefined,
   };
   return s;
+}
+
+/** Python ints beyond 2^53 come out of pickle as bigints, which JSON has no form for. */
+function bigints(_key: string, v: unknown): unknown {
+  return typeof v === 'bigint' ? v.toString() : v;
 }
 
 function inflate(b: Buffer): string {
