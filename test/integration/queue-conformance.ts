@@ -14,7 +14,10 @@ export interface ConformanceFixture {
   produce(queue: string, n: number, opts?: ProduceOptions): Promise<string[]>;
   /** One pending job's payload exactly as the system stores it (what `get` must return as its text). */
   storedPayload(queue: string, id: string): Promise<string | undefined>;
-  /** Whether a failed job stays in Redis (plain Laravel's go to the database's failed_jobs). */
+  /**
+   * Whether failed (and finished) jobs stay in Redis where the adapter reads them: plain Laravel's
+   * go to the database's failed_jobs; Celery keeps them as results only with a result backend.
+   */
   keepsFailed: boolean;
   /** The system's own counts, in the contract's keys (those it has); `total` = pending + delayed + active. */
   systemCounts(queue: string): Promise<Record<string, number>>;
@@ -151,9 +154,9 @@ export function queueConformance(makeFixture: (redis: TestRedis) => Promise<Conf
     await fx.produce('conf-del', 2, { fail: true });
     workers.push(await fx.startWorker('conf-del', 20));
     const q = await ref('conf-del');
-    // Celery keeps failed tasks only in a result backend, which this fixture's app has none of (the
-    // Celery suite's own result-backend test deletes one).
-    if (adapter.system === 'celery') return;
+    // Celery keeps failed tasks only in a result backend, which its prefixed fixture has none of
+    // where the prefix says (Celery 5.2's Redis backend takes no key prefix).
+    if (adapter.system === 'celery' && !fx.keepsFailed) return;
     if (!adapter.capabilities.has('delete-failed')) {
       const r = adapter.deleteFailed ? await adapter.deleteFailed(q, 'any') : undefined;
       if (r) assert.deepEqual([r.ok, r.status], [false, 'refused']);
@@ -249,13 +252,21 @@ export function queueConformance(makeFixture: (redis: TestRedis) => Promise<Conf
     }
     workers.push(await fx.startWorker('conf-cl', 10));
     await waitFor(async () => ((await fx.processed('conf-cl')).length === ids.length ? true : undefined), 'all processed');
-    await waitFor(async () => ((await adapter.counts([q], Date.now()))[0].counts.completed === 3 ? true : undefined), 'all completed');
     const kept = await adapter.clean(q, 'completed', 3_600_000, 100);
+    // A system that keeps no finished job (Sidekiq) says so; its failed ones are cleaned in its own suite.
+    if (kept.status === 'refused') {
+      assert.match(kept.message, /keeps no finished jobs/);
+      return;
+    }
     assert.match(kept.message, /removed 0 /, 'none is an hour old');
+    // Where finished jobs are not counted (Celery's results), they are what the adapter lists.
+    const completed = async () => (await adapter.counts([q], Date.now()))[0].counts.completed ?? (await adapter.search(q, 'completed', { text: '', limit: 100 }, Date.now())).jobs.length;
+    if (!fx.keepsFailed) return; // no result backend where this fixture's results would be (see keepsFailed)
+    await waitFor(async () => ((await completed()) === 3 ? true : undefined), 'all completed');
     const r = await adapter.clean(q, 'completed', 0, 100);
     assert.equal(r.ok, true, r.message);
     assert.match(r.message, /removed 3 completed/);
-    assert.equal((await adapter.counts([q], Date.now()))[0].counts.completed, 0);
+    assert.equal(await completed(), 0);
     await same('conf-cl');
   });
 

@@ -58,6 +58,48 @@ describe('queue adapter conformance: Sidekiq with a namespace (redis-namespace)'
   queueConformance(sidekiqFixture('myapp'));
 });
 
+describe('Sidekiq adapter: clean the dead set of one queue', function () {
+  this.timeout(60_000);
+  it('removes the queue\'s dead jobs older than the grace, leaves its retry set and other queues\' dead jobs, as Sidekiq\'s own sets say', async () => {
+    const redis = await TestRedis.start();
+    const conn = new Redis(redis.port, '127.0.0.1', { maxRetriesPerRequest: 1 });
+    const one = startSidekiq(redis, 'dq', 5);
+    const two = startSidekiq(redis, 'dq2', 5);
+    try {
+      await one.ready();
+      await two.ready();
+      const adapter = new SidekiqAdapter('default', conn);
+      const mine = (await ruby(redis, 'producer.rb', ['dq', '3', '0', '1'])).trim().split('\n');
+      const theirs = (await ruby(redis, 'producer.rb', ['dq2', '2', '0', '1'])).trim().split('\n');
+      const [stays] = (await ruby(redis, 'producer.rb', ['dq', '1', '0', '1'])).trim().split('\n');
+      const own = async (q: string) => JSON.parse(await ruby(redis, 'counts.rb', [q])) as { retry: number; dead: number };
+      await waitFor(async () => ((await own('dq')).retry === 4 && (await own('dq2')).retry === 2 ? true : undefined), 'all six failed into the retry set', 30_000, 200);
+      // Killed into the dead set as Sidekiq's UI does, all but one of dq's.
+      for (const [queue, jids] of [['dq', mine], ['dq2', theirs]] as const) {
+        for (const jid of jids) {
+          const k = await adapter.kill(queueRef('sidekiq', 'default', queue), jid);
+          assert.equal(k.ok, true, k.message);
+        }
+      }
+      const q = queueRef('sidekiq', 'default', 'dq');
+      const none = await adapter.clean(q, 'failed', 3_600_000, 100);
+      assert.match(none.message, /removed 0 dead/);
+      const r = await adapter.clean(q, 'failed', 0, 100);
+      assert.equal(r.ok, true, r.message);
+      assert.match(r.message, /removed 3 dead job\(s\) of sidekiq:dq/);
+      assert.deepEqual(await own('dq'), { ...(await own('dq')), retry: 1, dead: 0 }, 'the retry set left to run');
+      assert.equal((await own('dq2')).dead, 2, "another queue's dead jobs stay");
+      assert.ok((await adapter.search(q, 'failed', { text: '', limit: 10 }, Date.now())).jobs.some((j) => j.id === stays));
+      assert.equal((await adapter.clean(q, 'completed', 0, 100)).status, 'refused');
+    } finally {
+      one.w.kill('SIGKILL');
+      two.w.kill('SIGKILL');
+      conn.disconnect();
+      await redis.stop();
+    }
+  });
+});
+
 describe('Sidekiq adapter: processes, quiet and stop through the signals list', function () {
   this.timeout(60_000);
   it('lists a live process with its queues; quiet makes it stop fetching; stop makes it exit', async () => {

@@ -52,7 +52,8 @@ export const cleanQueue: HostCommand = {
     const t = await pickQueue(ctx.host, arg, 'Clean finished jobs');
     if (!t) return undefined;
     const e = extra(arg, more);
-    const picked = e.state ?? (await vscode.window.showQuickPick(['completed', 'failed'], { title: `Clean which finished jobs of ${t.queue}?` }));
+    // Sidekiq keeps no finished jobs: what it can clean is its dead set (failed), so nothing to pick.
+    const picked = e.state ?? (t.queue.startsWith('sidekiq:') ? 'failed' : await vscode.window.showQuickPick(['completed', 'failed'], { title: `Clean which finished jobs of ${t.queue}?` }));
     const state = picked === 'completed' || picked === 'failed' ? picked : undefined;
     if (!state) return undefined;
     const age = e.olderThan ?? (await vscode.window.showInputBox({ title: `Remove ${state} jobs of ${t.queue} older than…`, value: '1h', validateInput: (v) => (parseDuration(v) === undefined ? 'A duration: 30m, 1h, 7d' : undefined) }));

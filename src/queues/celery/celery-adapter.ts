@@ -11,7 +11,7 @@ import { scanAll } from '../redis-client';
 import { CELERY_CANCEL_LUA, CELERY_COUNTS_LUA, CELERY_ETA_SCAN } from './celery-scripts';
 import { CeleryControl, taskInfo } from './celery-control';
 import { CeleryFlow } from './celery-flow';
-import { CeleryResults } from './celery-results';
+import { CeleryResults, deleteOldResults } from './celery-results';
 import { TRACE_KEPT } from '../job-detail';
 import { celeryJobDetail, messageId, type CeleryMessage } from './celery-job';
 import type { FlowReading } from '../../core/signals/flow';
@@ -55,7 +55,7 @@ export class CeleryAdapter implements QueueAdapter {
     this.failedIndex = new CeleryResults(redis, this.keys);
     this.control.onResult = (channel, raw) => this.failedIndex.onPublished(channel, raw);
     this.discovery = new QueueDiscovery('celery', connection, () => this.queueNames());
-    const writes: Capability[] = ['cancel-pending', 'cancel-active', 'pause-consumers', 'purge', 'stop-worker', 'restart-workers', 'delete-failed'];
+    const writes: Capability[] = ['cancel-pending', 'cancel-active', 'pause-consumers', 'purge', 'stop-worker', 'restart-workers', 'delete-failed', 'clean'];
     this.capabilities = new Set<Capability>(['workers', ...writes]);
   }
 
@@ -325,6 +325,13 @@ export class CeleryAdapter implements QueueAdapter {
     await this.redis.del(key);
     this.failedIndex.forget(id);
     return done(`deleted the failed result of task ${id} (as AsyncResult.forget())`);
+  }
+
+  /** Results in the backend done more than the grace ago, deleted as AsyncResult.forget() (Celery's own cleanup leaves Redis to the TTL). */
+  async clean(queue: QueueRef, state: 'completed' | 'failed', graceMs: number, limit: number): Promise<ActionResult> {
+    const gone = await deleteOldResults(this.redis, this.keys, queue.name, state === 'completed' ? 'SUCCESS' : 'FAILURE', Date.now() - graceMs, limit);
+    for (const id of gone) this.failedIndex.forget(id);
+    return done(`removed ${gone.length} ${state} task result(s) of ${queue.id} older than ${Math.round(graceMs / 1000)}s from the result backend (as AsyncResult.forget())`);
   }
 
   async retry(queue: QueueRef): Promise<ActionResult> {

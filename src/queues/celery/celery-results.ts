@@ -117,6 +117,33 @@ export class CeleryResults {
   }
 }
 
+/**
+ * Deletes a queue's results of one status (SUCCESS or FAILURE) done at or before `cutoff`, at most
+ * `limit`: a SCAN pass in slices, each slice's values read in one pipeline, then deleted as
+ * AsyncResult.forget() does (DEL of the key). Results that name no queue are not touched.
+ */
+export async function deleteOldResults(redis: Redis, keys: CeleryKeys, queue: string, status: 'SUCCESS' | 'FAILURE', cutoff: number, limit: number): Promise<string[]> {
+  const prefix = keys.result('');
+  const gone: string[] = [];
+  let cursor = '0';
+  do {
+    const [next, found] = await redis.scan(cursor, 'MATCH', keys.resultPattern(), 'COUNT', SCAN_COUNT);
+    cursor = next;
+    if (found.length === 0) continue;
+    const values = await redis.mget(...found);
+    const old = found.filter((_, i) => {
+      const r = parse(values[i]) as (ResultRecord & { date_done?: string }) | null;
+      if (r?.status !== status || r.queue !== queue || !r.date_done) return false;
+      // Celery writes naive UTC ISO times.
+      const done = Date.parse(/Z$|[+-]\d\d:\d\d$/.test(r.date_done) ? r.date_done : `${r.date_done}Z`);
+      return Number.isFinite(done) && done <= cutoff;
+    }).slice(0, limit - gone.length);
+    if (old.length) await redis.del(...old);
+    gone.push(...old.map((k) => k.slice(prefix.length)));
+  } while (cursor !== '0' && gone.length < limit);
+  return gone;
+}
+
 function parse(raw: string | null | undefined): ResultRecord | null {
   if (!raw) return null;
   try {

@@ -11,13 +11,14 @@ import type { RedisClient } from '../redis-client';
 import { SidekiqKeys } from './sidekiq-keys';
 import { SidekiqFlow } from './sidekiq-flow';
 import type { FlowReading } from '../../core/signals/flow';
-import { SIDEKIQ_COUNTS_LUA, SIDEKIQ_FIND_LUA, SIDEKIQ_KILL_LUA, SIDEKIQ_MOVE_LUA, SIDEKIQ_SET_CHUNK, SIDEKIQ_SET_COUNTS_LUA } from './sidekiq-scripts';
+import { SIDEKIQ_COUNTS_LUA, SIDEKIQ_FIND_LUA, SIDEKIQ_KILL_LUA, SIDEKIQ_CLEAN_DEAD_LUA, SIDEKIQ_MOVE_LUA, SIDEKIQ_SET_CHUNK, SIDEKIQ_SET_COUNTS_LUA } from './sidekiq-scripts';
 import { searchInMemory, searchSources, type SearchPage, type SearchQuery, type SearchSource } from '../job-search';
 import { LuaScript, execScripts } from '../lua-script';
 
 const SIDEKIQ_COUNTS = new LuaScript(SIDEKIQ_COUNTS_LUA);
 const SIDEKIQ_FIND = new LuaScript(SIDEKIQ_FIND_LUA);
 const SIDEKIQ_KILL = new LuaScript(SIDEKIQ_KILL_LUA);
+const SIDEKIQ_CLEAN_DEAD = new LuaScript(SIDEKIQ_CLEAN_DEAD_LUA);
 const SIDEKIQ_MOVE = new LuaScript(SIDEKIQ_MOVE_LUA);
 const SIDEKIQ_SET_COUNTS = new LuaScript(SIDEKIQ_SET_COUNTS_LUA);
 
@@ -69,7 +70,7 @@ export class SidekiqAdapter implements QueueAdapter {
     this.keys = new SidekiqKeys(opts.namespace ?? '');
     this.flowReader = new SidekiqFlow(redis, this.keys, connection);
     this.discovery = new QueueDiscovery('sidekiq', connection, (now) => this.queueNames(now));
-    const writes: Capability[] = ['cancel-pending', 'cancel-delayed', 'retry-failed', 'promote-delayed', 'restart-workers', 'purge', 'stop-worker', 'kill', 'delete-failed'];
+    const writes: Capability[] = ['cancel-pending', 'cancel-delayed', 'retry-failed', 'promote-delayed', 'restart-workers', 'purge', 'stop-worker', 'kill', 'delete-failed', 'clean'];
     this.capabilities = new Set<Capability>(['workers', ...writes]);
   }
 
@@ -296,6 +297,26 @@ export class SidekiqAdapter implements QueueAdapter {
       }
     }
     return notFound(`no retry or scheduled job ${jid} in ${queue.id}`);
+  }
+
+  /**
+   * Failed: this queue's jobs in the dead set that died more than the grace ago (what DeadSet#trim
+   * does for all queues by age, here for one). The retry set is left alone: those jobs are still to
+   * run. Completed: Sidekiq keeps no finished job, so there is nothing to clean.
+   */
+  async clean(queue: QueueRef, state: 'completed' | 'failed', graceMs: number, limit: number): Promise<ActionResult> {
+    if (state === 'completed') return refused(`Sidekiq keeps no finished jobs (only its stat:processed count): nothing to clean in ${queue.id}`);
+    const cutoff = String((Date.now() - graceMs) / 1000);
+    let removed = 0;
+    let offset = 0;
+    for (;;) {
+      const [n, next, finished] = (await SIDEKIQ_CLEAN_DEAD.run(this.redis, 1, this.keys.set('dead'), cutoff, queue.name, String(offset), '500', String(limit - removed))) as number[];
+      removed += n;
+      offset = next;
+      if (finished === 1 || removed >= limit) break;
+    }
+    this.setCounts = undefined;
+    return done(`removed ${removed} dead job(s) of ${queue.id} that died more than ${Math.round(graceMs / 1000)}s ago (the retry set is left to run)`);
   }
 
   /** Drains a queue as Sidekiq's Queue#clear: every pending job is deleted. */

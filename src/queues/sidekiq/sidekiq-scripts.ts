@@ -86,3 +86,25 @@ if redis.call('ZREM', KEYS[1], ARGV[1]) == 1 then
 end
 return 0
 `;
+
+// Cleans one queue's jobs out of the shared dead set: those that died at or before a time, in one
+// slice. KEYS[1] = the dead set; ARGV[1] = cutoff (s, Sidekiq's score), ARGV[2] = queue,
+// ARGV[3] = offset among the old enough members (those of other queues stay and are stepped over),
+// ARGV[4] = slice size, ARGV[5] = at most this many removed. Returns {removed, next offset, done}.
+export const SIDEKIQ_CLEAN_DEAD_LUA = `
+local members = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[1], 'LIMIT', tonumber(ARGV[3]), tonumber(ARGV[4]))
+local removed, kept = 0, 0
+local most = tonumber(ARGV[5])
+for _, m in ipairs(members) do
+  -- The job's own queue (decoded: its arguments may hold a "queue" of their own).
+  local ok, job = pcall(cjson.decode, m)
+  if removed < most and ok and type(job) == 'table' and job.queue == ARGV[2] then
+    redis.call('ZREM', KEYS[1], m)
+    removed = removed + 1
+  else
+    kept = kept + 1
+  end
+end
+local finished = (#members < tonumber(ARGV[4]) or removed >= most) and 1 or 0
+return {removed, tonumber(ARGV[3]) + kept, finished}
+`;
