@@ -72,11 +72,25 @@ export async function searchSources(redis: RedisClient, sources: readonly Search
   let scanned = 0;
   let total = 0;
   const totals: number[] = [];
-  while (source < sources.length && jobs.length < q.limit && scanned < MAX_SCANNED_PER_PAGE) {
-    const s = sources[source];
-    const slice = s.members === 'payload' ? PAYLOAD_SLICE : HASH_SLICE;
+  const sliceOf = (src: number) => (sources[src].members === 'payload' ? PAYLOAD_SLICE : HASH_SLICE);
+  const call = (src: number, off: number, remaining: number): Slice => {
+    const s = sources[src];
     const members = s.members === 'payload' ? ['', '', '0'] : [s.hashPrefix, s.idBeforeColon ? '1' : '', String(s.matched), ...s.fields];
-    const reply = (await JOB_SEARCH.run(redis, 1, s.key, s.kind, s.order, String(offset), String(slice), needle, String(q.limit - jobs.length), s.must ?? '', ...members)) as (string | number)[];
+    const reply = JOB_SEARCH.run(redis, 1, s.key, s.kind, s.order, String(off), String(sliceOf(src)), needle, String(remaining), s.must ?? '', ...members) as Promise<(string | number)[]>;
+    reply.catch(() => undefined); // a slice read ahead and not used must not be an unhandled rejection
+    return { source: src, offset: off, remaining, reply };
+  };
+  if (source >= sources.length || q.limit < 1) return { jobs, cursor: source < sources.length ? `${source}.${offset}` : null, scanned, total };
+  let current = call(source, offset, q.limit);
+  for (;;) {
+    // The next slice is asked for before this one's answer arrives (one round trip hidden per
+    // slice): it is used when this slice ends where the next starts with no match that changes the
+    // remaining limit, which is the case for most slices of a search; else it is asked again.
+    const size = totals[current.source];
+    const aheadAt = current.offset + sliceOf(current.source);
+    const ahead = size !== undefined && aheadAt < size ? call(current.source, aheadAt, current.remaining) : undefined;
+    const reply = await current.reply;
+    const s = sources[source];
     const next = Number(reply[0]);
     totals[source] = Number(reply[1]);
     const width = 3 + (s.members === 'id' ? s.fields.length : 0);
@@ -92,9 +106,20 @@ export async function searchSources(redis: RedisClient, sources: readonly Search
       source++;
       offset = 0;
     } else offset = next;
+    if (!(source < sources.length && jobs.length < q.limit && scanned < MAX_SCANNED_PER_PAGE)) break;
+    const remaining = q.limit - jobs.length;
+    current = ahead && ahead.source === source && ahead.offset === offset && ahead.remaining === remaining ? ahead : call(source, offset, remaining);
   }
   for (let i = 0; i < sources.length; i++) total += totals[i] ?? 0;
   return { jobs, cursor: source < sources.length ? `${source}.${offset}` : null, scanned, total };
+}
+
+/** One slice asked of the script: where it starts, the limit it was given, and its answer. */
+interface Slice {
+  source: number;
+  offset: number;
+  remaining: number;
+  reply: Promise<(string | number)[]>;
 }
 
 /**

@@ -12,6 +12,8 @@ import { FIXTURES } from '../helpers/paths';
 import { TestRedis } from '../helpers/redis-server';
 import { runCli } from '../helpers/run-cli';
 import { runScript } from '../helpers/run-script';
+import { startRq } from '../helpers/system-workers';
+import { waitFor } from '../helpers/wait';
 
 interface Page { jobs: JobSummary[]; cursor: string | null; scanned: number; total: number }
 
@@ -125,6 +127,32 @@ describe('finding jobs: search in slices, cursors, a job by id', function () {
     assert.equal(task.state, 'pending');
     const [args, kwargs] = task.payload.json as [unknown, unknown];
     assert.deepEqual([args, kwargs], [['cfind', false], { note }]);
+  });
+
+  it('RQ: failed jobs found by their error (compressed, so matched here in slices), a cursor through all of them once', async () => {
+    const env = { REDIS_URL: redis.url, NOTE: 'SMTP 550 mailbox-4711 unavailable', NOTE_AT: '27' };
+    const ids = (await runScript('/usr/bin/python3', path.join(FIXTURES, 'rq', 'producer.py'), ['rfail', '40', '0', '1'], env)).trim().split('\n');
+    const { w, ready } = startRq(redis, 'rfail', 1);
+    try {
+      await ready();
+      await waitFor(async () => ((await page(['jobs', 'rq:rfail', '--state', 'failed', '--limit', '100'])).jobs.length === 40 ? true : undefined), 'all 40 failed', 60_000, 250);
+    } finally {
+      w.kill('SIGKILL');
+    }
+    // The traceback's own words ("in test_job"): in no description (that says "tasks.test_job(").
+    const seen: string[] = [];
+    let cursor: string | null = '';
+    do {
+      const p: Page = await page(['jobs', 'rq:rfail', '--state', 'failed', '--grep', 'IN TEST_JOB', '--limit', '15', ...(cursor ? ['--cursor', cursor] : [])]);
+      assert.ok(p.jobs.length <= 15);
+      seen.push(...p.jobs.map((j) => j.id));
+      cursor = p.cursor;
+    } while (cursor);
+    assert.deepEqual([...seen].sort(), [...ids].sort(), 'every failed job once');
+    const one = await page(['jobs', 'rq:rfail', '--state', 'failed', '--grep', 'RuntimeError: SMTP 550 mailbox-4711']);
+    assert.deepEqual(one.jobs.map((j) => j.id), [ids[27]]);
+    assert.equal(one.jobs[0].failedReason, 'RuntimeError: SMTP 550 mailbox-4711 unavailable');
+    assert.equal(one.scanned, 40);
   });
 
   it('a delayed job says when it runs, on all five systems (from its score, its delay or its ETA)', async () => {

@@ -12,7 +12,7 @@ import { RqKeys, rqTime, type RqRegistry } from './rq-keys';
 import { RqFlow } from './rq-flow';
 import type { FlowReading } from '../../core/signals/flow';
 import { RQ_CANCEL_LUA, RQ_COUNTS_LUA, RQ_DELETE_JOB_LUA, RQ_EMPTY_LUA, RQ_REQUEUE_LUA } from './rq-scripts';
-import { searchSources, type SearchPage, type SearchQuery, type SearchSource } from '../job-search';
+import { asciiLower, parseCursor, searchSources, type SearchPage, type SearchQuery, type SearchSource } from '../job-search';
 import { LuaScript } from '../lua-script';
 
 const RQ_CANCEL = new LuaScript(RQ_CANCEL_LUA);
@@ -24,6 +24,8 @@ const RQ_REQUEUE = new LuaScript(RQ_REQUEUE_LUA);
 /** A worker whose heartbeat is older than this is not listed (RQ's default worker TTL is 420 s). */
 const HEARTBEAT_ALIVE_MS = 420_000;
 
+/** Failed jobs matched here (their failure is compressed) are read this many at a time. */
+const FAILED_SLICE = 300;
 const JOB_FIELDS = ['description', 'status', 'origin', 'enqueued_at', 'created_at', 'started_at', 'ended_at', 'worker_name'] as const;
 
 export interface RqOptions {
@@ -103,17 +105,14 @@ export class RqAdapter implements QueueAdapter {
    * Failed rows get their failure: RQ 1.12+ keeps it in the rq:results:<id> stream (exc_string:
    * base64 of zlib), older versions in the job hash (exc_info: zlib bytes). Compressed, so read here.
    */
-  private async withFailures(rows: JobSummary[]): Promise<void> {
+  private async withFailures(rows: JobSummary[], texts?: readonly string[]): Promise<void> {
     if (rows.length === 0) return;
-    const [results, raw, ended] = await Promise.all([
-      Promise.all(rows.map((r) => this.redis.xrevrange(this.keys.results(r.id), '+', '-', 'COUNT', 1))),
-      Promise.all(rows.map((r) => this.redis.hgetBuffer(this.keys.job(r.id), 'exc_info'))),
+    const [failures, ended] = await Promise.all([
+      texts ?? this.failureTexts(rows.map((r) => r.id)),
       Promise.all(rows.map((r) => this.redis.hget(this.keys.job(r.id), 'ended_at'))),
     ]);
     rows.forEach((row, i) => {
-      const fields = results[i][0]?.[1] ?? [];
-      const exc = fields[fields.indexOf('exc_string') + 1];
-      const text = fields.includes('exc_string') && exc ? inflate(Buffer.from(exc, 'base64')) : raw[i]?.length ? inflate(raw[i] as Buffer) : '';
+      const text = failures[i];
       if (text) {
         row.failedReason = lastLine(text);
         row.trace = text.slice(-TRACE_KEPT); // a Python traceback ends where it was raised
@@ -123,13 +122,59 @@ export class RqAdapter implements QueueAdapter {
     });
   }
 
+  /** Each job's latest failure, whole: from rq:results (exc_string, base64 of zlib) or the hash's exc_info (zlib). */
+  private async failureTexts(ids: readonly string[]): Promise<string[]> {
+    const [results, raw] = await Promise.all([
+      Promise.all(ids.map((id) => this.redis.xrevrange(this.keys.results(id), '+', '-', 'COUNT', 1))),
+      Promise.all(ids.map((id) => this.redis.hgetBuffer(this.keys.job(id), 'exc_info'))),
+    ]);
+    return ids.map((_, i) => {
+      const fields = results[i][0]?.[1] ?? [];
+      const exc = fields[fields.indexOf('exc_string') + 1];
+      return fields.includes('exc_string') && exc ? inflate(Buffer.from(exc, 'base64')) : raw[i]?.length ? inflate(raw[i] as Buffer) : '';
+    });
+  }
+
+  /**
+   * Failed jobs whose id, description or failure holds the text, newest first. The failure is
+   * compressed, so it cannot be matched inside Redis: the registry is read here in slices of
+   * FAILED_SLICE (each a ZREVRANGE, then each job's fields and failure, small commands), and
+   * matched as text. The cursor is the offset in the registry, as the other states'.
+   */
+  private async searchFailed(queue: QueueRef, query: SearchQuery, now: number): Promise<SearchPage> {
+    const key = this.keys.registry('failed', queue.name);
+    const { offset } = parseCursor(query.cursor, 1);
+    const needle = asciiLower(query.text);
+    const total = await this.redis.zcard(key);
+    const jobs: JobSummary[] = [];
+    let at = offset;
+    while (at < total && jobs.length < query.limit) {
+      const ids = await this.redis.zrevrange(key, at, at + FAILED_SLICE - 1);
+      if (ids.length === 0) break;
+      const [fields, texts] = await Promise.all([Promise.all(ids.map((id) => this.redis.hmget(this.keys.job(id), ...JOB_FIELDS))), this.failureTexts(ids)]);
+      let i = 0;
+      const hits: { row: JobSummary; text: string }[] = [];
+      for (; i < ids.length && jobs.length + hits.length < query.limit; i++) {
+        const f = Object.fromEntries(JOB_FIELDS.map((k, n) => [k, fields[i][n] ?? undefined])) as Partial<Record<(typeof JOB_FIELDS)[number], string>>;
+        if (!f.status) continue; // its hash expired: nothing but an entry
+        if (!asciiLower(`${ids[i]}\n${f.description ?? ''}\n${texts[i]}`).includes(needle)) continue;
+        hits.push({ row: summarize(ids[i], f, 'failed', now), text: texts[i] });
+      }
+      await this.withFailures(hits.map((h) => h.row), hits.map((h) => h.text));
+      jobs.push(...hits.map((h) => h.row));
+      at += i;
+    }
+    return { jobs, cursor: at < total ? `0.${at}` : null, scanned: at - offset, total };
+  }
+
   /**
    * The queue oldest first (the order workers take it), scheduled by when they run, the other
-   * registries newest first. Matched: the id and RQ's description (the call with its arguments);
-   * the pickled data and the compressed traces cannot be read inside Redis. A registry entry whose
-   * job hash has expired (RQ cleans registries lazily) is left out.
+   * registries newest first. Matched: the id and RQ's description (the call with its arguments,
+   * each cut to 75 characters by RQ), inside Redis; failed jobs also by their failure, here (it is
+   * compressed). A registry entry whose job hash has expired (RQ cleans registries lazily) is left out.
    */
   async search(queue: QueueRef, state: JobState, query: SearchQuery, now: number): Promise<SearchPage> {
+    if (state === 'failed' && query.text !== '') return this.searchFailed(queue, query, now);
     const hash = { members: 'id' as const, hashPrefix: this.keys.job(''), fields: JOB_FIELDS, matched: 1 };
     const reg = (kind: RqRegistry, order: 'fwd' | 'rev'): SearchSource => ({ key: this.keys.registry(kind, queue.name), kind: 'zset', order, ...hash, idBeforeColon: kind === 'wip' });
     const sources: Partial<Record<JobState, SearchSource>> = {
