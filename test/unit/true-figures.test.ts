@@ -11,7 +11,7 @@ import type { QueueObservation } from '../../src/core/signals/observations';
 import { SignalsEngine } from '../../src/core/signals/signals-engine';
 import { tenantParts } from '../../src/core/signals/tenant-shares';
 import { queueRef, type QueueRef } from '../../src/core/queue-ref';
-import { coarseDuration, queueDescription } from '../../src/host/views/queue-row';
+import { coarseDuration, queueDescription, queueLabel } from '../../src/host/views/queue-row';
 import { RANGE_MS, RANGES } from '../../src/protocol/dashboard';
 import { timeLabel, timeTicks } from '../../src/protocol/time-axis';
 
@@ -199,10 +199,11 @@ describe('true figures: built-in rules and rows', () => {
     const a = queueRef('bullmq', 'default', 'a');
     const texts = [0, 1, 2, 3].map((i) => {
       engine.observe(T0 + i * 1000, { queues: [obs(a, { pending: 1200, oldestAgeMs: 130_000 + i * 1000 })], pools: [] });
-      return queueDescription(engine.signals(T0 + i * 1000).queues[0]);
+      const q = engine.signals(T0 + i * 1000).queues[0];
+      return `${queueLabel(q)} ${queueDescription(q)}`;
     });
     assert.equal(new Set(texts).size, 1, texts.join(' | '));
-    assert.equal(texts[0], '1.2k pending → · wait 2m');
+    assert.equal(texts[0], '1.2k a pending → · wait 2m', 'the count leads the label');
   });
 
   it('the dashboard time axis: distinct labels at every range and window width', () => {

@@ -45,11 +45,21 @@ function perMin(f: Figure): string {
 }
 
 /**
- * The queue row's description, most important first (a narrow sidebar cuts the end): pending with
- * its trend arrow, the wait, then active, delayed and failed where there are any.
+ * The queue row's label: its pending count before its name. A narrow sidebar (170 px) cuts a row
+ * from the end, and at that width a queue's name already fills it: the count comes first so that it
+ * is never what is cut.
+ */
+export function queueLabel(q: QueueSignal): string {
+  return `${compactCount(q.pending)} ${q.ref.name}`;
+}
+
+/**
+ * The queue row's description, most important first (a narrow sidebar cuts the end): "pending"
+ * (its count leads the label) with its trend arrow, the wait, then active, delayed and failed
+ * where there are any.
  */
 export function queueDescription(q: QueueSignal): string {
-  const parts = [`${compactCount(q.pending)} pending ${ARROW[q.direction]}`];
+  const parts = [`pending ${ARROW[q.direction]}`];
   if (q.pending > 0 && q.wait.value !== null) parts.push(`wait ${coarseDuration(q.wait.value)}`);
   if (q.active) parts.push(`${compactCount(q.active)} active`);
   if (q.delayed) parts.push(`${compactCount(q.delayed)} delayed`);
@@ -60,7 +70,8 @@ export function queueDescription(q: QueueSignal): string {
 
 /** The system row: the sums of its queues at the same tick, and its throughput where it is known. */
 export function systemDescription(s: SystemSignal): string {
-  const parts = [`${s.queues} queue${s.queues === 1 ? '' : 's'}`, `${compactCount(s.pending)} pending`];
+  // Pending first: a narrow sidebar shows the first few characters of a description.
+  const parts = [`${compactCount(s.pending)} pending`, `${s.queues} queue${s.queues === 1 ? '' : 's'}`];
   if (s.throughput.value !== null) parts.push(perMin(s.throughput));
   if (s.failureRate.value !== null && s.failureRate.value > 0) parts.push(`${showFigure(s.failureRate, (v) => `${v >= 10 ? Math.round(v) : Math.round(v * 10) / 10}%`)} failed`);
   return parts.join(' · ');

@@ -6,7 +6,7 @@ import { inTimeSlices } from '../../node/time-slices';
 import { healthOf, type Finding } from '../../core/signals/findings';
 import type { QueueSignal, SystemSignal } from '../../core/signals/signals-engine';
 import { formatDuration } from '../../core/units';
-import { coarseDuration, queueDescription, stateCount, queueFigureLines, sameRow, systemDescription, systemFigureLines } from './queue-row';
+import { coarseDuration, queueDescription, queueLabel, stateCount, queueFigureLines, sameRow, systemDescription, systemFigureLines } from './queue-row';
 import { redactUrl } from '../../node/redis-connection';
 import type { Capability, JobState, JobSummary, QueueRef, SystemName } from '../../queues/contract';
 import { contextValue, treeId } from './tree-ids';
@@ -247,7 +247,7 @@ export class QueuesTree extends VisibleTree<QueueNode> {
   private queueItem(node: Extract<QueueNode, { kind: 'queue' }>): vscode.TreeItem {
     const q = node.signal;
     const worst = this.healthNow().get(`queue:${q.key}`);
-    const item = new vscode.TreeItem(q.ref.name, vscode.TreeItemCollapsibleState.Collapsed);
+    const item = new vscode.TreeItem(queueLabel(q), vscode.TreeItemCollapsibleState.Collapsed);
     item.id = node.id;
     item.description = queueDescription(q);
     this.shown.set(node.id, queueText(q, worst));
@@ -285,9 +285,9 @@ export class QueuesTree extends VisibleTree<QueueNode> {
   }
 }
 
-/** What a queue row shows: its description, its health icon, paused. */
+/** What a queue row shows: its label, its description, its health icon, paused. */
 function queueText(q: QueueSignal, health: string | undefined): string {
-  return `${queueDescription(q)}|${health ?? 'ok'}|${q.paused}`;
+  return `${queueLabel(q)}|${queueDescription(q)}|${health ?? 'ok'}|${q.paused}`;
 }
 
 /** Text that would start markdown inside a line (queue names are often "a-b.c", sources have parentheses). */

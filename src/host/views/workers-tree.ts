@@ -203,7 +203,8 @@ export class WorkersTree extends VisibleTree<WorkerNode> {
         const cpu = cpuTotal(p.workers);
         const mem = memoryTotal(p.workers);
         const owner = p.scaling?.by === 'autoscaler' ? ` · auto (${p.scaling.strategy})` : p.scaling?.by === 'pinned' ? ` · pinned until ${new Date(p.scaling.until).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' })}` : '';
-        item.description = `${p.state} · ${running}/${p.desired} running${owner}${running ? ` · cpu ${cpu.toFixed(0)}% · ${formatBytes(mem)}` : ''}${p.queues.length ? ` · ${p.queues.join(', ')}` : ''}`;
+        // The counts first (a narrow sidebar shows a description's first characters): "2/2 running", "1/2 draining".
+        item.description = `${running}/${p.desired} ${p.state}${owner}${running ? ` · cpu ${cpu.toFixed(0)}% · ${formatBytes(mem)}` : ''}${p.queues.length ? ` · ${p.queues.join(', ')}` : ''}`;
         item.iconPath = new vscode.ThemeIcon(
           p.state === 'running' ? 'server-process' : p.state === 'degraded' ? 'warning' : p.state === 'stopped' ? 'circle-slash' : 'loading~spin',
           p.state === 'degraded' ? new vscode.ThemeColor('charts.yellow') : undefined,

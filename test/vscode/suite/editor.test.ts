@@ -65,6 +65,7 @@ describe('Chaperone in a real VS Code', function () {
     const poolItem = api.workers.getTreeItem(pool);
     assert.equal(poolItem.label, POOL);
     assert.equal(poolItem.contextValue, 'pool.own.running');
+    assert.match(String(poolItem.description), /^\d\/2 running/, 'the counts first: a narrow sidebar cuts the end');
     assert.equal(poolItem.id, `pool:${api.host.engine?.id}/${POOL}`, 'stable ids');
     const workers = api.workers.getChildren(pool) as WorkerNode[];
     assert.equal(workers.length, 2);
@@ -87,11 +88,12 @@ describe('Chaperone in a real VS Code', function () {
     // The system row is the sum of its queue rows, at the same tick.
     const rows = ((await api.queues.getChildren(system)) as QueueNode[]).filter((n): n is Extract<QueueNode, { kind: 'queue' }> => n.kind === 'queue');
     const sum = rows.reduce((n, r) => n + r.signal.pending, 0);
-    assert.match(String(api.queues.getTreeItem(system).description), new RegExp(`^${rows.length} queues? · ${sum} pending`));
+    assert.match(String(api.queues.getTreeItem(system).description), new RegExp(`^${sum} pending · ${rows.length} queues?`));
     const queue = ((await api.queues.getChildren(system)) as QueueNode[]).find((n) => n.kind === 'queue' && n.ref.id === `bullmq:${BACKLOG_QUEUE}`);
     assert.ok(queue);
     const item = api.queues.getTreeItem(queue);
-    assert.match(String(item.description), /^30 pending [↗↘→]/);
+    assert.equal(item.label, `30 ${BACKLOG_QUEUE}`, 'the count first: a narrow sidebar cuts the end');
+    assert.match(String(item.description), /^pending [↗↘→]/);
     assert.match(String(item.contextValue), /^queue;rw;running;.*cap:pause/);
     const states = (await api.queues.getChildren(queue)) as QueueNode[];
     const pending = states.find((s) => s.kind === 'state' && s.state === 'pending');
