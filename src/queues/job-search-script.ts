@@ -49,6 +49,8 @@ else
     scores[#scores + 1] = withScores[i + 1]
   end
 end
+local matchedFields = { unpack(ARGV, 11, 10 + nmatched) }
+local hayParts = {}
 local out = { 0, total }
 local found = 0
 local last = offset + #members
@@ -59,12 +61,14 @@ for i, m in ipairs(members) do
     local id = m
     if ARGV[9] ~= '' then id = string.match(m, '^[^:]+') or m end
     -- The matched fields first; the rest only for a match.
-    values = redis.call('HMGET', hashPrefix .. id, unpack(ARGV, 11, 10 + nmatched))
-    local hit = needle == '' or string.find(string.lower(id), needle, 1, true) ~= nil
+    values = redis.call('HMGET', hashPrefix .. id, unpack(matchedFields))
+    local hit = needle == ''
     if not hit then
-      for f = 1, nmatched do
-        if values[f] and string.find(string.lower(values[f]), needle, 1, true) then hit = true break end
-      end
+      -- The id and the matched fields as one text, lowered and searched once (a newline between
+      -- them, so that no match spans two of them unless the text holds a newline).
+      for f = 1, nmatched do hayParts[f + 1] = values[f] or '' end
+      hayParts[1] = id
+      hit = string.find(string.lower(table.concat(hayParts, '\\n', 1, nmatched + 1)), needle, 1, true) ~= nil
     end
     if hit and must ~= '' then
       hit = false
