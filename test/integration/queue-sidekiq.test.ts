@@ -144,7 +144,7 @@ describe('Sidekiq adapter: kill and purge, as Sidekiq\'s own API sees them', fun
       await ruby(redis, 'producer.rb', ['k', '4']);
       const q = queueRef('sidekiq', 'default', 'k');
       assert.equal((await adapter.kill(q, later)).ok, true);
-      assert.deepEqual(JSON.parse(await ruby(redis, 'counts.rb', ['k'])), { pending: 4, delayed: 0, failed: 1 });
+      assert.deepEqual(JSON.parse(await ruby(redis, 'counts.rb', ['k'])), { pending: 4, delayed: 0, failed: 1, retry: 0, dead: 1 });
       const { runCli } = await import('../helpers/run-cli');
       const noYes = await runCli(['purge', 'sidekiq:k', '--redis', redis.url]);
       assert.equal(noYes.code, 2);
@@ -152,7 +152,7 @@ describe('Sidekiq adapter: kill and purge, as Sidekiq\'s own API sees them', fun
       const purged = await runCli(['purge', 'sidekiq:k', '--yes', '--redis', redis.url], { env: { CHAPERONE_REDIS_URL: '' } });
       assert.equal(purged.code, 0, purged.stderr);
       assert.match(purged.stdout, /deleted the 4 pending job/);
-      assert.deepEqual(JSON.parse(await ruby(redis, 'counts.rb', ['k'])), { pending: 0, delayed: 0, failed: 1 });
+      assert.deepEqual(JSON.parse(await ruby(redis, 'counts.rb', ['k'])), { pending: 0, delayed: 0, failed: 1, retry: 0, dead: 1 });
     } finally {
       conn.disconnect();
       await redis.stop();
