@@ -3,7 +3,9 @@
 // search of 100 000 jobs is many short calls (each well under 5 ms) instead of one long one, and
 // only the matches cross the network. Matching is a plain substring search of the lower-cased text
 // (ASCII letters, as Lua lowers them) in each lower-cased member or field (measured faster than a
-// case-insensitive Lua pattern over the original).
+// case-insensitive Lua pattern over the original), after plain searches in the value as stored for
+// what lowering cannot change (the text's longest run without letters; its rarest letter in either
+// case), which pass over most values without lowering them.
 //
 // KEYS[1]  the list or sorted set
 // ARGV[1]  'list' | 'zset'
@@ -26,71 +28,114 @@ export const JOB_SEARCH_LUA = `
 local kind, dir = ARGV[1], ARGV[2]
 local offset, size = tonumber(ARGV[3]), tonumber(ARGV[4])
 local needle, want, must, hashPrefix = ARGV[5], tonumber(ARGV[6]), ARGV[7], ARGV[8]
+local byId = hashPrefix ~= ''
 local nmatched = tonumber(ARGV[10]) or 0
 local nfields = #ARGV - 10
-local total, members, scores
-if kind == 'list' then
-  total = redis.call('LLEN', KEYS[1])
-  if dir == 'fwd' then members = redis.call('LRANGE', KEYS[1], offset, offset + size - 1)
-  else
-    members = redis.call('LRANGE', KEYS[1], -(offset + size), -(offset + 1))
-    local r = {}
-    for i = #members, 1, -1 do r[#r + 1] = members[i] end
-    members = r
+local find, lower = string.find, string.lower
+-- The longest run of the text that lowering leaves as it is (no ASCII letter): a value that does
+-- not hold it as stored cannot match, and looking for it makes no new string, so most values are
+-- passed over without being lowered (an id, a number, an address: what people search for).
+local probe = ''
+for run in string.gmatch(needle, '%A+') do if #run > #probe then probe = run end end
+-- And its rarest letter (by English letter frequency, as ripgrep picks a rare byte): a value that
+-- holds it in neither case cannot match either.
+local rare, RARE, rank = '', '', 0
+for c in string.gmatch(needle, '%a') do
+  local r = find('etaoinshrdlcumwfgypbvkjxqz', c, 1, true) or 0
+  if r > rank then rare, RARE, rank = c, string.upper(c), r end
+end
+local function holds(v)
+  return v and (probe == '' or find(v, probe, 1, true)) and (rare == '' or find(v, rare, 1, true) or find(v, RARE, 1, true))
+    and find(lower(v), needle, 1, true)
+end
+local total = kind == 'list' and redis.call('LLEN', KEYS[1]) or redis.call('ZCARD', KEYS[1])
+-- rows: the members, each followed (id members) by its matched fields; width values per member.
+local rows, width, scores
+if byId and ARGV[9] == '' and nmatched > 0 and not find(hashPrefix, '*', 1, true) then
+  -- One SORT_RO reads the ids and their fields in C (no sorting: BY nosort keeps the list's or the
+  -- set's order, DESC from the tail): ~40 % less Redis time than an HMGET per id from Lua. Where
+  -- it is refused (Redis before 7.0; a cluster slot the pattern may leave), the HMGETs below.
+  local args = { KEYS[1], 'BY', 'nosort', 'LIMIT', offset, size }
+  if dir == 'rev' then args[#args + 1] = 'DESC' end
+  args[#args + 1] = 'GET'
+  args[#args + 1] = '#'
+  for f = 1, nmatched do
+    args[#args + 1] = 'GET'
+    args[#args + 1] = hashPrefix .. '*->' .. ARGV[10 + f]
   end
-else
-  total = redis.call('ZCARD', KEYS[1])
-  local withScores
-  if dir == 'fwd' then withScores = redis.call('ZRANGE', KEYS[1], offset, offset + size - 1, 'WITHSCORES')
-  else withScores = redis.call('ZREVRANGE', KEYS[1], offset, offset + size - 1, 'WITHSCORES') end
-  members, scores = {}, {}
-  for i = 1, #withScores, 2 do
-    members[#members + 1] = withScores[i]
-    scores[#scores + 1] = withScores[i + 1]
+  local sorted = redis.pcall('SORT_RO', unpack(args))
+  if type(sorted) == 'table' and sorted.err == nil then rows, width = sorted, nmatched + 1 end
+end
+if not rows then
+  width = 1
+  if kind == 'list' then
+    if dir == 'fwd' then rows = redis.call('LRANGE', KEYS[1], offset, offset + size - 1)
+    else
+      local tail = redis.call('LRANGE', KEYS[1], -(offset + size), -(offset + 1))
+      rows = {}
+      for i = #tail, 1, -1 do rows[#rows + 1] = tail[i] end
+    end
+  else
+    local withScores
+    if dir == 'fwd' then withScores = redis.call('ZRANGE', KEYS[1], offset, offset + size - 1, 'WITHSCORES')
+    else withScores = redis.call('ZREVRANGE', KEYS[1], offset, offset + size - 1, 'WITHSCORES') end
+    rows, scores = {}, {}
+    for i = 1, #withScores, 2 do
+      rows[#rows + 1] = withScores[i]
+      scores[#scores + 1] = withScores[i + 1]
+    end
   end
 end
 local matchedFields = { unpack(ARGV, 11, 10 + nmatched) }
-local hayParts = {}
 local out = { 0, total }
 local found = 0
-local last = offset + #members
-for i, m in ipairs(members) do
+local count = math.floor(#rows / width)
+local last = offset + count
+for i = 1, count do
+  local at = (i - 1) * width + 1
+  local m = rows[at]
   local values
-  local hay = m
-  if hashPrefix ~= '' then
+  local hit
+  if byId then
     local id = m
     if ARGV[9] ~= '' then id = string.match(m, '^[^:]+') or m end
-    -- The matched fields first; the rest only for a match.
-    values = redis.call('HMGET', hashPrefix .. id, unpack(matchedFields))
-    local hit = needle == ''
-    if not hit then
-      -- The id and the matched fields as one text, lowered and searched once (a newline between
-      -- them, so that no match spans two of them unless the text holds a newline).
-      for f = 1, nmatched do hayParts[f + 1] = values[f] or '' end
-      hayParts[1] = id
-      hit = string.find(string.lower(table.concat(hayParts, '\\n', 1, nmatched + 1)), needle, 1, true) ~= nil
+    -- The matched fields first (read with the slice, or one HMGET); the rest only for a match.
+    local vals, base = rows, at
+    if width == 1 then vals, base = redis.call('HMGET', hashPrefix .. id, unpack(matchedFields)), 0 end
+    hit = needle == '' or holds(id)
+    for f = 1, nmatched do
+      if hit then break end
+      hit = holds(vals[base + f])
     end
     if hit and must ~= '' then
       hit = false
       for f = 1, nmatched do
-        if values[f] and string.find(values[f], must, 1, true) then hit = true break end
+        local v = vals[base + f]
+        if v and find(v, must, 1, true) then hit = true break end
       end
     end
-    if hit and nfields > nmatched then
-      local rest = redis.call('HMGET', hashPrefix .. id, unpack(ARGV, 11 + nmatched))
-      for f = 1, #rest do values[nmatched + f] = rest[f] end
+    if hit then
+      values = { unpack(vals, base + 1, base + nmatched) }
+      if nfields > nmatched then
+        local rest = redis.call('HMGET', hashPrefix .. id, unpack(ARGV, 11 + nmatched))
+        for f = 1, #rest do values[nmatched + f] = rest[f] end
+      end
     end
-    hay = hit
+  else
+    hit = (must == '' or find(m, must, 1, true)) and (needle == '' or holds(m))
   end
-  if (hashPrefix ~= '' and hay == true) or (hashPrefix == '' and (must == '' or string.find(hay, must, 1, true)) and (needle == '' or string.find(string.lower(hay), needle, 1, true))) then
+  if hit then
     out[#out + 1] = offset + i - 1
     out[#out + 1] = m
-    out[#out + 1] = scores and scores[i] or ''
+    local score = ''
+    if scores then score = scores[i]
+    elseif kind == 'zset' then score = redis.call('ZSCORE', KEYS[1], m) end
+    out[#out + 1] = score
     if values then for f = 1, nfields do out[#out + 1] = values[f] or '' end end
     found = found + 1
     if found >= want then last = offset + i break end
   end
 end
-if last >= total or #members == 0 then out[1] = -1 else out[1] = last end
+if last >= total or count == 0 then out[1] = -1 else out[1] = last end
 return out
 `;
