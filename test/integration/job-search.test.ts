@@ -129,6 +129,29 @@ describe('finding jobs: search in slices, cursors, a job by id', function () {
     assert.deepEqual([args, kwargs], [['cfind', false], { note }]);
   });
 
+  it('RQ: a job found by text past the 75 characters its description keeps (its call is decoded here), pending and delayed', async () => {
+    const deep = `${'filler '.repeat(20)}Needle-Deep-0042`;
+    const env = { REDIS_URL: redis.url, NOTE: deep, NOTE_AT: '300' };
+    const pending = (await runScript('/usr/bin/python3', path.join(FIXTURES, 'rq', 'producer.py'), ['rdeep', '600'], env)).trim().split('\n');
+    const delayed = (await runScript('/usr/bin/python3', path.join(FIXTURES, 'rq', 'producer.py'), ['rdeep', '50', '3600'], { ...env, NOTE_AT: '20' })).trim().split('\n');
+    const admin = redis.client();
+    const description = await admin.hget(`rq:job:${pending[300]}`, 'description');
+    admin.disconnect();
+    assert.ok(description && !description.toLowerCase().includes('needle-deep-0042'), `RQ cut it from the description: ${description ?? ''}`);
+    const p = await page(['jobs', 'rq:rdeep', '--grep', 'NEEDLE-DEEP-0042']);
+    assert.deepEqual(p.jobs.map((j) => j.id), [pending[300]]);
+    assert.equal(p.scanned, 600);
+    assert.equal(p.cursor, null);
+    const d = await page(['jobs', 'rq:rdeep', '--state', 'delayed', '--grep', 'needle-deep-0042']);
+    assert.deepEqual(d.jobs.map((j) => j.id), [delayed[20]]);
+    assert.ok(Math.abs((d.jobs[0].runAt ?? 0) - (Date.now() + 3_600_000)) < 120_000, 'it says when it runs');
+    // By the call's own name, on the next page of a search that stops at its limit.
+    const first = await page(['jobs', 'rq:rdeep', '--grep', 'tasks.test_job', '--limit', '250']);
+    assert.equal(first.jobs.length, 250);
+    const rest = await page(['jobs', 'rq:rdeep', '--grep', 'tasks.test_job', '--limit', '1000', '--cursor', first.cursor ?? '']);
+    assert.deepEqual([...first.jobs, ...rest.jobs].map((j) => j.id), pending, 'every job once, in the order workers take them');
+  });
+
   it('RQ: failed jobs found by their error (compressed, so matched here in slices), a cursor through all of them once', async () => {
     const env = { REDIS_URL: redis.url, NOTE: 'SMTP 550 mailbox-4711 unavailable', NOTE_AT: '27' };
     const ids = (await runScript('/usr/bin/python3', path.join(FIXTURES, 'rq', 'producer.py'), ['rfail', '40', '0', '1'], env)).trim().split('\n');

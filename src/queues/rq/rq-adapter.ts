@@ -1,7 +1,8 @@
 // RQ (1.x, with 2.x execution ids and 1.15+ intermediate lists where present). Queues from
-// `rq:queues`, registries per state, workers from `rq:workers`. Jobs are shown by their
-// `description`: the pickled data is never read. A running job can be stopped (stop-job over the
+// `rq:queues`, registries per state, workers from `rq:workers`. Rows are shown by their
+// `description`; a job opened, or searched for, has its pickled call decoded (rq-data.ts). A running job can be stopped (stop-job over the
 // worker's pubsub channel); pausing is all-or-nothing in RQ (suspend).
+import { promisify } from 'node:util';
 import * as zlib from 'node:zlib';
 import { decodeRqData } from './rq-data';
 import { done, jsonOrNull, queueRef, notFound, preview, refused, taken, type ActionResult, type JobDetail, type Capability, type JobState, type JobSummary, type LiveWorker, type QueueAdapter, type QueueCounts, type QueueRef, type WorkersResult } from '../contract';
@@ -24,9 +25,21 @@ const RQ_REQUEUE = new LuaScript(RQ_REQUEUE_LUA);
 /** A worker whose heartbeat is older than this is not listed (RQ's default worker TTL is 420 s). */
 const HEARTBEAT_ALIVE_MS = 420_000;
 
-/** Failed jobs matched here (their failure is compressed) are read this many at a time. */
-const FAILED_SLICE = 300;
+const inflate = promisify(zlib.inflate);
+/** A trace decompressed beyond this is shown as stored (no traceback is megabytes). */
+const MAX_TRACE_BYTES = 4 * 1024 * 1024;
+
+/** A search reads this many jobs at a time, to decode and match them here. */
+const DECODED_SLICE = 300;
 const JOB_FIELDS = ['description', 'status', 'origin', 'enqueued_at', 'created_at', 'started_at', 'ended_at', 'worker_name'] as const;
+
+/** A state's list or registry, and the order it is shown in. */
+interface StateSource {
+  key: string;
+  kind: 'list' | 'zset';
+  order: 'fwd' | 'rev';
+  registry?: RqRegistry;
+}
 
 export interface RqOptions {
   prefix?: string;
@@ -128,39 +141,78 @@ export class RqAdapter implements QueueAdapter {
       Promise.all(ids.map((id) => this.redis.xrevrange(this.keys.results(id), '+', '-', 'COUNT', 1))),
       Promise.all(ids.map((id) => this.redis.hgetBuffer(this.keys.job(id), 'exc_info'))),
     ]);
-    return ids.map((_, i) => {
+    return Promise.all(ids.map((_, i) => {
       const fields = results[i][0]?.[1] ?? [];
       const exc = fields[fields.indexOf('exc_string') + 1];
-      return fields.includes('exc_string') && exc ? inflate(Buffer.from(exc, 'base64')) : raw[i]?.length ? inflate(raw[i] as Buffer) : '';
-    });
+      return fields.includes('exc_string') && exc ? inflateText(Buffer.from(exc, 'base64')) : raw[i]?.length ? inflateText(raw[i] as Buffer) : '';
+    }));
+  }
+
+  /** Where a state's jobs are listed, in the order shown: the queue oldest first (the order workers take it), scheduled jobs by when they run, the other registries newest first. */
+  private stateSource(queue: QueueRef, state: JobState): StateSource | undefined {
+    const reg = (registry: RqRegistry, order: 'fwd' | 'rev'): StateSource => ({ key: this.keys.registry(registry, queue.name), kind: 'zset', order, registry });
+    switch (state) {
+      case 'pending': return { key: this.keys.queue(queue.name), kind: 'list', order: 'fwd' };
+      case 'delayed': return reg('scheduled', 'fwd');
+      case 'active': return reg('wip', 'fwd');
+      case 'failed': return reg('failed', 'rev');
+      case 'completed': return reg('finished', 'rev');
+      default: return undefined;
+    }
+  }
+
+  /** One slice of a state's list or registry: its members, and their scores in a registry. */
+  private async readSlice(src: StateSource, at: number, n: number): Promise<{ members: string[]; scores: (number | null)[] }> {
+    if (src.kind === 'list') {
+      const members = await this.redis.lrange(src.key, at, at + n - 1);
+      return { members, scores: members.map(() => null) };
+    }
+    const flat = src.order === 'fwd' ? await this.redis.zrange(src.key, at, String(at + n - 1), 'WITHSCORES') : await this.redis.zrevrange(src.key, at, at + n - 1, 'WITHSCORES');
+    return { members: flat.filter((_, i) => i % 2 === 0), scores: flat.filter((_, i) => i % 2 === 1).map(Number) };
   }
 
   /**
-   * Failed jobs whose id, description or failure holds the text, newest first. The failure is
-   * compressed, so it cannot be matched inside Redis: the registry is read here in slices of
-   * FAILED_SLICE (each a ZREVRANGE, then each job's fields and failure, small commands), and
-   * matched as text. The cursor is the offset in the registry, as the other states'.
+   * Jobs of a state whose id, description, call or failure holds the text. RQ pickles the call
+   * and compresses the failure, and its description cuts every argument to 75 characters, so none
+   * can be matched inside Redis: the state's list or registry is read here in slices of
+   * DECODED_SLICE (a range, then each job's fields, data and failure: small commands), decoded
+   * (rq-data.ts, off the event loop) and matched as text. The cursor is the offset in that list
+   * or registry, as the listing's. A registry entry whose job hash has expired is left out.
    */
-  private async searchFailed(queue: QueueRef, query: SearchQuery, now: number): Promise<SearchPage> {
-    const key = this.keys.registry('failed', queue.name);
+  private async searchDecoded(queue: QueueRef, state: JobState, query: SearchQuery, now: number): Promise<SearchPage> {
+    const src = this.stateSource(queue, state);
     const { offset } = parseCursor(query.cursor, 1);
+    if (!src) return { jobs: [], cursor: null, scanned: 0, total: 0 };
     const needle = asciiLower(query.text);
-    const total = await this.redis.zcard(key);
+    const total = src.kind === 'list' ? await this.redis.llen(src.key) : await this.redis.zcard(src.key);
     const jobs: JobSummary[] = [];
     let at = offset;
     while (at < total && jobs.length < query.limit) {
-      const ids = await this.redis.zrevrange(key, at, at + FAILED_SLICE - 1);
-      if (ids.length === 0) break;
-      const [fields, texts] = await Promise.all([Promise.all(ids.map((id) => this.redis.hmget(this.keys.job(id), ...JOB_FIELDS))), this.failureTexts(ids)]);
+      const { members, scores } = await this.readSlice(src, at, DECODED_SLICE);
+      if (members.length === 0) break;
+      // 2.x keeps "<job>:<execution>" in the started registry: the job id comes first.
+      const ids = members.map((m) => (src.registry === 'wip' ? m.split(':')[0] : m));
+      const [fields, data, failures] = await Promise.all([
+        Promise.all(ids.map((id) => this.redis.hmget(this.keys.job(id), ...JOB_FIELDS))),
+        Promise.all(ids.map((id) => this.redis.hgetBuffer(this.keys.job(id), 'data'))),
+        state === 'failed' ? this.failureTexts(ids) : Promise.resolve(ids.map(() => '')),
+      ]);
+      const calls = await Promise.all(data.map((d) => decodeRqData(d ?? undefined)));
       let i = 0;
-      const hits: { row: JobSummary; text: string }[] = [];
+      const hits: { row: JobSummary; failure: string }[] = [];
       for (; i < ids.length && jobs.length + hits.length < query.limit; i++) {
         const f = Object.fromEntries(JOB_FIELDS.map((k, n) => [k, fields[i][n] ?? undefined])) as Partial<Record<(typeof JOB_FIELDS)[number], string>>;
         if (!f.status) continue; // its hash expired: nothing but an entry
-        if (!asciiLower(`${ids[i]}\n${f.description ?? ''}\n${texts[i]}`).includes(needle)) continue;
-        hits.push({ row: summarize(ids[i], f, 'failed', now), text: texts[i] });
+        const call = calls[i];
+        const callText = call.ok ? JSON.stringify(call.call, bigints) : '';
+        if (!asciiLower(`${ids[i]}\n${f.description ?? ''}\n${callText}\n${failures[i]}`).includes(needle)) continue;
+        const row = summarize(ids[i], f, state, now);
+        // The scheduled registry is scored by when the job is enqueued (seconds).
+        const score = scores[i];
+        if (state === 'delayed' && score !== null) row.runAt = Math.round(score * 1000);
+        hits.push({ row, failure: failures[i] });
       }
-      await this.withFailures(hits.map((h) => h.row), hits.map((h) => h.text));
+      if (state === 'failed') await this.withFailures(hits.map((h) => h.row), hits.map((h) => h.failure));
       jobs.push(...hits.map((h) => h.row));
       at += i;
     }
@@ -168,20 +220,14 @@ export class RqAdapter implements QueueAdapter {
   }
 
   /**
-   * The queue oldest first (the order workers take it), scheduled by when they run, the other
-   * registries newest first. Matched: the id and RQ's description (the call with its arguments,
-   * each cut to 75 characters by RQ), inside Redis; failed jobs also by their failure, here (it is
-   * compressed). A registry entry whose job hash has expired (RQ cleans registries lazily) is left out.
+   * A state's jobs in the order stateSource gives. A listing (no text) is read inside Redis, in
+   * slices (JOB_SEARCH_LUA); a search is matched here (searchDecoded: the call is pickled). A
+   * registry entry whose job hash has expired (RQ cleans registries lazily) is left out.
    */
   async search(queue: QueueRef, state: JobState, query: SearchQuery, now: number): Promise<SearchPage> {
-    if (state === 'failed' && query.text !== '') return this.searchFailed(queue, query, now);
-    const hash = { members: 'id' as const, hashPrefix: this.keys.job(''), fields: JOB_FIELDS, matched: 1 };
-    const reg = (kind: RqRegistry, order: 'fwd' | 'rev'): SearchSource => ({ key: this.keys.registry(kind, queue.name), kind: 'zset', order, ...hash, idBeforeColon: kind === 'wip' });
-    const sources: Partial<Record<JobState, SearchSource>> = {
-      pending: { key: this.keys.queue(queue.name), kind: 'list', order: 'fwd', ...hash },
-      delayed: reg('scheduled', 'fwd'), active: reg('wip', 'fwd'), failed: reg('failed', 'rev'), completed: reg('finished', 'rev'),
-    };
-    const source = sources[state];
+    if (query.text !== '') return this.searchDecoded(queue, state, query, now);
+    const src = this.stateSource(queue, state);
+    const source: SearchSource | undefined = src && { key: src.key, kind: src.kind, order: src.order, members: 'id', hashPrefix: this.keys.job(''), fields: JOB_FIELDS, matched: 1, idBeforeColon: src.registry === 'wip' };
     const page = await searchSources(this.redis, source ? [source] : [], query, (hit) => {
       const f = hit.fields as Partial<Record<(typeof JOB_FIELDS)[number], string>>;
       if (!f.status) return undefined;
@@ -208,7 +254,7 @@ export class RqAdapter implements QueueAdapter {
     if (t('origin') && t('origin') !== queue.name) return undefined; // another queue's job
     const fields = results[0]?.[1] ?? [];
     const excString = fields.includes('exc_string') ? fields[fields.indexOf('exc_string') + 1] : undefined;
-    const stack = excString ? inflate(Buffer.from(excString, 'base64')) : raw.exc_info?.length ? inflate(raw.exc_info) : '';
+    const stack = excString ? await inflateText(Buffer.from(excString, 'base64')) : raw.exc_info?.length ? await inflateText(raw.exc_info) : '';
     const status = t('status') ?? 'unknown';
     const ended = rqTime(t('ended_at'));
     const started = rqTime(t('started_at'));
@@ -449,9 +495,10 @@ function bigints(_key: string, v: unknown): unknown {
   return typeof v === 'bigint' ? v.toString() : v;
 }
 
-function inflate(b: Buffer): string {
+/** A failure as RQ stored it: zlib-compressed text (off the event loop), or the text itself where it is not compressed. */
+async function inflateText(b: Buffer): Promise<string> {
   try {
-    return zlib.inflateSync(b).toString('utf8');
+    return (await inflate(b, { maxOutputLength: MAX_TRACE_BYTES })).toString('utf8');
   } catch {
     return b.toString('utf8');
   }
