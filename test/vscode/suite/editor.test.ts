@@ -11,6 +11,8 @@ import { BACKLOG_QUEUE, BACKLOG_WARNING, POOL, POOL_QUEUE } from '../workspace';
 import { spawn } from 'node:child_process';
 import * as path from 'node:path';
 import { FIXTURES } from '../../helpers/paths';
+import { runScript } from '../../helpers/run-script';
+import { applyEdits, modify } from 'jsonc-parser';
 
 const URL = process.env.CHAPERONE_TEST_REDIS_URL ?? '';
 const PROD_URL = process.env.CHAPERONE_TEST_PROD_URL ?? '';
@@ -383,6 +385,68 @@ describe('Chaperone in a real VS Code', function () {
       return pts.length && pts[0].t <= firstT + 10_000 ? pts : undefined;
     }, 20_000);
     assert.ok(after[0].t < restartedAt - 5_000, `points from before the restart (${restartedAt - after[0].t} ms before)`);
+  });
+
+  it('the other job, queue and worker actions act on the real systems: promote and mark failed (BullMQ), kill (Sidekiq), suspend and resume (RQ), quiet and stop a Sidekiq process', async () => {
+    // Sidekiq and RQ on a second connection of the same Redis, added to chaperone.json as a user would.
+    const cfg = await vscode.workspace.openTextDocument(configUri);
+    const edits = modify(cfg.getText(), ['connections', 'systems'], { url: URL, queues: { sidekiq: {}, rq: {} } }, { formattingOptions: { insertSpaces: true, tabSize: 2 } });
+    const we = new vscode.WorkspaceEdit();
+    we.replace(configUri, new vscode.Range(cfg.positionAt(0), cfg.positionAt(cfg.getText().length)), applyEdits(cfg.getText(), edits));
+    assert.ok(await vscode.workspace.applyEdit(we));
+    await cfg.save();
+    await api.host.reload();
+    const q = new Queue('vs-more', { connection: connection(URL) });
+    const slow = spawn(process.execPath, [path.join(FIXTURES, 'workers', 'bullmq-worker.js')], { env: { ...process.env, REDIS_URL: URL, QUEUE: 'vs-more', JOB_MS: '120000' }, stdio: 'ignore' });
+    const sidekiq = spawn(path.join(FIXTURES, 'sidekiq', 'worker.sh'), [], { env: { ...process.env, REDIS_URL: URL, QUEUE: 'vs-sk-run', JOB_MS: '20' }, stdio: 'ignore' });
+    const exited = new Promise<void>((resolve) => sidekiq.once('exit', () => resolve()));
+    const raw = new Redis(URL);
+    try {
+      // BullMQ: a delayed job run now (the one worker is busy, so it waits), then the running job marked failed.
+      const running = await q.add('long', { i: 1 });
+      await waitFor('the real worker runs it', async () => (await q.getJobState(running.id ?? '')) === 'active');
+      const later = await q.add('later', { i: 2 }, { delay: 3_600_000 });
+      const promoted = await vscode.commands.executeCommand<{ ok: boolean; message: string }>('chaperone.promoteJob', { queue: 'bullmq:vs-more', jobId: later.id });
+      assert.equal(promoted?.ok, true, api.lastError.message);
+      assert.equal(await q.getJobState(later.id ?? ''), 'waiting');
+      const marked = await vscode.commands.executeCommand<{ ok: boolean; message: string }>('chaperone.markJobFailed', { queue: 'bullmq:vs-more', jobId: running.id, yes: true, reason: 'stuck, marked in the editor test' });
+      assert.equal(marked?.ok, true, api.lastError.message);
+      assert.match(marked?.message ?? '', /keeps running|not stopped|still running/i, 'it says the handler is not stopped');
+      assert.equal(await q.getJobState(running.id ?? ''), 'failed');
+      assert.equal((await q.getJob(running.id ?? ''))?.failedReason, 'stuck, marked in the editor test');
+      // Sidekiq: a scheduled job killed to the dead set.
+      const [jid] = (await runScript('ruby', path.join(FIXTURES, 'sidekiq', 'producer.rb'), ['vs-sk', '1', '3600'], { REDIS_URL: URL })).trim().split('\n');
+      await waitFor('the systems connection at a tick', () => api.host.engine?.lastSignals()?.queues.find((s) => s.connection === 'systems' && s.id === 'sidekiq:vs-sk' && s.delayed === 1), 40_000);
+      const killed = await vscode.commands.executeCommand<{ ok: boolean; message: string }>('chaperone.killJob', { queue: 'sidekiq:vs-sk', connection: 'systems', jobId: jid, yes: true });
+      assert.equal(killed?.ok, true, api.lastError.message);
+      assert.equal(await raw.zcard('schedule'), 0);
+      assert.ok((await raw.zrange('dead', 0, '-1')).some((m) => (JSON.parse(m) as { jid: string }).jid === jid), 'in Sidekiq\'s dead set');
+      // RQ: every worker suspended, then resumed (RQ's own rq:suspended key).
+      const suspended = await vscode.commands.executeCommand<{ ok: boolean }>('chaperone.suspendSystem', { system: 'rq', connection: 'systems', yes: true });
+      assert.equal(suspended?.ok, true, api.lastError.message);
+      assert.equal(await raw.exists('rq:suspended'), 1);
+      const resumed = await vscode.commands.executeCommand<{ ok: boolean }>('chaperone.unsuspendSystem', { system: 'rq', connection: 'systems' });
+      assert.equal(resumed?.ok, true, api.lastError.message);
+      assert.equal(await raw.exists('rq:suspended'), 0);
+      // A Sidekiq process from its row in the Workers view: quiet (it says so in its heartbeat), then stopped.
+      const row = await waitFor('the Sidekiq process in the Workers view', async () => {
+        const registry = ((await api.workers.getChildren()) as WorkerNode[]).find((n) => n.kind === 'registry');
+        return registry && ((await api.workers.getChildren(registry)) as WorkerNode[]).find((n) => n.kind === 'registered' && n.system === 'sidekiq');
+      }, 40_000);
+      assert.ok(row.kind === 'registered');
+      const quieted = await vscode.commands.executeCommand<{ ok: boolean }>('chaperone.quietSystemWorker', row);
+      assert.equal(quieted?.ok, true, api.lastError.message);
+      await waitFor('Sidekiq says it is quiet', async () => (await raw.hget(row.worker.id, 'quiet')) === 'true', 30_000);
+      const stopped = await vscode.commands.executeCommand<{ ok: boolean }>('chaperone.stopSystemWorker', row, true);
+      assert.equal(stopped?.ok, true, api.lastError.message);
+      await Promise.race([exited, new Promise((_, reject) => setTimeout(() => reject(new Error('the Sidekiq process did not stop')), 40_000))]);
+    } finally {
+      slow.kill('SIGKILL');
+      sidekiq.kill('SIGKILL');
+      raw.disconnect();
+      await q.obliterate({ force: true }).catch(() => undefined);
+      await q.close();
+    }
   });
 
   it('a password set in SecretStorage connects a new profile that needs one', async () => {
