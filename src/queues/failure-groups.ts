@@ -2,6 +2,7 @@
 // job to job (numbers, ids, uuids, hex digests, e-mail addresses, quoted values) made alike, and the
 // top frame of the trace (the place it was thrown). A thousand "Connection to 10.0.0.7:5432 timed
 // out after 3001 ms" become one group, with its count, first and last seen and a few sample ids.
+import { parseFrames, type StackFrame } from '../core/stack-frames';
 import type { JobSummary } from './contract';
 
 export interface FailureGroup {
@@ -14,6 +15,8 @@ export interface FailureGroup {
   example: string;
   /** Where it was thrown: the trace's top frame ("file:line" and the function where known). */
   frame: string | null;
+  /** The frames of its first job's trace, innermost first (at most FRAMES_KEPT): where in the code it failed. */
+  frames: StackFrame[];
   count: number;
   /** ms since the epoch; null where the system records no time for a failure. */
   firstSeen: number | null;
@@ -36,22 +39,13 @@ export function normalizeMessage(message: string): string {
     .slice(0, 300);
 }
 
-/**
- * The frame where it was thrown, from a trace in any of the five systems' languages: Node
- * ("at fn (file:line:col)"), Python (the last 'File "x", line N, in fn'), Ruby ("file:line:in
- * `m'"), PHP ("… in /file.php:12" on the first line, or "#0 /file.php(12): …").
- */
+/** How many frames of a group's first trace it keeps (its top in-project frame is among them). */
+const FRAMES_KEPT = 50;
+
+/** The frame where it was thrown, as "file:line fn" (stack-frames.ts reads the five systems' languages). */
 export function topFrame(trace: string): string | null {
-  if (!trace) return null;
-  const node = /^\s*at (?:(.+?) \()?(.+?):(\d+):\d+\)?\s*$/m.exec(trace);
-  if (node) return `${node[2]}:${node[3]}${node[1] ? ` ${node[1]}` : ''}`;
-  const py = [...trace.matchAll(/^\s*File "(.+?)", line (\d+), in (.+)$/gm)].pop();
-  if (py) return `${py[1]}:${py[2]} ${py[3].trim()}`;
-  const php = /^\S.* in (\/\S+|[A-Za-z]:\\\S+):(\d+)$/m.exec(trace) ?? /^#0 (\S+?)\((\d+)\)/m.exec(trace);
-  if (php) return `${php[1]}:${php[2]}`;
-  const rb = /^\s*(\S+?):(\d+):in [`'](.+?)'/m.exec(trace);
-  if (rb) return `${rb[1]}:${rb[2]} ${rb[3]}`;
-  return null;
+  const f = parseFrames(trace)[0];
+  return f ? `${f.file}:${f.line}${f.fn ? ` ${f.fn}` : ''}` : null;
 }
 
 /** "Class: message" as systems write it in one line; a class is a dotted or namespaced identifier. */
@@ -91,7 +85,7 @@ export function groupFailures(jobs: readonly JobSummary[], now: number): Failure
     const f = failureOf(j);
     const at = j.failedAt ?? (j.ageMs !== null ? now - j.ageMs : null);
     let g = groups.get(f.key);
-    if (!g) groups.set(f.key, (g = { ...f, count: 0, firstSeen: at, lastSeen: at, sampleIds: [] }));
+    if (!g) groups.set(f.key, (g = { ...f, frames: parseFrames(j.trace ?? '').slice(0, FRAMES_KEPT), count: 0, firstSeen: at, lastSeen: at, sampleIds: [] }));
     g.count++;
     if (at !== null) {
       g.firstSeen = g.firstSeen === null ? at : Math.min(g.firstSeen, at);

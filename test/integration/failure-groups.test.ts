@@ -3,7 +3,7 @@
 // own file, sample ids; a group retried (a dry run first) is run again by the real worker.
 import { strict as assert } from 'node:assert';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { Queue } from 'bullmq';
 import type { FailureGroup } from '../../src/queues/failure-groups';
@@ -15,7 +15,10 @@ import { readyOrKill, runScript } from '../helpers/run-script';
 import { startRq } from '../helpers/system-workers';
 import { waitFor } from '../helpers/wait';
 
-interface Groups { read: number; complete: boolean; groups: FailureGroup[] }
+interface Groups { read: number; complete: boolean; groups: (FailureGroup & { file: string | null; line: number | null })[] }
+
+/** The 1-based line of a fixture that holds `text`. */
+const lineOf = (file: string, text: string): number => readFileSync(path.join(FIXTURES, file), 'utf8').split('\n').findIndex((l) => l.includes(text)) + 1;
 
 describe('chaperone failures: failed jobs grouped by their error, from real workers', function () {
   this.timeout(120_000);
@@ -32,7 +35,13 @@ describe('chaperone failures: failed jobs grouped by their error, from real work
   before(async () => {
     redis = await TestRedis.start();
     dir = tempDir();
-    writeFileSync(path.join(dir, 'chaperone.json'), JSON.stringify({ redis: { url: redis.url }, queues: { bullmq: {}, rq: {} } }));
+    // The workers run from the fixtures, as code runs on a server; the project here holds a copy of
+    // that code under code/, and pathMappings says where the server's paths are here.
+    for (const f of ['workers/bullmq-worker.js', 'rq/tasks.py']) {
+      mkdirSync(path.dirname(path.join(dir, 'code', f)), { recursive: true });
+      copyFileSync(path.join(FIXTURES, f), path.join(dir, 'code', f));
+    }
+    writeFileSync(path.join(dir, 'chaperone.json'), JSON.stringify({ redis: { url: redis.url }, queues: { bullmq: {}, rq: {} }, pathMappings: { [FIXTURES]: './code' } }));
   });
   after(async () => {
     for (const w of workers) w.kill('SIGKILL');
@@ -56,12 +65,16 @@ describe('chaperone failures: failed jobs grouped by their error, from real work
       assert.deepEqual(new Set(g.groups[0].sampleIds), new Set(timeouts.map((j) => String(j.id))));
       assert.deepEqual(new Set(g.groups[1].sampleIds), new Set(typeErrors.map((j) => String(j.id))));
       for (const x of g.groups) assert.match(x.frame ?? '', /bullmq-worker\.js:\d+/, 'the top frame is the worker\'s handler');
+      // Where in this project's code: the handler's line, mapped from where the worker ran.
+      for (const x of g.groups) assert.deepEqual([x.file, x.line], ['code/workers/bullmq-worker.js', lineOf('workers/bullmq-worker.js', 'const fail = () => new')]);
+      assert.equal('frames' in g.groups[0], false, 'the parsed frames stay inside');
       assert.ok(g.groups.every((x) => x.firstSeen && x.lastSeen && x.lastSeen >= x.firstSeen));
       // The readable table.
       const table = await cli(['failures', 'bullmq:fg']);
       assert.equal(table.code, 0, table.stderr);
       assert.match(table.stdout, new RegExp(`${g.groups[0].key}\\s+3\\s+Error: SMTP connection`));
       assert.match(table.stdout, /5 failed job\(s\) in 2 group\(s\)/);
+      assert.match(table.stdout, /code\/workers\/bullmq-worker\.js:\d+/, "the table says where, in the project's own path");
       // A dry run changes nothing; --yes retries the group, and the real worker runs it again.
       const dry = await cli(['failures', 'bullmq:fg', '--retry', g.groups[1].key]);
       assert.equal(dry.code, 0, dry.stderr);
@@ -98,5 +111,6 @@ describe('chaperone failures: failed jobs grouped by their error, from real work
       ['RuntimeError', 'order <n> not found', 2],
     ]);
     for (const x of g.groups) assert.match(x.frame ?? '', /tasks\.py:\d+ test_job$/);
+    for (const x of g.groups) assert.deepEqual([x.file, x.line], ['code/rq/tasks.py', lineOf('rq/tasks.py', "raise RuntimeError(note or 'simulated failure')")]);
   });
 });

@@ -62,6 +62,15 @@ describe('config: chaperone.json', () => {
     assert.equal(err.message, `${FILE}:5:29: pools.emails.restart.delay: must be a duration such as "500ms", "10s", "5m" or a number of milliseconds, at most about 24.8 days`);
   });
 
+  it('pathMappings: server paths to folders here, relative to the file; a relative server path is refused at its key', () => {
+    const { config } = parseConfigText('{ "pathMappings": { "/var/www/html": ".", "C:\\\\srv\\\\app": "../billing" } }', FILE);
+    assert.deepEqual(config.pathMappings, [{ remote: '/var/www/html', local: path.resolve('/work/app') }, { remote: 'C:\\srv\\app', local: path.resolve('/work/billing') }]);
+    assert.deepEqual(parseConfigText('{}', FILE).config.pathMappings, []);
+    const ps = problems('{ "pathMappings": {\n  "app/": "." } }');
+    assert.equal(ps.length, 1, ps.map((p) => p.message).join('; '));
+    assert.equal(new ConfigError(ps).message, `${FILE}:2:3: pathMappings["app/"]: invalid name "app/": must match pattern "^(/|[A-Za-z]:[\\\\/])"`);
+  });
+
   it('points an unknown property at its key (a typo is not silently ignored)', () => {
     const ps = problems('{ "pools": { "emails": {\n  "comand": ["x"] } } }');
     const unknown = ps.find((p) => /unknown property "comand"/.test(p.message));

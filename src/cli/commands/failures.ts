@@ -1,4 +1,7 @@
+import * as path from 'node:path';
+import { topOwnFrame } from '../../core/source-paths';
 import { formatDuration } from '../../core/units';
+import { fileExists } from '../../node/file-exists';
 import { idsOf, type FailureGroup } from '../../queues/failure-groups';
 import { parse } from '../cli-context';
 import { EXIT_FAILED, EXIT_OK, UsageError, type CliCommand } from '../cli-types';
@@ -23,7 +26,7 @@ export const failuresCommand: CliCommand = {
     const groupArg = values.retry ?? values.delete;
     const verb = values.retry ? 'retry' : 'delete';
     if (values.yes && !groupArg) throw new UsageError('--yes confirms --retry GROUP or --delete GROUP; give the group');
-    return withQueues(values, async ({ service }) => {
+    return withQueues(values, async ({ service, config }) => {
       const address = { id: positionals[0], connection: values.connection };
       const f = await service.failures(address);
       const now = Date.now();
@@ -50,15 +53,20 @@ export const failuresCommand: CliCommand = {
         io.out(values.json ? JSON.stringify(summary, null, 2) : `${past} ${ok} of ${ids.length} failed job(s) of group ${g.key}${failed.length ? `\nnot ${past}:\n  ${failed.join('\n  ')}` : ''}`);
         return failed.length && ok === 0 ? EXIT_FAILED : EXIT_OK;
       }
+      // Each group's innermost frame in this project's code (pathMappings applied), relative to the folder of chaperone.json.
+      const root = path.dirname(path.resolve(config.file));
+      const places = await Promise.all(f.groups.map((g) => topOwnFrame(g.frames, config.pathMappings, root, fileExists)));
       if (values.json) {
-        io.out(JSON.stringify({ queue: f.ref.id, connection: f.ref.connection, read: f.read, complete: f.complete, groups: f.groups }, null, 2));
+        const groups = f.groups.map(({ frames: _frames, ...g }, i) => ({ ...g, file: places[i]?.file ?? null, line: places[i]?.line ?? null }));
+        io.out(JSON.stringify({ queue: f.ref.id, connection: f.ref.connection, read: f.read, complete: f.complete, groups }, null, 2));
         return EXIT_OK;
       }
       if (f.groups.length === 0) {
         io.out(`no failed jobs in ${positionals[0]}`);
         return EXIT_OK;
       }
-      const rows = f.groups.map((g: FailureGroup) => [g.key, String(g.count), `${g.class ? `${g.class}: ` : ''}${g.pattern}`, g.frame ?? '-', ago(g.firstSeen, now), ago(g.lastSeen, now), g.sampleIds.join(' ')]);
+      const where = (g: FailureGroup, i: number): string => { const p = places[i]; return p ? `${p.file}:${p.line}` : (g.frame ?? '-'); };
+      const rows = f.groups.map((g: FailureGroup, i) => [g.key, String(g.count), `${g.class ? `${g.class}: ` : ''}${g.pattern}`, where(g, i), ago(g.firstSeen, now), ago(g.lastSeen, now), g.sampleIds.join(' ')]);
       io.out(table(['GROUP', 'COUNT', 'ERROR', 'WHERE', 'FIRST', 'LAST', 'SAMPLES'], rows));
       io.out(`\n${f.read} failed job(s) in ${f.groups.length} group(s)${partial}. Retry or delete a group: chaperone failures ${positionals[0]} --retry|--delete GROUP`);
       return EXIT_OK;

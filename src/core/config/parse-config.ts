@@ -80,7 +80,12 @@ export function parseConfigText(text: string, file: string): { config: Chaperone
   }
   if (structure.problems.length) throw new ConfigError(structure.problems);
   const raw: unknown = valueOf(root);
-  if (!validate(raw)) throw new ConfigError(dedupe((validate.errors ?? []).map((e) => schemaProblem(e, document))));
+  if (!validate(raw)) {
+    const errors = validate.errors ?? [];
+    // "propertyNames" sums up the errors of its keys, each of which is reported at its key.
+    const named = new Set(errors.filter((e) => e.propertyName !== undefined).map((e) => e.instancePath));
+    throw new ConfigError(dedupe(errors.filter((e) => !(e.keyword === 'propertyNames' && named.has(e.instancePath))).map((e) => schemaProblem(e, document))));
+  }
   const config = buildConfig(raw as RawConfig, document);
   return { config, document };
 }
@@ -112,6 +117,11 @@ function pointerToPath(pointer: string): JsonPath {
 
 function schemaProblem(e: ErrorObject, doc: ConfigDocument): ConfigProblem {
   const p = pointerToPath(e.instancePath);
+  // An error inside "propertyNames" is about one key: placed at that key, which it names.
+  if (e.propertyName !== undefined && e.keyword !== 'propertyNames') {
+    const full = [...p, e.propertyName];
+    return { file: doc.file, path: full, message: `invalid name "${e.propertyName}": ${e.message ?? e.keyword}`, range: doc.rangeOf(full, true) };
+  }
   switch (e.keyword) {
     case 'additionalProperties': {
       const extra = String((e.params as { additionalProperty: string }).additionalProperty);
@@ -182,6 +192,7 @@ interface RawConfig {
   redis?: { url?: string; keyPrefix?: string };
   supervisor?: { id?: string; heartbeat?: string | number; sampleInterval?: string | number; logLines?: number; handoverGrace?: string | number };
   pools?: Record<string, RawPool>;
+  pathMappings?: Record<string, string>;
 }
 
 /** Defaults of a stock Laravel 11/12 app (redis queue and cache, Horizon's default prefix). */
@@ -326,6 +337,10 @@ function buildConfig(raw: RawConfig, doc: ConfigDocument): ChaperoneConfig {
     if (!connections.some((c) => c.name === conn)) problem(['tenants', 'connections', conn], `no connection "${conn}" (connections: ${connections.map((c) => c.name).join(', ')})`);
   }
   const signals = sp.signals(raw.signals);
+  const pathMappings = Object.entries(raw.pathMappings ?? {}).map(([remote, local]) => {
+    if (local.includes('\0')) problem(['pathMappings', remote], 'must not contain a NUL character');
+    return { remote, local: path.resolve(baseDir, local) };
+  });
   if (problems.length > 0) throw new ConfigError(problems);
   return {
     thresholds,
@@ -336,5 +351,6 @@ function buildConfig(raw: RawConfig, doc: ConfigDocument): ChaperoneConfig {
     redis: { url, keyPrefix: raw.redis?.keyPrefix ?? DEFAULT_KEY_PREFIX },
     supervisor: { id: raw.supervisor?.id, heartbeatMs, sampleIntervalMs, logLines: raw.supervisor?.logLines ?? 1000, handoverGraceMs },
     pools,
+    pathMappings,
   };
 }

@@ -1,3 +1,4 @@
+import type { PathMapping } from '../source-paths';
 import type { SignalsConfig, TenantsConfig, ThresholdsConfig } from './signals-config';
 import type { SourceRange } from './source-range';
 import type { RestartPolicy } from '../restart-policy';
@@ -81,4 +82,6 @@ export interface ChaperoneConfig {
   pools: PoolConfig[];
   /** The default connection first, then the named ones. */
   connections: ConnectionConfig[];
+  /** Where the paths of traces from elsewhere are here ("pathMappings"), local paths resolved. */
+  pathMappings: PathMapping[];
 }
