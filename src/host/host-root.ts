@@ -9,6 +9,9 @@ import { DashboardPanel } from './dashboard/dashboard-panel';
 import { Diagnostics } from './diagnostics';
 import { EngineHost } from './engine-host';
 import { JOB_SCHEME, JobDocuments } from './job-documents';
+import { JobSourceLinks } from './job-source-links';
+import { FailureDiagnostics } from './failure-diagnostics';
+import { FailureFixes } from './failure-fixes';
 import { LogStreams } from './log-streams';
 import { channelAudit, channelLogger } from './log';
 import { QuickFixes } from './quick-fixes';
@@ -65,6 +68,7 @@ export async function createHost(context: vscode.ExtensionContext): Promise<Chap
   const diagnostics = new Diagnostics(host);
   const logs = new LogStreams(host);
   const jobs = new JobDocuments(host);
+  const failures = new FailureDiagnostics(host);
   const history = new HistoryStore(context.storageUri, (m) => channel.info(m));
 
   const refreshAll = (): void => {
@@ -83,8 +87,10 @@ export async function createHost(context: vscode.ExtensionContext): Promise<Chap
   };
 
   context.subscriptions.push(
-    channel, host, dashboard, workers, queues, tenants, statusBar, diagnostics, logs, secrets, jobs,
+    channel, host, dashboard, workers, queues, tenants, statusBar, diagnostics, logs, secrets, jobs, failures,
     vscode.workspace.registerTextDocumentContentProvider(JOB_SCHEME, jobs),
+    vscode.languages.registerDocumentLinkProvider({ scheme: JOB_SCHEME }, new JobSourceLinks(host)),
+    vscode.languages.registerCodeActionsProvider({ scheme: 'file' }, new FailureFixes(failures), { providedCodeActionKinds: FailureFixes.kinds }),
     ...registerCommands(ctx, lastError),
     vscode.languages.registerCodeActionsProvider({ pattern: `**/${CONFIG_FILE}` }, new QuickFixes(host, diagnostics), { providedCodeActionKinds: QuickFixes.kinds }),
     dashboard.onDidChangeVisibility(() => onVisibility()),
@@ -97,7 +103,10 @@ export async function createHost(context: vscode.ExtensionContext): Promise<Chap
         setImmediate(() => {
           tenants.update();
           workers.update();
-          setImmediate(() => dashboard.tick());
+          setImmediate(() => {
+            dashboard.tick();
+            failures.update();
+          });
         });
       }
       if (what === 'engine') {

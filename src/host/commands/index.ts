@@ -11,6 +11,7 @@ import { drainPool } from './drain-pool';
 import { clearJobFilter, filterJobs } from './filter-jobs';
 import { findJob } from './find-job';
 import { promoteJob } from './promote-job';
+import { retryFailureGroup, showFailureGroup } from './failure-group';
 import { deleteFailedJob } from './delete-failed-job';
 import { quietSystemWorker, stopSystemWorker } from './system-worker';
 import { cleanQueue, killJob, markJobFailed, purgeQueue, restartSystemWorkers, showTrends, suspendSystem, unsuspendSystem } from './queue-admin';
@@ -36,6 +37,7 @@ export const COMMANDS: readonly HostCommand[] = [
   showLogs, openDashboard, openConfig, connectProfile, setPassword, checkThresholds, createConfig, reload, refresh, loadMoreJobs, showOutput, openJob, refreshJob,
   findJob, filterJobs, clearJobFilter, promoteJob, deleteFailedJob, quietSystemWorker, stopSystemWorker,
   purgeQueue, cleanQueue, killJob, markJobFailed, restartSystemWorkers, suspendSystem, unsuspendSystem, showTrends,
+  showFailureGroup, retryFailureGroup,
 ];
 
 /** The last failure shown (tests read it: the user saw this message); one per composition root. */

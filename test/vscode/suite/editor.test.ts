@@ -31,6 +31,17 @@ async function waitFor<T>(what: string, fn: () => T | undefined | false | Promis
 
 const connection = (url: string) => ({ url, maxRetriesPerRequest: null });
 
+/** Sets a value in chaperone.json as a user's edit would (jsonc-parser keeps the rest), saves it and reloads. */
+async function setConfig(api: ChaperoneApi, configUri: vscode.Uri, at: (string | number)[], value: unknown): Promise<void> {
+  const cfg = await vscode.workspace.openTextDocument(configUri);
+  const text = cfg.getText();
+  const we = new vscode.WorkspaceEdit();
+  we.replace(configUri, new vscode.Range(cfg.positionAt(0), cfg.positionAt(text.length)), applyEdits(text, modify(text, at, value, { formattingOptions: { insertSpaces: true, tabSize: 2 } })));
+  assert.ok(await vscode.workspace.applyEdit(we));
+  await cfg.save();
+  await api.host.reload();
+}
+
 describe('Chaperone in a real VS Code', function () {
   this.timeout(90_000);
   let api: ChaperoneApi;
@@ -387,15 +398,56 @@ describe('Chaperone in a real VS Code', function () {
     assert.ok(after[0].t < restartedAt - 5_000, `points from before the restart (${restartedAt - after[0].t} ms before)`);
   });
 
+  it('a failure group is a diagnostic on the line of the workspace file that failed, with quick fixes; the job document links there; it clears when the group is gone', async () => {
+    // The pool's workers run the fixture, as code runs on a server; the workspace holds a copy of it
+    // under code/, and pathMappings says where the server's paths are here.
+    const folder = vscode.Uri.joinPath(configUri, '..');
+    const source = vscode.Uri.joinPath(folder, 'code', 'bullmq-worker.js');
+    await vscode.workspace.fs.copy(vscode.Uri.file(path.join(FIXTURES, 'workers', 'bullmq-worker.js')), source, { overwrite: true });
+    await setConfig(api, configUri, ['pathMappings'], { [path.join(FIXTURES, 'workers')]: './code' });
+    const line = (await vscode.workspace.openTextDocument(source)).getText().split('\n').findIndex((l) => l.includes('const fail = () => new'));
+    assert.ok(line > 0);
+    const jobs = await mail.addBulk([1, 2, 3].map((i) => ({ name: 'mail', data: { fail: 'SMTP 550 mailbox 42 unavailable', i } })));
+    const ids = jobs.map((j) => j.id ?? '');
+    await waitFor('the real worker failed them', async () => (await Promise.all(ids.map((id) => mail.getJobState(id)))).every((s) => s === 'failed'));
+    const diagnostic = await waitFor('the failure group on the line that threw', () => vscode.languages.getDiagnostics(source).find((d) => d.source === 'chaperone failures'), 40_000);
+    assert.equal(diagnostic.message, `3 failures in the last hour on bullmq:${POOL_QUEUE}: Error: SMTP 550 mailbox 42 unavailable`);
+    assert.equal(diagnostic.range.start.line, line);
+    assert.equal(diagnostic.severity, vscode.DiagnosticSeverity.Warning, 'three is below the error level');
+    assert.deepEqual(new Set(diagnostic.relatedInformation?.map((r) => r.location.uri.path)), new Set(ids.map((id) => `/bullmq:${POOL_QUEUE} #${id}`)));
+    // The job document's frame in the workspace file is a link to that line.
+    const jobDoc = await vscode.workspace.openTextDocument(diagnostic.relatedInformation?.[0].location.uri ?? source);
+    await waitFor('the job read', () => /stack:/.test(jobDoc.getText()));
+    const links = await vscode.commands.executeCommand<vscode.DocumentLink[]>('vscode.executeLinkProvider', jobDoc.uri);
+    const link = links.find((l) => l.target?.path === source.path);
+    assert.ok(link?.target, `a link to code/bullmq-worker.js among ${links.map((l) => l.target?.toString()).join(', ')}`);
+    assert.equal(link.target.fragment, `L${line + 1}`);
+    assert.match(jobDoc.getText(link.range), /bullmq-worker\.js:\d+$/);
+    await vscode.commands.executeCommand('vscode.open', link.target);
+    await waitFor('the file open at the line', () => vscode.window.activeTextEditor?.document.uri.path === source.path && vscode.window.activeTextEditor.selection.active.line === line);
+    // Its quick fixes: show the group's jobs, retry the group (the real worker runs them again), the dashboard.
+    const actions = await vscode.commands.executeCommand<vscode.CodeAction[]>('vscode.executeCodeActionProvider', source, diagnostic.range);
+    const titles = actions.map((a) => a.title);
+    assert.ok(titles.includes(`Show the 3 failed jobs of this group (bullmq:${POOL_QUEUE})`) && titles.includes('Retry the 3 failed jobs of this group…') && titles.includes('Open the Chaperone dashboard'), titles.join(' | '));
+    const show = actions.find((a) => a.title.startsWith('Show'))?.command;
+    const shown = await vscode.commands.executeCommand<{ opened: string }>(show?.command ?? '', { ...(show?.arguments?.[0] as object), pick: ids[1] });
+    assert.equal(shown?.opened, ids[1], api.lastError.message);
+    assert.equal(vscode.window.activeTextEditor?.document.uri.path, `/bullmq:${POOL_QUEUE} #${ids[1]}`);
+    const retry = actions.find((a) => a.title.startsWith('Retry'))?.command;
+    const before = await Promise.all(ids.map(async (id) => (await mail.getJob(id))?.attemptsMade ?? 0));
+    const retried = await vscode.commands.executeCommand<{ ok: boolean; message: string }>(retry?.command ?? '', { ...(retry?.arguments?.[0] as object), yes: true });
+    assert.equal(retried?.ok, true, api.lastError.message);
+    assert.equal(retried?.message, `retried 3 of 3 failed job(s) of bullmq:${POOL_QUEUE}`);
+    await waitFor('the real worker ran them again', async () => (await Promise.all(ids.map(async (id, i) => ((await mail.getJob(id))?.attemptsMade ?? 0) > before[i] && (await mail.getJobState(id)) === 'failed'))).every(Boolean));
+    // Gone from the queue: the diagnostic clears.
+    for (const id of ids) await (await mail.getJob(id))?.remove();
+    await waitFor('the diagnostic cleared', () => !vscode.languages.getDiagnostics(source).some((d) => d.source === 'chaperone failures'), 40_000);
+    await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+  });
+
   it('the other job, queue and worker actions act on the real systems: promote and mark failed (BullMQ), kill (Sidekiq), suspend and resume (RQ), quiet and stop a Sidekiq process', async () => {
     // Sidekiq and RQ on a second connection of the same Redis, added to chaperone.json as a user would.
-    const cfg = await vscode.workspace.openTextDocument(configUri);
-    const edits = modify(cfg.getText(), ['connections', 'systems'], { url: URL, queues: { sidekiq: {}, rq: {} } }, { formattingOptions: { insertSpaces: true, tabSize: 2 } });
-    const we = new vscode.WorkspaceEdit();
-    we.replace(configUri, new vscode.Range(cfg.positionAt(0), cfg.positionAt(cfg.getText().length)), applyEdits(cfg.getText(), edits));
-    assert.ok(await vscode.workspace.applyEdit(we));
-    await cfg.save();
-    await api.host.reload();
+    await setConfig(api, configUri, ['connections', 'systems'], { url: URL, queues: { sidekiq: {}, rq: {} } });
     const q = new Queue('vs-more', { connection: connection(URL) });
     const slow = spawn(process.execPath, [path.join(FIXTURES, 'workers', 'bullmq-worker.js')], { env: { ...process.env, REDIS_URL: URL, QUEUE: 'vs-more', JOB_MS: '120000' }, stdio: 'ignore' });
     const sidekiq = spawn(path.join(FIXTURES, 'sidekiq', 'worker.sh'), [], { env: { ...process.env, REDIS_URL: URL, QUEUE: 'vs-sk-run', JOB_MS: '20' }, stdio: 'ignore' });

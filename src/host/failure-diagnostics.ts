@@ -1,0 +1,137 @@
+// Failure groups as diagnostics in the source: at the innermost frame in the project's own code of
+// each group that failed in the last hour, "37 failures in the last hour on bullmq:emails: SMTP 550
+// mailbox unavailable", a warning, or an error from FAILURES_ERROR_AT on; the sample jobs as
+// related information; quick fixes in failure-fixes.ts. A queue's failures are read again only when
+// its failed count moved at a tick, or every REREAD_MS while it has diagnostics (so that a group
+// that stops failing clears once its last failure is an hour old), a few queues per pass.
+import * as vscode from 'vscode';
+import type { QueueRef } from '../core/queue-ref';
+import type { QueueSignal } from '../core/signals/signals-engine';
+import { topOwnFrame, type FileExists } from '../core/source-paths';
+import { groupFailures, idsOf, type FailureGroup } from '../queues/failure-groups';
+import { configUri } from './config-file';
+import type { EngineHost } from './engine-host';
+import { jobUri } from './job-documents';
+import { isFile } from './job-source-links';
+
+export const FAILURE_SOURCE = 'chaperone failures';
+/** Diagnostic.code of a failure group: the quick fixes read it back. */
+export const FAILURE_CODE = 'failure-group';
+/** "In the last hour". */
+export const FAILURE_WINDOW_MS = 3_600_000;
+/** This many failures of one group in the window make it an error, fewer a warning. */
+export const FAILURES_ERROR_AT = 10;
+const REREAD_MS = 60_000;
+/** The newest failed jobs read per queue (the last hour's, nearly always). */
+const MAX_READ = 1000;
+/** Queues read per pass: the rest wait for the next tick. */
+const QUEUES_PER_PASS = 5;
+const SAMPLES_RELATED = 3;
+
+/** What a diagnostic stands for: the quick fixes act on it. */
+export interface FailureSpot {
+  ref: QueueRef;
+  group: FailureGroup;
+  /** Every job of the group in the window. */
+  ids: string[];
+}
+
+const exists: FileExists = (p) => isFile(vscode.Uri.file(p));
+
+export class FailureDiagnostics implements vscode.Disposable {
+  readonly collection = vscode.languages.createDiagnosticCollection('chaperone-failures');
+  /** Per queue (its key): the failed count last read, when, and the spots it gave. */
+  private readonly read = new Map<string, { failed: number; at: number; spots: { uri: vscode.Uri; diagnostic: vscode.Diagnostic; spot: FailureSpot }[] }>();
+  private running = false;
+
+  constructor(private readonly host: EngineHost) {}
+
+  /** The group behind a diagnostic (the copies a code action gets are matched by place and message). */
+  spotOf(d: vscode.Diagnostic, uri: vscode.Uri): FailureSpot | undefined {
+    for (const r of this.read.values()) {
+      for (const s of r.spots) if (s.uri.toString() === uri.toString() && s.diagnostic.message === d.message && s.diagnostic.range.start.line === d.range.start.line) return s.spot;
+    }
+    return undefined;
+  }
+
+  /** After a tick: the queues whose failures need reading, a few at a time, off the tick. */
+  update(): void {
+    const signals = this.host.engine?.lastSignals()?.queues ?? [];
+    if (this.running || !this.host.engine?.queues) return;
+    const now = Date.now();
+    const due = signals.filter((q) => {
+      const r = this.read.get(q.key);
+      if (!r) return q.failed > 0;
+      return r.failed !== q.failed || (r.spots.length > 0 && now - r.at >= REREAD_MS);
+    }).slice(0, QUEUES_PER_PASS);
+    if (due.length === 0) return;
+    this.running = true;
+    void this.readQueues(due).finally(() => {
+      this.running = false;
+    });
+  }
+
+  private async readQueues(queues: readonly QueueSignal[]): Promise<void> {
+    const service = this.host.engine?.queues;
+    const config = configUri();
+    if (!service || !config) return;
+    const root = vscode.Uri.joinPath(config, '..').fsPath;
+    const mappings = this.host.engine?.config.pathMappings ?? [];
+    for (const q of queues) {
+      const now = Date.now();
+      let spots: { uri: vscode.Uri; diagnostic: vscode.Diagnostic; spot: FailureSpot }[] = [];
+      try {
+        const f = await service.failures({ id: q.ref.id, connection: q.connection }, MAX_READ);
+        const recent = f.jobs.filter((j) => {
+          const at = j.failedAt ?? (j.ageMs !== null ? now - j.ageMs : null);
+          return at !== null && now - at <= FAILURE_WINDOW_MS;
+        });
+        const groups = groupFailures(recent, now);
+        spots = (await Promise.all(groups.map(async (group) => {
+          const place = await topOwnFrame(group.frames, mappings, root, exists);
+          if (!place) return undefined;
+          const spot: FailureSpot = { ref: f.ref, group, ids: idsOf(recent, group.key) };
+          return { uri: vscode.Uri.file(place.absolute), diagnostic: this.diagnostic(spot, place.line), spot };
+        }))).filter((s): s is NonNullable<typeof s> => s !== undefined);
+      } catch {
+        // An unreachable Redis or a vanished queue: its earlier diagnostics stay until it answers.
+        spots = this.read.get(q.key)?.spots ?? [];
+      }
+      this.read.set(q.key, { failed: q.failed, at: now, spots });
+    }
+    this.publish();
+  }
+
+  private diagnostic(spot: FailureSpot, line: number): vscode.Diagnostic {
+    const { group, ref } = spot;
+    const where = ref.connection === 'default' ? ref.id : `${ref.connection}/${ref.id}`;
+    const what = `${group.class ? `${group.class}: ` : ''}${group.example.replace(/^[\w.$\\:]+:\s+/, '')}`;
+    const d = new vscode.Diagnostic(
+      new vscode.Range(line - 1, 0, line - 1, 10_000),
+      `${spot.ids.length} failure${spot.ids.length === 1 ? '' : 's'} in the last hour on ${where}: ${what}`,
+      spot.ids.length >= FAILURES_ERROR_AT ? vscode.DiagnosticSeverity.Error : vscode.DiagnosticSeverity.Warning,
+    );
+    d.source = FAILURE_SOURCE;
+    d.code = FAILURE_CODE;
+    d.relatedInformation = group.sampleIds.slice(0, SAMPLES_RELATED).map((id) => new vscode.DiagnosticRelatedInformation(new vscode.Location(jobUri(ref, id), new vscode.Position(0, 0)), `a failed job of the group: ${where} #${id}`));
+    return d;
+  }
+
+  /** Every queue's spots, by file. */
+  private publish(): void {
+    const byFile = new Map<string, { uri: vscode.Uri; list: vscode.Diagnostic[] }>();
+    for (const r of this.read.values()) {
+      for (const s of r.spots) {
+        const e = byFile.get(s.uri.toString()) ?? { uri: s.uri, list: [] };
+        e.list.push(s.diagnostic);
+        byFile.set(s.uri.toString(), e);
+      }
+    }
+    this.collection.clear();
+    for (const e of byFile.values()) this.collection.set(e.uri, e.list);
+  }
+
+  dispose(): void {
+    this.collection.dispose();
+  }
+}
