@@ -7,6 +7,7 @@ import { drainCommand } from './commands/drain';
 import { jobCommand } from './commands/job';
 import { jobsCommand } from './commands/jobs';
 import { failuresCommand } from './commands/failures';
+import { replayCommand } from './commands/replay';
 import { deleteCommand } from './commands/delete';
 import { workersCommand } from './commands/workers';
 import { killCommand } from './commands/kill';
@@ -31,7 +32,7 @@ import { workerCommand } from './commands/worker';
 
 export const COMMANDS: readonly CliCommand[] = [
   superviseCommand, statusCommand, drainCommand, restartCommand, scaleCommand, startCommand, stopCommand, logsCommand,
-  queuesCommand, jobsCommand, jobCommand, failuresCommand, deleteCommand, workersCommand, cancelCommand, retryCommand, promoteCommand, pauseCommand, resumeCommand, restartWorkersCommand, markFailedCommand, cleanCommand,
+  queuesCommand, jobsCommand, jobCommand, failuresCommand, deleteCommand, replayCommand, workersCommand, cancelCommand, retryCommand, promoteCommand, pauseCommand, resumeCommand, restartWorkersCommand, markFailedCommand, cleanCommand,
   purgeCommand, killCommand, workerCommand, suspendCommand, unsuspendCommand,
   trendsCommand, checkCommand,
 ];

@@ -3,7 +3,7 @@
 import type { Capability, JobState } from '../queues/contract';
 
 /** The actions a job document's title bar offers, by what the job is and what its adapter can do. */
-export type JobAction = 'retry' | 'cancel' | 'promote' | 'delete';
+export type JobAction = 'retry' | 'cancel' | 'promote' | 'delete' | 'replay';
 
 /** The system's own name for a state, as the kind of state the actions need. */
 export function stateKind(state: string): JobState | undefined {
@@ -21,6 +21,7 @@ export function jobActions(kind: JobState | undefined, caps: ReadonlySet<Capabil
   if ((kind === 'pending' && caps.has('cancel-pending')) || (kind === 'delayed' && caps.has('cancel-delayed')) || (kind === 'active' && caps.has('cancel-active'))) out.push('cancel');
   if (kind === 'delayed' && caps.has('promote-delayed')) out.push('promote');
   if (kind === 'failed' && caps.has('delete-failed')) out.push('delete');
+  if (kind === 'failed' && caps.has('replay-failed')) out.push('replay');
   return out;
 }
 

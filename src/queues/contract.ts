@@ -128,6 +128,7 @@ export type Capability =
   | 'cancel-delayed'
   | 'mark-failed-active' // BullMQ: the handler keeps running; presented as "mark failed"
   | 'retry-failed'
+  | 'replay-failed' // a copy of a failed job as a new job on its queue; the failed one stays
   | 'promote-delayed'
   | 'pause' // persistent: the queue stays paused whatever workers come and go
   | 'resume'
@@ -190,6 +191,11 @@ export interface QueueAdapter {
   purge?(queue: QueueRef): Promise<ActionResult>;
   /** Deletes one failed job (its record, its trace): the system forgets it, as its own UI's Delete does. */
   deleteFailed?(queue: QueueRef, jobId: string): Promise<ActionResult>;
+  /**
+   * A copy of a failed job as a new job on the same queue (its payload and options, a new id): the
+   * failed one stays as it is, to compare. The message names the new job.
+   */
+  replay?(queue: QueueRef, jobId: string): Promise<ActionResult>;
   /** Sidekiq: a retry or scheduled job goes to the dead set. */
   kill?(queue: QueueRef, jobId: string): Promise<ActionResult>;
   /** quiet: take no new jobs (Sidekiq TSTP, Celery cancel_consumer); stop: warm shutdown. */

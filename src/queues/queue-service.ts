@@ -150,6 +150,11 @@ export class QueueService {
     return this.act('delete-failed', q, (a, r) => (a.deleteFailed ? a.deleteFailed(r, jobId) : Promise.resolve(unsupported(a, r, 'delete a failed job'))), { job: jobId });
   }
 
+  /** A copy of a failed job as a new job on its queue (the failed one stays). */
+  replay(q: QueueAddress, jobId: string): Promise<ActionResult> {
+    return this.act('replay', q, (a, r) => (a.replay ? a.replay(r, jobId) : Promise.resolve(unsupported(a, r, 'replay a failed job as a new one'))), { job: jobId });
+  }
+
   promote(q: QueueAddress, jobId: string): Promise<ActionResult> {
     return this.act('promote', q, (a, r) => a.promote(r, jobId), { job: jobId });
   }

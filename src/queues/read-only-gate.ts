@@ -42,6 +42,7 @@ export function readOnlyGate(inner: QueueAdapter): QueueAdapter {
     purge: (q) => no(`${q.id} is not changed`),
     kill: (q) => no(`${q.id} is not changed`),
     deleteFailed: (q) => no(`${q.id} is not changed`),
+    replay: (q) => no(`nothing is added to ${q.id}`),
     cancelActive: (q) => no(`${q.id} is not changed`),
     stopWorker: () => no('no worker is signalled'),
     suspend: (on) => no(`${inner.system} workers are not ${on ? 'suspended' : 'resumed'}`),

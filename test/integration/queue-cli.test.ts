@@ -2,10 +2,11 @@
 import { strict as assert } from 'node:assert';
 import { writeFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { Queue } from 'bullmq';
+import { Queue, Worker } from 'bullmq';
 import { tempDir } from '../helpers/engine-harness';
 import { runCli } from '../helpers/run-cli';
 import { TestRedis } from '../helpers/redis-server';
+import { waitFor } from '../helpers/wait';
 
 // CHAPERONE_REDIS_URL emptied: these tests take their connections from chaperone.json only.
 const cli = (args: string[], cwd: string) => runCli(args, { cwd, env: { CHAPERONE_REDIS_URL: '' } });
@@ -74,6 +75,35 @@ describe('queue commands of the CLI (BullMQ)', function () {
     assert.match(missing.stderr, /not-found: no job nope/);
     const audit = await redis.client().xrange('chaperone:audit', '-', '+');
     assert.ok(audit.length >= 4, 'pause, resume, cancel, cancel (refused writes too)');
+  });
+
+  it('replay adds a copy of a failed job as a new job (audited), the failed one kept; a read-only connection refuses it', async () => {
+    const fq = new Queue('replays', { connection: { port: redis.port } });
+    const worker = new Worker('replays', () => Promise.reject(new Error('SMTP 550 mailbox unavailable')), { connection: { port: redis.port } });
+    try {
+      const job = await fq.add('send', { to: 'c@example.com' }, { attempts: 1, priority: 3 });
+      const id = String(job.id);
+      await waitFor(async () => ((await fq.getJobState(id)) === 'failed' ? true : undefined), 'bullmq failed it');
+      await worker.close();
+      const ro = await cli(['replay', 'bullmq:replays', id, '--connection', 'replica'], dir);
+      assert.equal(ro.code, 1);
+      assert.match(ro.stderr, /connection "replica" is read-only/);
+      const r = await cli(['replay', 'bullmq:replays', id, '--connection', 'default'], dir);
+      assert.equal(r.code, 0, r.stderr);
+      const copy = /replayed failed job \S+ of bullmq:replays as job (\S+) \(the failed one stays\)/.exec(r.stdout)?.[1] ?? '';
+      assert.ok(copy && copy !== id, r.stdout);
+      const replayed = await fq.getJob(copy);
+      assert.deepEqual([replayed?.name, replayed?.data, replayed?.opts.priority, await fq.getJobState(copy)], ['send', { to: 'c@example.com' }, 3, 'prioritized']);
+      assert.equal(await fq.getJobState(id), 'failed', 'the failed one stays');
+      const audit = await redis.client().xrange('chaperone:audit', '-', '+');
+      assert.ok(audit.some(([, f]) => f.includes('replay') && f.some((v) => v.includes(`bullmq:replays`))), 'the replay is audited');
+      const notFailed = await cli(['replay', 'bullmq:replays', copy, '--connection', 'default'], dir);
+      assert.equal(notFailed.code, 1);
+      assert.match(notFailed.stderr, /is prioritized, not failed: not replayed/);
+    } finally {
+      await worker.close();
+      await fq.close();
+    }
   });
 
   it('mark-failed refuses a job that is not running; clean checks its options and cleans nothing young', async () => {

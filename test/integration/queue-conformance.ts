@@ -176,6 +176,29 @@ export function queueConformance(makeFixture: (redis: TestRedis) => Promise<Conf
     await same('conf-del');
   });
 
+  it('replays a failed job as a new job that the real worker runs, the failed one kept (or says it cannot)', async () => {
+    await fx.produce('conf-rep', 1, { fail: true });
+    workers.push(await fx.startWorker('conf-rep', 20));
+    const q = await ref('conf-rep');
+    if (!adapter.capabilities.has('replay-failed')) {
+      const r = adapter.replay ? await adapter.replay(q, 'any') : undefined;
+      if (r) assert.deepEqual([r.ok, r.status], [false, 'refused']);
+      return;
+    }
+    const failedIds = async (): Promise<string[]> => (await adapter.search(q, 'failed', { text: '', limit: 10 }, Date.now())).jobs.map((j) => j.id);
+    const [failed] = await waitFor(async () => ((await failedIds()).length === 1 ? failedIds() : undefined), 'the failed job', 30_000);
+    const r = await adapter.replay?.(q, failed);
+    assert.equal(r?.ok, true, r?.message);
+    const copy = /as job (\S+?)[,(\s]/.exec(`${r?.message ?? ''} `)?.[1] ?? '';
+    assert.ok(copy && copy !== failed, `a new job: ${r?.message ?? ''}`);
+    await waitFor(async () => ((await fx.processed('conf-rep')).includes(copy) ? true : undefined), 'the real worker ran the copy', 30_000);
+    // The same payload failed again: the copy is a failed job of its own, beside the one kept.
+    await waitFor(async () => ((await failedIds()).length === 2 ? true : undefined), 'the copy failed too', 30_000);
+    assert.deepEqual(new Set(await failedIds()), new Set([failed, copy]));
+    const missing = await adapter.replay?.(q, 'no-such-job');
+    assert.deepEqual([missing?.ok, missing?.status], [false, 'not-found']);
+  });
+
   it('cancel races a real worker: every job ends processed exactly once or cancelled, none lost', async () => {
     const ids = await fx.produce('conf-race', 150);
     const q = await ref('conf-race');

@@ -90,6 +90,8 @@ describe('job texts', () => {
     // Only what the adapter can do: Laravel without Horizon cannot retry; Celery cannot promote.
     assert.deepEqual(jobActions(stateKind('failed'), new Set<Capability>(['cancel-pending'])), []);
     assert.deepEqual(jobActions(stateKind('eta'), new Set<Capability>(['cancel-pending', 'cancel-active'])), []);
+    // Replay where the adapter copies a failed job (BullMQ, RQ, Sidekiq).
+    assert.deepEqual(jobActions(stateKind('dead'), new Set<Capability>([...all, 'replay-failed'])), ['retry', 'delete', 'replay']);
   });
 
   it('failure messages are made alike where they vary: numbers, ids, uuids, e-mail addresses, quoted values', () => {

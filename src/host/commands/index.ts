@@ -13,6 +13,7 @@ import { findJob } from './find-job';
 import { promoteJob } from './promote-job';
 import { retryFailureGroup, showFailureGroup } from './failure-group';
 import { deleteFailedJob } from './delete-failed-job';
+import { replayJob } from './replay-job';
 import { quietSystemWorker, stopSystemWorker } from './system-worker';
 import { cleanQueue, killJob, markJobFailed, purgeQueue, restartSystemWorkers, showTrends, suspendSystem, unsuspendSystem } from './queue-admin';
 import { loadMoreJobs } from './load-more-jobs';
@@ -37,7 +38,7 @@ export const COMMANDS: readonly HostCommand[] = [
   showLogs, openDashboard, openConfig, connectProfile, setPassword, checkThresholds, createConfig, reload, refresh, loadMoreJobs, showOutput, openJob, refreshJob,
   findJob, filterJobs, clearJobFilter, promoteJob, deleteFailedJob, quietSystemWorker, stopSystemWorker,
   purgeQueue, cleanQueue, killJob, markJobFailed, restartSystemWorkers, suspendSystem, unsuspendSystem, showTrends,
-  showFailureGroup, retryFailureGroup,
+  showFailureGroup, retryFailureGroup, replayJob,
 ];
 
 /** The last failure shown (tests read it: the user saw this message); one per composition root. */

@@ -17,6 +17,9 @@ import { LuaScript, scriptsByNode } from '../lua-script';
 const BULLMQ_CLAIM = new LuaScript(BULLMQ_CLAIM_LUA);
 const BULLMQ_COUNTS = new LuaScript(BULLMQ_COUNTS_LUA, { crossSlot: true });
 
+/** A failed job's options a replayed copy does not take: its id, its repeat, its parent, its delay (it runs now). */
+const NOT_COPIED = new Set(['jobId', 'repeat', 'repeatJobKey', 'parent', 'delay', 'timestamp', 'prevMillis']);
+
 export interface BullmqOptions {
   prefix?: string;
 }
@@ -42,7 +45,7 @@ export class BullmqAdapter implements QueueAdapter {
     this.keys = new BullmqKeys(opts.prefix ?? 'bull');
     this.flowReader = new BullmqFlow(redis, this.keys);
     this.discovery = QueueDiscovery.scanning(redis, 'bullmq', connection, this.keys.metaPattern(), (k) => this.keys.queueFromMeta(k));
-    const write: Capability[] = ['cancel-pending', 'cancel-delayed', 'mark-failed-active', 'retry-failed', 'promote-delayed', 'pause', 'resume', 'clean', 'purge', 'delete-failed'];
+    const write: Capability[] = ['cancel-pending', 'cancel-delayed', 'mark-failed-active', 'retry-failed', 'replay-failed', 'promote-delayed', 'pause', 'resume', 'clean', 'purge', 'delete-failed'];
     this.capabilities = new Set<Capability>(['workers', ...write]);
   }
 
@@ -267,6 +270,27 @@ export class BullmqAdapter implements QueueAdapter {
     if (state === 'unknown') return notFound(`no job ${jobId} in ${queue.id}`);
     if (state !== 'failed') return refused(`job ${jobId} of ${queue.id} is ${state}, not failed: not deleted`);
     return (await q.remove(jobId)) ? done(`deleted failed job ${jobId} of ${queue.id}`) : taken(`job ${jobId} of ${queue.id} changed meanwhile (retried?): not deleted`);
+  }
+
+  /**
+   * Queue.add (bullmq's own write) with the failed job's name, data and options, run now, as a new
+   * job: no id of its own (bullmq gives one), no repeat, no parent (a copy is nobody's child).
+   */
+  async replay(queue: QueueRef, jobId: string): Promise<ActionResult> {
+    const q = await this.writable(queue);
+    if (isResult(q)) return q;
+    let job: Awaited<ReturnType<typeof q.getJob>>;
+    try {
+      job = await q.getJob(jobId);
+    } catch (err) {
+      return refused(`job ${jobId} of ${queue.id} cannot be read by bullmq (${err instanceof Error ? err.message : String(err)}): not replayed`);
+    }
+    if (!job) return notFound(`no job ${jobId} in ${queue.id}`);
+    const state = await job.getState();
+    if (state !== 'failed') return refused(`job ${jobId} of ${queue.id} is ${state}, not failed: not replayed`);
+    const opts = Object.fromEntries(Object.entries(job.opts).filter(([k]) => !NOT_COPIED.has(k)));
+    const copy = await q.add(job.name, job.data, opts);
+    return done(`replayed failed job ${jobId} of ${queue.id} as job ${copy.id ?? '?'} (the failed one stays)`);
   }
 
   /** Queue.drain(): the waiting (and paused, prioritized) jobs go; delayed, running and finished ones stay. */

@@ -13,13 +13,15 @@ export interface BullJob {
   attemptsMade: number;
   timestamp: number;
   failedReason?: string;
+  opts: object;
+  getState(): Promise<string>;
   retry(state?: 'completed' | 'failed'): Promise<void>;
   promote(): Promise<void>;
   /** With token "0", bullmq moves the job without checking the worker's lock (its own escape hatch). */
   moveToFailed(err: Error, token: string, fetchNext?: boolean): Promise<unknown>;
 }
 
-/** What Chaperone uses of a bullmq Queue (never a Worker, never an add). */
+/** What Chaperone uses of a bullmq Queue (never a Worker; an add only to replay a failed job). */
 export interface BullQueue {
   getJobs(types: ('waiting' | 'delayed' | 'active' | 'failed' | 'completed' | 'prioritized' | 'waiting-children')[], start: number, end: number, asc: boolean): Promise<(BullJob | undefined)[]>;
   getWorkers(): Promise<{ id?: string; name?: string; addr?: string; age?: string; idle?: string }[]>;
@@ -29,6 +31,7 @@ export interface BullQueue {
   drain(delayed?: boolean): Promise<void>;
   retryJobs(opts: { state: 'failed' }): Promise<void>;
   getJob(id: string): Promise<BullJob | undefined>;
+  add(name: string, data: unknown, opts?: object): Promise<BullJob>;
   pause(): Promise<void>;
   resume(): Promise<void>;
   clean(grace: number, limit: number, type: 'completed' | 'failed'): Promise<string[]>;

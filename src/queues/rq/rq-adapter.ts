@@ -2,6 +2,7 @@
 // `rq:queues`, registries per state, workers from `rq:workers`. Rows are shown by their
 // `description`; a job opened, or searched for, has its pickled call decoded (rq-data.ts). A running job can be stopped (stop-job over the
 // worker's pubsub channel); pausing is all-or-nothing in RQ (suspend).
+import { randomUUID } from 'node:crypto';
 import { promisify } from 'node:util';
 import * as zlib from 'node:zlib';
 import { decodeRqData } from './rq-data';
@@ -12,7 +13,7 @@ import type { RedisClient } from '../redis-client';
 import { RqKeys, rqTime, type RqRegistry } from './rq-keys';
 import { RqFlow } from './rq-flow';
 import type { FlowReading } from '../../core/signals/flow';
-import { RQ_CANCEL_LUA, RQ_COUNTS_LUA, RQ_DELETE_JOB_LUA, RQ_EMPTY_LUA, RQ_REQUEUE_LUA } from './rq-scripts';
+import { RQ_CANCEL_LUA, RQ_COUNTS_LUA, RQ_DELETE_JOB_LUA, RQ_EMPTY_LUA, RQ_REPLAY_LUA, RQ_REQUEUE_LUA } from './rq-scripts';
 import { asciiLower, parseCursor, searchSources, type SearchPage, type SearchQuery, type SearchSource } from '../job-search';
 import { LuaScript } from '../lua-script';
 
@@ -21,6 +22,7 @@ const RQ_COUNTS = new LuaScript(RQ_COUNTS_LUA);
 const RQ_EMPTY = new LuaScript(RQ_EMPTY_LUA);
 const RQ_DELETE_JOB = new LuaScript(RQ_DELETE_JOB_LUA);
 const RQ_REQUEUE = new LuaScript(RQ_REQUEUE_LUA);
+const RQ_REPLAY = new LuaScript(RQ_REPLAY_LUA);
 
 /** A worker whose heartbeat is older than this is not listed (RQ's default worker TTL is 420 s). */
 const HEARTBEAT_ALIVE_MS = 420_000;
@@ -66,7 +68,7 @@ export class RqAdapter implements QueueAdapter {
     this.keys = new RqKeys(opts.prefix ?? 'rq:');
     this.flowReader = new RqFlow(redis, this.keys);
     this.discovery = new QueueDiscovery('rq', connection, async () => (await redis.smembers(this.keys.queues())).map((k) => this.keys.queueFromKey(k)).filter((n): n is string => !!n));
-    const writes: Capability[] = ['cancel-pending', 'cancel-delayed', 'retry-failed', 'promote-delayed', 'cancel-active', 'purge', 'stop-worker', 'restart-workers', 'delete-failed', 'clean'];
+    const writes: Capability[] = ['cancel-pending', 'cancel-delayed', 'retry-failed', 'replay-failed', 'promote-delayed', 'cancel-active', 'purge', 'stop-worker', 'restart-workers', 'delete-failed', 'clean'];
     this.capabilities = new Set<Capability>(['workers', ...writes]);
   }
 
@@ -351,6 +353,16 @@ export class RqAdapter implements QueueAdapter {
     return (await this.requeue('failed', queue, id))
       ? done(`failed job ${id} of ${queue.id} requeued`)
       : notFound(`no failed job ${id} in ${queue.id}`);
+  }
+
+  /** The failed job's call queued again as a new job (RQ_REPLAY_LUA): the failed one stays. */
+  async replay(queue: QueueRef, id: string): Promise<ActionResult> {
+    const k = this.keys;
+    const copy = randomUUID();
+    const r = Number(await RQ_REPLAY.run(this.redis, 5, k.registry('failed', queue.name), k.job(id), k.job(copy), k.queue(queue.name), k.queues(), id, copy, rqFormat(Date.now()), k.queue(queue.name)));
+    if (r === 0) return notFound(`no failed job ${id} in ${queue.id}`);
+    if (r < 0) return notFound(`failed job ${id} of ${queue.id} has expired (its hash is gone): nothing to replay`);
+    return done(`replayed failed job ${id} of ${queue.id} as job ${copy}, without its retries (the failed one stays)`);
   }
 
   async deleteFailed(queue: QueueRef, id: string): Promise<ActionResult> {

@@ -2,6 +2,7 @@
 // `processes` + their heartbeat hashes. Scheduled, retry and dead jobs live in sorted sets shared by
 // every queue, counted per queue in slices (never a whole set at once). Writes match the exact member
 // and remove it before enqueueing anything. Running jobs cannot be cancelled in Sidekiq OSS.
+import { randomBytes } from 'node:crypto';
 import * as zlib from 'node:zlib';
 import { done, jsonOrNull, notFound, preview, refused, scalarFields, taken, type ActionResult, type Capability, type JobDetail, type JobState, type JobSummary, type LiveWorker, type QueueAdapter, type QueueCounts, type QueueRef, type WorkersResult } from '../contract';
 import { QueueDiscovery } from '../queue-discovery';
@@ -14,6 +15,9 @@ import type { FlowReading } from '../../core/signals/flow';
 import { SIDEKIQ_COUNTS_LUA, SIDEKIQ_FIND_LUA, SIDEKIQ_KILL_LUA, SIDEKIQ_CLEAN_DEAD_LUA, SIDEKIQ_MOVE_LUA, SIDEKIQ_SET_CHUNK, SIDEKIQ_SET_COUNTS_LUA } from './sidekiq-scripts';
 import { searchInMemory, searchSources, type SearchPage, type SearchQuery, type SearchSource } from '../job-search';
 import { LuaScript, execScripts } from '../lua-script';
+
+/** What Sidekiq's retry logic writes into a failed job: a replayed copy starts without it. */
+const FAILURE_FIELDS = ['error_message', 'error_class', 'error_backtrace', 'failed_at', 'retried_at', 'retry_count', 'died_at', 'error_details'] as const;
 
 const SIDEKIQ_COUNTS = new LuaScript(SIDEKIQ_COUNTS_LUA);
 const SIDEKIQ_FIND = new LuaScript(SIDEKIQ_FIND_LUA);
@@ -70,7 +74,7 @@ export class SidekiqAdapter implements QueueAdapter {
     this.keys = new SidekiqKeys(opts.namespace ?? '');
     this.flowReader = new SidekiqFlow(redis, this.keys, connection);
     this.discovery = new QueueDiscovery('sidekiq', connection, (now) => this.queueNames(now));
-    const writes: Capability[] = ['cancel-pending', 'cancel-delayed', 'retry-failed', 'promote-delayed', 'restart-workers', 'purge', 'stop-worker', 'kill', 'delete-failed', 'clean'];
+    const writes: Capability[] = ['cancel-pending', 'cancel-delayed', 'retry-failed', 'replay-failed', 'promote-delayed', 'restart-workers', 'purge', 'stop-worker', 'kill', 'delete-failed', 'clean'];
     this.capabilities = new Set<Capability>(['workers', ...writes]);
   }
 
@@ -262,6 +266,31 @@ export class SidekiqAdapter implements QueueAdapter {
           ? done(`job ${jid} of ${queue.id} moved from ${s} back to the queue`)
           : taken(`job ${jid} of ${queue.id} left the ${s} set meanwhile (retried by Sidekiq?)`);
       }
+    }
+    return notFound(`no job ${jid} of ${queue.id} in the retry or dead set`);
+  }
+
+  /**
+   * A retry or dead job pushed again as a new job, as Sidekiq::Client.push would: a new jid, what
+   * its failures wrote left out, enqueued now (in the job's own time unit: seconds before Sidekiq
+   * 7, milliseconds from it). The failed entry stays in its set.
+   */
+  async replay(queue: QueueRef, jid: string): Promise<ActionResult> {
+    for (const s of ['retry', 'dead'] as const) {
+      const m = await this.find(this.keys.set(s), 'zset', jid, queue.name);
+      if (!m) continue;
+      let job: Record<string, unknown>;
+      try {
+        job = JSON.parse(m) as Record<string, unknown>;
+      } catch {
+        return refused(`job ${jid} of ${queue.id} is not JSON Sidekiq can have written: not replayed`);
+      }
+      const kept = Object.fromEntries(Object.entries(job).filter(([k]) => !(FAILURE_FIELDS as readonly string[]).includes(k)));
+      const ms = typeof job.created_at === 'number' && Number.isInteger(job.created_at) && job.created_at > 1e12;
+      const now = ms ? Date.now() : Date.now() / 1000;
+      const copy = { ...kept, jid: randomBytes(12).toString('hex'), created_at: now, enqueued_at: now };
+      await this.redis.multi().sadd(this.keys.queues(), queue.name).lpush(this.keys.queue(queue.name), JSON.stringify(copy)).exec();
+      return done(`replayed job ${jid} of ${queue.id} (from the ${s} set, which keeps it) as job ${copy.jid}`);
     }
     return notFound(`no job ${jid} of ${queue.id} in the retry or dead set`);
   }

@@ -445,7 +445,7 @@ describe('Chaperone in a real VS Code', function () {
     await vscode.commands.executeCommand('workbench.action.closeAllEditors');
   });
 
-  it('the other job, queue and worker actions act on the real systems: promote and mark failed (BullMQ), kill (Sidekiq), suspend and resume (RQ), quiet and stop a Sidekiq process', async () => {
+  it('the other job, queue and worker actions act on the real systems: promote, mark failed and replay (BullMQ), kill (Sidekiq), suspend and resume (RQ), quiet and stop a Sidekiq process', async () => {
     // Sidekiq and RQ on a second connection of the same Redis, added to chaperone.json as a user would.
     await setConfig(api, configUri, ['connections', 'systems'], { url: URL, queues: { sidekiq: {}, rq: {} } });
     const q = new Queue('vs-more', { connection: connection(URL) });
@@ -466,6 +466,11 @@ describe('Chaperone in a real VS Code', function () {
       assert.match(marked?.message ?? '', /keeps running|not stopped|still running/i, 'it says the handler is not stopped');
       assert.equal(await q.getJobState(running.id ?? ''), 'failed');
       assert.equal((await q.getJob(running.id ?? ''))?.failedReason, 'stuck, marked in the editor test');
+      // The failed job replayed: a copy waits on the queue (its one worker is still busy), the failed one stays.
+      const replayed = await vscode.commands.executeCommand<{ ok: boolean; message: string }>('chaperone.replayJob', { queue: 'bullmq:vs-more', jobId: running.id, yes: true });
+      assert.equal(replayed?.ok, true, api.lastError.message);
+      const copyId = /as job (\S+) /.exec(replayed?.message ?? '')?.[1] ?? '';
+      assert.deepEqual([(await q.getJob(copyId))?.data, await q.getJobState(copyId), await q.getJobState(running.id ?? '')], [{ i: 1 }, 'waiting', 'failed']);
       // Sidekiq: a scheduled job killed to the dead set.
       const [jid] = (await runScript('ruby', path.join(FIXTURES, 'sidekiq', 'producer.rb'), ['vs-sk', '1', '3600'], { REDIS_URL: URL })).trim().split('\n');
       await waitFor('the systems connection at a tick', () => api.host.engine?.lastSignals()?.queues.find((s) => s.connection === 'systems' && s.id === 'sidekiq:vs-sk' && s.delayed === 1), 40_000);
