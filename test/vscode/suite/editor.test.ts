@@ -398,7 +398,7 @@ describe('Chaperone in a real VS Code', function () {
     assert.ok(after[0].t < restartedAt - 5_000, `points from before the restart (${restartedAt - after[0].t} ms before)`);
   });
 
-  it('a failure group is a diagnostic on the line of the workspace file that failed, with quick fixes; the job document links there; it clears when the group is gone', async () => {
+  it('a failure group is a diagnostic on the line of the workspace file that failed (BullMQ, and RQ on a second connection), with quick fixes; the job document links there; it clears when the group is gone', async () => {
     // The pool's workers run the fixture, as code runs on a server; the workspace holds a copy of it
     // under code/, and pathMappings says where the server's paths are here.
     const folder = vscode.Uri.joinPath(configUri, '..');
@@ -443,6 +443,21 @@ describe('Chaperone in a real VS Code', function () {
     for (const id of ids) await (await mail.getJob(id))?.remove();
     await waitFor('the diagnostic cleared', () => !vscode.languages.getDiagnostics(source).some((d) => d.source === 'chaperone failures'), 40_000);
     await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+    // RQ too, on a second connection: a real RQ worker fails a task of code/rq/tasks.py (a Python traceback).
+    const tasks = vscode.Uri.joinPath(folder, 'code', 'rq', 'tasks.py');
+    await vscode.workspace.fs.copy(vscode.Uri.file(path.join(FIXTURES, 'rq', 'tasks.py')), tasks, { overwrite: true });
+    await setConfig(api, configUri, ['pathMappings', path.join(FIXTURES, 'rq')], './code/rq');
+    await setConfig(api, configUri, ['connections', 'systems'], { url: URL, queues: { rq: {} } });
+    const raise = (await vscode.workspace.openTextDocument(tasks)).getText().split('\n').findIndex((l) => l.includes("raise RuntimeError(note or 'simulated failure')"));
+    const rq = spawn(path.join(FIXTURES, 'rq', 'worker.sh'), [], { env: { ...process.env, REDIS_URL: URL, QUEUE: 'vs-rq', JOB_MS: '5' }, stdio: 'ignore' });
+    try {
+      await runScript('/usr/bin/python3', path.join(FIXTURES, 'rq', 'producer.py'), ['vs-rq', '2', '0', '1'], { REDIS_URL: URL });
+      const onTask = await waitFor('the RQ failure group on the line that raised', () => vscode.languages.getDiagnostics(tasks).find((d) => d.source === 'chaperone failures'), 60_000);
+      assert.equal(onTask.message, '2 failures in the last hour on systems/rq:vs-rq: RuntimeError: simulated failure');
+      assert.equal(onTask.range.start.line, raise);
+    } finally {
+      rq.kill('SIGKILL');
+    }
   });
 
   it('the other job, queue and worker actions act on the real systems: promote, mark failed and replay (BullMQ), kill (Sidekiq), suspend and resume (RQ), quiet and stop a Sidekiq process', async () => {
