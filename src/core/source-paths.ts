@@ -34,12 +34,12 @@ function isAbsoluteAnywhere(p: string): boolean {
 /** The path here of a file a trace names (the longest mapping that applies; none: as written, or from the root). */
 export function localPath(file: string, mappings: readonly PathMapping[], root: string): string {
   const f = slashed(file);
-  let best: PathMapping | undefined;
+  let best: { remote: string; local: string } | undefined;
   for (const m of mappings) {
-    const r = slashed(m.remote).replace(/\/+$/, '');
-    if ((f === r || f.startsWith(`${r}/`)) && (!best || r.length > slashed(best.remote).replace(/\/+$/, '').length)) best = m;
+    const remote = slashed(m.remote).replace(/\/+$/, '');
+    if ((f === remote || f.startsWith(`${remote}/`)) && (!best || remote.length > best.remote.length)) best = { remote, local: m.local };
   }
-  if (best) return path.join(best.local, f.slice(slashed(best.remote).replace(/\/+$/, '').length));
+  if (best) return path.join(best.local, f.slice(best.remote.length));
   return isAbsoluteAnywhere(file) ? path.normalize(file) : path.resolve(root, f);
 }
 

@@ -21,6 +21,12 @@ export function configUri(): vscode.Uri | undefined {
   return folder ? vscode.Uri.joinPath(folder.uri, CONFIG_FILE) : undefined;
 }
 
+/** The folder of chaperone.json: where the project's files are (relative paths and pathMappings start here). */
+export function projectRoot(): string | undefined {
+  const uri = configUri();
+  return uri ? vscode.Uri.joinPath(uri, '..').fsPath : undefined;
+}
+
 export async function readConfig(uri: vscode.Uri): Promise<LoadedConfig> {
   let text: string;
   try {

@@ -8,8 +8,8 @@ import * as vscode from 'vscode';
 import type { QueueRef } from '../core/queue-ref';
 import type { QueueSignal } from '../core/signals/signals-engine';
 import { topOwnFrame, type FileExists } from '../core/source-paths';
-import { groupFailures, idsOf, type FailureGroup } from '../queues/failure-groups';
-import { configUri } from './config-file';
+import { groupFailures, idsByGroup, type FailureGroup } from '../queues/failure-groups';
+import { projectRoot } from './config-file';
 import type { EngineHost } from './engine-host';
 import { jobUri } from './job-documents';
 import { isFile } from './job-source-links';
@@ -73,9 +73,8 @@ export class FailureDiagnostics implements vscode.Disposable {
 
   private async readQueues(queues: readonly QueueSignal[]): Promise<void> {
     const service = this.host.engine?.queues;
-    const config = configUri();
-    if (!service || !config) return;
-    const root = vscode.Uri.joinPath(config, '..').fsPath;
+    const root = projectRoot();
+    if (!service || !root) return;
     const mappings = this.host.engine?.config.pathMappings ?? [];
     for (const q of queues) {
       const now = Date.now();
@@ -87,10 +86,11 @@ export class FailureDiagnostics implements vscode.Disposable {
           return at !== null && now - at <= FAILURE_WINDOW_MS;
         });
         const groups = groupFailures(recent, now);
+        const ids = idsByGroup(recent);
         spots = (await Promise.all(groups.map(async (group) => {
           const place = await topOwnFrame(group.frames, mappings, root, exists);
           if (!place) return undefined;
-          const spot: FailureSpot = { ref: f.ref, group, ids: idsOf(recent, group.key) };
+          const spot: FailureSpot = { ref: f.ref, group, ids: ids.get(group.key) ?? [] };
           return { uri: vscode.Uri.file(place.absolute), diagnostic: this.diagnostic(spot, place.line), spot };
         }))).filter((s): s is NonNullable<typeof s> => s !== undefined);
       } catch {

@@ -4,7 +4,7 @@
 import * as vscode from 'vscode';
 import { localPath } from '../core/source-paths';
 import { parseFrames } from '../core/stack-frames';
-import { configUri } from './config-file';
+import { projectRoot } from './config-file';
 import type { EngineHost } from './engine-host';
 
 /** A document's frames are looked up at most this many (a trace of thousands of frames is rare, and each is a stat). */
@@ -28,9 +28,8 @@ export class JobSourceLinks implements vscode.DocumentLinkProvider {
   constructor(private readonly host: EngineHost) {}
 
   async provideDocumentLinks(doc: vscode.TextDocument, token: vscode.CancellationToken): Promise<vscode.DocumentLink[]> {
-    const config = configUri();
-    if (!config) return [];
-    const root = vscode.Uri.joinPath(config, '..').fsPath;
+    const root = projectRoot();
+    if (!root) return [];
     const mappings = this.host.engine?.config.pathMappings ?? [];
     const frames = parseFrames(doc.getText()).slice(0, MAX_LINKS);
     // Each file once, however many frames name it.

@@ -42,10 +42,14 @@ export function normalizeMessage(message: string): string {
 /** How many frames of a group's first trace it keeps (its top in-project frame is among them). */
 const FRAMES_KEPT = 50;
 
+/** A frame as "file:line fn". */
+function frameText(f: StackFrame | undefined): string | null {
+  return f ? `${f.file}:${f.line}${f.fn ? ` ${f.fn}` : ''}` : null;
+}
+
 /** The frame where it was thrown, as "file:line fn" (stack-frames.ts reads the five systems' languages). */
 export function topFrame(trace: string): string | null {
-  const f = parseFrames(trace)[0];
-  return f ? `${f.file}:${f.line}${f.fn ? ` ${f.fn}` : ''}` : null;
+  return frameText(parseFrames(trace)[0]);
 }
 
 /** "Class: message" as systems write it in one line; a class is a dotted or namespaced identifier. */
@@ -67,15 +71,16 @@ function shortHash(s: string): string {
   return h.toString(36).padStart(7, '0');
 }
 
-/** What a failed job's group is made of: one place, for grouping and for a group's ids. */
-function failureOf(j: JobSummary): Pick<FailureGroup, 'key' | 'class' | 'pattern' | 'example' | 'frame'> {
+/** What a failed job's group is made of (its trace read once): one place, for grouping and for a group's ids. */
+function failureOf(j: JobSummary): Pick<FailureGroup, 'key' | 'class' | 'pattern' | 'example' | 'frame' | 'frames'> {
   const example = (j.failedReason ?? '').split('\n')[0] ?? '';
   const own = splitError(example);
   // BullMQ's failedReason is the message alone: the class is on the trace's headline.
   const cls = own.class ?? (j.trace ? splitError(headline(j.trace)).class : null);
   const pattern = normalizeMessage(own.message);
-  const frame = topFrame(j.trace ?? '');
-  return { key: shortHash(`${cls ?? ''}\n${pattern}\n${frame ?? ''}`), class: cls, pattern, example, frame };
+  const frames = parseFrames(j.trace ?? '');
+  const frame = frameText(frames[0]);
+  return { key: shortHash(`${cls ?? ''}\n${pattern}\n${frame ?? ''}`), class: cls, pattern, example, frame, frames: frames.slice(0, FRAMES_KEPT) };
 }
 
 /** Groups failed jobs (their failedReason and trace), largest group first. */
@@ -85,7 +90,7 @@ export function groupFailures(jobs: readonly JobSummary[], now: number): Failure
     const f = failureOf(j);
     const at = j.failedAt ?? (j.ageMs !== null ? now - j.ageMs : null);
     let g = groups.get(f.key);
-    if (!g) groups.set(f.key, (g = { ...f, frames: parseFrames(j.trace ?? '').slice(0, FRAMES_KEPT), count: 0, firstSeen: at, lastSeen: at, sampleIds: [] }));
+    if (!g) groups.set(f.key, (g = { ...f, count: 0, firstSeen: at, lastSeen: at, sampleIds: [] }));
     g.count++;
     if (at !== null) {
       g.firstSeen = g.firstSeen === null ? at : Math.min(g.firstSeen, at);
@@ -96,7 +101,19 @@ export function groupFailures(jobs: readonly JobSummary[], now: number): Failure
   return [...groups.values()].sort((a, b) => b.count - a.count || (b.lastSeen ?? 0) - (a.lastSeen ?? 0));
 }
 
+/** The ids of every job of each group, by group key, in one pass over the jobs. */
+export function idsByGroup(jobs: readonly JobSummary[]): Map<string, string[]> {
+  const out = new Map<string, string[]>();
+  for (const j of jobs) {
+    const key = failureOf(j).key;
+    const ids = out.get(key);
+    if (ids) ids.push(j.id);
+    else out.set(key, [j.id]);
+  }
+  return out;
+}
+
 /** The ids of every job of a group (to retry or delete the group). */
 export function idsOf(jobs: readonly JobSummary[], key: string): string[] {
-  return jobs.filter((j) => failureOf(j).key === key).map((j) => j.id);
+  return idsByGroup(jobs).get(key) ?? [];
 }
