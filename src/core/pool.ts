@@ -297,6 +297,7 @@ export class Pool {
         argv: this.config.command,
         cwd: this.config.cwd,
         env: { ...this.extraEnv, ...this.config.env, CHAPERONE_POOL: this.name, CHAPERONE_WORKER_ID: id },
+        ...(this.config.logs ? { log: this.config.logs } : {}),
       },
       this.config.restart,
       this.deps,

@@ -19,9 +19,21 @@ export interface ProcessSpec {
   argv: readonly string[];
   cwd: string;
   env: Readonly<Record<string, string>>;
+  /** Where the output also goes on disk (the pool's "logs"). */
+  log?: LogFileSpec;
 }
 
 export type OutputStream = 'stdout' | 'stderr';
+
+/** A pool's output on disk, rotated by size (see src/core/log-file-format.ts for a line's shape). */
+export interface LogFileSpec {
+  /** Absolute; stdout, and stderr too unless stderrFile is set. */
+  file: string;
+  stderrFile?: string;
+  maxBytes: number;
+  keep: number;
+  timestamps: boolean;
+}
 
 /** Why a process could not be started at all (not an exit): no crash loop follows. */
 export interface SpawnFailure {

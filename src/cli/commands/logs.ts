@@ -1,22 +1,30 @@
 import { PoolActions } from '../../node/pool-actions';
 import type { LogLine } from '../../core/worker';
-import { COMMON_OPTIONS, parse, targets, withClient } from '../cli-context';
-import { EXIT_FAILED, EXIT_OK, UsageError, type CliCommand, type CliIo } from '../cli-types';
+import { COMMON_OPTIONS, loadConfigFile, parse, targets, withClient } from '../cli-context';
+import { ActionFailed, EXIT_FAILED, EXIT_OK, UsageError, type CliCommand, type CliIo } from '../cli-types';
+import { parseLogFileLine, logFileOf, type FileLogLine } from '../../core/log-file-format';
+import { followLogFile, tailPoolLog } from '../../node/logs/read-log-files';
 
-const usage = 'chaperone logs POOL[/WORKER] [--follow] [--lines 100] [--supervisor ID] [--redis URL] [--json]';
+const usage = 'chaperone logs POOL[/WORKER] [--follow] [--lines 100] [--files [--config FILE]] [--supervisor ID] [--redis URL] [--json]';
 
 export const logsCommand: CliCommand = {
   name: 'logs',
   summary: "a pool's or a worker's recent stdout/stderr; --follow streams new lines",
   usage,
   async run(argv, io) {
-    const { values, positionals } = parse(argv, { ...COMMON_OPTIONS, follow: { type: 'boolean', short: 'f' }, lines: { type: 'string', short: 'n' } }, usage);
+    const { values, positionals } = parse(argv, { ...COMMON_OPTIONS, follow: { type: 'boolean', short: 'f' }, lines: { type: 'string', short: 'n' }, files: { type: 'boolean' } }, usage);
     if (positionals.length !== 1) throw new UsageError(`usage: ${usage}`);
     const [pool, worker] = positionals[0].split('/', 2);
     const lines = values.lines === undefined ? 100 : Number(values.lines);
-    if (!Number.isInteger(lines) || lines < 1) throw new UsageError('--lines must be a positive integer');
+    if (!Number.isInteger(lines) || lines < 1 || lines > 1_000_000) throw new UsageError('--lines must be an integer from 1 to 1000000');
+    if (values.files) return fromFiles(values, pool, worker, lines, io);
     return withClient(values, async (client) => {
-      const sups = await targets(client, pool, values.supervisor);
+      const sups = await targets(client, pool, values.supervisor).catch(async (err: unknown) => {
+        // No supervisor runs it: say where its files are, if it has any.
+        const spec = (await loadConfigFile(values).catch(() => undefined))?.pools.find((p) => p.name === pool)?.logs;
+        if (spec && err instanceof ActionFailed) throw new ActionFailed(`${err.message}; its log file is ${spec.file}: chaperone logs ${pool} --files`);
+        throw err;
+      });
       const many = sups.length > 1;
       const print = (sid: string, batch: LogLine[]): void => {
         for (const l of batch) {
@@ -51,6 +59,30 @@ export const logsCommand: CliCommand = {
     });
   },
 };
+
+/** The pool's log files on disk, whether or not anything supervises it now. */
+async function fromFiles(values: { config?: string; follow?: boolean; json?: boolean }, pool: string, worker: string | undefined, lines: number, io: CliIo): Promise<number> {
+  const config = await loadConfigFile(values);
+  if (!config) throw new UsageError('--files reads the pool\'s "logs" from chaperone.json: none found (use --config FILE)');
+  const p = config.pools.find((x) => x.name === pool);
+  if (!p) throw new UsageError(`no pool "${pool}" in ${config.file}`);
+  const spec = p.logs;
+  if (!spec) throw new UsageError(`pool "${pool}" has no "logs" in ${config.file}: its output is only in the supervisor's memory (chaperone logs ${pool})`);
+  const print = (l: FileLogLine): void => {
+    if (worker && l.worker !== worker) return;
+    if (values.json) io.out(JSON.stringify(l));
+    else io.out(l.at === null ? l.text : formatLine({ at: l.at, worker: l.worker ?? '?', pid: 0, stream: l.stream ?? 'stdout', text: l.text }));
+  };
+  // Read the tail with the worker filter applied after: ask for more when filtering.
+  const tail = await tailPoolLog(spec, worker ? lines * 20 : lines);
+  (worker ? tail.filter((l) => l.worker === worker) : tail).slice(-lines).forEach(print);
+  if (!values.follow) return EXIT_OK;
+  const files = [...new Set([logFileOf(spec, 'stdout'), logFileOf(spec, 'stderr')])];
+  const stops = files.map((f) => followLogFile(f, spec.keep, (line) => print(parseLogFileLine(line)), (m) => io.err(`error: ${m}`)));
+  await waitForInterrupt(io);
+  stops.forEach((s) => s());
+  return EXIT_OK;
+}
 
 function formatLine(l: LogLine, sid?: string): string {
   const t = new Date(l.at).toISOString().slice(11, 23);

@@ -8,7 +8,7 @@ import { ActionFailed, EXIT_OK, UsageError, type CliCommand, type CliIo } from '
 import { parseListen } from '../../node/signals/prometheus';
 import { renderSnapshot } from './status';
 
-const usage = 'chaperone supervise [--config FILE] [--redis URL] [--id ID] [--live] [--quiet] [--metrics HOST:PORT] [--no-signals]';
+const usage = 'chaperone supervise [--config FILE] [--redis URL] [--id ID] [--live] [--quiet] [--metrics HOST:PORT] [--no-signals] [--output]';
 
 export const superviseCommand: CliCommand = {
   name: 'supervise',
@@ -17,7 +17,7 @@ export const superviseCommand: CliCommand = {
   async run(argv, io) {
     const { values, positionals } = parse(
       argv,
-      { config: { type: 'string', short: 'c' }, redis: { type: 'string' }, id: { type: 'string' }, live: { type: 'boolean' }, quiet: { type: 'boolean', short: 'q' }, metrics: { type: 'string' }, 'no-signals': { type: 'boolean' } },
+      { config: { type: 'string', short: 'c' }, redis: { type: 'string' }, id: { type: 'string' }, live: { type: 'boolean' }, quiet: { type: 'boolean', short: 'q' }, metrics: { type: 'string' }, 'no-signals': { type: 'boolean' }, output: { type: 'boolean' } },
       usage,
     );
     if (positionals.length) throw new UsageError(`usage: ${usage}`);
@@ -32,6 +32,7 @@ export const superviseCommand: CliCommand = {
     const redisUrl = cliRedis(values, config).url;
     const metrics = values.metrics === undefined ? undefined : parseListen(values.metrics);
     if (values.metrics !== undefined && !metrics) throw new UsageError(`--metrics takes HOST:PORT (e.g. 127.0.0.1:9464), not "${values.metrics}"`);
+    if (values.output && values.live) throw new UsageError('--output and --live both draw on the terminal: choose one');
     if (metrics && values['no-signals']) throw new UsageError('--metrics needs the signals: drop --no-signals');
     // Signals (trends, thresholds, findings) every 5 s unless signals.interval says otherwise.
     const signals = values['no-signals'] ? undefined : { intervalMs: config.signals.intervalMs ?? 5000, ...(metrics ? { metrics } : {}) };
@@ -44,6 +45,7 @@ export const superviseCommand: CliCommand = {
     }
     if (engine.metricsAddress) logger.info(`Prometheus metrics on http://${engine.metricsAddress.host}:${engine.metricsAddress.port}/metrics`);
     logFindings(engine, logger);
+    if (values.output) streamOutput(engine, io);
     logger.info(`supervisor ${engine.id} started: ${config.pools.length} pool(s) from ${config.file}; control plane ${redactUrl(redisUrl)}`);
     const live = values.live ? startLiveView(engine, io) : undefined;
     await waitForSignal(engine, logger);
@@ -51,6 +53,14 @@ export const superviseCommand: CliCommand = {
     return EXIT_OK;
   },
 };
+
+/** Every worker's lines as they come, "emails/3 | text" ("!" for stderr), like foreman or pm2 logs. */
+function streamOutput(engine: Engine, io: CliIo): void {
+  engine.onLogLine(({ pool, line }) => {
+    const n = line.worker.startsWith(`${pool}-`) ? line.worker.slice(pool.length + 1) : line.worker;
+    io.out(`${pool}/${n} ${line.stream === 'stderr' ? '!' : '|'} ${line.text}`);
+  });
+}
 
 /** New and cleared findings go to the log, so a headless operator sees them too. */
 function logFindings(engine: Engine, logger: ReturnType<typeof consoleLogger>): void {

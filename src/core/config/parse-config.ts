@@ -173,6 +173,8 @@ interface RawPool {
   limits?: { memory?: string | number; cpu?: number; samples?: number };
   queues?: string[];
   drain?: { pauseQueues?: boolean };
+  logs?: { file: string; stderrFile?: string; maxSize?: string | number; keep?: number; timestamps?: boolean };
+  watch?: string[] | { paths: string[]; ignore?: string[]; debounce?: string | number };
   thresholds?: RawWorkerRules;
   scale?: { strategy?: 'fixed' | 'depth' | 'wait'; jobsPerWorker?: number; targetWait?: string | number; runtime?: string | number; cooldown?: string | number; maxShift?: number; pin?: string | number };
 }
@@ -267,6 +269,28 @@ function buildConfig(raw: RawConfig, doc: ConfigDocument): ChaperoneConfig {
     const limits: PoolConfig['limits'] = { samples: p.limits?.samples ?? 3 };
     if (p.limits?.memory !== undefined) limits.memoryBytes = parseSize(p.limits.memory);
     if (p.limits?.cpu !== undefined) limits.cpuPercent = p.limits.cpu;
+    let logs: PoolConfig['logs'];
+    if (p.logs) {
+      const maxBytes = p.logs.maxSize === undefined ? 10_000_000 : (parseSize(p.logs.maxSize) ?? 10_000_000);
+      if (maxBytes < 4096) problem(at('logs', 'maxSize'), 'must be at least 4KB');
+      for (const k of ['file', 'stderrFile'] as const) if (p.logs[k]?.includes('\0')) problem(at('logs', k), 'must not contain a NUL character');
+      logs = {
+        file: path.resolve(baseDir, p.logs.file),
+        ...(p.logs.stderrFile ? { stderrFile: path.resolve(baseDir, p.logs.stderrFile) } : {}),
+        maxBytes,
+        keep: p.logs.keep ?? 5,
+        timestamps: p.logs.timestamps ?? true,
+      };
+      if (logs.stderrFile === logs.file) problem(at('logs', 'stderrFile'), 'is the same file as "file": leave it out to write both streams there');
+    }
+    let watch: PoolConfig['watch'];
+    if (p.watch) {
+      const w = Array.isArray(p.watch) ? { paths: p.watch } : p.watch;
+      const debounceMs = dur(Array.isArray(p.watch) ? undefined : p.watch.debounce, 1000);
+      if (debounceMs < 100 || debounceMs > 60_000) problem(at('watch', 'debounce'), 'must be between 100ms and 1m');
+      w.paths.forEach((g, i) => (path.isAbsolute(g) || g.split(/[\\/]/).includes('..')) && problem(at('watch', ...(Array.isArray(p.watch) ? [] : ['paths']), i), 'must be a glob inside the folder of chaperone.json (no absolute path, no "..")'));
+      watch = { paths: [...w.paths], ignore: [...(w.ignore ?? [])], debounceMs };
+    }
     pools.push({
       name,
       command: [...p.command],
@@ -280,6 +304,8 @@ function buildConfig(raw: RawConfig, doc: ConfigDocument): ChaperoneConfig {
       queues: [...(p.queues ?? [])],
       scale,
       drain: { pauseQueues: p.drain?.pauseQueues ?? false },
+      ...(logs ? { logs } : {}),
+      ...(watch ? { watch } : {}),
       range: doc.rangeOf(['pools', name], true),
     });
   }

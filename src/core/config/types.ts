@@ -3,6 +3,7 @@ import type { SignalsConfig, TenantsConfig, ThresholdsConfig } from './signals-c
 import type { SourceRange } from './source-range';
 import type { RestartPolicy } from '../restart-policy';
 import type { ScalePolicy } from '../scaler';
+import type { LogFileSpec } from '../ports';
 
 export type { SourceRange } from './source-range';
 
@@ -21,10 +22,20 @@ export interface PoolConfig {
   queues: string[];
   scale: ScalePolicy;
   drain: { pauseQueues: boolean };
+  /** Output on disk ("logs"), paths absolute. */
+  logs?: LogFileSpec;
+  /** Rolling restart when these files change ("watch"), globs relative to the config's folder. */
+  watch?: WatchConfig;
   /** Tenant from tenants.pools, if given. */
   tenant?: string;
   /** Where the pool is defined in chaperone.json (its key), for diagnostics. */
   range?: SourceRange;
+}
+
+export interface WatchConfig {
+  paths: string[];
+  ignore: string[];
+  debounceMs: number;
 }
 
 /** Per-system settings of a connection; a system listed here is watched on it. */

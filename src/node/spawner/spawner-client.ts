@@ -85,6 +85,7 @@ export class SpawnerClient implements ProcessRunner, UsageSampler {
       this.send(socket, {
         type: 'spawn', ref, argv: [...spec.argv], cwd: spec.cwd, env: { ...spec.env },
         workerId: spec.workerId, pool: spec.pool, stopSignal: spec.stop.signal, stopTimeoutMs: spec.stop.timeoutMs,
+        ...(spec.log ? { log: { ...spec.log } } : {}),
       });
     });
   }

@@ -15,6 +15,7 @@ import { removeRuntimeState, writeRuntimeState, type RuntimeChild, type RuntimeS
 import { parseToSpawner, readLines, writeLine, type FromSpawner, type SpawnRequest } from './spawner-protocol';
 import type { ReaperMessage } from './reaper-protocol';
 import { createUsageSource, type UsageSource } from './usage-sampling';
+import { WorkerLogSinks, type WorkerLog } from '../logs/worker-log-sinks';
 
 const { values: args } = parseArgs({ options: { socket: { type: 'string' }, state: { type: 'string' }, grace: { type: 'string' } } });
 if (!args.socket || !args.state) {
@@ -54,6 +55,9 @@ function log(level: 'info' | 'warn' | 'error', message: string): void {
   if (controller) writeLine(controller, { type: 'log', level, message });
   else process.stderr.write(`${new Date().toISOString()} ${level} spawner ${process.pid}: ${message}\n`);
 }
+
+/** The pools' log files: written here, where the workers' pipes are, whoever supervises. */
+const logSinks = new WorkerLogSinks((message) => log('warn', message));
 
 function emit(m: FromSpawner): void {
   if (controller) {
@@ -144,10 +148,18 @@ async function doSpawn(m: SpawnRequest): Promise<void> {
     // The reaper hears of it first: if this process dies now, the worker is still accounted for.
     tellReaper({ type: 'child', child: entry });
     answer({ type: 'spawned', ref: m.ref, pid });
-    child.stdout?.setEncoding('utf8').on('data', (data: string) => emit({ type: 'output', pid, stream: 'stdout', data }));
-    child.stderr?.setEncoding('utf8').on('data', (data: string) => emit({ type: 'output', pid, stream: 'stderr', data }));
+    const file: WorkerLog | undefined = m.log ? logSinks.attach(m.log, m.workerId, { stdout: child.stdout, stderr: child.stderr }) : undefined;
+    child.stdout?.setEncoding('utf8').on('data', (data: string) => {
+      file?.write('stdout', data);
+      emit({ type: 'output', pid, stream: 'stdout', data });
+    });
+    child.stderr?.setEncoding('utf8').on('data', (data: string) => {
+      file?.write('stderr', data);
+      emit({ type: 'output', pid, stream: 'stderr', data });
+    });
     // 'close' (not 'exit'): all output has been read by then.
     child.once('close', (code, signal) => {
+      file?.end();
       children.delete(pid);
       tellReaper({ type: 'gone', pid });
       emit({ type: 'exit', pid, code, signal });
@@ -206,6 +218,7 @@ async function finish(): Promise<void> {
   finishing = true;
   tellReaper({ type: 'done' });
   while (writing) await new Promise((r) => setTimeout(r, 10));
+  await logSinks.closeAll();
   await removeRuntimeState(STATE_FILE);
   controller?.end();
   setTimeout(() => process.exit(0), 20);

@@ -3,6 +3,7 @@
 // the same config connects to it and takes the spawner over with its workers. Both sides parse what
 // they read; the spawner runs argv, so what it accepts is checked field by field.
 import type { Socket } from 'node:net';
+import type { LogFileSpec } from '../../core/log-file-format';
 
 export interface SpawnRequest {
   type: 'spawn';
@@ -14,6 +15,8 @@ export interface SpawnRequest {
   pool: string;
   stopSignal: string;
   stopTimeoutMs: number;
+  /** The pool's log file, written by the spawner (so no line waits on a supervisor). */
+  log?: LogFileSpec;
 }
 
 export type ToSpawner =
@@ -59,6 +62,18 @@ function isEnv(v: unknown): v is Record<string, string> {
   return isObj(v) && Object.values(v).every((x) => typeof x === 'string');
 }
 
+const MAX_LOG_BYTES = 1024 ** 4;
+
+function parseLogSpec(v: unknown): LogFileSpec | undefined {
+  if (!isObj(v)) return undefined;
+  const { file, stderrFile, maxBytes, keep, timestamps } = v;
+  if (!isStr(file) || !file || file.includes('\0') || typeof timestamps !== 'boolean') return undefined;
+  if (typeof maxBytes !== 'number' || !Number.isInteger(maxBytes) || maxBytes < 1 || maxBytes > MAX_LOG_BYTES) return undefined;
+  if (typeof keep !== 'number' || !Number.isInteger(keep) || keep < 0 || keep > 1000) return undefined;
+  if (stderrFile !== undefined && (!isStr(stderrFile) || !stderrFile || stderrFile.includes('\0'))) return undefined;
+  return { file, maxBytes, keep, timestamps, ...(stderrFile !== undefined ? { stderrFile } : {}) };
+}
+
 /** The spawner's parser: anything else is dropped (and logged by the caller). */
 export function parseToSpawner(v: unknown): ToSpawner | undefined {
   if (!isObj(v)) return undefined;
@@ -70,7 +85,13 @@ export function parseToSpawner(v: unknown): ToSpawner | undefined {
       if (!isRef(ref) || !Array.isArray(argv) || argv.length === 0 || !argv.every((a) => isStr(a, 65536)) || !isStr(cwd) || !isEnv(env)) return undefined;
       if (!isStr(workerId, 200) || !isStr(pool, 200) || !isStr(stopSignal, 12) || !SIGNAL.test(stopSignal)) return undefined;
       if (typeof stopTimeoutMs !== 'number' || !Number.isInteger(stopTimeoutMs) || stopTimeoutMs < 0 || stopTimeoutMs > 24 * 3600_000) return undefined;
-      return { type: 'spawn', ref, argv: argv as string[], cwd, env, workerId, pool, stopSignal, stopTimeoutMs };
+      const req: SpawnRequest = { type: 'spawn', ref, argv: argv as string[], cwd, env, workerId, pool, stopSignal, stopTimeoutMs };
+      if (v.log !== undefined) {
+        const log = parseLogSpec(v.log);
+        if (!log) return undefined;
+        req.log = log;
+      }
+      return req;
     }
     case 'signal':
       return isPid(v.pid) && isStr(v.signal, 12) && SIGNAL.test(v.signal) && typeof v.group === 'boolean' ? { type: 'signal', pid: v.pid, signal: v.signal, group: v.group } : undefined;

@@ -1,0 +1,145 @@
+// Reading a pool's log files back (`chaperone logs POOL --files`): the last N lines across the
+// current file and its rotated ones, and a follow that survives rotations. Reads go backwards from
+// the end in bounded chunks, so a 10 GB history costs what the lines asked for.
+import { open, readFile, stat, type FileHandle } from 'node:fs/promises';
+import { logFileOf, parseLogFileLine, type FileLogLine, type LogFileSpec } from '../../core/log-file-format';
+import { rotatedFiles } from './rotating-log-file';
+
+const CHUNK = 64 * 1024;
+
+/** The last `count` lines of a log (file, file.1, ... newest first until enough). */
+export async function tailLogFile(file: string, keep: number, count: number): Promise<string[]> {
+  const out: string[] = [];
+  for (const f of rotatedFiles(file, keep).reverse()) {
+    if (out.length >= count) break;
+    const lines = await lastLines(f, count - out.length);
+    out.unshift(...lines);
+  }
+  return out.slice(-count);
+}
+
+/** The last lines of both streams of a pool's log, in time order where the lines carry one. */
+export async function tailPoolLog(spec: LogFileSpec, count: number): Promise<FileLogLine[]> {
+  const files = [...new Set([logFileOf(spec, 'stdout'), logFileOf(spec, 'stderr')])];
+  const per = await Promise.all(files.map(async (f) => (await tailLogFile(f, spec.keep, count)).map(parseLogFileLine)));
+  if (per.length === 1) return per[0];
+  // Two files: merge by time (stable, so lines of the same millisecond keep their file order).
+  const all = per.flatMap((lines, fi) => lines.map((l, i) => ({ l, fi, i })));
+  all.sort((a, b) => (a.l.at ?? 0) - (b.l.at ?? 0) || a.fi - b.fi || a.i - b.i);
+  return all.slice(-count).map((x) => x.l);
+}
+
+async function lastLines(file: string, count: number): Promise<string[]> {
+  let h: FileHandle;
+  try {
+    h = await open(file, 'r');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    throw err;
+  }
+  try {
+    let end = (await h.stat()).size;
+    let tail = Buffer.alloc(0);
+    let lines: string[] = [];
+    while (end > 0) {
+      const start = Math.max(0, end - CHUNK);
+      const b = Buffer.alloc(end - start);
+      await h.read(b, 0, b.length, start);
+      tail = Buffer.concat([b, tail]);
+      end = start;
+      // Cut at a newline so a multi-byte character is never split; the first piece may be partial.
+      const text = tail.toString('utf8');
+      lines = text.split('\n');
+      if (lines[lines.length - 1] === '') lines.pop();
+      if (lines.length > count) break;
+    }
+    return lines.slice(-count);
+  } finally {
+    await h.close();
+  }
+}
+
+/**
+ * Calls onLine for every line added to the log from now on, across rotations: the open handle
+ * still reads the renamed file to its end before the new file is opened. Returns a stop function.
+ */
+export function followLogFile(file: string, keep: number, onLine: (line: string) => void, onError: (message: string) => void, pollMs = 250): () => void {
+  let h: FileHandle | undefined;
+  let ino = -1;
+  let offset = 0;
+  let partial = '';
+  let stopped = false;
+  let first = true;
+  let timer: NodeJS.Timeout | undefined;
+  const readToEnd = async (): Promise<void> => {
+    if (!h) return;
+    const b = Buffer.alloc(CHUNK);
+    for (;;) {
+      const { bytesRead } = await h.read(b, 0, CHUNK, offset);
+      if (bytesRead === 0) return;
+      offset += bytesRead;
+      const text = partial + b.subarray(0, bytesRead).toString('utf8');
+      const parts = text.split('\n');
+      partial = parts.pop() ?? '';
+      for (const p of parts) onLine(p);
+    }
+  };
+  const reopen = async (fromEnd: boolean): Promise<void> => {
+    await h?.close();
+    h = undefined;
+    try {
+      h = await open(file, 'r');
+      const st = await h.stat();
+      ino = st.ino;
+      offset = fromEnd ? st.size : 0;
+      partial = '';
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+    }
+  };
+  const tick = async (): Promise<void> => {
+    try {
+      // Only the file as it is now is skipped: one that appears later is read from its start.
+      if (!h) await reopen(first);
+      first = false;
+      await readToEnd();
+      const st = await stat(file).catch(() => undefined);
+      if (st && st.ino !== ino) {
+        await readToEnd();
+        if (partial) onLine(partial);
+        partial = '';
+        // Rotated, maybe more than once since the last look: the files between ours and the
+        // current one are read whole, newest last.
+        const ours = await rotatedIndex(file, keep, ino);
+        for (let i = ours - 1; i >= 1; i--) for (const l of await wholeLines(`${file}.${i}`)) onLine(l);
+        await reopen(false);
+        await readToEnd();
+      } else if (st && st.size < offset) await reopen(false); // truncated in place
+    } catch (err) {
+      onError(`cannot read ${file}: ${err instanceof Error ? err.message : String(err)}`);
+    }
+    if (!stopped) timer = setTimeout(() => void tick(), pollMs);
+  };
+  void tick();
+  return () => {
+    stopped = true;
+    if (timer) clearTimeout(timer);
+    void h?.close();
+  };
+}
+
+/** Which rotated file (1..keep) now holds the inode; 0 when it fell off (or was never rotated). */
+async function rotatedIndex(file: string, keep: number, ino: number): Promise<number> {
+  for (let i = 1; i <= keep; i++) {
+    const st = await stat(`${file}.${i}`).catch(() => undefined);
+    if (st?.ino === ino) return i;
+  }
+  return 0;
+}
+
+async function wholeLines(file: string): Promise<string[]> {
+  const text = await readFile(file, 'utf8').catch(() => '');
+  const lines = text.split('\n');
+  if (lines.at(-1) === '') lines.pop();
+  return lines;
+}
