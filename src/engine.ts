@@ -7,7 +7,7 @@ import { withRedis } from './core/config/redis-choice';
 import type { ChaperoneConfig } from './core/config/types';
 import type { Disposable } from './core/emitter';
 import type { AuditEntry, AuditSink, Logger } from './core/ports';
-import type { Finding } from './core/signals/findings';
+import { alerting, type Finding } from './core/signals/findings';
 import type { Signals } from './core/signals/signals-engine';
 import type { SupervisorSnapshot } from './core/snapshot';
 import type { LogLine } from './core/worker';
@@ -32,6 +32,8 @@ import { QueueObserver } from './node/signals/observe-queues';
 import { PrometheusExporter } from './node/signals/prometheus';
 import { RedisHistory } from './node/signals/redis-history';
 import { SignalsSampler, poolObservations, supervisedConsumers } from './node/signals/signals-sampler';
+import { Notifier, type NotifySender } from './core/notify/notifier';
+import { NetworkNotifySender } from './node/notify/notify-sender';
 import { QueueService, type ConnectionHandle } from './queues/queue-service';
 
 export const VERSION = '0.1.0';
@@ -50,6 +52,8 @@ export interface EngineOptions {
   supervisorId?: string;
   /** Run the signals sampler (trends, thresholds, findings) at this interval; off when absent. */
   signals?: { intervalMs: number; metrics?: { host: string; port: number } };
+  /** Tell config.notify's channels of findings (the headless supervisor; needs signals). A test may give its own sender. */
+  notify?: boolean | NotifySender;
   /** Who queue actions are audited as (the editor: "vscode:user@host"). */
   actor?: string;
   /** false: the audit trail does not go to the logger (the caller has a sink of its own). Default true. */
@@ -82,6 +86,7 @@ export class Engine {
   readonly queues: QueueService | undefined;
   private readonly observer: QueueObserver | undefined;
   private readonly exporter: PrometheusExporter | undefined;
+  private readonly notifier: Notifier | undefined;
   private historyRedis: Redis | undefined;
 
   /** The configuration it runs (with the Redis chooseRedis() chose). */
@@ -135,6 +140,10 @@ export class Engine {
         history = new RedisHistory(this.historyRedis, config.redis.keyPrefix, id, config.signals.history.retentionMs);
       }
       if (opts.signals.metrics) this.exporter = new PrometheusExporter();
+      if (opts.notify && config.notify.length) {
+        const sender = opts.notify === true ? new NetworkNotifySender() : opts.notify;
+        this.notifier = new Notifier(config.notify, { clock: systemClock, sender, logger, origin: `${id}@${os.hostname()}` });
+      }
       const exporter = this.exporter;
       const observer = new QueueObserver(service, () => supervisedConsumers(pools()), config.tenants.payloadField);
       this.observer = observer;
@@ -143,6 +152,8 @@ export class Engine {
         queues: observer,
         afterTick: async (now) => {
           const s = this.signals;
+          // Told as the status bar shows them: a built-in rule only once sustained (see alerting()).
+          if (s) this.notifier?.update(alerting(s.findings, now));
           if (exporter && s?.lastSignals) exporter.update(s.lastSignals, s.findings, s.lastTickMs);
           await history?.afterTick(engine, now).catch((err: unknown) => logger.warn(`history: ${err instanceof Error ? err.message : String(err)}`));
         },
@@ -287,6 +298,7 @@ export class Engine {
   /** Drains every pool, then closes the control plane and the spawner. */
   async shutdown(timeoutMs?: number): Promise<void> {
     this.signals?.stop();
+    this.notifier?.dispose();
     const reports = await this.supervisor.shutdown(timeoutMs);
     for (const r of reports) {
       if (r.killedAtTimeout.length) this.opts.logger.warn(`pool ${r.pool}: killed at the timeout: ${r.killedAtTimeout.map((k) => k.workerId).join(', ')}`);

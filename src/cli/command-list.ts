@@ -13,6 +13,7 @@ import { workersCommand } from './commands/workers';
 import { killCommand } from './commands/kill';
 import { logsCommand } from './commands/logs';
 import { markFailedCommand } from './commands/mark-failed';
+import { notifyCommand } from './commands/notify';
 import { pauseCommand } from './commands/pause';
 import { promoteCommand } from './commands/promote';
 import { purgeCommand } from './commands/purge';
@@ -34,5 +35,5 @@ export const COMMANDS: readonly CliCommand[] = [
   superviseCommand, statusCommand, drainCommand, restartCommand, scaleCommand, startCommand, stopCommand, logsCommand,
   queuesCommand, jobsCommand, jobCommand, failuresCommand, deleteCommand, replayCommand, workersCommand, cancelCommand, retryCommand, promoteCommand, pauseCommand, resumeCommand, restartWorkersCommand, markFailedCommand, cleanCommand,
   purgeCommand, killCommand, workerCommand, suspendCommand, unsuspendCommand,
-  trendsCommand, checkCommand,
+  trendsCommand, checkCommand, notifyCommand,
 ];

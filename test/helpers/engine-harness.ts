@@ -21,7 +21,7 @@ export function tempDir(): string {
   return mkdtempSync(path.join(os.tmpdir(), 'chaperone-test-'));
 }
 
-export async function startEngine(config: object, opts: { redisUrl?: string; id?: string; dir?: string; runtimeDir?: string; signals?: { intervalMs: number; metrics?: { host: string; port: number } }; beforeStart?: (engine: Engine) => void } = {}): Promise<Harness> {
+export async function startEngine(config: object, opts: { redisUrl?: string; id?: string; dir?: string; runtimeDir?: string; signals?: { intervalMs: number; metrics?: { host: string; port: number } }; beforeStart?: (engine: Engine) => void; notify?: boolean } = {}): Promise<Harness> {
   const dir = opts.dir ?? tempDir();
   const file = path.join(dir, 'chaperone.json');
   const text = JSON.stringify(config, null, 2);
@@ -42,6 +42,7 @@ export async function startEngine(config: object, opts: { redisUrl?: string; id?
     supervisorId: opts.id ?? `test-${process.pid}-${Math.random().toString(36).slice(2, 8)}`,
     ...(opts.signals ? { signals: opts.signals } : {}),
     ...(opts.runtimeDir ? { runtimeDir: opts.runtimeDir } : {}),
+    ...(opts.notify ? { notify: true } : {}),
   });
   const audit: AuditEntry[] = [];
   engine.addAuditSink({ record: (e) => audit.push(e) });

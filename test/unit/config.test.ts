@@ -182,4 +182,56 @@ describe('config: hostile and broken files', () => {
     }
     assert.ok(refused > 250, `${refused} refused`);
   });
+
+  it('logs, watch and notify: defaults, paths from the config\'s folder, and each bad field at its place', () => {
+    const { config } = parseConfigText(JSON.stringify({
+      pools: { a: { command: ['x'], logs: { file: 'logs/a.log' }, watch: ['app/**/*.php'] }, b: { command: ['y'], logs: { file: 'b.log', stderrFile: 'b.err', maxSize: '1MB', keep: 0, timestamps: false }, watch: { paths: ['src/**'], ignore: ['src/gen/**'], debounce: '250ms' } } },
+      notify: [{ webhook: 'env:HOOK', format: 'slack' }, { email: { smtp: 'smtp://ops@mail.example:2525', from: 'a@b.c', to: 'c@d.e' }, severity: 'critical', group: '0s', rateLimit: { messages: 3, per: '10m' } }],
+    }), FILE);
+    const [a, b] = config.pools;
+    assert.deepEqual(a.logs, { file: path.join(path.dirname(FILE), 'logs/a.log'), maxBytes: 10_000_000, keep: 5, timestamps: true });
+    assert.deepEqual(a.watch, { paths: ['app/**/*.php'], ignore: [], debounceMs: 1000 });
+    assert.deepEqual(b.logs, { file: path.join(path.dirname(FILE), 'b.log'), stderrFile: path.join(path.dirname(FILE), 'b.err'), maxBytes: 1_000_000, keep: 0, timestamps: false });
+    assert.deepEqual(b.watch, { paths: ['src/**'], ignore: ['src/gen/**'], debounceMs: 250 });
+    assert.deepEqual(config.notify.map((c) => [c.name, c.severity, c.groupMs, c.rate]), [
+      ['webhook #1 (slack)', 'warning', 30_000, { messages: 10, perMs: 3_600_000 }],
+      ['email #2', 'critical', 0, { messages: 3, perMs: 600_000 }],
+    ]);
+    assert.deepEqual(config.notify[0].target, { kind: 'webhook', url: { env: 'HOOK' }, format: 'slack' });
+    assert.deepEqual(config.notify[1].target, { kind: 'email', smtp: { url: 'smtp://ops@mail.example:2525', passwordEnv: 'CHAPERONE_SMTP_PASSWORD' }, from: 'a@b.c', to: ['c@d.e'] });
+
+    // The schema's checks first (a file that fails them is not read further) ...
+    const shape = problems(`{
+  "pools": { "a": { "command": ["x"],
+    "logs": { "file": "a.log", "keep": 5000 },
+    "watch": [] } },
+  "notify": [
+    { "webhook": "ftp://x" },
+    { "email": { "smtp": "smtp://u:pw@host", "from": "a@b.c", "to": "c@d.e" } }
+  ]
+}`);
+    const lines = (ps: ConfigProblem[], key: string) => ps.filter((p) => p.path.join('.') === key).map((p) => p.range.line);
+    assert.deepEqual(lines(shape, 'pools.a.logs.keep'), [3]);
+    assert.deepEqual(lines(shape, 'pools.a.watch'), [4]);
+    assert.deepEqual(lines(shape, 'notify.0.webhook'), [6]);
+    assert.deepEqual(lines(shape, 'notify.1.email.smtp'), [7], 'a password in the SMTP URL');
+    // ... then the ranges and rules it cannot say.
+    const bad = problems(`{
+  "pools": { "a": { "command": ["x"],
+    "logs": { "file": "a.log", "maxSize": "1KB" },
+    "watch": { "paths": ["../elsewhere/**"], "debounce": "5m" } } },
+  "notify": [
+    { "webhook": "https://user:pw@hooks.example/x" },
+    { "webhook": "https://hooks.example/y", "group": "1h", "rateLimit": { "per": "10s" } }
+  ]
+}`);
+    const at = (key: string) => bad.filter((p) => p.path.join('.') === key).map((p) => `${p.range.line}: ${p.message}`);
+    assert.deepEqual(at('pools.a.logs.maxSize'), ['3: must be at least 4KB']);
+    assert.deepEqual(at('pools.a.watch.paths.0'), ['4: must be a glob inside the folder of chaperone.json (no absolute path, no "..")']);
+    assert.deepEqual(at('pools.a.watch.debounce'), ['4: must be between 100ms and 1m']);
+    assert.deepEqual(at('notify.0.webhook'), ['6: must not contain a password: use env:NAME and keep the URL in the environment']);
+    assert.deepEqual(at('notify.1.group'), ['7: must be between 0 and 10m']);
+    assert.deepEqual(at('notify.1.rateLimit.per'), ['7: must be between 1m and 24h']);
+  });
 });
+

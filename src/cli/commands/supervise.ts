@@ -36,7 +36,8 @@ export const superviseCommand: CliCommand = {
     if (metrics && values['no-signals']) throw new UsageError('--metrics needs the signals: drop --no-signals');
     // Signals (trends, thresholds, findings) every 5 s unless signals.interval says otherwise.
     const signals = values['no-signals'] ? undefined : { intervalMs: config.signals.intervalMs ?? 5000, ...(metrics ? { metrics } : {}) };
-    const engine = new Engine({ config, logger, redisUrl, ...(values.id ? { supervisorId: values.id } : {}), ...(signals ? { signals } : {}) });
+    // Notifications go from here (the server), never from an editor window.
+    const engine = new Engine({ config, logger, redisUrl, ...(values.id ? { supervisorId: values.id } : {}), ...(signals ? { signals, notify: true } : {}) });
     try {
       await engine.start();
     } catch (err) {
@@ -45,6 +46,8 @@ export const superviseCommand: CliCommand = {
     }
     if (engine.metricsAddress) logger.info(`Prometheus metrics on http://${engine.metricsAddress.host}:${engine.metricsAddress.port}/metrics`);
     logFindings(engine, logger);
+    if (config.notify.length && !signals) logger.warn(`"notify" in ${config.file} needs the signals: with --no-signals nothing is sent`);
+    else if (config.notify.length) logger.info(`findings are told to ${config.notify.map((c) => `${c.name} (${c.severity} and up)`).join(', ')}`);
     if (values.output) streamOutput(engine, io);
     logger.info(`supervisor ${engine.id} started: ${config.pools.length} pool(s) from ${config.file}; control plane ${redactUrl(redisUrl)}`);
     const live = values.live ? startLiveView(engine, io) : undefined;

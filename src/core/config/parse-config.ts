@@ -9,6 +9,7 @@ import type { ScalePolicy } from '../scaler';
 import { DURATION_HINT, SIZE_HINT, parseDuration, parseSize } from '../units';
 import { structureProblems } from './json-structure';
 import { ConfigError, type ConfigProblem } from './located-error';
+import { parseNotify, type RawNotify } from './parse-notify';
 import { SignalsParser, type RawSignals, type RawTenants, type RawThresholds, type RawWorkerRules } from './parse-signals';
 import type { ChaperoneConfig, ConnectionConfig, LaravelSystemConfig, PoolConfig, QueueSystemsConfig, SourceRange } from './types';
 
@@ -195,6 +196,7 @@ interface RawConfig {
   supervisor?: { id?: string; heartbeat?: string | number; sampleInterval?: string | number; logLines?: number; handoverGrace?: string | number };
   pools?: Record<string, RawPool>;
   pathMappings?: Record<string, string>;
+  notify?: RawNotify[];
 }
 
 /** Defaults of a stock Laravel 11/12 app (redis queue and cache, Horizon's default prefix). */
@@ -367,9 +369,11 @@ function buildConfig(raw: RawConfig, doc: ConfigDocument): ChaperoneConfig {
     if (local.includes('\0')) problem(['pathMappings', remote], 'must not contain a NUL character');
     return { remote, local: path.resolve(baseDir, local) };
   });
+  const notify = parseNotify(raw.notify, problem, (p) => doc.rangeOf(p, true));
   if (problems.length > 0) throw new ConfigError(problems);
   return {
     thresholds,
+    notify,
     tenants,
     signals,
     connections,

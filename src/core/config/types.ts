@@ -4,6 +4,7 @@ import type { SourceRange } from './source-range';
 import type { RestartPolicy } from '../restart-policy';
 import type { ScalePolicy } from '../scaler';
 import type { LogFileSpec } from '../ports';
+import type { NotifyChannel } from '../notify/notify-config';
 
 export type { SourceRange } from './source-range';
 
@@ -95,4 +96,6 @@ export interface ChaperoneConfig {
   connections: ConnectionConfig[];
   /** Where the paths of traces from elsewhere are here ("pathMappings"), local paths resolved. */
   pathMappings: PathMapping[];
+  /** Where findings are told ("notify"); sent by `chaperone supervise`. */
+  notify: NotifyChannel[];
 }
