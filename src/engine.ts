@@ -34,6 +34,7 @@ import { RedisHistory } from './node/signals/redis-history';
 import { SignalsSampler, poolObservations, supervisedConsumers } from './node/signals/signals-sampler';
 import { Notifier, type NotifySender } from './core/notify/notifier';
 import { NetworkNotifySender } from './node/notify/notify-sender';
+import { startPoolWatchers } from './node/pool-watchers';
 import { QueueService, type ConnectionHandle } from './queues/queue-service';
 
 export const VERSION = '0.1.0';
@@ -87,6 +88,7 @@ export class Engine {
   private readonly observer: QueueObserver | undefined;
   private readonly exporter: PrometheusExporter | undefined;
   private readonly notifier: Notifier | undefined;
+  private watchers: { close(): Promise<void> } | undefined;
   private historyRedis: Redis | undefined;
 
   /** The configuration it runs (with the Redis chooseRedis() chose). */
@@ -273,6 +275,7 @@ export class Engine {
     const handover = this.config.pools.length ? await this.runner.connect() : undefined;
     await this.controlPlane?.start();
     this.supervisor.start(handover);
+    if (this.config.pools.some((p) => p.watch)) this.watchers = startPoolWatchers(this.config, this.supervisor, this.opts.logger);
     if (handover) {
       const keep = (): void => this.runner.keep(this.supervisor.handoverState());
       this.supervisor.changed.on(keep);
@@ -289,6 +292,7 @@ export class Engine {
    */
   async detach(): Promise<void> {
     this.signals?.stop();
+    await this.watchers?.close();
     this.supervisor.detach();
     this.runner.keep(this.supervisor.handoverState());
     await this.runner.detach();
@@ -299,6 +303,7 @@ export class Engine {
   async shutdown(timeoutMs?: number): Promise<void> {
     this.signals?.stop();
     this.notifier?.dispose();
+    await this.watchers?.close();
     const reports = await this.supervisor.shutdown(timeoutMs);
     for (const r of reports) {
       if (r.killedAtTimeout.length) this.opts.logger.warn(`pool ${r.pool}: killed at the timeout: ${r.killedAtTimeout.map((k) => k.workerId).join(', ')}`);
