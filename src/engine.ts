@@ -35,6 +35,7 @@ import { SignalsSampler, poolObservations, supervisedConsumers } from './node/si
 import { Notifier, type NotifySender } from './core/notify/notifier';
 import { NetworkNotifySender } from './node/notify/notify-sender';
 import { startPoolWatchers } from './node/pool-watchers';
+import { checkMarkText, type Mark } from './core/mark';
 import { QueueService, type ConnectionHandle } from './queues/queue-service';
 
 export const VERSION = '0.1.0';
@@ -89,6 +90,9 @@ export class Engine {
   private readonly exporter: PrometheusExporter | undefined;
   private readonly notifier: Notifier | undefined;
   private watchers: { close(): Promise<void> } | undefined;
+  /** The last day's marks, read every MARKS_EVERY_MS while the signals run (the dashboard draws them). */
+  private markList: readonly Mark[] = [];
+  private marksReadAt = 0;
   private historyRedis: Redis | undefined;
 
   /** The configuration it runs (with the Redis chooseRedis() chose). */
@@ -156,6 +160,7 @@ export class Engine {
           const s = this.signals;
           // Told as the status bar shows them: a built-in rule only once sustained (see alerting()).
           if (s) this.notifier?.update(alerting(s.findings, now));
+          if (now - this.marksReadAt >= MARKS_EVERY_MS) await this.readMarks(now);
           if (exporter && s?.lastSignals) exporter.update(s.lastSignals, s.findings, s.lastTickMs);
           await history?.afterTick(engine, now).catch((err: unknown) => logger.warn(`history: ${err instanceof Error ? err.message : String(err)}`));
         },
@@ -231,6 +236,33 @@ export class Engine {
 
   onLogLine(fn: (e: { pool: string; line: LogLine }) => void): Disposable {
     return this.supervisor.logged.on(fn);
+  }
+
+  /** The last day's deploy marks (oldest first), as last read. */
+  marks(): readonly Mark[] {
+    return this.markList;
+  }
+
+  /** Records a mark now (audited) and reads the list again. */
+  async addMark(raw: string): Promise<Mark> {
+    const checked = checkMarkText(raw);
+    if ('error' in checked) throw new Error(checked.error);
+    const client = this.controlClient();
+    if (!client) throw new Error('marks live in the control plane\'s Redis, which is not connected');
+    const mark: Mark = { at: Date.now(), text: checked.text, actor: this.opts.actor ?? `supervisor:${this.id}` };
+    await client.marks.add(mark, this.id);
+    await this.readMarks(Date.now());
+    return mark;
+  }
+
+  private async readMarks(now: number): Promise<void> {
+    this.marksReadAt = now;
+    const client = this.controlClient();
+    if (!client) return;
+    this.markList = await client.marks.list(now - 86_400_000, now + 3_600_000).catch((err: unknown) => {
+      this.opts.logger.warn(`marks: ${err instanceof Error ? err.message : String(err)}`);
+      return this.markList;
+    });
   }
 
   /** Every other live supervisor seen in Redis (empty while Redis is away). */
@@ -322,6 +354,8 @@ export class Engine {
 }
 
 // ---- one-shot sessions: the CLI's queue and signals commands, built here like the engine ----
+
+const MARKS_EVERY_MS = 15_000;
 
 export interface QueueSession {
   service: QueueService;

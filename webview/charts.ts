@@ -1,11 +1,12 @@
 // One Chart.js line chart per section, created once; snapshots replace its datasets' data in place
 // and deltas push one point, then chart.update('none') (no animation, no re-creation).
 import { CategoryScale, Chart, Filler, Legend, LineController, LineElement, LinearScale, PointElement, Tooltip } from 'chart.js';
-import type { ChartName, Point, QueueSeries, Series } from '../src/protocol/dashboard';
+import annotationPlugin, { type AnnotationOptions } from 'chartjs-plugin-annotation';
+import type { ChartMark, ChartName, Point, QueueSeries, Series } from '../src/protocol/dashboard';
 import type { ThemeColors } from './theme';
 import { timeLabel, timeTicks } from '../src/protocol/time-axis';
 
-Chart.register(LineController, LineElement, PointElement, LinearScale, CategoryScale, Legend, Tooltip, Filler);
+Chart.register(LineController, LineElement, PointElement, LinearScale, CategoryScale, Legend, Tooltip, Filler, annotationPlugin);
 
 /** Points kept per dataset: a long-open dashboard does not grow. */
 export const MAX_POINTS = 600;
@@ -44,7 +45,7 @@ export class LineChart {
           },
           y: { beginAtZero: true },
         },
-        plugins: { legend: { labels: { boxWidth: 12 } } },
+        plugins: { legend: { labels: { boxWidth: 12 } }, annotation: { annotations: {} } },
       },
     });
     this.applyTheme(theme);
@@ -102,6 +103,19 @@ export class LineChart {
       if (t) t.data = trend ? toXY(trend) : [];
       if (f) f.data = forecast ? toXY(forecast) : [];
     }
+  }
+
+  /** Deploy marks: a dashed vertical line each, its text on the line (chartjs-plugin-annotation). */
+  setMarks(marks: readonly ChartMark[]): void {
+    const annotations: Record<string, AnnotationOptions> = {};
+    marks.forEach((m, i) => {
+      annotations[`mark${i}`] = {
+        type: 'line', scaleID: 'x', value: m.at, borderColor: this.theme.foreground, borderWidth: 1, borderDash: [4, 3],
+        label: { display: true, content: m.text.length > 24 ? `${m.text.slice(0, 23)}…` : m.text, position: 'start', font: { size: 10 }, color: this.theme.foreground, backgroundColor: 'transparent', padding: 2 },
+      };
+    });
+    const plugins = this.chart.options.plugins as { annotation?: { annotations: Record<string, AnnotationOptions> } };
+    plugins.annotation = { annotations };
   }
 
   /** The x axis starts at the range's start on every chart (else each chart spans only its own data). */

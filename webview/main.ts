@@ -29,7 +29,11 @@ let range: RangeKey = '15m';
 
 function drawSnapshot(s: DashboardSnapshot): void {
   range = s.range;
-  charts.forEach((c) => c.setStart(s.at - RANGE_MS[range]));
+  charts.forEach((c) => {
+    c.setStart(s.at - RANGE_MS[range]);
+    c.setMarks(s.marks);
+  });
+  document.body.dataset.marks = String(s.marks.length);
   const sets: Record<ChartName, DashboardSnapshot['queues']> = { queues: s.queues, wait: s.wait, throughput: s.throughput, workerCpu: s.workerCpu, workerMemory: s.workerMemory, host: s.host };
   for (const name of CHART_NAMES) {
     charts.get(name)?.setSeries(sets[name], CHART_WITH_LINES[name]);
@@ -71,10 +75,13 @@ window.addEventListener('message', (ev: MessageEvent<unknown>) => {
       const index = order.get(p.chart)?.indexOf(p.id) ?? -1;
       if (index >= 0) charts.get(p.chart)?.push(index, p.point, p.trend, p.forecast);
     }
+    const marks = m.delta.marks;
     charts.forEach((c) => {
       c.setStart(m.delta.at - RANGE_MS[range]);
+      if (marks) c.setMarks(marks);
       c.update();
     });
+    if (marks) document.body.dataset.marks = String(marks.length);
     drawSummary(m.delta.summary);
     document.body.dataset.deltaAt = String(m.delta.at);
   } else if (ResponseMessage.is(m)) {

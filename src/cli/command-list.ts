@@ -14,6 +14,7 @@ import { killCommand } from './commands/kill';
 import { logsCommand } from './commands/logs';
 import { markFailedCommand } from './commands/mark-failed';
 import { notifyCommand } from './commands/notify';
+import { markCommand } from './commands/mark';
 import { pauseCommand } from './commands/pause';
 import { promoteCommand } from './commands/promote';
 import { purgeCommand } from './commands/purge';
@@ -35,5 +36,5 @@ export const COMMANDS: readonly CliCommand[] = [
   superviseCommand, statusCommand, drainCommand, restartCommand, scaleCommand, startCommand, stopCommand, logsCommand,
   queuesCommand, jobsCommand, jobCommand, failuresCommand, deleteCommand, replayCommand, workersCommand, cancelCommand, retryCommand, promoteCommand, pauseCommand, resumeCommand, restartWorkersCommand, markFailedCommand, cleanCommand,
   purgeCommand, killCommand, workerCommand, suspendCommand, unsuspendCommand,
-  trendsCommand, checkCommand, notifyCommand,
+  trendsCommand, checkCommand, notifyCommand, markCommand,
 ];

@@ -58,6 +58,7 @@ export async function createHost(context: vscode.ExtensionContext): Promise<Chap
     workers: () => (host.engine ? host.engine.runningWorkers() : 0),
     history: (s, from, to, max) => host.engine?.history(s, from, to, max),
     unread: () => host.engine?.queueErrors() ?? [],
+    marks: () => host.engine?.marks() ?? [],
   });
   const dashboard = new DashboardPanel(context.extensionUri, data, channel);
   const onVisibility = (): void => host.setVisible(workers.view.visible || queues.view.visible || tenants.view.visible || dashboard.visible);

@@ -1,5 +1,6 @@
 // The sender's side of the control plane (CLI, editor): read snapshots, send commands, wait for
 // their results, follow logs.
+import { MarkStore } from './marks';
 import { DEFAULT_KEY_PREFIX } from '../core/config/redis-choice';
 import { randomUUID } from 'node:crypto';
 import * as os from 'node:os';
@@ -28,6 +29,8 @@ export interface SendOptions {
 
 export class ControlClient {
   readonly keys: ControlKeys;
+  /** Deploy marks in the history (chaperone mark, the dashboard's lines). */
+  readonly marks: MarkStore;
 
   constructor(
     private readonly redis: Redis,
@@ -35,6 +38,7 @@ export class ControlClient {
     readonly actor = `cli:${os.userInfo().username}@${os.hostname()}`,
   ) {
     this.keys = new ControlKeys(keyPrefix);
+    this.marks = new MarkStore(redis, this.keys);
   }
 
   async supervisors(): Promise<SeenSupervisor[]> {

@@ -23,6 +23,10 @@ export class ControlKeys {
   audit(): string {
     return `${this.prefix}audit`;
   }
+  /** ZSET of deploy marks: time (ms) -> JSON { at, text, actor, id }. */
+  marks(): string {
+    return `${this.prefix}marks`;
+  }
   /** PUB/SUB channel with a pool's log lines, published only while someone listens. */
   logs(supervisorId: string, pool: string): string {
     return `${this.prefix}logs:${supervisorId}:${pool}`;

@@ -32,9 +32,16 @@ export interface DashboardSummary {
   findings: { severity: 'warning' | 'critical'; message: string; builtIn: boolean }[];
 }
 
+/** A deploy mark ("chaperone mark"), drawn as a line on every chart. */
+export interface ChartMark {
+  at: number;
+  text: string;
+}
+
 export interface DashboardSnapshot {
   at: number;
   range: RangeKey;
+  marks: ChartMark[];
   /** The deepest queues (at most 6), with their trend lines. */
   queues: QueueSeries[];
   /** Jobs finished per minute, per system and connection (from each system's own records). */
@@ -54,6 +61,8 @@ export interface DashboardDelta {
   at: number;
   points: { chart: ChartName; id: string; point: Point; trend?: [Point, Point]; forecast?: [Point, Point] }[];
   summary: DashboardSummary;
+  /** Only when they changed since the last message. */
+  marks?: ChartMark[];
 }
 
 export type ChartName = 'queues' | 'wait' | 'throughput' | 'workerCpu' | 'workerMemory' | 'host';

@@ -47,15 +47,28 @@ describe('editor: webview protocol guards', () => {
 });
 
 describe('editor: dashboard data', () => {
-  const make = (signals: () => Signals | undefined) =>
+  const make = (signals: () => Signals | undefined, marks: { at: number; text: string }[] = []) =>
     new DashboardData({
-      signals, findings: () => [], workers: () => 3, unread: () => [],
+      signals, findings: () => [], workers: () => 3, unread: () => [], marks: () => marks,
       // The engine's history, as it records the series (a pool's memory in bytes).
       history: (series, from, to) => {
         const v = series.endsWith(':memory') ? 2 * 1048576 : series.endsWith(':cpu') ? 12 : undefined;
         return { points: [{ t: from + 1000, avg: v ?? 4 }, { t: to - 1000, avg: v ?? 5 }] };
       },
     });
+
+  it('marks: those of the range in the snapshot; a delta carries them only when they change', () => {
+    const now = 1_000_000_000;
+    const s: Signals = { at: now, queues: [queue('q', 1, now, 0)], pools: [], systems: [], tenants: [] };
+    const marks = [{ at: now - 2 * 3_600_000, text: 'too old for 1h' }, { at: now - 60_000, text: 'deploy 1.4.2' }];
+    const data = make(() => s, marks);
+    assert.deepEqual(data.snapshot('1h', now).marks, [{ at: now - 60_000, text: 'deploy 1.4.2' }]);
+    assert.equal(data.delta('1h')?.marks, undefined, 'unchanged: not sent again');
+    marks.push({ at: now, text: 'deploy 1.4.3' });
+    assert.deepEqual(data.delta('1h')?.marks?.map((m) => m.text), ['deploy 1.4.2', 'deploy 1.4.3']);
+    assert.equal(data.delta('1h')?.marks, undefined);
+    assert.equal(data.snapshot('24h', now).marks.length, 3);
+  });
 
   it('a snapshot has the deepest queues with their trend and forecast, a delta one point per series', () => {
     const now = 1_000_000_000;

@@ -237,8 +237,18 @@ export async function uiChecks(url: string, prodUrl: string, vsix?: string): Pro
       // The window was reloaded since the queues were filled: the history store drew the past again.
       const first = Number(await frame.locator('body').getAttribute('data-first-point'));
       assert.ok(first < minute(reloadedAt), `the charts start ${Math.round((reloadedAt - first) / 1000)} s before the reload, in an earlier minute`);
+      // A deploy mark from the palette is a line on every chart.
+      await runCommand(page, 'Chaperone: Add Deploy Mark');
+      const markInput = page.locator('.quick-input-widget input');
+      await markInput.waitFor({ state: 'visible' });
+      await markInput.fill('deploy 1.4.2');
+      await page.keyboard.press('Enter');
+      await page.locator('.notifications-toasts .notification-toast', { hasText: 'marked "deploy 1.4.2"' }).first().waitFor({ timeout: 15_000 });
+      await frame.locator('body[data-marks="1"]').waitFor({ timeout: 15_000, state: 'attached' });
+      const marks = await redis.zrange('chaperone:marks', '0', '-1');
+      assert.equal(marks.length, 1, 'the mark is in Redis, for every other editor and CLI');
       await page.screenshot({ path: path.join(SHOTS, '04-dashboard.png') });
-      return `queue chart ${queues} px, wait chart ${wait} px, host chart ${host} px; history from ${Math.round((reloadedAt - first) / 1000)} s before the reload; "${summary}"`;
+      return `queue chart ${queues} px, wait chart ${wait} px, host chart ${host} px; history from ${Math.round((reloadedAt - first) / 1000)} s before the reload; "${summary}"; mark "deploy 1.4.2" drawn`;
     });
   } finally {
     await backlog.close();

@@ -22,6 +22,7 @@ import { openDashboard } from './open-dashboard';
 import { openJob, refreshJob } from './open-job';
 import { pauseQueue } from './pause-queue';
 import { refresh } from './refresh';
+import { addMark } from './add-mark';
 import { reload } from './reload';
 import { restartPool } from './restart-pool';
 import { resumeQueue } from './resume-queue';
@@ -38,7 +39,7 @@ export const COMMANDS: readonly HostCommand[] = [
   showLogs, openDashboard, openConfig, connectProfile, setPassword, checkThresholds, createConfig, reload, refresh, loadMoreJobs, showOutput, openJob, refreshJob,
   findJob, filterJobs, clearJobFilter, promoteJob, deleteFailedJob, quietSystemWorker, stopSystemWorker,
   purgeQueue, cleanQueue, killJob, markJobFailed, restartSystemWorkers, suspendSystem, unsuspendSystem, showTrends,
-  showFailureGroup, retryFailureGroup, replayJob,
+  showFailureGroup, retryFailureGroup, replayJob, addMark,
 ];
 
 /** The last failure shown (tests read it: the user saw this message); one per composition root. */

@@ -4,7 +4,7 @@
 import type { QueueSignal, Signals, SystemSignal } from '../../core/signals/signals-engine';
 import { alerting, type Finding } from '../../core/signals/findings';
 import { cpuTotal, memoryTotal, queuedTotal } from '../figures';
-import { RANGE_MS, type DashboardDelta, type DashboardSnapshot, type DashboardSummary, type Point, type QueueSeries, type RangeKey, type Series } from '../../protocol/dashboard';
+import { RANGE_MS, type ChartMark, type DashboardDelta, type DashboardSnapshot, type DashboardSummary, type Point, type QueueSeries, type RangeKey, type Series } from '../../protocol/dashboard';
 
 export const MAX_QUEUES = 6;
 export const MAX_POINTS = 300;
@@ -20,7 +20,12 @@ export interface DashboardSource {
   history(series: string, from: number, to: number, maxPoints: number): { points: { t: number; avg: number }[] } | undefined;
   /** Connections (or systems) the last tick could not read: totals are lower bounds then. */
   unread(): readonly string[];
+  /** Deploy marks, oldest first. */
+  marks(): readonly { at: number; text: string }[];
 }
+
+/** Marks drawn at most (the newest). */
+export const MAX_MARKS = 50;
 
 export class DashboardData {
   /** The queues of the last snapshot: a different set needs a new snapshot, not a delta. */
@@ -28,6 +33,8 @@ export class DashboardData {
   private shownSystems: string[] = [];
   /** The first point drawn per queue: its trend line starts no earlier. */
   private readonly firstPoint = new Map<string, number>();
+  /** The marks last sent, to send them again only when they change. */
+  private shownMarks = '';
 
   constructor(private readonly source: DashboardSource) {}
 
@@ -45,9 +52,12 @@ export class DashboardData {
     this.shownSystems = systems.map((x) => x.key);
     this.firstPoint.clear();
     const pools = (s?.pools ?? []).slice(0, MAX_POOLS);
+    const marks = this.marksFrom(from);
+    this.shownMarks = JSON.stringify(marks);
     return {
       at: now,
       range,
+      marks,
       queues: queues.map<QueueSeries>((q) => {
         const points = this.range(`queue:${q.key}:depth`, from, now);
         this.firstPoint.set(q.key, points[0]?.[0] ?? q.trend?.at ?? now);
@@ -85,7 +95,15 @@ export class DashboardData {
       points.push({ chart: 'host', id: 'cpu', point: [at, round(s.host.cpuPct)] });
       points.push({ chart: 'host', id: 'memory', point: [at, round(s.host.memoryPct)] });
     }
-    return { at, points, summary: this.summary() };
+    const marks = this.marksFrom(at - RANGE_MS[range]);
+    const text = JSON.stringify(marks);
+    if (text === this.shownMarks) return { at, points, summary: this.summary() };
+    this.shownMarks = text;
+    return { at, points, summary: this.summary(), marks };
+  }
+
+  private marksFrom(from: number): ChartMark[] {
+    return this.source.marks().filter((m) => m.at >= from).slice(-MAX_MARKS).map((m) => ({ at: m.at, text: m.text }));
   }
 
   summary(): DashboardSummary {
