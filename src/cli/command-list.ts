@@ -15,6 +15,7 @@ import { logsCommand } from './commands/logs';
 import { markFailedCommand } from './commands/mark-failed';
 import { notifyCommand } from './commands/notify';
 import { markCommand } from './commands/mark';
+import { serviceCommand } from './commands/service';
 import { pauseCommand } from './commands/pause';
 import { promoteCommand } from './commands/promote';
 import { purgeCommand } from './commands/purge';
@@ -36,5 +37,5 @@ export const COMMANDS: readonly CliCommand[] = [
   superviseCommand, statusCommand, drainCommand, restartCommand, scaleCommand, startCommand, stopCommand, logsCommand,
   queuesCommand, jobsCommand, jobCommand, failuresCommand, deleteCommand, replayCommand, workersCommand, cancelCommand, retryCommand, promoteCommand, pauseCommand, resumeCommand, restartWorkersCommand, markFailedCommand, cleanCommand,
   purgeCommand, killCommand, workerCommand, suspendCommand, unsuspendCommand,
-  trendsCommand, checkCommand, notifyCommand, markCommand,
+  trendsCommand, checkCommand, notifyCommand, markCommand, serviceCommand,
 ];
