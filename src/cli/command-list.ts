@@ -16,6 +16,7 @@ import { markFailedCommand } from './commands/mark-failed';
 import { notifyCommand } from './commands/notify';
 import { markCommand } from './commands/mark';
 import { serviceCommand } from './commands/service';
+import { initCommand } from './commands/init';
 import { pauseCommand } from './commands/pause';
 import { promoteCommand } from './commands/promote';
 import { purgeCommand } from './commands/purge';
@@ -37,5 +38,5 @@ export const COMMANDS: readonly CliCommand[] = [
   superviseCommand, statusCommand, drainCommand, restartCommand, scaleCommand, startCommand, stopCommand, logsCommand,
   queuesCommand, jobsCommand, jobCommand, failuresCommand, deleteCommand, replayCommand, workersCommand, cancelCommand, retryCommand, promoteCommand, pauseCommand, resumeCommand, restartWorkersCommand, markFailedCommand, cleanCommand,
   purgeCommand, killCommand, workerCommand, suspendCommand, unsuspendCommand,
-  trendsCommand, checkCommand, notifyCommand, markCommand, serviceCommand,
+  trendsCommand, checkCommand, notifyCommand, markCommand, serviceCommand, initCommand,
 ];
