@@ -3,13 +3,13 @@
 // the panels are laid out within Grafana's 24 columns with unique ids.
 import { strict as assert } from 'node:assert';
 import { readFileSync } from 'node:fs';
-import * as http from 'node:http';
 import * as path from 'node:path';
 import { Queue } from 'bullmq';
 import { node, startEngine, type Harness } from '../helpers/engine-harness';
 import { FIXTURES, ROOT } from '../helpers/paths';
 import { freePort, TestRedis } from '../helpers/redis-server';
 import { waitFor } from '../helpers/wait';
+import { httpGet } from '../helpers/http-get';
 
 interface Panel {
   id: number;
@@ -19,12 +19,7 @@ interface Panel {
   targets?: { refId: string; expr: string }[];
 }
 
-const get = (url: string): Promise<string> =>
-  new Promise((resolve, reject) => http.get(url, (res) => {
-    let body = '';
-    res.on('data', (d: Buffer) => (body += d.toString()));
-    res.on('end', () => resolve(body));
-  }).on('error', reject));
+const get = httpGet;
 
 describe('the Grafana dashboard', function () {
   this.timeout(60_000);

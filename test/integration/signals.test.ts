@@ -4,7 +4,6 @@
 import { queueRef } from '../../src/core/queue-ref';
 import { strict as assert } from 'node:assert';
 import { writeFileSync } from 'node:fs';
-import * as http from 'node:http';
 import * as path from 'node:path';
 import { Queue } from 'bullmq';
 import Redis from 'ioredis';
@@ -19,13 +18,9 @@ import { FIXTURES } from '../helpers/paths';
 import { freePort, TestRedis } from '../helpers/redis-server';
 import { runCli } from '../helpers/run-cli';
 import { waitFor } from '../helpers/wait';
+import { httpGet } from '../helpers/http-get';
 
-const get = (url: string): Promise<string> =>
-  new Promise((resolve, reject) => http.get(url, (res) => {
-    let body = '';
-    res.on('data', (d: Buffer) => (body += d.toString()));
-    res.on('end', () => resolve(body));
-  }).on('error', reject));
+const get = httpGet;
 
 describe('signals against real queues', function () {
   this.timeout(60_000);

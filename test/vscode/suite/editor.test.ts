@@ -232,6 +232,27 @@ describe('Chaperone in a real VS Code', function () {
     assert.equal(logs?.following, true);
   });
 
+  it('a pool\'s "watch": a saved workspace file restarts the real pool rolling; a deploy mark from the command is in Redis', async () => {
+    await setConfig(api, configUri, ['pools', POOL, 'watch'], { paths: ['src/**/*.js'], debounce: '300ms' });
+    const running = () => api.host.engine?.snapshot().pools.find((p) => p.name === POOL)?.workers.filter((w) => w.state === 'running') ?? [];
+    const n = (await waitFor('the pool running after the reload', () => (running().length >= 2 ? running() : undefined))).length;
+    await new Promise((r) => setTimeout(r, 1000)); // the watcher is ready
+    const before = new Set(running().map((w) => w.pid));
+    const root = vscode.workspace.workspaceFolders?.[0]?.uri ?? assert.fail('a workspace folder');
+    await vscode.workspace.fs.writeFile(vscode.Uri.joinPath(root, 'src', 'handler.js'), Buffer.from(`// saved ${Date.now()}\n`));
+    await waitFor('every worker replaced', () => running().length === n && running().every((w) => !before.has(w.pid)), 60_000);
+    await setConfig(api, configUri, ['pools', POOL, 'watch'], undefined);
+    const mark = await vscode.commands.executeCommand<{ text: string; at: number }>('chaperone.addMark', 'deploy 1.4.2');
+    assert.equal(mark?.text, 'deploy 1.4.2', api.lastError.message);
+    assert.ok(api.host.engine?.marks().some((m) => m.text === 'deploy 1.4.2'));
+    const redis = new Redis(URL);
+    try {
+      assert.ok((await redis.zrange('chaperone:marks', '0', '-1')).some((m) => m.includes('deploy 1.4.2')), 'the mark is in Redis, for every other editor and CLI');
+    } finally {
+      redis.disconnect();
+    }
+  });
+
   it('clicking a failed job opens it as a read-only document with its whole trace; Refresh reads it again', async () => {
     const failing = await mail.add('mail', { fail: true, to: 'ann@example.com' });
     const id = failing.id ?? '';
