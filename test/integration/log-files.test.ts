@@ -7,6 +7,10 @@ import { node, startEngine, tempDir, type Harness } from '../helpers/engine-harn
 import { FIXTURES } from '../helpers/paths';
 import { runCli } from '../helpers/run-cli';
 import { waitFor } from '../helpers/wait';
+import { spawn } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { CLI } from '../helpers/paths';
+import { TestRedis } from '../helpers/redis-server';
 
 const FLOOD = path.join(FIXTURES, 'workers', 'flood.js');
 
@@ -104,5 +108,28 @@ describe('pool log files', function () {
     assert.equal(o.length, 2 * 180 + 2, 'stdout of both workers, each line once');
     assert.equal(e.length, 2 * 20, 'stderr of both workers');
     assert.ok(e.every((l) => /^seq \d{8}9 x+$/.test(l)), e[0]);
+  });
+
+  it('supervise --output streams every worker\'s lines with its pool/worker prefix while the file gets them too', async () => {
+    const redis = await TestRedis.start();
+    const dir = tempDir();
+    writeFileSync(path.join(dir, 'chaperone.json'), JSON.stringify({
+      redis: { url: redis.url },
+      pools: { flood: { command: node(FLOOD), processes: 1, env: { FLOOD_LINES: '10', FLOOD_BYTES: '30' }, logs: { file: 'out.log' } } },
+    }));
+    const p = spawn(process.execPath, [CLI, 'supervise', '--no-signals', '--quiet', '--output'], { cwd: dir, env: { ...process.env, CHAPERONE_RUNTIME_DIR: path.join(dir, 'run') } });
+    let out = '';
+    p.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    try {
+      await waitFor(() => out.includes('flood/1 | flood done'), 'the last line on stdout', 20_000);
+      assert.match(out, /^flood\/1 \| seq 000000000 x+$/m);
+      assert.match(out, /^flood\/1 ! seq 000000009 x+$/m, 'stderr marked "!"');
+      await waitFor(() => existsSync(path.join(dir, 'out.log')) && readFileSync(path.join(dir, 'out.log'), 'utf8').includes('flood done'), 'the file too', 10_000);
+    } finally {
+      const exited = new Promise<number | null>((r) => p.once('exit', (code) => r(code)));
+      p.kill('SIGTERM');
+      assert.equal(await exited, 0);
+      await redis.stop();
+    }
   });
 });
