@@ -36,6 +36,7 @@ import { Notifier, type NotifySender } from './core/notify/notifier';
 import { NetworkNotifySender } from './node/notify/notify-sender';
 import { startPoolWatchers } from './node/pool-watchers';
 import { checkMarkText, type Mark } from './core/mark';
+import { debugLaunch, type DebugRuntime } from './core/debug-launch';
 import { QueueService, type ConnectionHandle } from './queues/queue-service';
 
 export const VERSION = '0.1.0';
@@ -236,6 +237,18 @@ export class Engine {
 
   onLogLine(fn: (e: { pool: string; line: LogLine }) => void): Disposable {
     return this.supervisor.logged.on(fn);
+  }
+
+  /** One worker of a pool under a debugger on 127.0.0.1:port (see core/debug-launch.ts). */
+  startDebugWorker(pool: string, runtime: DebugRuntime, port: number): { id: string } {
+    const p = this.supervisor.pools.get(pool);
+    if (!p) throw new Error(`no pool "${pool}"`);
+    const w = this.supervisor.startDebugWorker(pool, debugLaunch(p.config.command, runtime, port), this.opts.actor ?? `supervisor:${this.id}`);
+    return { id: w.id };
+  }
+
+  stopDebugWorker(pool: string, id: string): Promise<void> {
+    return this.supervisor.stopDebugWorker(pool, id, this.opts.actor ?? `supervisor:${this.id}`);
   }
 
   /** The last day's deploy marks (oldest first), as last read. */

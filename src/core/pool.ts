@@ -6,6 +6,10 @@ import { poolFingerprint, type PoolHandover } from './handover';
 import type { HandedProcess } from './ports';
 import type { PoolSnapshot, PoolState } from './snapshot';
 import { Worker, type LogLine, type StopResult, type WorkerDeps } from './worker';
+import type { DebugLaunch } from './debug-launch';
+
+/** A debug worker's id: the pool's name, "debug", a number; a successor stops any it is handed. */
+export const DEBUG_WORKER_ID = /-debug-\d+$/;
 
 export class ActionError extends Error {
   constructor(message: string) {
@@ -30,7 +34,10 @@ export class Pool {
   readonly logged = new Emitter<LogLine>();
   desired: number;
   workers: Worker[] = [];
+  /** Workers under a debugger: not counted, not scaled, not restarted, stopped with their session. */
+  debugWorkers: Worker[] = [];
   private seq = 0;
+  private debugSeq = 0;
   /** When the desired count last changed (manual or automatic): the scaler's cooldown starts here. */
   lastScaleAt = 0;
   /** A manual scale of an autoscaled pool holds its count against the scaler until then. */
@@ -131,7 +138,7 @@ export class Pool {
     this.stopped = true;
     this.emitChange();
     const results = await Promise.all(
-      this.workers.map((w) => w.stop({ signal: this.config.stop.signal, timeoutMs, reason: operation === 'draining' ? 'drained' : 'stopped' })),
+      [...this.workers, ...this.debugWorkers].map((w) => w.stop({ signal: this.config.stop.signal, timeoutMs, reason: operation === 'draining' ? 'drained' : 'stopped' })),
     );
     this.workers = this.workers.filter((w) => w.state !== 'stopped');
     this.operation = undefined;
@@ -209,7 +216,7 @@ export class Pool {
       min: this.config.min,
       max: this.config.max,
       queues: [...this.config.queues],
-      workers: this.workers.map((w) => w.snapshot()),
+      workers: [...this.workers, ...this.debugWorkers].map((w) => w.snapshot()),
       scaling: this.config.scale.strategy === 'fixed' ? { by: 'manual' } : this.pinned() ? { by: 'pinned', strategy: this.config.scale.strategy, until: this.pinnedUntil as number } : { by: 'autoscaler', strategy: this.config.scale.strategy },
     };
   }
@@ -228,10 +235,18 @@ export class Pool {
    * pool keeps its count, its stopped state and its pin. Workers that run an older command are
    * replaced by a rolling restart.
    */
-  adopt(processes: readonly HandedProcess[], kept: PoolHandover | undefined): void {
+  adopt(handed: readonly HandedProcess[], kept: PoolHandover | undefined): void {
+    let processes = handed;
     const clamp = (n: number): number => Math.min(this.config.max, Math.max(this.config.min, n));
     const numbers = processes.map((p) => Number(/-(\d+)$/.exec(p.workerId)?.[1] ?? 0));
     this.seq = Math.max(this.seq, kept?.seq ?? 0, ...numbers);
+    // A debug worker's session ended with the supervisor that started it: it is stopped, never counted.
+    for (const p of processes.filter((x) => DEBUG_WORKER_ID.test(x.workerId))) {
+      const w = this.createDebugWorker(p.workerId, { argv: [...this.config.command], env: {} });
+      w.adopt(p.pid, p.startedAt, 0);
+      void w.stop({ signal: this.config.stop.signal, timeoutMs: this.config.stop.timeoutMs, reason: 'its debug session ended with the last supervisor' });
+    }
+    processes = processes.filter((x) => !DEBUG_WORKER_ID.test(x.workerId));
     for (const p of processes) {
       const w = this.createWorker(p.workerId);
       w.adopt(p.pid, p.startedAt, kept?.workers.find((x) => x.id === p.workerId)?.restarts ?? 0);
@@ -258,7 +273,47 @@ export class Pool {
   }
 
   findWorker(id: string): Worker | undefined {
-    return this.workers.find((w) => w.id === id);
+    return this.workers.find((w) => w.id === id) ?? this.debugWorkers.find((w) => w.id === id);
+  }
+
+  /**
+   * One extra worker under a debugger, its command rewritten for it (launch): it runs beside the
+   * pool's count, whatever the pool does, is never restarted, and leaves when it stops.
+   */
+  startDebugWorker(launch: Pick<DebugLaunch, 'argv' | 'env'>): Worker {
+    const w = this.createDebugWorker(`${this.name}-debug-${++this.debugSeq}`, launch);
+    w.start();
+    this.emitChange();
+    return w;
+  }
+
+  private createDebugWorker(id: string, launch: Pick<DebugLaunch, 'argv' | 'env'>): Worker {
+    const n = Number(/-(\d+)$/.exec(id)?.[1] ?? 0);
+    this.debugSeq = Math.max(this.debugSeq, n);
+    const w = new Worker(
+      id,
+      this.name,
+      {
+        workerId: id,
+        pool: this.name,
+        stop: { signal: this.config.stop.signal, timeoutMs: this.config.stop.timeoutMs },
+        argv: launch.argv,
+        cwd: this.config.cwd,
+        env: { ...this.extraEnv, ...this.config.env, ...launch.env, CHAPERONE_POOL: this.name, CHAPERONE_WORKER_ID: id, CHAPERONE_DEBUG_WORKER: '1' },
+        ...(this.config.logs ? { log: this.config.logs } : {}),
+      },
+      this.config.restart,
+      this.deps,
+      this.logLines,
+    );
+    w.debug = true;
+    w.changed.on(() => {
+      if (w.state === 'stopped') this.debugWorkers = this.debugWorkers.filter((x) => x !== w);
+      this.emitChange();
+    });
+    w.logged.on((line) => this.logged.emit(line));
+    this.debugWorkers.push(w);
+    return w;
   }
 
   activeWorkers(): Worker[] {

@@ -72,6 +72,7 @@ function parseWorker(v: unknown): WorkerSnapshot | undefined {
   if (fatal !== undefined) w.fatalReason = fatal;
   const next = num(v.nextStartInMs);
   if (next !== undefined) w.nextStartInMs = next;
+  if (v.debug === true) w.debug = true;
   return w;
 }
 

@@ -25,6 +25,8 @@ export interface WorkerSnapshot {
   lastExit: ExitRecord | null;
   fatalReason?: string;
   nextStartInMs?: number;
+  /** Started under a debugger ("Debug a Worker of Pool…"): apart from the pool's count, never restarted. */
+  debug?: true;
 }
 
 export interface PoolSnapshot {

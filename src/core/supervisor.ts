@@ -10,7 +10,8 @@ import { quotaCap, tenantOfPool } from './signals/tenants';
 import { ActionError, Pool, type DrainReport } from './pool';
 import type { PoolSnapshot, SupervisorSnapshot } from './snapshot';
 import { formatBytes, formatDuration } from './units';
-import type { LogLine, WorkerDeps } from './worker';
+import type { LogLine, Worker, WorkerDeps } from './worker';
+import type { DebugLaunch } from './debug-launch';
 
 export interface SupervisorDeps extends WorkerDeps {
   sampler: UsageSampler;
@@ -100,6 +101,27 @@ export class Supervisor {
     logger.warn(`${proc.workerId} (pid ${proc.pid}) belongs to pool "${proc.pool}", which chaperone.json no longer has: stopping it`);
     void runner.signalGroup(proc.pid, 'SIGTERM');
     clock.setTimer(30_000, () => !gone && void runner.signalGroup(proc.pid, 'SIGKILL'));
+  }
+
+  /**
+   * Starts one worker of `pool` under a debugger (its command rewritten by debugLaunch). Local only:
+   * it is no verb of the control plane, so nothing from Redis can start one. Audited.
+   */
+  startDebugWorker(poolName: string, launch: DebugLaunch, actor: string): Worker {
+    const pool = this.pools.get(poolName);
+    if (!pool) throw new ActionError(`no pool "${poolName}" (pools: ${[...this.pools.keys()].join(', ') || 'none'})`);
+    const w = pool.startDebugWorker(launch);
+    this.deps.audit.record({ at: this.deps.clock.now(), actor, verb: 'debug-worker', target: `${poolName}/${w.id}`, args: { runtime: launch.runtime, port: launch.port }, outcome: 'ok', detail: `${launch.runtime} debugger on 127.0.0.1:${launch.port}` });
+    return w;
+  }
+
+  /** Stops a debug worker (its debug session ended). Audited. */
+  async stopDebugWorker(poolName: string, id: string, actor: string): Promise<void> {
+    const w = this.pools.get(poolName)?.debugWorkers.find((x) => x.id === id);
+    if (!w) return;
+    const pool = this.pools.get(poolName) as Pool;
+    await w.stop({ signal: pool.config.stop.signal, timeoutMs: pool.config.stop.timeoutMs, reason: 'its debug session ended' });
+    this.deps.audit.record({ at: this.deps.clock.now(), actor, verb: 'stop-debug-worker', target: `${poolName}/${id}`, outcome: 'ok', detail: 'its debug session ended' });
   }
 
   /** Stops ticking without touching a worker: they are handed over to the next supervisor. */

@@ -68,6 +68,8 @@ export class Worker {
   private stopping: { opts: StopOptions; since: number; killed: boolean; waiters: ((r: StopResult) => void)[] } | undefined;
   private settleWaiters: ((s: WorkerState) => void)[] = [];
   private pendingExitReason: string | undefined;
+  /** A debug worker: when it exits it stays stopped (the debug session decides, not the policy). */
+  debug = false;
 
   constructor(
     readonly id: string,
@@ -145,6 +147,7 @@ export class Worker {
       lastExit: this.lastExit,
     };
     if (this.fatalReason) snap.fatalReason = this.fatalReason;
+    if (this.debug) snap.debug = true;
     if (this.state === 'backoff' && this.nextStartAt !== undefined) snap.nextStartInMs = Math.max(0, this.nextStartAt - this.deps.clock.now());
     return snap;
   }
@@ -300,7 +303,7 @@ export class Worker {
     if (exitedPid !== null) void this.deps.runner.signalGroup(exitedPid, 'SIGKILL');
     this.generation++; // ignore anything late from this process
     this.pid = null;
-    if (this.stopping || this.retiring) {
+    if (this.stopping || this.retiring || this.debug) {
       this.finishStop(exitedPid);
       return;
     }

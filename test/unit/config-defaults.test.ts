@@ -40,6 +40,7 @@ interface Case { path: string[]; value: Json; base: Record<string, Json> }
 const NEEDS: Record<string, Record<string, Json>> = {
   'connections.c.sentinel': { connections: { c: { sentinel: { masterName: 'm', sentinels: ['127.0.0.1:26379'] } } } },
   'connections.c.cluster': { connections: { c: { cluster: { nodes: ['127.0.0.1:7000'] } } } },
+  'pools.p.logs': { pools: { p: { command: ['node', '-e', '0'], logs: { file: 'p.log' } } } },
 };
 
 /** Defaults applied when a rule is evaluated (no rule in the file), not when the file is parsed. */

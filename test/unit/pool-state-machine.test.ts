@@ -4,6 +4,7 @@ import type { PoolConfig } from '../../src/core/config/types';
 import { Pool } from '../../src/core/pool';
 import type { Logger } from '../../src/core/ports';
 import { Worker } from '../../src/core/worker';
+import { debugLaunch, runtimeOf } from '../../src/core/debug-launch';
 import { FakeClock } from '../helpers/fake-clock';
 import { FakeRunner } from '../helpers/fake-runner';
 
@@ -211,5 +212,58 @@ describe('pool: a named worker, a manual pin, a handover (fake clock)', () => {
     runner.exit(runner.procs.find((x) => x.pid === 51) as never, 1, null);
     assert.equal(p.workers[0].state, 'backoff');
     assert.equal(p.workers[0].restarts, 5);
+  });
+});
+
+describe('debug workers (fake clock)', () => {
+  it('one extra worker with the rewritten command: not counted, never restarted, gone when it exits; a successor stops a handed one', async () => {
+    const { clock, runner, pool } = setup();
+    const p = pool();
+    p.start();
+    await clock.advance(1000);
+    assert.equal(runner.alive().length, 2);
+    const launch = debugLaunch(['node', 'worker.js', '--queue', 'emails'], 'node', 9229);
+    const w = p.startDebugWorker(launch);
+    await clock.advance(1000);
+    assert.equal(runner.alive().length, 3);
+    const proc = runner.alive().find((x) => x.spec.workerId === w.id);
+    assert.ok(proc);
+    assert.deepEqual(proc.spec.argv, ['node', '--inspect=127.0.0.1:9229', 'worker.js', '--queue', 'emails']);
+    assert.equal(proc.spec.env.CHAPERONE_DEBUG_WORKER, '1');
+    assert.equal(w.id, 'p-debug-1');
+    assert.equal(p.desired, 2, 'not counted');
+    assert.equal(p.state, 'running');
+    assert.equal(p.snapshot().workers.filter((x) => x.debug).length, 1);
+    p.scale(1);
+    await clock.advance(10_000);
+    assert.ok(proc.alive, 'scaling never touches it');
+    runner.exit(proc, 1, null);
+    await clock.advance(10_000);
+    assert.equal(runner.alive().length, 1, 'never restarted');
+    assert.equal(p.debugWorkers.length, 0);
+    assert.equal(p.snapshot().workers.some((x) => x.debug), false);
+
+    const next = pool();
+    next.adopt([{ pid: 900, workerId: 'p-1', pool: 'p', startedAt: clock.now() }, { pid: 901, workerId: 'p-debug-3', pool: 'p', startedAt: clock.now() }], undefined);
+    await clock.advance(0);
+    assert.equal(next.desired, 1, 'a handed debug worker is not counted');
+    assert.deepEqual(runner.procs.find((x) => x.pid === 901)?.signals, ['SIGTERM'], 'and is stopped: its debug session is gone');
+    assert.equal(next.startDebugWorker(launch).id, 'p-debug-4');
+  });
+});
+
+describe('debug launches', () => {
+  it('rewrites each runtime\'s command for its debugger', () => {
+    assert.equal(runtimeOf(['/usr/bin/node', 'w.js']), 'node');
+    assert.equal(runtimeOf(['npx', 'tsx', 'w.ts']), 'node');
+    assert.equal(runtimeOf(['celery', '-A', 'proj', 'worker']), 'python');
+    assert.equal(runtimeOf(['php', 'artisan', 'queue:work']), 'php');
+    assert.equal(runtimeOf(['bundle', 'exec', 'sidekiq']), 'ruby');
+    assert.equal(runtimeOf(['./my-binary']), undefined);
+    assert.deepEqual(debugLaunch(['npm', 'run', 'worker'], 'node', 9300).env, { NODE_OPTIONS: '--inspect=127.0.0.1:9300' });
+    assert.deepEqual(debugLaunch(['celery', '-A', 'proj', 'worker'], 'python', 5678).argv, ['python3', '-m', 'debugpy', '--listen', '127.0.0.1:5678', '-m', 'celery', '-A', 'proj', 'worker']);
+    assert.deepEqual(debugLaunch(['python3', 'w.py'], 'python', 5678).argv, ['python3', '-m', 'debugpy', '--listen', '127.0.0.1:5678', 'w.py']);
+    assert.match(debugLaunch(['php', 'artisan', 'queue:work'], 'php', 9003).env.XDEBUG_CONFIG, /client_port=9003/);
+    assert.deepEqual(debugLaunch(['bundle', 'exec', 'sidekiq'], 'ruby', 12345).argv.slice(0, 8), ['rdbg', '--open', '--host', '127.0.0.1', '--port', '12345', '--nonstop', '-c']);
   });
 });

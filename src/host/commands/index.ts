@@ -23,6 +23,7 @@ import { openJob, refreshJob } from './open-job';
 import { pauseQueue } from './pause-queue';
 import { refresh } from './refresh';
 import { addMark } from './add-mark';
+import { debugWorker } from './debug-worker';
 import { reload } from './reload';
 import { restartPool } from './restart-pool';
 import { resumeQueue } from './resume-queue';
@@ -39,7 +40,7 @@ export const COMMANDS: readonly HostCommand[] = [
   showLogs, openDashboard, openConfig, connectProfile, setPassword, checkThresholds, createConfig, reload, refresh, loadMoreJobs, showOutput, openJob, refreshJob,
   findJob, filterJobs, clearJobFilter, promoteJob, deleteFailedJob, quietSystemWorker, stopSystemWorker,
   purgeQueue, cleanQueue, killJob, markJobFailed, restartSystemWorkers, suspendSystem, unsuspendSystem, showTrends,
-  showFailureGroup, retryFailureGroup, replayJob, addMark,
+  showFailureGroup, retryFailureGroup, replayJob, addMark, debugWorker,
 ];
 
 /** The last failure shown (tests read it: the user saw this message); one per composition root. */

@@ -197,14 +197,16 @@ export class WorkersTree extends VisibleTree<WorkerNode> {
       }
       case 'pool': {
         const p = node.pool;
-        const running = p.workers.filter((w) => w.state === 'running').length;
+        // A debug worker runs beside the pool's count: not one of the N, shown apart.
+        const running = p.workers.filter((w) => w.state === 'running' && !w.debug).length;
+        const debugging = p.workers.filter((w) => w.debug).length;
         const item = new vscode.TreeItem(p.name, vscode.TreeItemCollapsibleState.Collapsed);
         item.id = node.id;
         const cpu = cpuTotal(p.workers);
         const mem = memoryTotal(p.workers);
         const owner = p.scaling?.by === 'autoscaler' ? ` · auto (${p.scaling.strategy})` : p.scaling?.by === 'pinned' ? ` · pinned until ${new Date(p.scaling.until).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' })}` : '';
         // The counts first (a narrow sidebar shows a description's first characters): "2/2 running", "1/2 draining".
-        item.description = `${running}/${p.desired} ${p.state}${owner}${running ? ` · cpu ${cpu.toFixed(0)}% · ${formatBytes(mem)}` : ''}${p.queues.length ? ` · ${p.queues.join(', ')}` : ''}`;
+        item.description = `${running}/${p.desired} ${p.state}${debugging ? ` · ${debugging} debug` : ''}${owner}${running ? ` · cpu ${cpu.toFixed(0)}% · ${formatBytes(mem)}` : ''}${p.queues.length ? ` · ${p.queues.join(', ')}` : ''}`;
         item.iconPath = new vscode.ThemeIcon(
           p.state === 'running' ? 'server-process' : p.state === 'degraded' ? 'warning' : p.state === 'stopped' ? 'circle-slash' : 'loading~spin',
           p.state === 'degraded' ? new vscode.ThemeColor('charts.yellow') : undefined,
@@ -250,7 +252,7 @@ ${w.detail ?? ''}
         const w = node.worker;
         const item = new vscode.TreeItem(w.id, vscode.TreeItemCollapsibleState.None);
         item.id = node.id;
-        const parts: string[] = [w.state];
+        const parts: string[] = [w.debug ? `debug · ${w.state}` : w.state];
         if (w.pid !== null) parts.push(`pid ${w.pid}`);
         if (w.cpu !== null) parts.push(`cpu ${w.cpu.toFixed(0)}%`);
         if (w.memoryBytes !== null) parts.push(formatBytes(w.memoryBytes));
@@ -260,7 +262,7 @@ ${w.detail ?? ''}
         const facts = node.own ? this.registryFacts(w.pid) : undefined;
         if (facts) parts.push(doingNow(facts));
         item.description = parts.join(' · ');
-        const [icon, color] = STATE_ICON[w.state];
+        const [icon, color] = w.debug ? ['debug-alt', undefined] : STATE_ICON[w.state];
         item.iconPath = new vscode.ThemeIcon(icon, color ? new vscode.ThemeColor(color) : undefined);
         item.contextValue = contextValue.worker(node.own);
         item.tooltip = workerTooltip(w);
