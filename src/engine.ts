@@ -260,8 +260,19 @@ export class Engine {
   async addMark(raw: string): Promise<Mark> {
     const checked = checkMarkText(raw);
     if ('error' in checked) throw new Error(checked.error);
+    // Right after a start or a reload the control plane may still be connecting: wait a little for it.
+    const redis = this.controlPlane?.redis;
+    if (redis && redis.status !== 'ready') {
+      await new Promise<void>((resolve) => {
+        const t = setTimeout(resolve, 5000);
+        redis.once('ready', () => {
+          clearTimeout(t);
+          resolve();
+        });
+      });
+    }
     const client = this.controlClient();
-    if (!client) throw new Error('marks live in the control plane\'s Redis, which is not connected');
+    if (!client || this.controlPlane?.redis?.status !== 'ready') throw new Error('marks live in the control plane\'s Redis, which is not connected');
     const mark: Mark = { at: Date.now(), text: checked.text, actor: this.opts.actor ?? `supervisor:${this.id}` };
     await client.marks.add(mark, this.id);
     await this.readMarks(Date.now());

@@ -10,6 +10,7 @@ import type { WorkerNode } from '../../../src/host/views/workers-tree';
 import { BACKLOG_QUEUE, BACKLOG_WARNING, POOL, POOL_QUEUE } from '../workspace';
 import { spawn } from 'node:child_process';
 import * as path from 'node:path';
+import { readFileSync } from 'node:fs';
 import { FIXTURES } from '../../helpers/paths';
 import { runScript } from '../../helpers/run-script';
 import { applyEdits, modify } from 'jsonc-parser';
@@ -233,6 +234,8 @@ describe('Chaperone in a real VS Code', function () {
   });
 
   it('a pool\'s "watch": a saved workspace file restarts the real pool rolling; a deploy mark from the command is in Redis', async () => {
+    // A changed pool starts afresh at its initial count: the count of before is restored at the end.
+    const countBefore = api.host.engine?.snapshot().pools[0].desired ?? 2;
     await setConfig(api, configUri, ['pools', POOL, 'watch'], { paths: ['src/**/*.js'], debounce: '300ms' });
     const running = () => api.host.engine?.snapshot().pools.find((p) => p.name === POOL)?.workers.filter((w) => w.state === 'running') ?? [];
     const n = (await waitFor('the pool running after the reload', () => (running().length >= 2 ? running() : undefined))).length;
@@ -242,6 +245,9 @@ describe('Chaperone in a real VS Code', function () {
     await vscode.workspace.fs.writeFile(vscode.Uri.joinPath(root, 'src', 'handler.js'), Buffer.from(`// saved ${Date.now()}\n`));
     await waitFor('every worker replaced', () => running().length === n && running().every((w) => !before.has(w.pid)), 60_000);
     await setConfig(api, configUri, ['pools', POOL, 'watch'], undefined);
+    await vscode.commands.executeCommand('chaperone.scalePool', { pool: POOL, count: countBefore });
+    await waitFor(`${countBefore} running again after the reload`, () => running().length === countBefore, 30_000)
+      .catch((err: unknown) => assert.fail(`${String(err)}: ${JSON.stringify(api.host.engine?.snapshot().pools[0])}`));
     const mark = await vscode.commands.executeCommand<{ text: string; at: number }>('chaperone.addMark', 'deploy 1.4.2');
     assert.equal(mark?.text, 'deploy 1.4.2', api.lastError.message);
     assert.ok(api.host.engine?.marks().some((m) => m.text === 'deploy 1.4.2'));
@@ -381,7 +387,50 @@ describe('Chaperone in a real VS Code', function () {
     const counts = await mail.getJobCounts('active');
     assert.equal(counts.active, 0, 'no job left half-done');
     await vscode.commands.executeCommand('chaperone.startPool', { pool: POOL });
-    await waitFor('running again', () => api.host.engine?.snapshot().pools[0].workers.filter((w) => w.state === 'running').length === 3);
+    await waitFor('running again', () => api.host.engine?.snapshot().pools[0].workers.filter((w) => w.state === 'running').length === 3)
+      .catch((err: unknown) => assert.fail(`${String(err)}: ${JSON.stringify(api.host.engine?.snapshot().pools[0])}`));
+  });
+
+  it('Debug a Worker of Pool: a Node debug worker stops at a breakpoint in the job handler; ending the session stops it', async () => {
+    // The pool's own workers would take the job: they are drained first; the debug worker runs apart from them.
+    const drained = await vscode.commands.executeCommand<{ ok: boolean }>('chaperone.drainPool', { pool: POOL, yes: true });
+    assert.equal(drained?.ok, true, api.lastError.message);
+    const stops: string[] = [];
+    const tracker = vscode.debug.registerDebugAdapterTrackerFactory('*', {
+      createDebugAdapterTracker: () => ({
+        onDidSendMessage: (m: { type?: string; event?: string; body?: { reason?: string } }) => {
+          if (m.type === 'event' && m.event === 'stopped') stops.push(m.body?.reason ?? '?');
+        },
+      }),
+    });
+    const file = path.join(FIXTURES, 'workers', 'bullmq-worker.js');
+    const line = readFileSync(file, 'utf8').split('\n').findIndex((l) => l.includes('await log.rpush(`test:${queue}:processed`'));
+    assert.ok(line > 0);
+    const bp = new vscode.SourceBreakpoint(new vscode.Location(vscode.Uri.file(file), new vscode.Position(line, 0)));
+    vscode.debug.addBreakpoints([bp]);
+    try {
+      const r = await vscode.commands.executeCommand<{ id: string; runtime: string; pid?: number }>('chaperone.debugWorker', { pool: POOL });
+      assert.equal(r?.runtime, 'node', api.lastError.message);
+      const debugRow = () => api.host.engine?.snapshot().pools[0].workers.find((w) => w.debug);
+      assert.equal(debugRow()?.id, r?.id);
+      assert.equal(api.host.engine?.snapshot().pools[0].desired, 0, 'the debug worker is not one of the pool\'s count');
+      await mail.add('debug-me', { n: 1 });
+      await waitFor('the debug worker stopped at the breakpoint', () => stops.includes('breakpoint'), 60_000).catch((err: unknown) => {
+        const w = api.host.engine?.supervisor.pools.get(POOL)?.debugWorkers[0];
+        const s = vscode.debug.activeDebugSession;
+        assert.fail(`${String(err)}; stops ${JSON.stringify(stops)}; session ${s ? `${s.type} ${s.name}` : 'none'}; worker ${w?.state} pid ${w?.pid}: ${JSON.stringify(w?.logs.tail().map((l) => l.text))}`);
+      });
+      const frame = vscode.debug.activeStackItem;
+      assert.ok(frame instanceof vscode.DebugStackFrame, 'a paused frame is active');
+      await vscode.debug.stopDebugging();
+      await waitFor('the debug worker stopped with its session', () => !debugRow(), 30_000);
+    } finally {
+      vscode.debug.removeBreakpoints([bp]);
+      tracker.dispose();
+    }
+    await vscode.commands.executeCommand('chaperone.startPool', { pool: POOL });
+    await waitFor('running again', () => api.host.engine?.snapshot().pools[0].workers.filter((w) => w.state === 'running').length === 3)
+      .catch((err: unknown) => assert.fail(`${String(err)}: ${JSON.stringify(api.host.engine?.snapshot().pools[0])}`));
   });
 
   it('dashboard: ready handshake, a snapshot, then 1 Hz deltas; messages outside the protocol are dropped', async () => {
