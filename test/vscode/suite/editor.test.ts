@@ -396,10 +396,13 @@ describe('Chaperone in a real VS Code', function () {
     const drained = await vscode.commands.executeCommand<{ ok: boolean }>('chaperone.drainPool', { pool: POOL, yes: true });
     assert.equal(drained?.ok, true, api.lastError.message);
     const stops: string[] = [];
+    let stoppedIn: { session: vscode.DebugSession; threadId: number } | undefined;
     const tracker = vscode.debug.registerDebugAdapterTrackerFactory('*', {
-      createDebugAdapterTracker: () => ({
-        onDidSendMessage: (m: { type?: string; event?: string; body?: { reason?: string } }) => {
-          if (m.type === 'event' && m.event === 'stopped') stops.push(m.body?.reason ?? '?');
+      createDebugAdapterTracker: (session) => ({
+        onDidSendMessage: (m: { type?: string; event?: string; body?: { reason?: string; threadId?: number } }) => {
+          if (m.type !== 'event' || m.event !== 'stopped') return;
+          stops.push(m.body?.reason ?? '?');
+          if (m.body?.reason === 'breakpoint' && m.body.threadId !== undefined) stoppedIn ??= { session, threadId: m.body.threadId };
         },
       }),
     });
@@ -408,23 +411,39 @@ describe('Chaperone in a real VS Code', function () {
     assert.ok(line > 0);
     const bp = new vscode.SourceBreakpoint(new vscode.Location(vscode.Uri.file(file), new vscode.Position(line, 0)));
     vscode.debug.addBreakpoints([bp]);
+    let feed: NodeJS.Timeout | undefined;
     try {
       const r = await vscode.commands.executeCommand<{ id: string; runtime: string; pid?: number }>('chaperone.debugWorker', { pool: POOL });
       assert.equal(r?.runtime, 'node', api.lastError.message);
       const debugRow = () => api.host.engine?.snapshot().pools[0].workers.find((w) => w.debug);
       assert.equal(debugRow()?.id, r?.id);
       assert.equal(api.host.engine?.snapshot().pools[0].desired, 0, 'the debug worker is not one of the pool\'s count');
-      await mail.add('debug-me', { n: 1 });
-      await waitFor('the debug worker stopped at the breakpoint', () => stops.includes('breakpoint'), 60_000).catch((err: unknown) => {
+      // The debugger sets its breakpoints a moment after it attaches: a job every 2 s until one stops there.
+      let sent = 0;
+      feed = setInterval(() => void mail.add('debug-me', { n: ++sent }), 2000);
+      await mail.add('debug-me', { n: 0 });
+      // Paused in the handler: the debugger says "stopped" (reason breakpoint) and the workbench shows its frame.
+      const paused = () => stoppedIn !== undefined;
+      await waitFor('the debug worker stopped at the breakpoint', paused, 60_000).catch(async (err: unknown) => {
         const w = api.host.engine?.supervisor.pools.get(POOL)?.debugWorkers[0];
         const s = vscode.debug.activeDebugSession;
-        assert.fail(`${String(err)}; stops ${JSON.stringify(stops)}; session ${s ? `${s.type} ${s.name}` : 'none'}; worker ${w?.state} pid ${w?.pid}: ${JSON.stringify(w?.logs.tail().map((l) => l.text))}`);
+        const redis = new Redis(URL);
+        const processed = await redis.lrange(`test:${POOL_QUEUE}:processed`, -3, -1).finally(() => redis.disconnect());
+        const counts = await mail.getJobCounts();
+        assert.fail(`${String(err)}; stops ${JSON.stringify(stops)}; session ${s ? `${s.type} ${s.name}` : 'none'}; worker ${w?.state} pid ${w?.pid}: ${JSON.stringify(w?.logs.tail().map((l) => l.text))}; processed ${JSON.stringify(processed)}; counts ${JSON.stringify(counts)}; breakpoints ${vscode.debug.breakpoints.length}`);
       });
-      const frame = vscode.debug.activeStackItem;
-      assert.ok(frame instanceof vscode.DebugStackFrame, 'a paused frame is active');
+      clearInterval(feed);
+      // Where it stopped, as the debugger itself says: the handler's line of the fixture.
+      const at = stoppedIn ?? assert.fail('stopped');
+      const trace = (await at.session.customRequest('stackTrace', { threadId: at.threadId, startFrame: 0, levels: 1 })) as { stackFrames: { line: number; source?: { path?: string } }[] };
+      assert.equal(trace.stackFrames[0]?.line, line + 1, JSON.stringify(trace.stackFrames[0]));
+      // code-server names it by its remote URI (vscode-remote://host/path): the same file.
+      const where = trace.stackFrames[0]?.source?.path ?? '';
+      assert.ok(where === file || vscode.Uri.parse(where).path === file, where);
       await vscode.debug.stopDebugging();
       await waitFor('the debug worker stopped with its session', () => !debugRow(), 30_000);
     } finally {
+      clearInterval(feed);
       vscode.debug.removeBreakpoints([bp]);
       tracker.dispose();
     }
