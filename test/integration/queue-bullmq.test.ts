@@ -166,3 +166,33 @@ describe('BullMQ adapter: each queue is written by its own major', function () {
     }
   });
 });
+
+describe('BullMQ adapter: the workers of a queue', function () {
+  this.timeout(30_000);
+  it('two real workers of one queue are two rows with distinct ids (bullmq names both by the queue)', async () => {
+    const redis = await TestRedis.start();
+    const conn = new Redis(redis.port, '127.0.0.1', { maxRetriesPerRequest: 1 });
+    const q = new bullmq6.Queue('two-workers', { connection: { port: redis.port } });
+    const named = new bullmq6.Worker('two-workers', async () => undefined, { connection: { port: redis.port, maxRetriesPerRequest: null }, name: 'mailer-a' });
+    const unnamed = new bullmq6.Worker('two-workers', async () => undefined, { connection: { port: redis.port, maxRetriesPerRequest: null } });
+    try {
+      await Promise.all([named.waitUntilReady(), unnamed.waitUntilReady(), q.add('x', {})]);
+      const adapter = new BullmqAdapter('default', conn);
+      const ref = (await adapter.discover(true)).find((r) => r.name === 'two-workers') ?? assert.fail('the queue');
+      const r = await adapter.workers(ref);
+      assert.ok('workers' in r);
+      const ids = r.workers.map((w) => w.id).sort();
+      assert.equal(ids.length, 2, JSON.stringify(r.workers));
+      assert.equal(new Set(ids).size, 2);
+      assert.ok(ids.some((id) => /^mailer-a \(client \d+\)$/.test(id)), ids.join(', '));
+      assert.ok(ids.some((id) => /^client \d+$/.test(id)), ids.join(', '));
+      await adapter.close();
+    } finally {
+      await named.close();
+      await unnamed.close();
+      await q.close();
+      conn.disconnect();
+      await redis.stop();
+    }
+  });
+});

@@ -177,7 +177,9 @@ export class BullmqAdapter implements QueueAdapter {
     try {
       const lists = await Promise.all(refs.map(async (r) => ({ r, ws: await this.queue(r, NEWEST_MAJOR).getWorkers() })));
       return {
-        workers: lists.flatMap(({ r, ws }) => ws.map((w) => ({ id: w.name || w.id || w.addr || '?', source: 'bullmq CLIENT LIST', host: w.addr, queues: [r.id], detail: `age ${w.age ?? '?'}s idle ${w.idle ?? '?'}s` }))),
+        // bullmq puts the queue's name in `name` (every worker of a queue has the same): the id is the
+        // worker's own name where it has one (rawname "...:w:NAME"), and its Redis client id, unique.
+        workers: lists.flatMap(({ r, ws }) => ws.map((w) => ({ id: bullWorkerId(w), source: 'bullmq CLIENT LIST', host: w.addr, queues: [r.id], detail: `age ${w.age ?? '?'}s idle ${w.idle ?? '?'}s` }))),
       };
     } catch (err) {
       return { unavailable: `this Redis refuses CLIENT LIST (${err instanceof Error ? err.message : String(err)}); BullMQ workers cannot be listed, only the ones Chaperone supervises` };
@@ -394,4 +396,10 @@ function summarizeHash(hit: SearchHit, state: JobState, now: number): JobSummary
     s.failedAt = numOrNull(f.finishedOn);
   }
   return s;
+}
+
+function bullWorkerId(w: { id?: string; rawname?: string; addr?: string }): string {
+  const own = /:w:(.+)$/.exec(w.rawname ?? '')?.[1];
+  const client = w.id ? `client ${w.id}` : (w.addr ?? '?');
+  return own ? `${own} (${client})` : client;
 }

@@ -24,7 +24,7 @@ export interface BullJob {
 /** What Chaperone uses of a bullmq Queue (never a Worker; an add only to replay a failed job). */
 export interface BullQueue {
   getJobs(types: ('waiting' | 'delayed' | 'active' | 'failed' | 'completed' | 'prioritized' | 'waiting-children')[], start: number, end: number, asc: boolean): Promise<(BullJob | undefined)[]>;
-  getWorkers(): Promise<{ id?: string; name?: string; addr?: string; age?: string; idle?: string }[]>;
+  getWorkers(): Promise<{ id?: string; name?: string; rawname?: string; addr?: string; age?: string; idle?: string }[]>;
   getJobState(id: string): Promise<string>;
   remove(id: string): Promise<number>;
   getJobCountByTypes(...types: 'failed'[]): Promise<number>;
