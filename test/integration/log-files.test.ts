@@ -9,7 +9,9 @@ import { runCli } from '../helpers/run-cli';
 import { waitFor } from '../helpers/wait';
 import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
-import { CLI } from '../helpers/paths';
+import { CLI, SPAWNER } from '../helpers/paths';
+import { fork } from 'node:child_process';
+import { createConnection } from 'node:net';
 import { TestRedis } from '../helpers/redis-server';
 
 const FLOOD = path.join(FIXTURES, 'workers', 'flood.js');
@@ -130,6 +132,56 @@ describe('pool log files', function () {
       p.kill('SIGTERM');
       assert.equal(await exited, 0);
       await redis.stop();
+    }
+  });
+
+  it('a supervisor that stops reading its socket cannot make the spawner grow: the flooding worker waits instead', async () => {
+    const dir = tempDir();
+    const sock = path.join(dir, 'spawner.sock');
+    const spawner = fork(SPAWNER, ['--socket', sock, '--state', path.join(dir, 'state.json'), '--grace', '0'], { stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
+    await new Promise<void>((resolve) => spawner.on('message', (m: { type?: string }) => m.type === 'listening' && resolve()));
+    const c = createConnection(sock);
+    let buf = '';
+    const seen: { type: string; pid?: number }[] = [];
+    const onData = (d: Buffer): void => {
+      buf += d.toString();
+      let nl: number;
+      while ((nl = buf.indexOf('\n')) !== -1) {
+        seen.push(JSON.parse(buf.slice(0, nl)) as { type: string; pid?: number });
+        buf = buf.slice(nl + 1);
+      }
+    };
+    c.on('data', onData);
+    await new Promise<void>((r) => c.once('connect', () => r()));
+    c.write(`${JSON.stringify({ type: 'hello', pid: process.pid, startTime: 'unknown' })}\n`);
+    await waitFor(() => seen.some((m) => m.type === 'ready'), 'ready');
+    const lines = 2_000_000; // 200 MB if nothing held it back
+    c.write(`${JSON.stringify({ type: 'spawn', ref: 1, argv: [process.execPath, FLOOD], cwd: dir, env: { FLOOD_LINES: String(lines), FLOOD_BYTES: '100' }, workerId: 'f-1', pool: 'f', stopSignal: 'SIGTERM', stopTimeoutMs: 1000 })}\n`);
+    const spawned = await waitFor(() => seen.find((m) => m.type === 'spawned'), 'spawned');
+    // The supervisor stops reading (a busy extension host): the socket's buffers fill.
+    c.off('data', onData);
+    c.pause();
+    await new Promise((r) => setTimeout(r, 6000));
+    const peak = peakRssBytes(spawner.pid as number);
+    try {
+      console.log(`      spawner peak RSS ${Math.round(peak / 2 ** 20)} MiB with a supervisor that reads nothing`);
+      assert.ok(peak < 120 * 1024 * 1024, `the spawner grew to ${Math.round(peak / 2 ** 20)} MiB`);
+      assert.ok(existsSync(`/proc/${spawned.pid}`), 'the worker is alive, waiting on its own write');
+    } finally {
+      c.resume();
+      c.on('data', () => undefined);
+      c.write(`${JSON.stringify({ type: 'shutdown', timeoutMs: 1000 })}\n`);
+      await new Promise<void>((r) => {
+        const t = setTimeout(() => {
+          spawner.kill('SIGKILL');
+          r();
+        }, 10_000);
+        spawner.once('exit', () => {
+          clearTimeout(t);
+          r();
+        });
+      });
+      c.destroy();
     }
   });
 });

@@ -6,6 +6,7 @@ import type { Readable } from 'node:stream';
 import { formatLogFileLine, logFileOf, type LogFileSpec } from '../../core/log-file-format';
 import type { OutputStream } from '../../core/ports';
 import { RotatingLogFile } from './rotating-log-file';
+import { holdPipe, releasePipe } from './pipe-holds';
 
 /** A line longer than this is written in pieces (as the worker's ring buffer does). */
 const MAX_PARTIAL_LINE = 16 * 1024;
@@ -42,7 +43,7 @@ export class WorkerLogSinks {
       const source = pipe ? { pipe } : undefined;
       if (source) {
         shared.sources.add(source);
-        if (shared.held) pipe?.pause();
+        if (shared.held && pipe) holdPipe(pipe, 'file');
       }
       attached.push({ shared, source });
       target[stream] = shared;
@@ -69,7 +70,10 @@ export class WorkerLogSinks {
         ended = true;
         for (const s of ['stdout', 'stderr'] as const) if (partial[s]) put(s, partial[s]);
         for (const a of attached) {
-          if (a.source) a.shared.sources.delete(a.source);
+          if (a.source) {
+            a.shared.sources.delete(a.source);
+            releasePipe(a.source.pipe, 'file');
+          }
           if (a.shared.sources.size === 0) void this.release(a.shared);
         }
       },
@@ -94,8 +98,8 @@ export class WorkerLogSinks {
         (hold) => {
           created.held = hold;
           for (const src of created.sources) {
-            if (hold) src.pipe.pause();
-            else src.pipe.resume();
+            if (hold) holdPipe(src.pipe, 'file');
+            else releasePipe(src.pipe, 'file');
           }
         },
         this.onError,

@@ -16,6 +16,8 @@ import { parseToSpawner, readLines, writeLine, type FromSpawner, type SpawnReque
 import type { ReaperMessage } from './reaper-protocol';
 import { createUsageSource, type UsageSource } from './usage-sampling';
 import { WorkerLogSinks, type WorkerLog } from '../logs/worker-log-sinks';
+import { holdPipe, releasePipe } from '../logs/pipe-holds';
+import type { Readable } from 'node:stream';
 
 const { values: args } = parseArgs({ options: { socket: { type: 'string' }, state: { type: 'string' }, grace: { type: 'string' } } });
 if (!args.socket || !args.state) {
@@ -54,6 +56,30 @@ for (const [k, v] of Object.entries(process.env)) if (v !== undefined && !HOST_O
 function log(level: 'info' | 'warn' | 'error', message: string): void {
   if (controller) writeLine(controller, { type: 'log', level, message });
   else process.stderr.write(`${new Date().toISOString()} ${level} spawner ${process.pid}: ${message}\n`);
+}
+
+/**
+ * Past this much unsent to the supervisor, the pipe that added it is paused until the socket
+ * drains: a worker flooding its output waits on its own write, as it would under a terminal,
+ * instead of growing the spawner.
+ */
+const MAX_UNSENT_BYTES = 4 * 1024 * 1024;
+const heldForController = new Set<Readable>();
+let awaitingDrain: Socket | undefined;
+function holdIfBehind(pipe: Readable | null): void {
+  const c = controller;
+  if (!pipe || !c || c.writableLength <= MAX_UNSENT_BYTES) return;
+  holdPipe(pipe, 'controller');
+  heldForController.add(pipe);
+  if (awaitingDrain !== c) {
+    awaitingDrain = c;
+    c.once('drain', releaseHeldForController);
+  }
+}
+function releaseHeldForController(): void {
+  awaitingDrain = undefined;
+  for (const p of heldForController) releasePipe(p, 'controller');
+  heldForController.clear();
 }
 
 /** The pools' log files: written here, where the workers' pipes are, whoever supervises. */
@@ -152,10 +178,12 @@ async function doSpawn(m: SpawnRequest): Promise<void> {
     child.stdout?.setEncoding('utf8').on('data', (data: string) => {
       file?.write('stdout', data);
       emit({ type: 'output', pid, stream: 'stdout', data });
+      holdIfBehind(child.stdout);
     });
     child.stderr?.setEncoding('utf8').on('data', (data: string) => {
       file?.write('stderr', data);
       emit({ type: 'output', pid, stream: 'stderr', data });
+      holdIfBehind(child.stderr);
     });
     // 'close' (not 'exit'): all output has been read by then.
     child.once('close', (code, signal) => {
@@ -235,6 +263,8 @@ async function doSample(socket: Socket, ref: number, pids: number[]): Promise<vo
 function onControllerGone(socket: Socket, why: string): void {
   if (controller !== socket) return;
   controller = undefined;
+  // Nothing waits on that socket any more: what it held flows into the (bounded) backlog.
+  releaseHeldForController();
   controllerInfo = null;
   tellReaper({ type: 'controller', controller: null });
   void saveState();
