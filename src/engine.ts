@@ -34,6 +34,7 @@ import { RedisHistory } from './node/signals/redis-history';
 import { SignalsSampler, poolObservations, supervisedConsumers } from './node/signals/signals-sampler';
 import { Notifier, type NotifySender } from './core/notify/notifier';
 import { NetworkNotifySender } from './node/notify/notify-sender';
+import { RedisNotifyMemory } from './node/notify/notify-memory';
 import { startPoolWatchers } from './node/pool-watchers';
 import { checkMarkText, type Mark } from './core/mark';
 import { debugLaunch, type DebugRuntime } from './core/debug-launch';
@@ -149,7 +150,8 @@ export class Engine {
       if (opts.signals.metrics) this.exporter = new PrometheusExporter();
       if (opts.notify && config.notify.length) {
         const sender = opts.notify === true ? new NetworkNotifySender() : opts.notify;
-        this.notifier = new Notifier(config.notify, { clock: systemClock, sender, logger, origin: `${id}@${os.hostname()}` });
+        const memory = this.controlPlane ? new RedisNotifyMemory(() => this.controlPlane?.redis, config.redis.keyPrefix, config.file) : undefined;
+        this.notifier = new Notifier(config.notify, { clock: systemClock, sender, logger, origin: `${id}@${os.hostname()}`, ...(memory ? { memory } : {}) });
       }
       const exporter = this.exporter;
       const observer = new QueueObserver(service, () => supervisedConsumers(pools()), config.tenants.payloadField);

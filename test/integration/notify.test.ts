@@ -159,6 +159,30 @@ describe('notifications', function () {
     }
   });
 
+  it('a restart of the supervisor does not tell an open finding again; its close still comes', async () => {
+    const q = new Queue('restarts', { connection: { port: redis.port } });
+    await q.add('later', {}, { delay: 3_600_000 });
+    const dir = tempDir();
+    const cfg = config('restarts', [{ webhook: `${hooks.url}/restart`, group: '0s' }]);
+    const posts = () => hooks.posts.filter((p) => p.path === '/restart');
+    try {
+      h = await startEngine(cfg, { dir, redisUrl: redis.url, signals: { intervalMs: 150 }, notify: true });
+      await q.addBulk(Array.from({ length: 8 }, (_, i) => ({ name: 'x', data: { i } })));
+      await waitFor(() => posts().length === 1, 'the opening posted', 20_000);
+      await h.engine.shutdown(2000);
+      h = await startEngine(cfg, { dir, redisUrl: redis.url, signals: { intervalMs: 150 }, notify: true });
+      const again = h;
+      await waitFor(() => (again.engine.findings().some((f) => f.subject.id === 'default/bullmq:restarts') ? true : undefined), 'the finding open in the new engine', 10_000);
+      await sleep(1500);
+      assert.equal(posts().length, 1, 'still open: not told again');
+      await q.drain();
+      await waitFor(() => posts().length === 2, 'the closing posted by the new engine', 20_000);
+      assert.deepEqual((posts()[1].body as { closed: { message: string }[] }).closed.map((c) => c.message), ['bullmq:restarts depth 8 > 5']);
+    } finally {
+      await q.close();
+    }
+  });
+
   it('chaperone notify test: one message to each channel, which answered and which did not', async () => {
     const dir = tempDir();
     writeFileSync(path.join(dir, 'chaperone.json'), JSON.stringify({ notify: [{ webhook: `${hooks.url}/probe`, format: 'teams' }, { webhook: `${hooks.url}/broken` }, { webhook: 'env:CHAPERONE_NOT_SET' }] }));

@@ -1,6 +1,6 @@
 // The notifier's rules on a fake clock: grouping, severity, rate limit, retries.
 import { strict as assert } from 'node:assert';
-import { Notifier } from '../../src/core/notify/notifier';
+import { Notifier, type NotifyMemory } from '../../src/core/notify/notifier';
 import type { NotifyChannel } from '../../src/core/notify/notify-config';
 import type { NotifyMessage } from '../../src/core/notify/notify-message';
 import { webhookBody, emailOf } from '../../src/core/notify/notify-formats';
@@ -11,13 +11,13 @@ const finding = (key: string, severity: Finding['severity'] = 'warning'): Findin
   key, severity, subject: { kind: 'queue', id: `default/${key}` }, metric: 'depth', value: 10, limit: 5, message: `${key} depth 10 > 5`, builtIn: false, since: 0,
 });
 
-function setup(over: Partial<NotifyChannel> = {}, fail?: () => boolean) {
+function setup(over: Partial<NotifyChannel> = {}, fail?: () => boolean, memory?: NotifyMemory) {
   const clock = new FakeClock();
   const sent: NotifyMessage[] = [];
   const warnings: string[] = [];
   const channel: NotifyChannel = { name: 'webhook #1 (json)', target: { kind: 'webhook', url: { text: 'http://x' }, format: 'json' }, severity: 'warning', groupMs: 10_000, rate: { messages: 3, perMs: 3_600_000 }, ...over };
   const n = new Notifier([channel], {
-    clock, origin: 'sup@host',
+    clock, origin: 'sup@host', ...(memory ? { memory } : {}),
     logger: { info: () => undefined, warn: (m) => warnings.push(m), error: () => undefined },
     sender: { send: async (_c, m) => { if (fail?.()) throw new Error('down'); sent.push(m); } },
   });
@@ -79,4 +79,18 @@ describe('notifier', () => {
     assert.equal(sent.length, 1);
     assert.equal(emailOf(sent[0]).subject, '[Chaperone] 1 opened: warning a depth 10 > 5');
   });
+
+  it('remembers what a channel was told across a restart: an open finding is not told again, its close is', async () => {
+    const saved: Record<string, Finding[]> = { 'webhook #1 (json)': [finding('a')] };
+    const memory: NotifyMemory = { load: async () => saved, save: (ch, told) => (saved[ch] = told) };
+    const { clock, sent, n } = setup({ groupMs: 0 }, undefined, memory);
+    n.update([finding('a'), finding('b')]);
+    await clock.advance(1000);
+    assert.deepEqual(sent.map((m) => [m.opened.map((c) => c.key), m.closed.map((c) => c.key)]), [[['b'], []]], 'only b is new');
+    assert.deepEqual(saved['webhook #1 (json)'].map((f) => f.key), ['a', 'b']);
+    n.update([finding('b')]);
+    await clock.advance(1000);
+    assert.deepEqual(sent[1].closed.map((c) => c.key), ['a']);
+  });
 });
+

@@ -13,6 +13,12 @@ export interface NotifySender {
   send(channel: NotifyChannel, message: NotifyMessage): Promise<void>;
 }
 
+/** What each channel was told is open, kept across restarts (so a restart does not tell it again). */
+export interface NotifyMemory {
+  load(): Promise<Record<string, Finding[]>>;
+  save(channel: string, told: Finding[]): void;
+}
+
 const RANK: Record<Severity, number> = { warning: 1, critical: 2 };
 const RETRY_FIRST_MS = 30_000;
 const RETRY_MAX_MS = 600_000;
@@ -37,9 +43,25 @@ export class Notifier {
 
   constructor(
     channels: readonly NotifyChannel[],
-    private readonly deps: { clock: Clock; sender: NotifySender; logger: Logger; origin: string },
+    private readonly deps: { clock: Clock; sender: NotifySender; logger: Logger; origin: string; memory?: NotifyMemory },
   ) {
     this.states = channels.map((channel) => ({ channel, told: new Map(), now: new Map(), changes: new Map(), sentAt: [], heldBack: 0, failures: 0, timer: undefined, sending: false }));
+  }
+
+  /** Until what the channels were told before is read, nothing is sent (it would be told twice). */
+  private loaded: Promise<void> | undefined;
+
+  private load(): Promise<void> {
+    const memory = this.deps.memory;
+    this.loaded ??= memory
+      ? memory.load().then(
+          (told) => {
+            for (const st of this.states) for (const f of told[st.channel.name] ?? []) if (!st.told.has(f.key)) st.told.set(f.key, f);
+          },
+          (err: unknown) => this.deps.logger.warn(`notify: what the channels were told before could not be read (${err instanceof Error ? err.message : String(err)}); open findings are told again`),
+        )
+      : Promise.resolve();
+    return this.loaded;
   }
 
   /** The findings of a tick. */
@@ -71,6 +93,7 @@ export class Notifier {
   }
 
   private async flush(st: ChannelState): Promise<void> {
+    await this.load();
     const at = this.deps.clock.now();
     const snapshot = new Map(st.now);
     const opened = [...snapshot.values()].filter((f) => !st.told.has(f.key));
@@ -100,6 +123,7 @@ export class Notifier {
     try {
       await this.deps.sender.send(st.channel, message);
       st.told = snapshot;
+      this.deps.memory?.save(st.channel.name, [...snapshot.values()]);
       st.changes.clear();
       st.heldBack = 0;
       st.failures = 0;
