@@ -3,7 +3,7 @@
 import { Emitter } from './emitter';
 import type { PoolConfig } from './config/types';
 import { poolFingerprint, type PoolHandover } from './handover';
-import type { HandedProcess } from './ports';
+import type { HandedProcess, ProcessSpec } from './ports';
 import type { PoolSnapshot, PoolState } from './snapshot';
 import { Worker, type LogLine, type StopResult, type WorkerDeps } from './worker';
 import type { DebugLaunch } from './debug-launch';
@@ -290,22 +290,7 @@ export class Pool {
   private createDebugWorker(id: string, launch: Pick<DebugLaunch, 'argv' | 'env'>): Worker {
     const n = Number(/-(\d+)$/.exec(id)?.[1] ?? 0);
     this.debugSeq = Math.max(this.debugSeq, n);
-    const w = new Worker(
-      id,
-      this.name,
-      {
-        workerId: id,
-        pool: this.name,
-        stop: { signal: this.config.stop.signal, timeoutMs: this.config.stop.timeoutMs },
-        argv: launch.argv,
-        cwd: this.config.cwd,
-        env: { ...this.extraEnv, ...this.config.env, ...launch.env, CHAPERONE_POOL: this.name, CHAPERONE_WORKER_ID: id, CHAPERONE_DEBUG_WORKER: '1' },
-        ...(this.config.logs ? { log: this.config.logs } : {}),
-      },
-      this.config.restart,
-      this.deps,
-      this.logLines,
-    );
+    const w = new Worker(id, this.name, this.processSpec(id, launch.argv, { ...launch.env, CHAPERONE_DEBUG_WORKER: '1' }), this.config.restart, this.deps, this.logLines);
     w.debug = true;
     w.changed.on(() => {
       if (w.state === 'stopped') this.debugWorkers = this.debugWorkers.filter((x) => x !== w);
@@ -342,26 +327,24 @@ export class Pool {
   }
 
   private createWorker(id: string): Worker {
-    const w = new Worker(
-      id,
-      this.name,
-      {
-        workerId: id,
-        pool: this.name,
-        stop: { signal: this.config.stop.signal, timeoutMs: this.config.stop.timeoutMs },
-        argv: this.config.command,
-        cwd: this.config.cwd,
-        env: { ...this.extraEnv, ...this.config.env, CHAPERONE_POOL: this.name, CHAPERONE_WORKER_ID: id },
-        ...(this.config.logs ? { log: this.config.logs } : {}),
-      },
-      this.config.restart,
-      this.deps,
-      this.logLines,
-    );
+    const w = new Worker(id, this.name, this.processSpec(id, this.config.command, {}), this.config.restart, this.deps, this.logLines);
     w.changed.on(() => this.onWorkerChange(w));
     w.logged.on((line) => this.logged.emit(line));
     this.workers.push(w);
     return w;
+  }
+
+  /** What a worker of this pool runs: its argv, the pool's cwd and env (plus `env`), its stop and its log file. */
+  private processSpec(id: string, argv: readonly string[], env: Record<string, string>): ProcessSpec {
+    return {
+      workerId: id,
+      pool: this.name,
+      stop: { signal: this.config.stop.signal, timeoutMs: this.config.stop.timeoutMs },
+      argv,
+      cwd: this.config.cwd,
+      env: { ...this.extraEnv, ...this.config.env, ...env, CHAPERONE_POOL: this.name, CHAPERONE_WORKER_ID: id },
+      ...(this.config.logs ? { log: this.config.logs } : {}),
+    };
   }
 
   private onWorkerChange(w: Worker): void {
