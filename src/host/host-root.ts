@@ -1,5 +1,6 @@
 // The editor's composition root: every object is built here, once, and passed to what needs it.
 // Nothing else constructs services; tests get the same objects through the returned API.
+import { HandlerLenses, LENS_LANGUAGES } from './handler-lenses';
 import * as vscode from 'vscode';
 import { CONFIG_FILE } from './config-file';
 import { registerCommands, type ShownError } from './commands';
@@ -52,6 +53,7 @@ export async function createHost(context: vscode.ExtensionContext): Promise<Chap
     },
     credentials: secrets.credentials,
   });
+  const lenses = new HandlerLenses(host);
   const data = new DashboardData({
     signals: () => host.engine?.lastSignals(),
     findings: () => host.engine?.findings() ?? [],
@@ -91,6 +93,8 @@ export async function createHost(context: vscode.ExtensionContext): Promise<Chap
     channel, host, dashboard, workers, queues, tenants, statusBar, diagnostics, logs, secrets, jobs, failures,
     vscode.workspace.registerTextDocumentContentProvider(JOB_SCHEME, jobs),
     vscode.languages.registerDocumentLinkProvider({ scheme: JOB_SCHEME }, new JobSourceLinks(host)),
+    lenses,
+    vscode.languages.registerCodeLensProvider(LENS_LANGUAGES.map((language) => ({ language, scheme: 'file' })), lenses),
     vscode.languages.registerCodeActionsProvider({ scheme: 'file' }, new FailureFixes(failures), { providedCodeActionKinds: FailureFixes.kinds }),
     ...registerCommands(ctx, lastError),
     vscode.languages.registerCodeActionsProvider({ pattern: `**/${CONFIG_FILE}` }, new QuickFixes(host, diagnostics), { providedCodeActionKinds: QuickFixes.kinds }),
@@ -107,6 +111,7 @@ export async function createHost(context: vscode.ExtensionContext): Promise<Chap
           setImmediate(() => {
             dashboard.tick();
             failures.update();
+            lenses.update();
           });
         });
       }

@@ -15,7 +15,7 @@ function queue(name: string, pending: number, at: number, slope = 0): QueueSigna
   return {
     ref: queueRef('bullmq', 'default', name), key: `default/bullmq:${name}`, id: `bullmq:${name}`, connection: 'default', pending, delayed: 0, active: 0, failed: 0, paused: false,
     consumers: 1, wait: unknown('not recorded'), expectedWait: unknown('no runtime'), throughput: known(6, 'exact', 'test'), failureRate: unknown('none finished'),
-    runtimeP50: unknown('none'), runtimeP95: unknown('none'), runtime: unknown('none'), finished: { since: at, completed: 0, failed: 0 }, direction: 'stable', slopePerMin: slope * 60,
+    runtimeP50: unknown('none'), runtimeP95: unknown('none'), runtime: unknown('none'), finished: { since: at, completed: 0, failed: 0 }, lastHour: { runs: unknown('none'), failed: unknown('none') }, direction: 'stable', slopePerMin: slope * 60,
     trend: { n: 10, slope, level: pending, r2: 1, mean: pending, stddev: 0, at, last: pending } as QueueSignal['trend'],
   };
 }

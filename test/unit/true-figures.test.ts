@@ -43,6 +43,18 @@ describe('true figures: what finished, over a window', () => {
     assert.deepEqual(f.totals, { since: T0, completed: 240, failed: 60 });
   });
 
+  it('the last hour: a lower bound until an hour has been read, exact after, minutes older than the hour left out', () => {
+    const w = new FlowWindow();
+    w.add(T0, baseline);
+    for (let i = 1; i <= 30; i++) w.add(T0 + i * 60_000, delta(10, 1)); // half an hour, a reading a minute
+    const half = w.figures(T0 + 30 * 60_000).lastHour;
+    assert.deepEqual([half.runs.value, half.runs.precision, half.failed.value], [330, 'lower-bound', 30]);
+    assert.match(half.runs.value !== null ? (half.runs.note ?? '') : '', /read since \d\d:\d\d UTC/);
+    for (let i = 31; i <= 100; i++) w.add(T0 + i * 60_000, delta(10, 1));
+    const hour = w.figures(T0 + 100 * 60_000).lastHour;
+    assert.deepEqual([hour.runs.value, hour.runs.precision, hour.failed.value], [660, 'exact', 60], 'the last 60 minutes, each 11 runs');
+  });
+
   it('a gap makes the throughput a lower bound and says how many records were lost; an unsized one says so too', () => {
     const w = new FlowWindow();
     w.add(T0, baseline);

@@ -57,6 +57,18 @@ export interface FlowFigures {
   runtimeP95: Figure;
   /** Finished since the first reading (for reports and tests): completed, failed (null: not told). */
   totals: { since: number; completed: number; failed: number | null };
+  /** Runs (finished jobs) and failures of the last hour, from the same readings (the code lens). */
+  lastHour: { runs: Figure; failed: Figure };
+}
+
+export const HOUR_MS = 3_600_000;
+
+/** One minute of readings: what finished in it (by the reading's end). */
+interface MinuteBucket {
+  minute: number;
+  completed: number;
+  failed: number | null;
+  lost: number | null;
 }
 
 interface Interval {
@@ -82,6 +94,8 @@ export class FlowWindow {
   private cached: { now: number; figures: FlowFigures } | undefined;
   private completedTotal = 0;
   private failedTotal: number | null = 0;
+  /** The last hour by minute (61 at most). */
+  private readonly minutes: MinuteBucket[] = [];
 
   add(now: number, r: FlowReading): void {
     this.cached = undefined;
@@ -105,6 +119,7 @@ export class FlowWindow {
     const nothingNew = c.completed === 0 && !c.failed && !c.lost && c.runtimesMs.length === 0;
     if (r.batchedEveryMs !== undefined && nothingNew && now - this.last < 2 * r.batchedEveryMs + 1000) return;
     this.intervals.push({ from: this.last, to: Math.max(now, this.last + 1), completed: c.completed, failed: c.failed, lost: c.lost === undefined ? 0 : c.lost });
+    this.addToMinute(now, c.completed, c.failed, c.lost === undefined ? 0 : c.lost);
     if (this.intervals.length > MAX_INTERVALS) this.intervals.shift();
     this.last = Math.max(now, this.last + 1);
     this.completedTotal += c.completed;
@@ -120,6 +135,37 @@ export class FlowWindow {
     }
   }
 
+  private addToMinute(now: number, completed: number, failed: number | null, lost: number | null): void {
+    const minute = Math.floor(now / 60_000);
+    let b = this.minutes[this.minutes.length - 1];
+    if (!b || b.minute !== minute) {
+      b = { minute, completed: 0, failed: 0, lost: 0 };
+      this.minutes.push(b);
+      while (this.minutes.length > 61) this.minutes.shift();
+    }
+    b.completed += completed;
+    b.failed = b.failed === null || failed === null ? null : b.failed + failed;
+    b.lost = b.lost === null || lost === null ? null : b.lost + lost;
+  }
+
+  /** The last hour's runs and failures; a lower bound when the readings began later or lost records. */
+  private lastHour(now: number): FlowFigures['lastHour'] {
+    if (this.unknownWhy !== undefined) return { runs: unknown(this.unknownWhy), failed: unknown(this.unknownWhy) };
+    if (Number.isNaN(this.since)) return { runs: unknown('not read yet'), failed: unknown('not read yet') };
+    const from = now - HOUR_MS;
+    // Whole minutes: the minute the hour began in is left out (a reading is placed in the minute it ends).
+    const inHour = this.minutes.filter((b) => b.minute * 60_000 >= from);
+    const completed = inHour.reduce((a, b) => a + b.completed, 0);
+    const failedKnown = inHour.every((b) => b.failed !== null);
+    const failed = inHour.reduce((a, b) => a + (b.failed ?? 0), 0);
+    const gap = inHour.some((b) => b.lost === null || (b.lost ?? 0) > 0);
+    const partial = this.since > from;
+    const precision = gap || partial ? 'lower-bound' : 'exact';
+    const note = partial ? `read since ${new Date(this.since).toISOString().slice(11, 16)} UTC` : gap ? 'the source dropped records before they were read' : undefined;
+    const runs = known(completed + failed, precision, this.source, note);
+    return { runs, failed: failedKnown ? known(failed, precision, this.source, note) : unknown(`${this.source} does not tell failures apart`) };
+  }
+
   figures(now: number): FlowFigures {
     if (this.cached?.now === now) return this.cached.figures;
     const figures = this.compute(now);
@@ -131,13 +177,13 @@ export class FlowWindow {
     const totals = { since: this.since, completed: this.completedTotal, failed: this.failedTotal };
     if (this.unknownWhy !== undefined) {
       const u = unknown(this.unknownWhy);
-      return { throughput: u, failureRate: u, runtimeP50: u, runtimeP95: u, totals };
+      return { throughput: u, failureRate: u, runtimeP50: u, runtimeP95: u, totals, lastHour: this.lastHour(now) };
     }
     const inWindow = this.intervals.filter((iv) => iv.from >= now - FLOW_WINDOW_MS - 1000);
     if (inWindow.length === 0) {
       const why = Number.isNaN(this.since) ? 'not read yet' : 'measuring: the first reading sets the cursor, figures follow at the next';
       const u = unknown(why);
-      return { throughput: u, failureRate: u, runtimeP50: u, runtimeP95: u, totals };
+      return { throughput: u, failureRate: u, runtimeP50: u, runtimeP95: u, totals, lastHour: this.lastHour(now) };
     }
     const span = inWindow[inWindow.length - 1].to - inWindow[0].from;
     const completed = inWindow.reduce((a, iv) => a + iv.completed, 0);
@@ -156,7 +202,7 @@ export class FlowWindow {
     else if (finished === 0) failureRate = unknown(`no job finished in the last ${spanText}`);
     else failureRate = known((failed / finished) * 100, gap ? 'estimate' : 'exact', this.source, gapNote ?? `${failed} of ${finished} in the last ${spanText}`);
     const [p50, p95] = this.percentiles(now, finished);
-    return { throughput, failureRate, runtimeP50: p50, runtimeP95: p95, totals };
+    return { throughput, failureRate, runtimeP50: p50, runtimeP95: p95, totals, lastHour: this.lastHour(now) };
   }
 
   private percentiles(now: number, finishedInWindow: number): [Figure, Figure] {

@@ -55,6 +55,8 @@ export interface QueueSignal {
   expectedWait: Figure;
   /** Finished since the first reading (completed, failed): for reports and tests. */
   finished: FlowFigures['totals'];
+  /** Runs and failures of the last hour (a lower bound until an hour has been read). */
+  lastHour: FlowFigures['lastHour'];
   trend?: RegressionResult;
   direction: Direction;
   /** Pending jobs per minute along the trend line. */
@@ -441,7 +443,7 @@ export class SignalsEngine {
     return {
       ref: q.ref, key: q.key, id: q.id, connection: q.connection, tenant: tenantOfQueue(q, this.tenants), ...(q.tenantSample ? { tenantSample: q.tenantSample } : {}),
       pending: q.pending, delayed: q.delayed, active: q.active, failed: q.failed, paused: q.paused, consumers: q.consumers,
-      wait, throughput: flow.throughput, failureRate: flow.failureRate, runtimeP50: flow.runtimeP50, runtimeP95: flow.runtimeP95, runtime, expectedWait, finished: flow.totals,
+      wait, throughput: flow.throughput, failureRate: flow.failureRate, runtimeP50: flow.runtimeP50, runtimeP95: flow.runtimeP95, runtime, expectedWait, finished: flow.totals, lastHour: flow.lastHour,
       trend, direction: dir, slopePerMin: (trend?.slope ?? 0) * 60,
       drainMs: trend && dir === 'falling' ? timeToDrain(trend) : undefined,
     };
@@ -668,7 +670,7 @@ function unknownFlow(why: string): FlowFigures {
   let f = UNKNOWN_FLOWS.get(why);
   if (!f) {
     const u = unknownOnce(why);
-    f = { throughput: u, failureRate: u, runtimeP50: u, runtimeP95: u, totals: { since: NaN, completed: 0, failed: 0 } };
+    f = { throughput: u, failureRate: u, runtimeP50: u, runtimeP95: u, totals: { since: NaN, completed: 0, failed: 0 }, lastHour: { runs: u, failed: u } };
     if (UNKNOWN_FLOWS.size < 1000) UNKNOWN_FLOWS.set(why, f);
   }
   return f;

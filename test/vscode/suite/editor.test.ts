@@ -452,6 +452,40 @@ describe('Chaperone in a real VS Code', function () {
       .catch((err: unknown) => assert.fail(`${String(err)}: ${JSON.stringify(api.host.engine?.snapshot().pools[0])}`));
   });
 
+  it('a code lens above a BullMQ processor counts the real runs and failures of the last hour', async () => {
+    const root = vscode.workspace.workspaceFolders?.[0]?.uri ?? assert.fail('a workspace folder');
+    const uri = vscode.Uri.joinPath(root, 'src', 'mail-worker.js');
+    await vscode.workspace.fs.writeFile(uri, Buffer.from(`const { Worker } = require('bullmq');\n\nnew Worker('${POOL_QUEUE}', async (job) => job.data);\n`));
+    await vscode.window.showTextDocument(await vscode.workspace.openTextDocument(uri));
+    const title = async (): Promise<string | undefined> => ((await vscode.commands.executeCommand<vscode.CodeLens[]>('vscode.executeCodeLensProvider', uri)) ?? [])
+      .map((l) => l.command?.title ?? '').find((t) => t.startsWith(`bullmq:${POOL_QUEUE} `));
+    const nums = (t: string | undefined) => {
+      const m = /(?:≥)?([\d,]+) runs, (?:≥)?([\d,]+) failed in the last hour · p50 /.exec(t ?? '');
+      return m ? { runs: Number(m[1].replace(/,/g, '')), failed: Number(m[2].replace(/,/g, '')) } : undefined;
+    };
+    const lensLine = await waitFor('a lens with figures on the processor\'s line', async () => {
+      const lenses = (await vscode.commands.executeCommand<vscode.CodeLens[]>('vscode.executeCodeLensProvider', uri)) ?? [];
+      return lenses.find((l) => nums(l.command?.title))?.range.start.line;
+    });
+    assert.equal(lensLine, 2);
+    const before = nums(await title()) ?? assert.fail('figures');
+    await mail.addBulk([
+      ...Array.from({ length: 5 }, (_, i) => ({ name: 'lens-ok', data: { i } })),
+      ...Array.from({ length: 2 }, (_, i) => ({ name: 'lens-fail', data: { i, fail: 'lens failure' }, opts: { attempts: 1 } })),
+    ]);
+    // The pool's real workers run them; the lens counts what BullMQ's own events say finished.
+    const after = await waitFor('the lens counts the 7 runs and 2 failures', async () => {
+      const n = nums(await title());
+      return n && n.runs - before.runs >= 7 && n.failed - before.failed >= 2 ? n : undefined;
+    }, 30_000).catch((err: unknown) => assert.fail(`${String(err)}: ${JSON.stringify(before)} then "${api.host.engine?.lastSignals()?.queues.find((q) => q.id === `bullmq:${POOL_QUEUE}`)?.lastHour.runs.value}"`));
+    await new Promise((r) => setTimeout(r, 2500)); // nothing else runs on that queue: the figures hold
+    const settled = nums(await title()) ?? assert.fail('figures');
+    assert.deepEqual([settled.runs - before.runs, settled.failed - before.failed], [7, 2], `${JSON.stringify(before)} -> ${JSON.stringify(after)} -> ${JSON.stringify(settled)}`);
+    await vscode.commands.executeCommand('workbench.action.closeActiveEditor');
+    // Its failures would be a failure group of their own in the tests that follow.
+    for (const j of await mail.getFailed()) if (j.name === 'lens-fail') await j.remove();
+  });
+
   it('dashboard: ready handshake, a snapshot, then 1 Hz deltas; messages outside the protocol are dropped', async () => {
     await vscode.commands.executeCommand('chaperone.openDashboard');
     await waitFor('the ready message', () => api.dashboard.received.ready >= 1);
