@@ -38,6 +38,7 @@ import { RedisNotifyMemory } from './node/notify/notify-memory';
 import { startPoolWatchers } from './node/pool-watchers';
 import { checkMarkText, type Mark } from './core/mark';
 import { debugLaunch, type DebugRuntime } from './core/debug-launch';
+import { redirectQueues, type QueueRedirect } from './core/debug-queues';
 import { QueueService, type ConnectionHandle } from './queues/queue-service';
 
 export const VERSION = '0.1.0';
@@ -242,11 +243,15 @@ export class Engine {
   }
 
   /** One worker of a pool under a debugger on 127.0.0.1:port (see core/debug-launch.ts). */
-  startDebugWorker(pool: string, runtime: DebugRuntime, port: number): { id: string } {
+  startDebugWorker(pool: string, runtime: DebugRuntime, port: number): { id: string; queues: QueueRedirect[] } {
     const p = this.supervisor.pools.get(pool);
     if (!p) throw new Error(`no pool "${pool}"`);
-    const w = this.supervisor.startDebugWorker(pool, debugLaunch(p.config.command, runtime, port), this.opts.actor ?? `supervisor:${this.id}`);
-    return { id: w.id };
+    // Its own queues where the pool's command names them, so that a job replayed into them reaches it alone.
+    const r = redirectQueues(p.config.command, p.config.env, p.config.queues);
+    const launch = debugLaunch(r.command, runtime, port);
+    const env = { ...r.env, ...launch.env, ...(r.redirects.length ? { CHAPERONE_DEBUG_QUEUES: r.redirects.map((q) => q.to).join(',') } : {}) };
+    const w = this.supervisor.startDebugWorker(pool, { ...launch, env }, this.opts.actor ?? `supervisor:${this.id}`, r.redirects);
+    return { id: w.id, queues: r.redirects };
   }
 
   stopDebugWorker(pool: string, id: string): Promise<void> {

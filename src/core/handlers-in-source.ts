@@ -1,14 +1,22 @@
 // The job handlers a source file defines, as the queue systems name them: a BullMQ processor
-// (new Worker('queue', ...)), a Sidekiq job's perform, a Laravel job's handle, a Celery task. Plain
-// text matching, line by line: enough to place a code lens, never used to run anything.
+// (new Worker('queue', ...)), a Sidekiq job's perform, a Laravel job's handle, a Celery task, an RQ
+// function. Plain text matching, line by line: enough to place a code lens, never used to run anything.
+// Where the source alone cannot say it is a job (any Python function can be an RQ job, a class with
+// handle() can be queued as "Class@handle"), the site is a candidate: the lens shows it only once the
+// queue system names a job of it (handlerMatches).
 
 export type HandlerSite =
   | { line: number; system: 'bullmq'; queue: string }
-  | { line: number; system: 'sidekiq' | 'laravel' | 'celery'; name: string };
+  | { line: number; system: 'sidekiq' | 'celery'; name: string }
+  /** declared: the class implements ShouldQueue; else a class with handle() that only a job's name can confirm. */
+  | { line: number; system: 'laravel'; name: string; declared: boolean }
+  /** A top-level function of module `module` (the file's name): RQ names its jobs "module.function". */
+  | { line: number; system: 'rq'; name: string; module: string };
 
 const MAX_TEXT = 2_000_000;
 
-export function handlersIn(text: string, languageId: string): HandlerSite[] {
+/** `fileName` (the file's base name) gives an RQ function its module. */
+export function handlersIn(text: string, languageId: string, fileName = ''): HandlerSite[] {
   if (text.length > MAX_TEXT) return [];
   const lines = text.split(/\r?\n/);
   switch (languageId) {
@@ -16,7 +24,7 @@ export function handlersIn(text: string, languageId: string): HandlerSite[] {
       return bullmq(lines);
     case 'ruby': return sidekiq(lines);
     case 'php': return laravel(text, lines);
-    case 'python': return celery(lines);
+    case 'python': return python(lines, fileName.replace(/\.py$/, ''));
     default: return [];
   }
 }
@@ -46,26 +54,49 @@ function sidekiq(lines: string[]): HandlerSite[] {
 }
 
 function laravel(text: string, lines: string[]): HandlerSite[] {
-  if (!/\bimplements\b[^{]*\bShouldQueue\b/.test(text)) return [];
   const ns = /^\s*namespace\s+([\w\\]+)\s*;/m.exec(text)?.[1];
-  const cls = /^\s*(?:final\s+|abstract\s+)?class\s+(\w+)/m.exec(text)?.[1];
-  if (!cls) return [];
-  const line = lines.findIndex((l) => /\bfunction\s+handle\s*\(/.test(l));
-  return line < 0 ? [] : [{ line, system: 'laravel', name: ns ? `${ns}\\${cls}` : cls }];
-}
-
-function celery(lines: string[]): HandlerSite[] {
   const out: HandlerSite[] = [];
-  let decorated = false;
+  let cls: { name: string; declared: boolean; seen: boolean } | undefined;
   lines.forEach((l, line) => {
-    if (/^@(?:\w+\.)*(?:task|shared_task)\b/.test(l)) decorated = true;
-    else if (decorated) {
-      const d = /^(?:async\s+)?def\s+(\w+)\s*\(/.exec(l);
-      if (d) {
-        out.push({ line, system: 'celery', name: d[1] });
-        decorated = false;
-      } else if (!/^@/.test(l) && l.trim() !== '') decorated = false;
+    const c = /^\s*(?:final\s+|abstract\s+|readonly\s+)*class\s+(\w+)([^{]*)/.exec(l);
+    if (c) cls = { name: ns ? `${ns}\\${c[1]}` : c[1], declared: /\bimplements\b.*\bShouldQueue\b/.test(c[2]), seen: false };
+    if (cls && !cls.seen && /\bfunction\s+handle\s*\(/.test(l)) {
+      cls.seen = true;
+      out.push({ line, system: 'laravel', name: cls.name, declared: cls.declared });
     }
   });
   return out;
+}
+
+/** Celery tasks (decorated), and every other top-level function as an RQ candidate. */
+function python(lines: string[], module: string): HandlerSite[] {
+  const out: HandlerSite[] = [];
+  let decorated = false;
+  let task = false;
+  lines.forEach((l, line) => {
+    if (/^@/.test(l)) {
+      decorated = true;
+      if (/^@(?:\w+\.)*(?:task|shared_task)\b/.test(l)) task = true;
+      return;
+    }
+    const d = /^(?:async\s+)?def\s+(\w+)\s*\(/.exec(l);
+    if (d) {
+      if (task) out.push({ line, system: 'celery', name: d[1] });
+      else if (!decorated && module) out.push({ line, system: 'rq', name: d[1], module });
+    }
+    if (d || l.trim() !== '') decorated = task = false;
+  });
+  return out;
+}
+
+/** Whether a job the system names so runs this handler (for the candidates: RQ functions, Laravel classes). */
+export function handlerMatches(site: Extract<HandlerSite, { system: 'rq' | 'laravel' }>, jobName: string): boolean {
+  if (site.system === 'rq') {
+    // "tasks.send" or "app.tasks.send": the function, in a module of the file's name.
+    const dot = jobName.lastIndexOf('.');
+    return jobName.slice(dot + 1) === site.name && jobName.slice(0, Math.max(0, dot)).split('.').pop() === site.module;
+  }
+  // Horizon and Laravel name a job by its class (displayName), "Class@handle" for a plain job.
+  const bare = jobName.replace(/@handle$/, '').replace(/^\\/, '');
+  return bare === site.name || bare === site.name.split('\\').pop();
 }

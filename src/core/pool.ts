@@ -7,6 +7,7 @@ import type { HandedProcess, ProcessSpec } from './ports';
 import type { PoolSnapshot, PoolState } from './snapshot';
 import { Worker, type LogLine, type StopResult, type WorkerDeps } from './worker';
 import type { DebugLaunch } from './debug-launch';
+import type { QueueRedirect } from './debug-queues';
 
 /** A debug worker's id: the pool's name, "debug", a number; a successor stops any it is handed. */
 export const DEBUG_WORKER_ID = /-debug-\d+$/;
@@ -242,7 +243,7 @@ export class Pool {
     this.seq = Math.max(this.seq, kept?.seq ?? 0, ...numbers);
     // A debug worker's session ended with the supervisor that started it: it is stopped, never counted.
     for (const p of processes.filter((x) => DEBUG_WORKER_ID.test(x.workerId))) {
-      const w = this.createDebugWorker(p.workerId, { argv: [...this.config.command], env: {} });
+      const w = this.createDebugWorker(p.workerId, { argv: [...this.config.command], env: {} }, []);
       w.adopt(p.pid, p.startedAt, 0);
       void w.stop({ signal: this.config.stop.signal, timeoutMs: this.config.stop.timeoutMs, reason: 'its debug session ended with the last supervisor' });
     }
@@ -280,18 +281,18 @@ export class Pool {
    * One extra worker under a debugger, its command rewritten for it (launch): it runs beside the
    * pool's count, whatever the pool does, is never restarted, and leaves when it stops.
    */
-  startDebugWorker(launch: Pick<DebugLaunch, 'argv' | 'env'>): Worker {
-    const w = this.createDebugWorker(`${this.name}-debug-${++this.debugSeq}`, launch);
+  startDebugWorker(launch: Pick<DebugLaunch, 'argv' | 'env'>, queues: readonly QueueRedirect[] = []): Worker {
+    const w = this.createDebugWorker(`${this.name}-debug-${++this.debugSeq}`, launch, queues);
     w.start();
     this.emitChange();
     return w;
   }
 
-  private createDebugWorker(id: string, launch: Pick<DebugLaunch, 'argv' | 'env'>): Worker {
+  private createDebugWorker(id: string, launch: Pick<DebugLaunch, 'argv' | 'env'>, queues: readonly QueueRedirect[]): Worker {
     const n = Number(/-(\d+)$/.exec(id)?.[1] ?? 0);
     this.debugSeq = Math.max(this.debugSeq, n);
     const w = new Worker(id, this.name, this.processSpec(id, launch.argv, { ...launch.env, CHAPERONE_DEBUG_WORKER: '1' }), this.config.restart, this.deps, this.logLines);
-    w.debug = true;
+    w.debug = { queues: [...queues] };
     w.changed.on(() => {
       if (w.state === 'stopped') this.debugWorkers = this.debugWorkers.filter((x) => x !== w);
       this.emitChange();

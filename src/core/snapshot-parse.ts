@@ -72,7 +72,10 @@ function parseWorker(v: unknown): WorkerSnapshot | undefined {
   if (fatal !== undefined) w.fatalReason = fatal;
   const next = num(v.nextStartInMs);
   if (next !== undefined) w.nextStartInMs = next;
-  if (v.debug === true) w.debug = true;
+  if (isObj(v.debug)) {
+    const queues = Array.isArray(v.debug.queues) ? v.debug.queues : [];
+    w.debug = { queues: queues.flatMap((q: unknown) => (isObj(q) && str(q.from) !== undefined && str(q.to) !== undefined ? [{ from: q.from as string, to: q.to as string }] : [])).slice(0, 100) };
+  }
   return w;
 }
 

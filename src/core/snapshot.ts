@@ -1,5 +1,6 @@
 // The shape every supervisor publishes (Redis heartbeat) and every view/CLI reads.
 // Plain JSON: no classes, no functions.
+import type { QueueRedirect } from './debug-queues';
 
 export type WorkerState = 'starting' | 'running' | 'stopping' | 'stopped' | 'exited' | 'backoff' | 'fatal';
 export type PoolState = 'running' | 'starting' | 'degraded' | 'draining' | 'stopping' | 'restarting' | 'stopped';
@@ -26,7 +27,12 @@ export interface WorkerSnapshot {
   fatalReason?: string;
   nextStartInMs?: number;
   /** Started under a debugger ("Debug a Worker of Pool…"): apart from the pool's count, never restarted. */
-  debug?: true;
+  debug?: DebugMark;
+}
+
+/** A debug worker's mark: the pool's queues it reads as queues of its own (core/debug-queues.ts). */
+export interface DebugMark {
+  queues: QueueRedirect[];
 }
 
 export interface PoolSnapshot {

@@ -12,6 +12,7 @@ import type { PoolSnapshot, SupervisorSnapshot } from './snapshot';
 import { formatBytes, formatDuration } from './units';
 import type { LogLine, Worker, WorkerDeps } from './worker';
 import type { DebugLaunch } from './debug-launch';
+import type { QueueRedirect } from './debug-queues';
 
 export interface SupervisorDeps extends WorkerDeps {
   sampler: UsageSampler;
@@ -107,11 +108,12 @@ export class Supervisor {
    * Starts one worker of `pool` under a debugger (its command rewritten by debugLaunch). Local only:
    * it is no verb of the control plane, so nothing from Redis can start one. Audited.
    */
-  startDebugWorker(poolName: string, launch: DebugLaunch, actor: string): Worker {
+  startDebugWorker(poolName: string, launch: DebugLaunch, actor: string, queues: readonly QueueRedirect[] = []): Worker {
     const pool = this.pools.get(poolName);
     if (!pool) throw new ActionError(`no pool "${poolName}" (pools: ${[...this.pools.keys()].join(', ') || 'none'})`);
-    const w = pool.startDebugWorker(launch);
-    this.deps.audit.record({ at: this.deps.clock.now(), actor, verb: 'debug-worker', target: `${poolName}/${w.id}`, args: { runtime: launch.runtime, port: launch.port }, outcome: 'ok', detail: `${launch.runtime} debugger on 127.0.0.1:${launch.port}` });
+    const w = pool.startDebugWorker(launch, queues);
+    const reads = queues.length ? `; reads ${queues.map((q) => `${q.to} for ${q.from}`).join(', ')}` : '';
+    this.deps.audit.record({ at: this.deps.clock.now(), actor, verb: 'debug-worker', target: `${poolName}/${w.id}`, args: { runtime: launch.runtime, port: launch.port }, outcome: 'ok', detail: `${launch.runtime} debugger on 127.0.0.1:${launch.port}${reads}` });
     return w;
   }
 

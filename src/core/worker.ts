@@ -4,7 +4,7 @@ import { Emitter } from './emitter';
 import type { Clock, CancelTimer, Logger, OutputStream, ProcessRunner, ProcessSpec, Random } from './ports';
 import { decideRestart, describeExit, INITIAL_RESTART_STATE, type RestartPolicy, type RestartState } from './restart-policy';
 import { RingBuffer } from './ring-buffer';
-import type { ExitRecord, WorkerSnapshot, WorkerState } from './snapshot';
+import type { DebugMark, ExitRecord, WorkerSnapshot, WorkerState } from './snapshot';
 
 export interface WorkerDeps {
   runner: ProcessRunner;
@@ -68,8 +68,8 @@ export class Worker {
   private stopping: { opts: StopOptions; since: number; killed: boolean; waiters: ((r: StopResult) => void)[] } | undefined;
   private settleWaiters: ((s: WorkerState) => void)[] = [];
   private pendingExitReason: string | undefined;
-  /** A debug worker: when it exits it stays stopped (the debug session decides, not the policy). */
-  debug = false;
+  /** A debug worker (and the queues it reads instead of the pool's): when it exits it stays stopped (the debug session decides, not the policy). */
+  debug: DebugMark | undefined;
 
   constructor(
     readonly id: string,
@@ -147,7 +147,7 @@ export class Worker {
       lastExit: this.lastExit,
     };
     if (this.fatalReason) snap.fatalReason = this.fatalReason;
-    if (this.debug) snap.debug = true;
+    if (this.debug) snap.debug = { queues: this.debug.queues.map((q) => ({ ...q })) };
     if (this.state === 'backoff' && this.nextStartAt !== undefined) snap.nextStartInMs = Math.max(0, this.nextStartAt - this.deps.clock.now());
     return snap;
   }

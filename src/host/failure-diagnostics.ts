@@ -7,11 +7,13 @@
 import * as vscode from 'vscode';
 import type { QueueRef } from '../core/queue-ref';
 import type { QueueSignal } from '../core/signals/signals-engine';
+import { handlerMatches, type HandlerSite } from '../core/handlers-in-source';
 import { topOwnFrame, type FileExists } from '../core/source-paths';
 import { groupFailures, idsByGroup, type FailureGroup } from '../queues/failure-groups';
 import { projectRoot } from './config-file';
 import type { EngineHost } from './engine-host';
 import { jobUri } from './job-documents';
+import type { HandlerFailures } from './handler-lens-titles';
 import { isFile } from './job-source-links';
 
 export const FAILURE_SOURCE = 'chaperone failures';
@@ -40,8 +42,11 @@ const exists: FileExists = (p) => isFile(vscode.Uri.file(p));
 
 export class FailureDiagnostics implements vscode.Disposable {
   readonly collection = vscode.languages.createDiagnosticCollection('chaperone-failures');
-  /** Per queue (its key): the failed count last read, when, and the spots it gave. */
-  private readonly read = new Map<string, { failed: number; at: number; spots: { uri: vscode.Uri; diagnostic: vscode.Diagnostic; spot: FailureSpot }[] }>();
+  /**
+   * Per queue (its key): the failed count last read, when, the spots it gave, and the failed jobs of
+   * the window by name (the code lenses count a handler's), with whether the read held all of them.
+   */
+  private readonly read = new Map<string, { failed: number; at: number; spots: { uri: vscode.Uri; diagnostic: vscode.Diagnostic; spot: FailureSpot }[]; recent: { name: string; at: number }[]; complete: boolean }>();
   private running = false;
 
   constructor(private readonly host: EngineHost) {}
@@ -62,7 +67,7 @@ export class FailureDiagnostics implements vscode.Disposable {
     const due = signals.filter((q) => {
       const r = this.read.get(q.key);
       if (!r) return q.failed > 0;
-      return r.failed !== q.failed || (r.spots.length > 0 && now - r.at >= REREAD_MS);
+      return r.failed !== q.failed || (r.recent.length > 0 && now - r.at >= REREAD_MS);
     }).slice(0, QUEUES_PER_PASS);
     if (due.length === 0) return;
     this.running = true;
@@ -79,12 +84,18 @@ export class FailureDiagnostics implements vscode.Disposable {
     for (const q of queues) {
       const now = Date.now();
       let spots: { uri: vscode.Uri; diagnostic: vscode.Diagnostic; spot: FailureSpot }[] = [];
+      let named: { name: string; at: number }[] = [];
+      let complete = true;
       try {
         const f = await service.failures({ id: q.ref.id, connection: q.connection }, MAX_READ);
+        const when = (j: (typeof f.jobs)[number]) => j.failedAt ?? (j.ageMs !== null ? now - j.ageMs : null);
         const recent = f.jobs.filter((j) => {
-          const at = j.failedAt ?? (j.ageMs !== null ? now - j.ageMs : null);
+          const at = when(j);
           return at !== null && now - at <= FAILURE_WINDOW_MS;
         });
+        named = recent.map((j) => ({ name: j.name, at: when(j) ?? now }));
+        // All of the window was read: every failed job was, or one older than the window was among them.
+        complete = f.complete || recent.length < f.jobs.length;
         const groups = groupFailures(recent, now);
         const ids = idsByGroup(recent);
         spots = (await Promise.all(groups.map(async (group) => {
@@ -94,12 +105,34 @@ export class FailureDiagnostics implements vscode.Disposable {
           return { uri: vscode.Uri.file(place.absolute), diagnostic: this.diagnostic(spot, place.line), spot };
         }))).filter((s): s is NonNullable<typeof s> => s !== undefined);
       } catch {
-        // An unreachable Redis or a vanished queue: its earlier diagnostics stay until it answers.
-        spots = this.read.get(q.key)?.spots ?? [];
+        // An unreachable Redis or a vanished queue: what was read before stays until it answers.
+        const before = this.read.get(q.key);
+        spots = before?.spots ?? [];
+        named = before?.recent ?? [];
+        complete = before?.complete ?? false;
       }
-      this.read.set(q.key, { failed: q.failed, at: now, spots });
+      this.read.set(q.key, { failed: q.failed, at: now, spots, recent: named, complete });
     }
     this.publish();
+  }
+
+  /**
+   * A handler's failed jobs of the last hour, per queue of its system: from the reads above (a queue
+   * with no failed job at all counts 0 without one). Laravel keeps failed jobs in Redis only under
+   * Horizon: without it, why not.
+   */
+  failuresOf(site: Extract<HandlerSite, { system: 'rq' | 'laravel' }>, now = Date.now()): HandlerFailures {
+    const queues = (this.host.engine?.lastSignals()?.queues ?? []).filter((q) => q.ref.system === site.system);
+    const blind = queues.find((q) => q.lastHour.failed.value === null);
+    if (site.system === 'laravel' && blind) return { kept: false, why: blind.lastHour.failed.source };
+    const byQueue: { where: string; count: number; atLeast: boolean }[] = [];
+    for (const q of queues) {
+      const where = q.connection === 'default' ? q.id : `${q.connection}/${q.id}`;
+      const r = this.read.get(q.key);
+      if (q.failed === 0) byQueue.push({ where, count: 0, atLeast: false });
+      else if (r) byQueue.push({ where, count: r.recent.filter((j) => now - j.at <= FAILURE_WINDOW_MS && handlerMatches(site, j.name)).length, atLeast: !r.complete });
+    }
+    return { kept: true, byQueue };
   }
 
   private diagnostic(spot: FailureSpot, line: number): vscode.Diagnostic {

@@ -53,7 +53,6 @@ export async function createHost(context: vscode.ExtensionContext): Promise<Chap
     },
     credentials: secrets.credentials,
   });
-  const lenses = new HandlerLenses(host);
   const data = new DashboardData({
     signals: () => host.engine?.lastSignals(),
     findings: () => host.engine?.findings() ?? [],
@@ -72,6 +71,7 @@ export async function createHost(context: vscode.ExtensionContext): Promise<Chap
   const logs = new LogStreams(host);
   const jobs = new JobDocuments(host);
   const failures = new FailureDiagnostics(host);
+  const lenses = new HandlerLenses(host, failures);
   const history = new HistoryStore(context.storageUri, (m) => channel.info(m));
 
   const refreshAll = (): void => {

@@ -192,10 +192,11 @@ export interface QueueAdapter {
   /** Deletes one failed job (its record, its trace): the system forgets it, as its own UI's Delete does. */
   deleteFailed?(queue: QueueRef, jobId: string): Promise<ActionResult>;
   /**
-   * A copy of a failed job as a new job on the same queue (its payload and options, a new id): the
-   * failed one stays as it is, to compare. The message names the new job.
+   * A copy of a failed job as a new job (its payload and options, a new id) on the same queue, or on
+   * `to`, another queue of the same system and connection (a debug worker's): the failed one stays
+   * as it is, to compare. The message names the new job and where it went.
    */
-  replay?(queue: QueueRef, jobId: string): Promise<ActionResult>;
+  replay?(queue: QueueRef, jobId: string, to?: string): Promise<ActionResult>;
   /** Sidekiq: a retry or scheduled job goes to the dead set. */
   kill?(queue: QueueRef, jobId: string): Promise<ActionResult>;
   /** quiet: take no new jobs (Sidekiq TSTP, Celery cancel_consumer); stop: warm shutdown. */

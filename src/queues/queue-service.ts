@@ -150,9 +150,12 @@ export class QueueService {
     return this.act('delete-failed', q, (a, r) => (a.deleteFailed ? a.deleteFailed(r, jobId) : Promise.resolve(unsupported(a, r, 'delete a failed job'))), { job: jobId });
   }
 
-  /** A copy of a failed job as a new job on its queue (the failed one stays). */
-  replay(q: QueueAddress, jobId: string): Promise<ActionResult> {
-    return this.act('replay', q, (a, r) => (a.replay ? a.replay(r, jobId) : Promise.resolve(unsupported(a, r, 'replay a failed job as a new one'))), { job: jobId });
+  /** A copy of a failed job as a new job on its queue, or on queue `to` of the same system and connection (the failed one stays). */
+  replay(q: QueueAddress, jobId: string, to?: string): Promise<ActionResult> {
+    const bad = to === undefined ? undefined : badQueueName(to);
+    if (bad) return Promise.resolve(refused(`cannot replay into "${to}": ${bad}`));
+    const target = to === undefined || to === q.id.slice(q.id.indexOf(':') + 1) ? undefined : to;
+    return this.act('replay', q, (a, r) => (a.replay ? a.replay(r, jobId, target) : Promise.resolve(unsupported(a, r, 'replay a failed job as a new one'))), target ? { job: jobId, to: target } : { job: jobId });
   }
 
   promote(q: QueueAddress, jobId: string): Promise<ActionResult> {
@@ -264,6 +267,14 @@ export class QueueService {
     this.audit.record({ at: Date.now(), actor: this.actor, verb, target, args, outcome: result.ok ? 'ok' : 'error', detail: result.message });
     return result;
   }
+}
+
+/** Why a queue name from outside cannot be one, or undefined. */
+function badQueueName(name: string): string | undefined {
+  if (name.length === 0 || name.length > 200) return 'a queue name has 1 to 200 characters';
+  // eslint-disable-next-line no-control-regex -- control characters are what is refused
+  if (/[\u0000-\u001f\u007f\s]/.test(name)) return 'a queue name has no spaces or control characters';
+  return undefined;
 }
 
 function unsupported(a: QueueAdapter, r: QueueRef, what: string): ActionResult {

@@ -100,6 +100,21 @@ describe('queue commands of the CLI (BullMQ)', function () {
       const notFailed = await cli(['replay', 'bullmq:replays', copy, '--connection', 'default'], dir);
       assert.equal(notFailed.code, 1);
       assert.match(notFailed.stderr, /is prioritized, not failed: not replayed/);
+      // --to: onto another queue (a debug worker's), new to Redis; the target is in the audit record.
+      const to = await cli(['replay', 'bullmq:replays', id, '--connection', 'default', '--to', 'replays.debug'], dir);
+      assert.equal(to.code, 0, to.stderr);
+      const moved = /as job (\S+) on bullmq:replays\.debug \(the failed one stays\)/.exec(to.stdout)?.[1] ?? assert.fail(to.stdout);
+      const dq = new Queue('replays.debug', { connection: { port: redis.port } });
+      try {
+        assert.deepEqual([(await dq.getJob(moved))?.data, await dq.getJobState(moved)], [{ to: 'c@example.com' }, 'prioritized']);
+      } finally {
+        await dq.close();
+      }
+      const audited = await redis.client().xrange('chaperone:audit', '-', '+');
+      assert.ok(audited.some(([, f]) => f.includes('replay') && f.some((v) => v.includes('replays.debug'))), 'the target is audited');
+      const bad = await cli(['replay', 'bullmq:replays', id, '--connection', 'default', '--to', 'has space'], dir);
+      assert.equal(bad.code, 1);
+      assert.match(bad.stderr, /cannot replay into "has space": a queue name has no spaces or control characters/);
     } finally {
       await worker.close();
       await fq.close();

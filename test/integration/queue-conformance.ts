@@ -199,6 +199,26 @@ export function queueConformance(makeFixture: (redis: TestRedis) => Promise<Conf
     assert.deepEqual([missing?.ok, missing?.status], [false, 'not-found']);
   });
 
+  it('replays a failed job into another queue (a debug worker\'s): it waits there, not on its own queue, until a worker of that queue runs it', async () => {
+    if (!adapter.capabilities.has('replay-failed')) return;
+    await fx.produce('conf-rep2', 1, { fail: true });
+    workers.push(await fx.startWorker('conf-rep2', 20));
+    const q = await ref('conf-rep2');
+    const ids = async (ref: QueueRef, state: 'failed' | 'pending'): Promise<string[]> => (await adapter.search(ref, state, { text: '', limit: 10 }, Date.now())).jobs.map((j) => j.id);
+    const [failed] = await waitFor(async () => ((await ids(q, 'failed')).length === 1 ? ids(q, 'failed') : undefined), 'the failed job', 30_000);
+    const r = await adapter.replay?.(q, failed, 'conf-rep2.debug');
+    assert.equal(r?.ok, true, r?.message);
+    assert.match(r?.message ?? '', / on \w+:conf-rep2\.debug/);
+    const copy = /as job (\S+?)[,(\s]/.exec(`${r?.message ?? ''} `)?.[1] ?? '';
+    const debug = await ref('conf-rep2.debug');
+    await sleep(300); // the running worker of conf-rep2 cannot take it
+    assert.deepEqual([await ids(debug, 'pending'), await ids(q, 'pending')], [[copy], []]);
+    workers.push(await fx.startWorker('conf-rep2.debug', 20));
+    // The worker of the debug queue runs it, and it fails there, on its new queue.
+    await waitFor(async () => ((await ids(debug, 'failed')).includes(copy) ? true : undefined), 'the copy failed on the debug queue', 30_000);
+    assert.deepEqual(await ids(q, 'failed'), [failed], 'the original stays, alone, on its own queue');
+  });
+
   it('cancel races a real worker: every job ends processed exactly once or cancelled, none lost', async () => {
     const ids = await fx.produce('conf-race', 150);
     const q = await ref('conf-race');

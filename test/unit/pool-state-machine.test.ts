@@ -223,7 +223,7 @@ describe('debug workers (fake clock)', () => {
     await clock.advance(1000);
     assert.equal(runner.alive().length, 2);
     const launch = debugLaunch(['node', 'worker.js', '--queue', 'emails'], 'node', 9229);
-    const w = p.startDebugWorker(launch);
+    const w = p.startDebugWorker(launch, [{ from: 'bullmq:emails', to: 'bullmq:emails.debug' }]);
     await clock.advance(1000);
     assert.equal(runner.alive().length, 3);
     const proc = runner.alive().find((x) => x.spec.workerId === w.id);
@@ -233,7 +233,7 @@ describe('debug workers (fake clock)', () => {
     assert.equal(w.id, 'p-debug-1');
     assert.equal(p.desired, 2, 'not counted');
     assert.equal(p.state, 'running');
-    assert.equal(p.snapshot().workers.filter((x) => x.debug).length, 1);
+    assert.deepEqual(p.snapshot().workers.filter((x) => x.debug).map((x) => x.debug), [{ queues: [{ from: 'bullmq:emails', to: 'bullmq:emails.debug' }] }]);
     p.scale(1);
     await clock.advance(10_000);
     assert.ok(proc.alive, 'scaling never touches it');

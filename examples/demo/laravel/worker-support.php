@@ -32,10 +32,16 @@ class StderrHandler implements ExceptionHandler
     public function renderForConsole($output, Throwable $e) {}
 }
 
-/** With a cache, the worker honours queue:restart (exits after its current job once the flag changes). */
-function run_queue_worker(QueueCapsule $capsule, string $queue, ?Cache $cache = null): void
+/**
+ * With a cache, the worker honours queue:restart (exits after its current job once the flag changes).
+ * $events hears the worker's events (JobProcessing, JobProcessed, JobFailed); it is also the container's
+ * dispatcher, which a failing job resolves to announce JobFailed.
+ */
+function run_queue_worker(QueueCapsule $capsule, string $queue, ?Cache $cache = null, ?Dispatcher $events = null): void
 {
-    $worker = new Worker($capsule->getQueueManager(), new NullDispatcher(), new StderrHandler(), function () { return false; });
+    $events = $events ?? new NullDispatcher();
+    Illuminate\Container\Container::getInstance()->instance(Dispatcher::class, $events);
+    $worker = new Worker($capsule->getQueueManager(), $events, new StderrHandler(), function () { return false; });
     if ($cache !== null) {
         $worker->setCache($cache);
     }

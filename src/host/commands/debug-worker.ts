@@ -53,7 +53,7 @@ export const debugWorker: HostCommand = {
       });
     });
     if (runtime === 'php' && !(await vscode.debug.startDebugging(folder, attachConfig(runtime, name, port, config.cwd)))) throw new UserFacingError('The PHP debugger did not start listening');
-    const { id } = engine.startDebugWorker(t.pool, runtime, port);
+    const { id, queues } = engine.startDebugWorker(t.pool, runtime, port);
     const stopWorker = (): void => void engine.stopDebugWorker(t.pool, id).catch(() => undefined);
     const worker = () => engine.snapshot().pools.find((p) => p.name === t.pool)?.workers.find((w) => w.id === id);
     if (runtime === 'node') await listening(engine, id);
@@ -79,8 +79,11 @@ export const debugWorker: HostCommand = {
     }, 1000);
     subs.push({ dispose: () => clearInterval(poll) });
     const pid = worker()?.pid;
-    void vscode.window.showInformationMessage(`Chaperone: debugging ${id}${pid ? ` (pid ${pid})` : ''} of "${t.pool}" under the ${runtime} debugger on 127.0.0.1:${port}; it stops with the debug session`);
-    return { id, port, runtime, pid, session: session?.id };
+    const reads = queues.length
+      ? `; it reads ${queues.map((q) => q.to).join(', ')} (Replay a failed job into it from the job's row)`
+      : '; it reads the pool\'s own queues (its command names none of them)';
+    void vscode.window.showInformationMessage(`Chaperone: debugging ${id}${pid ? ` (pid ${pid})` : ''} of "${t.pool}" under the ${runtime} debugger on 127.0.0.1:${port}${reads}; it stops with the debug session`);
+    return { id, port, runtime, pid, session: session?.id, queues };
   },
 };
 

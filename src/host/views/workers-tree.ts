@@ -277,6 +277,11 @@ function workerTooltip(w: WorkerSnapshot): vscode.MarkdownString {
   const md = new vscode.MarkdownString(undefined, true);
   md.appendMarkdown(`**${w.id}** — ${w.state}${w.restarts ? `, restarted ${w.restarts} time(s)` : ''}\n\n`);
   if (w.fatalReason) md.appendMarkdown(`$(error) ${w.fatalReason}\n\n`);
+  if (w.debug) {
+    md.appendMarkdown(w.debug.queues.length
+      ? `Under the debugger; reads ${w.debug.queues.map((q) => `\`${q.to}\` instead of \`${q.from}\``).join(', ')}: replay a failed job into it from the job's row\n\n`
+      : 'Under the debugger; reads the pool\'s own queues (its command names none of them)\n\n');
+  }
   if (w.nextStartInMs !== undefined) md.appendMarkdown(`next start in ${formatDuration(w.nextStartInMs)}\n\n`);
   const e = w.lastExit;
   if (e) {

@@ -3,7 +3,7 @@
 // bullmq-libraries.ts); never a Worker, never an add.
 import { BULLMQ_CLAIM_LUA } from './bullmq-cancel-script';
 import { groupByNode, type RedisClient } from '../redis-client';
-import { done, jsonOrNull, notFound, preview, refused, scalarFields, taken, type ActionResult, type JobDetail, type Capability, type JobState, type JobSummary, type QueueAdapter, type QueueCounts, type QueueCountsRecord, type QueueRef, type WorkersResult } from '../contract';
+import { done, jsonOrNull, notFound, preview, queueRef, refused, scalarFields, taken, type ActionResult, type JobDetail, type Capability, type JobState, type JobSummary, type QueueAdapter, type QueueCounts, type QueueCountsRecord, type QueueRef, type WorkersResult } from '../contract';
 import { chunked, QueueDiscovery } from '../queue-discovery';
 import { BULLMQ_COUNTS_CHUNK, BULLMQ_COUNTS_LUA, BULLMQ_FULL_COUNT_EVERY_MS, BULLMQ_RUNTIME_EVERY_MS } from './bullmq-counts-script';
 import { BullmqKeys } from './bullmq-keys';
@@ -276,11 +276,15 @@ export class BullmqAdapter implements QueueAdapter {
 
   /**
    * Queue.add (bullmq's own write) with the failed job's name, data and options, run now, as a new
-   * job: no id of its own (bullmq gives one), no repeat, no parent (a copy is nobody's child).
+   * job: no id of its own (bullmq gives one), no repeat, no parent (a copy is nobody's child). On
+   * `to`, a queue that may not exist yet (a debug worker's): written with the failed job's bullmq.
    */
-  async replay(queue: QueueRef, jobId: string): Promise<ActionResult> {
+  async replay(queue: QueueRef, jobId: string, to?: string): Promise<ActionResult> {
     const q = await this.writable(queue);
     if (isResult(q)) return q;
+    const target = to === undefined ? undefined : queueRef('bullmq', queue.connection, to);
+    const dest = target === undefined ? q : await this.writableTarget(target, queue);
+    if (isResult(dest)) return dest;
     let job: Awaited<ReturnType<typeof q.getJob>>;
     try {
       job = await q.getJob(jobId);
@@ -291,8 +295,8 @@ export class BullmqAdapter implements QueueAdapter {
     const state = await job.getState();
     if (state !== 'failed') return refused(`job ${jobId} of ${queue.id} is ${state}, not failed: not replayed`);
     const opts = Object.fromEntries(Object.entries(job.opts).filter(([k]) => !NOT_COPIED.has(k)));
-    const copy = await q.add(job.name, job.data, opts);
-    return done(`replayed failed job ${jobId} of ${queue.id} as job ${copy.id ?? '?'} (the failed one stays)`);
+    const copy = await dest.add(job.name, job.data, opts);
+    return done(`replayed failed job ${jobId} of ${queue.id} as job ${copy.id ?? '?'}${target ? ` on ${target.id}` : ''} (the failed one stays)`);
   }
 
   /** Queue.drain(): the waiting (and paused, prioritized) jobs go; delayed, running and finished ones stay. */
@@ -349,6 +353,12 @@ export class BullmqAdapter implements QueueAdapter {
    * The Queue of the bullmq major that wrote this queue (its meta.version), or why nothing may be
    * written: a queue that is gone, or a major with no bundled library.
    */
+  /** A queue to add to: as writable() where it exists, else new, written with the bullmq of `like`. */
+  private async writableTarget(target: QueueRef, like: QueueRef): Promise<BullQueue | ActionResult> {
+    if (await this.redis.exists(this.keys.key(target.name, 'meta'))) return this.writable(target);
+    return this.queue(target, majorOf(await this.redis.hget(this.keys.key(like.name, 'meta'), 'version')) ?? NEWEST_MAJOR);
+  }
+
   private async writable(queue: QueueRef): Promise<BullQueue | ActionResult> {
     const meta = this.keys.key(queue.name, 'meta');
     const [version, exists] = await Promise.all([this.redis.hget(meta, 'version'), this.redis.exists(meta)]);

@@ -23,6 +23,10 @@ export class HorizonKeys {
   jobs(set: 'recent_jobs' | 'pending_jobs' | 'completed_jobs' | 'failed_jobs' | 'recent_failed_jobs'): string {
     return `${this.prefix}${set}`;
   }
+  /** The SET of the metrics hashes written, as "queue:<q>" (LuaScripts::updateMetrics). */
+  measuredQueues(): string {
+    return `${this.prefix}measured_queues`;
+  }
   queueMetrics(queue: string): string {
     return `${this.prefix}queue:${queue}`;
   }

@@ -53,6 +53,16 @@ export class Horizon {
     return n > 0;
   }
 
+  /**
+   * The queues Horizon has records of: those it measured and those with failed jobs. A queue whose
+   * list is empty (all done, or all failed) has no key of its own left, but its jobs are still here.
+   */
+  async queueNames(now: number): Promise<string[]> {
+    if (!(await this.present(now))) return [];
+    const [measured, failed] = await Promise.all([this.redis.smembers(this.keys.measuredQueues()), this.failedByQueue(now)]);
+    return [...measured.filter((m) => m.startsWith('queue:')).map((m) => m.slice('queue:'.length)), ...failed.keys()];
+  }
+
   /** Throughput and average runtime of each queue from its metrics hash, one pipeline. */
   async queueMetrics(queues: readonly QueueRef[]): Promise<Map<string, HorizonMetrics>> {
     const pipe = this.redis.pipeline();

@@ -3,7 +3,7 @@
 // job cannot be stopped through Redis (only by stopping its worker). No worker registry either: live
 // workers are the processes Chaperone supervises, plus Horizon's supervisors when Horizon runs.
 // Pause (12.40+) and queue:restart are flags in Laravel's cache store (see laravel-cache.ts).
-import { groupByNode, type RedisClient } from '../redis-client';
+import { groupByNode, scanAll, type RedisClient } from '../redis-client';
 import { done, notFound, queueRef, preview, refused, scalarFields, taken, type ActionResult, type Capability, type JobDetail, type JobState, type JobSummary, type QueueAdapter, type QueueCounts, type QueueRef, type WorkersResult } from '../contract';
 import { chunked, QueueDiscovery } from '../queue-discovery';
 import { Horizon } from './horizon';
@@ -67,11 +67,15 @@ export class LaravelAdapter implements QueueAdapter {
     opts: LaravelOptions = {},
   ) {
     this.keys = new LaravelKeys(opts.prefix ?? 'laravel_database_');
-    this.discovery = QueueDiscovery.scanning(redis, 'laravel', connection, this.keys.pattern(), (k) => this.keys.queueFromKey(k));
     this.cache = new LaravelCache(redis, opts.cache ?? { prefix: 'laravel_database_laravel_cache_:', db: 1 });
     this.queueConnection = opts.queueConnection ?? 'redis';
     const horizonKeys = new HorizonKeys(opts.horizonPrefix ?? 'laravel_horizon:');
     this.horizon = new Horizon(redis, horizonKeys, this.keys, this.queueConnection);
+    // The queues with keys of their own, and under Horizon those it has records of.
+    this.discovery = new QueueDiscovery('laravel', connection, async (now) => {
+      const [keys, horizon] = await Promise.all([scanAll(redis, this.keys.pattern()), this.horizon.queueNames(now)]);
+      return [...keys.map((k) => this.keys.queueFromKey(k)).filter((n): n is string => !!n), ...horizon];
+    });
     this.horizonFlow = new HorizonFlow(redis, horizonKeys);
     const writes: Capability[] = ['cancel-pending', 'cancel-delayed', 'promote-delayed', 'pause', 'resume', 'restart-workers', 'purge'];
     this.base = new Set<Capability>(writes);

@@ -355,14 +355,15 @@ export class RqAdapter implements QueueAdapter {
       : notFound(`no failed job ${id} in ${queue.id}`);
   }
 
-  /** The failed job's call queued again as a new job (RQ_REPLAY_LUA): the failed one stays. */
-  async replay(queue: QueueRef, id: string): Promise<ActionResult> {
+  /** The failed job's call queued again as a new job (RQ_REPLAY_LUA), on its queue or on `to`: the failed one stays. */
+  async replay(queue: QueueRef, id: string, to?: string): Promise<ActionResult> {
     const k = this.keys;
     const copy = randomUUID();
-    const r = Number(await RQ_REPLAY.run(this.redis, 5, k.registry('failed', queue.name), k.job(id), k.job(copy), k.queue(queue.name), k.queues(), id, copy, rqFormat(Date.now()), k.queue(queue.name)));
+    const dest = to ?? queue.name;
+    const r = Number(await RQ_REPLAY.run(this.redis, 5, k.registry('failed', queue.name), k.job(id), k.job(copy), k.queue(dest), k.queues(), id, copy, rqFormat(Date.now()), k.queue(dest), dest));
     if (r === 0) return notFound(`no failed job ${id} in ${queue.id}`);
     if (r < 0) return notFound(`failed job ${id} of ${queue.id} has expired (its hash is gone): nothing to replay`);
-    return done(`replayed failed job ${id} of ${queue.id} as job ${copy}, without its retries (the failed one stays)`);
+    return done(`replayed failed job ${id} of ${queue.id} as job ${copy}${to === undefined ? '' : ` on rq:${to}`}, without its retries (the failed one stays)`);
   }
 
   async deleteFailed(queue: QueueRef, id: string): Promise<ActionResult> {

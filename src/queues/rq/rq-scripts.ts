@@ -63,10 +63,10 @@ return 1
 
 // A failed job copied as a new job, as Queue.enqueue_job would queue the same call: its hash but
 // what its run wrote (and its retries, which RQ counts down and a copy cannot know), a new id,
-// queued now, RPUSHed to its queue. The failed job stays in its registry.
+// queued now, RPUSHed to its queue or another (a debug worker's). The failed job stays in its registry.
 // KEYS: failed registry, the job's hash, the copy's hash, queue list, rq:queues. ARGV[1] = id,
 // ARGV[2] = the copy's id, ARGV[3] = now (RQ's ISO format), ARGV[4] = the queue key (member of
-// rq:queues). Returns 1 when copied, 0 when the job is not in the failed registry, -1 when its
+// rq:queues), ARGV[5] = the queue's name (the copy's origin). Returns 1 when copied, 0 when the job is not in the failed registry, -1 when its
 // hash is gone.
 export const RQ_REPLAY_LUA = `
 if not redis.call('ZSCORE', KEYS[1], ARGV[1]) then return 0 end
@@ -74,8 +74,8 @@ local f = redis.call('HGETALL', KEYS[2])
 if #f == 0 then return -1 end
 local written = { status = true, started_at = true, ended_at = true, exc_info = true, worker_name = true,
   last_heartbeat = true, result = true, created_at = true, enqueued_at = true, retries_left = true,
-  retry_intervals = true, dependency_id = true, dependency_ids = true }
-local copy = { 'status', 'queued', 'created_at', ARGV[3], 'enqueued_at', ARGV[3] }
+  retry_intervals = true, dependency_id = true, dependency_ids = true, origin = true }
+local copy = { 'status', 'queued', 'created_at', ARGV[3], 'enqueued_at', ARGV[3], 'origin', ARGV[5] }
 for i = 1, #f, 2 do
   if not written[f[i]] then copy[#copy + 1] = f[i]; copy[#copy + 1] = f[i + 1] end
 end

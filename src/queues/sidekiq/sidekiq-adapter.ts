@@ -187,6 +187,8 @@ export class SidekiqAdapter implements QueueAdapter {
       failed: [set('retry', 'fwd'), set('dead', 'rev')],
     };
     return searchSources(this.redis, sources[state] ?? [], query, (hit) => {
+      // `must` only narrows: a job's arguments may hold a "queue" of their own.
+      if (state !== 'pending' && !ofQueue(hit.member, queue.name)) return undefined;
       const row = summarize(hit.member, state, now);
       // The schedule set is scored by when the job runs (seconds).
       if (state === 'delayed' && hit.score !== null) row.runAt = Math.round(hit.score * 1000);
@@ -275,7 +277,8 @@ export class SidekiqAdapter implements QueueAdapter {
    * its failures wrote left out, enqueued now (in the job's own time unit: seconds before Sidekiq
    * 7, milliseconds from it). The failed entry stays in its set.
    */
-  async replay(queue: QueueRef, jid: string): Promise<ActionResult> {
+  async replay(queue: QueueRef, jid: string, to?: string): Promise<ActionResult> {
+    const dest = to ?? queue.name;
     for (const s of ['retry', 'dead'] as const) {
       const m = await this.find(this.keys.set(s), 'zset', jid, queue.name);
       if (!m) continue;
@@ -288,9 +291,9 @@ export class SidekiqAdapter implements QueueAdapter {
       const kept = Object.fromEntries(Object.entries(job).filter(([k]) => !(FAILURE_FIELDS as readonly string[]).includes(k)));
       const ms = typeof job.created_at === 'number' && Number.isInteger(job.created_at) && job.created_at > 1e12;
       const now = ms ? Date.now() : Date.now() / 1000;
-      const copy = { ...kept, jid: randomBytes(12).toString('hex'), created_at: now, enqueued_at: now };
-      await this.redis.multi().sadd(this.keys.queues(), queue.name).lpush(this.keys.queue(queue.name), JSON.stringify(copy)).exec();
-      return done(`replayed job ${jid} of ${queue.id} (from the ${s} set, which keeps it) as job ${copy.jid}`);
+      const copy = { ...kept, jid: randomBytes(12).toString('hex'), created_at: now, enqueued_at: now, queue: dest };
+      await this.redis.multi().sadd(this.keys.queues(), dest).lpush(this.keys.queue(dest), JSON.stringify(copy)).exec();
+      return done(`replayed job ${jid} of ${queue.id} (from the ${s} set, which keeps it) as job ${copy.jid}${to === undefined ? '' : ` on sidekiq:${to}`}`);
     }
     return notFound(`no job ${jid} of ${queue.id} in the retry or dead set`);
   }
@@ -458,7 +461,7 @@ export class SidekiqAdapter implements QueueAdapter {
       for (let start = 0; start < LIST_SCAN_LIMIT && out.length < limit; start += 1000) {
         const chunk = await this.redis.zrange(this.keys.set(s), String(start), String(start + 999));
         if (chunk.length === 0) break;
-        for (const m of chunk) if (m.includes(needle) && out.length < limit) out.push(m);
+        for (const m of chunk) if (m.includes(needle) && out.length < limit && ofQueue(m, queue)) out.push(m);
       }
     }
     return out;
@@ -540,4 +543,13 @@ function summarize(member: string, state: JobState, now: number): JobSummary {
     s.failedAt = typeof j.failed_at === 'number' ? Math.round(j.failed_at * 1000) : null;
   }
   return s;
+}
+
+/** Whether a job of a shared set is the queue's own (its top-level "queue", not one in its arguments). */
+function ofQueue(member: string, queue: string): boolean {
+  try {
+    return (JSON.parse(member) as { queue?: unknown }).queue === queue;
+  } catch {
+    return false;
+  }
 }

@@ -391,10 +391,10 @@ describe('Chaperone in a real VS Code', function () {
       .catch((err: unknown) => assert.fail(`${String(err)}: ${JSON.stringify(api.host.engine?.snapshot().pools[0])}`));
   });
 
-  it('Debug a Worker of Pool: a Node debug worker stops at a breakpoint in the job handler; ending the session stops it', async () => {
-    // The pool's own workers would take the job: they are drained first; the debug worker runs apart from them.
-    const drained = await vscode.commands.executeCommand<{ ok: boolean }>('chaperone.drainPool', { pool: POOL, yes: true });
-    assert.equal(drained?.ok, true, api.lastError.message);
+  it('Debug a Worker of Pool: a Node debug worker reads a queue of its own; a failed job replayed into it stops at a breakpoint in the job handler; ending the session stops it', async () => {
+    // A failed job of the pool's queue, failed by the pool's own workers (which keep running throughout).
+    const [failing] = await mail.addBulk([{ name: 'debug-me', data: { fail: 'fails until debugged' }, opts: { attempts: 1 } }]);
+    await waitFor('the pool failed it', async () => (await mail.getJobState(failing.id ?? '')) === 'failed');
     const stops: string[] = [];
     let stoppedIn: { session: vscode.DebugSession; threadId: number } | undefined;
     const tracker = vscode.debug.registerDebugAdapterTrackerFactory('*', {
@@ -411,45 +411,55 @@ describe('Chaperone in a real VS Code', function () {
     assert.ok(line > 0);
     const bp = new vscode.SourceBreakpoint(new vscode.Location(vscode.Uri.file(file), new vscode.Position(line, 0)));
     vscode.debug.addBreakpoints([bp]);
+    const debugQueue = new Queue(`${POOL_QUEUE}.debug`, { connection: connection(URL) });
+    const desired = api.host.engine?.snapshot().pools[0].desired ?? assert.fail('the pool');
     let feed: NodeJS.Timeout | undefined;
     try {
-      const r = await vscode.commands.executeCommand<{ id: string; runtime: string; pid?: number }>('chaperone.debugWorker', { pool: POOL });
+      const r = await vscode.commands.executeCommand<{ id: string; runtime: string; pid?: number; queues: unknown }>('chaperone.debugWorker', { pool: POOL });
       assert.equal(r?.runtime, 'node', api.lastError.message);
+      // The pool's env names its queue (QUEUE): the debug worker reads its own copy of it.
+      assert.deepEqual(r?.queues, [{ from: `bullmq:${POOL_QUEUE}`, to: `bullmq:${POOL_QUEUE}.debug` }]);
       const debugRow = () => api.host.engine?.snapshot().pools[0].workers.find((w) => w.debug);
       assert.equal(debugRow()?.id, r?.id);
-      assert.equal(api.host.engine?.snapshot().pools[0].desired, 0, 'the debug worker is not one of the pool\'s count');
-      // The debugger sets its breakpoints a moment after it attaches: a job every 2 s until one stops there.
-      let sent = 0;
-      feed = setInterval(() => void mail.add('debug-me', { n: ++sent }), 2000);
-      await mail.add('debug-me', { n: 0 });
-      // Paused in the handler: the debugger says "stopped" (reason breakpoint) and the workbench shows its frame.
+      assert.equal(api.host.engine?.snapshot().pools[0].desired, desired, 'the debug worker is not one of the pool\'s count');
+      // Replayed into the debug worker's queue (the confirmation is the caller's "yes"): only it runs
+      // the copy. The debugger sets its breakpoints a moment after it attaches: a replay every 2 s until one stops there.
+      const replay = () => vscode.commands.executeCommand<{ ok: boolean; message: string }>('chaperone.replayJob', { queue: `bullmq:${POOL_QUEUE}`, jobId: failing.id, to: 'debug', yes: true });
+      const first = await replay();
+      assert.match(first?.message ?? '', new RegExp(`^replayed failed job ${failing.id} of bullmq:${POOL_QUEUE} as job \\S+ on bullmq:${POOL_QUEUE}\\.debug \\(the failed one stays\\)$`), api.lastError.message);
+      feed = setInterval(() => void replay(), 2000);
       const paused = () => stoppedIn !== undefined;
       await waitFor('the debug worker stopped at the breakpoint', paused, 60_000).catch(async (err: unknown) => {
         const w = api.host.engine?.supervisor.pools.get(POOL)?.debugWorkers[0];
         const s = vscode.debug.activeDebugSession;
-        const redis = new Redis(URL);
-        const processed = await redis.lrange(`test:${POOL_QUEUE}:processed`, -3, -1).finally(() => redis.disconnect());
-        const counts = await mail.getJobCounts();
-        assert.fail(`${String(err)}; stops ${JSON.stringify(stops)}; session ${s ? `${s.type} ${s.name}` : 'none'}; worker ${w?.state} pid ${w?.pid}: ${JSON.stringify(w?.logs.tail().map((l) => l.text))}; processed ${JSON.stringify(processed)}; counts ${JSON.stringify(counts)}; breakpoints ${vscode.debug.breakpoints.length}`);
+        const counts = await debugQueue.getJobCounts();
+        assert.fail(`${String(err)}; stops ${JSON.stringify(stops)}; session ${s ? `${s.type} ${s.name}` : 'none'}; worker ${w?.state} pid ${w?.pid}: ${JSON.stringify(w?.logs.tail().map((l) => l.text))}; debug queue ${JSON.stringify(counts)}; breakpoints ${vscode.debug.breakpoints.length}`);
       });
       clearInterval(feed);
-      // Where it stopped, as the debugger itself says: the handler's line of the fixture.
+      // Where it stopped, as the debugger itself says: the handler's line of the fixture, on a copy from the debug queue.
       const at = stoppedIn ?? assert.fail('stopped');
       const trace = (await at.session.customRequest('stackTrace', { threadId: at.threadId, startFrame: 0, levels: 1 })) as { stackFrames: { line: number; source?: { path?: string } }[] };
       assert.equal(trace.stackFrames[0]?.line, line + 1, JSON.stringify(trace.stackFrames[0]));
       // code-server names it by its remote URI (vscode-remote://host/path): the same file.
       const where = trace.stackFrames[0]?.source?.path ?? '';
       assert.ok(where === file || vscode.Uri.parse(where).path === file, where);
+      assert.equal((await debugQueue.getActive()).length, 1, 'the job it stopped in is the debug queue\'s');
+      assert.equal(await mail.getJobState(failing.id ?? ''), 'failed', 'the failed one stays');
       await vscode.debug.stopDebugging();
       await waitFor('the debug worker stopped with its session', () => !debugRow(), 30_000);
     } finally {
       clearInterval(feed);
       vscode.debug.removeBreakpoints([bp]);
       tracker.dispose();
+      await debugQueue.obliterate({ force: true }).catch(() => undefined);
+      await debugQueue.close();
+      await (await mail.getJob(failing.id ?? ''))?.remove();
     }
-    await vscode.commands.executeCommand('chaperone.startPool', { pool: POOL });
-    await waitFor('running again', () => api.host.engine?.snapshot().pools[0].workers.filter((w) => w.state === 'running').length === 3)
-      .catch((err: unknown) => assert.fail(`${String(err)}: ${JSON.stringify(api.host.engine?.snapshot().pools[0])}`));
+    // Without a debug worker, a replay into one says what is missing.
+    const none = await vscode.commands.executeCommand('chaperone.replayJob', { queue: `bullmq:${POOL_QUEUE}`, jobId: 'x', to: 'debug', yes: true });
+    assert.equal(none, undefined);
+    assert.match(api.lastError.message ?? '', /No debug worker reads a queue of its own for bullmq:ui-mail/);
+    await waitFor('the pool still runs its own', () => api.host.engine?.snapshot().pools[0].workers.filter((w) => w.state === 'running' && !w.debug).length === desired);
   });
 
   it('a code lens above a BullMQ processor counts the real runs and failures of the last hour', async () => {
@@ -578,8 +588,53 @@ describe('Chaperone in a real VS Code', function () {
       const onTask = await waitFor('the RQ failure group on the line that raised', () => vscode.languages.getDiagnostics(tasks).find((d) => d.source === 'chaperone failures'), 60_000);
       assert.equal(onTask.message, '2 failures in the last hour on systems/rq:vs-rq: RuntimeError: simulated failure');
       assert.equal(onTask.range.start.line, raise);
+      // The function's code lens counts its failed jobs of the last hour, as RQ's failed registry holds them.
+      const fn = (await vscode.workspace.openTextDocument(tasks)).getText().split('\n').findIndex((l) => l.startsWith('def test_job('));
+      await vscode.window.showTextDocument(await vscode.workspace.openTextDocument(tasks));
+      const lens = await waitFor('the lens of test_job', async () => ((await vscode.commands.executeCommand<vscode.CodeLens[]>('vscode.executeCodeLensProvider', tasks)) ?? []).find((l) => l.command?.title.startsWith('rq · tasks.test_job: ')));
+      assert.equal(lens.range.start.line, fn);
+      assert.equal(lens.command?.title, 'rq · tasks.test_job: 2 failed in the last hour (2 on systems/rq:vs-rq) · runs and runtime unknown: RQ counts runs per worker, not per function');
+      const others = ((await vscode.commands.executeCommand<vscode.CodeLens[]>('vscode.executeCodeLensProvider', tasks)) ?? []).filter((l) => l.range.start.line !== fn && l.command?.title.startsWith('rq · '));
+      assert.deepEqual(others.map((l) => l.command?.title), [], 'no lens on a function no job ran (descend)');
+      await vscode.commands.executeCommand('workbench.action.closeAllEditors');
     } finally {
       rq.kill('SIGKILL');
+    }
+  });
+
+  it('Laravel: a real Illuminate worker (recording as Horizon does) fails a job in a workspace file: a diagnostic on the line that threw, the job document links there, the class\'s lens counts its failures', async () => {
+    const folder = vscode.Uri.joinPath(configUri, '..');
+    const source = vscode.Uri.joinPath(folder, 'code', 'laravel', 'bootstrap.php');
+    await vscode.workspace.fs.copy(vscode.Uri.file(path.join(FIXTURES, 'laravel', 'bootstrap.php')), source, { overwrite: true });
+    await setConfig(api, configUri, ['pathMappings', path.join(FIXTURES, 'laravel')], './code/laravel');
+    await setConfig(api, configUri, ['connections', 'systems'], { url: URL, queues: { rq: {}, laravel: {} } });
+    const lines = (await vscode.workspace.openTextDocument(source)).getText().split('\n');
+    const threw = lines.findIndex((l, i) => l.includes("throw new RuntimeException('simulated failure');") && lines[i - 1]?.includes("if (!empty($data['fail'])) {"));
+    const handle = lines.findIndex((l) => l.includes('public function handle($job, $data)'));
+    assert.ok(threw > 0 && handle > 0);
+    const env = { REDIS_PORT: new globalThis.URL(URL).port, QUEUE: 'vs-lar' };
+    const worker = spawn('php', [path.join(FIXTURES, 'laravel', 'horizon-worker.php')], { env: { ...process.env, ...env }, stdio: 'ignore' });
+    try {
+      await runScript('php', path.join(FIXTURES, 'laravel', 'producer.php'), ['vs-lar', '3', '0', '1'], env);
+      const d = await waitFor('the Laravel failure group on the line that threw', () => vscode.languages.getDiagnostics(source).find((x) => x.source === 'chaperone failures'), 60_000);
+      assert.equal(d.message, '3 failures in the last hour on systems/laravel:vs-lar: RuntimeException: simulated failure');
+      assert.equal(d.range.start.line, threw);
+      // The job document (Horizon's failed record) links the frame to the workspace file.
+      const jobDoc = await vscode.workspace.openTextDocument(d.relatedInformation?.[0].location.uri ?? source);
+      await waitFor('the job read', () => /bootstrap\.php/.test(jobDoc.getText()));
+      const links = await vscode.commands.executeCommand<vscode.DocumentLink[]>('vscode.executeLinkProvider', jobDoc.uri);
+      const link = links.find((l) => l.target?.path === source.path);
+      assert.ok(link?.target, `a link to code/laravel/bootstrap.php among ${links.map((l) => l.target?.toString()).join(', ')}`);
+      assert.equal(link.target.fragment, `L${threw + 1}`);
+      await vscode.commands.executeCommand('vscode.open', link.target);
+      await waitFor('the file open at the line', () => vscode.window.activeTextEditor?.document.uri.path === source.path && vscode.window.activeTextEditor.selection.active.line === threw);
+      // TestJob is queued as "TestJob@handle": its lens appears once Horizon names a job of it.
+      const lens = await waitFor('the lens of TestJob', async () => ((await vscode.commands.executeCommand<vscode.CodeLens[]>('vscode.executeCodeLensProvider', source)) ?? []).find((l) => l.command?.title.startsWith('laravel · TestJob: ')));
+      assert.equal(lens.range.start.line, handle);
+      assert.equal(lens.command?.title, 'laravel · TestJob: 3 failed in the last hour (3 on systems/laravel:vs-lar) · runs per class unknown: Horizon keeps completed jobs only for its trim.completed');
+      await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+    } finally {
+      worker.kill('SIGKILL');
     }
   });
 
