@@ -18,7 +18,7 @@ command -v php >/dev/null 2>&1 || apt_pkgs+=(php-cli)
 [ -f /usr/share/php/Illuminate/Queue/Worker.php ] || apt_pkgs+=(php-illuminate-queue)
 [ -f /usr/share/php/Illuminate/Redis/RedisManager.php ] || apt_pkgs+=(php-illuminate-redis)
 [ -f /usr/share/php/Illuminate/Cache/RedisStore.php ] || apt_pkgs+=(php-illuminate-cache)
-php -m 2>/dev/null | grep -qx redis || apt_pkgs+=(php-redis)
+php -m 2>/dev/null | grep -x redis >/dev/null || apt_pkgs+=(php-redis)
 # Real Sidekiq, RQ and Celery workers for their adapters' conformance tests (run with /usr/bin/python3).
 command -v sidekiq >/dev/null 2>&1 || apt_pkgs+=(ruby-sidekiq)
 ruby -e 'require "redis-namespace"' >/dev/null 2>&1 || apt_pkgs+=(ruby-redis-namespace)
@@ -31,8 +31,23 @@ dpkg -s libkrb5-dev >/dev/null 2>&1 || apt_pkgs+=(libkrb5-dev)
 command -v rg >/dev/null 2>&1 || apt_pkgs+=(ripgrep)
 command -v chromium >/dev/null 2>&1 || apt_pkgs+=(chromium)
 for t in g++ make pkg-config python3; do command -v $t >/dev/null 2>&1 || { apt_pkgs+=(build-essential pkg-config python3); break; }; done
+# The debug workers' tests: debugpy for Python, Xdebug for PHP (the Ruby debugger, the debug gem,
+# comes with Ruby 3.1).
+/usr/bin/python3 -c 'import debugpy' >/dev/null 2>&1 || apt_pkgs+=(python3-debugpy)
+php -m 2>/dev/null | grep -x 'xdebug' >/dev/null || apt_pkgs+=(php-xdebug)
+
+# Xdebug loaded but off, as its docs advise where nothing is being debugged: every other PHP run
+# stays as fast as without it, and a debug worker turns it on for itself alone (XDEBUG_MODE=debug).
+xdebug_off() {
+  $check && return 0
+  for ini in /etc/php/*/mods-available/xdebug.ini; do
+    [ -f "$ini" ] && ! grep -q '^xdebug.mode' "$ini" && echo 'xdebug.mode=off' >> "$ini"
+  done
+  return 0
+}
 
 if [ ${#apt_pkgs[@]} -eq 0 ]; then
+  [ "$(id -u)" -eq 0 ] && xdebug_off
   echo "setup: everything the tests need is installed"
   exit 0
 fi
@@ -45,3 +60,4 @@ echo "setup: apt-get install ${apt_pkgs[*]}"
 export DEBIAN_FRONTEND=noninteractive
 apt-get update -qq
 apt-get install -y -qq --no-install-recommends "${apt_pkgs[@]}"
+xdebug_off

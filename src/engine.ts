@@ -248,7 +248,7 @@ export class Engine {
     if (!p) throw new Error(`no pool "${pool}"`);
     // Its own queues where the pool's command names them, so that a job replayed into them reaches it alone.
     const r = redirectQueues(p.config.command, p.config.env, p.config.queues);
-    const launch = debugLaunch(r.command, runtime, port);
+    const launch = debugLaunch(r.command, runtime, port, 'python3', p.config.env);
     const env = { ...r.env, ...launch.env, ...(r.redirects.length ? { CHAPERONE_DEBUG_QUEUES: r.redirects.map((q) => q.to).join(',') } : {}) };
     const w = this.supervisor.startDebugWorker(pool, { ...launch, env }, this.opts.actor ?? `supervisor:${this.id}`, r.redirects);
     return { id: w.id, queues: r.redirects };

@@ -1,7 +1,8 @@
 // "Debug a Worker of Pool…": one extra worker of a pool, started under a debugger the editor attaches
 // to. The pool's own command is rewritten for its runtime, so nothing from outside decides what runs:
 // Node gets --inspect (or NODE_OPTIONS), Python runs under debugpy, PHP with Xdebug told to call the
-// editor, Ruby under rdbg. The port is the host's choice (a free one on 127.0.0.1).
+// editor, Ruby with the debug gem opened in the process (RUBYOPT=-rdebug/open_nonstop: any Ruby
+// program, sidekiq or bundle exec included, no wrapper). The port is the host's choice (a free one on 127.0.0.1).
 
 export type DebugRuntime = 'node' | 'python' | 'php' | 'ruby';
 
@@ -24,7 +25,8 @@ export function runtimeOf(command: readonly string[]): DebugRuntime | undefined 
   return undefined;
 }
 
-export function debugLaunch(command: readonly string[], runtime: DebugRuntime, port: number, python = 'python3'): DebugLaunch {
+/** `env`: the pool's env, whose RUBYOPT the Ruby launch keeps. */
+export function debugLaunch(command: readonly string[], runtime: DebugRuntime, port: number, python = 'python3', env: Readonly<Record<string, string>> = {}): DebugLaunch {
   const [prog, ...rest] = command;
   const at = `127.0.0.1:${port}`;
   switch (runtime) {
@@ -43,7 +45,8 @@ export function debugLaunch(command: readonly string[], runtime: DebugRuntime, p
       // Xdebug calls the editor, which listens on the port (the PHP Debug extension).
       return { runtime, port, argv: [...command], env: { XDEBUG_MODE: 'debug', XDEBUG_SESSION: 'chaperone', XDEBUG_CONFIG: `client_host=127.0.0.1 client_port=${port} start_with_request=yes` } };
     case 'ruby':
-      return { runtime, port, argv: ['rdbg', '--open', '--host', '127.0.0.1', '--port', String(port), '--nonstop', '-c', '--', ...command], env: {} };
+      // The debug gem's own way to open a running program to the editor, over TCP (DAP), without stopping it at the start.
+      return { runtime, port, argv: [...command], env: { RUBYOPT: `-rdebug/open_nonstop${env.RUBYOPT ? ` ${env.RUBYOPT}` : ''}`, RUBY_DEBUG_HOST: '127.0.0.1', RUBY_DEBUG_PORT: String(port) } };
   }
 }
 
@@ -52,5 +55,5 @@ export const DEBUG_NEEDS: Record<DebugRuntime, { tool: string; extension: { id: 
   node: { tool: 'node (its --inspect is built in)', extension: { id: 'ms-vscode.js-debug', name: 'JavaScript Debugger (built into VS Code)' } },
   python: { tool: 'debugpy for the worker\'s Python (apt install python3-debugpy, or pip install debugpy)', extension: { id: 'ms-python.debugpy', name: 'Python Debugger (ms-python.debugpy)' } },
   php: { tool: 'Xdebug 3 for the worker\'s PHP (apt install php-xdebug)', extension: { id: 'xdebug.php-debug', name: 'PHP Debug (xdebug.php-debug)' } },
-  ruby: { tool: 'rdbg, the debug gem (gem install debug)', extension: { id: 'KoichiSasada.vscode-rdbg', name: 'VSCode rdbg Ruby Debugger (KoichiSasada.vscode-rdbg)' } },
+  ruby: { tool: 'the debug gem for the worker\'s Ruby (it comes with Ruby 3.1; else gem install debug, or gem "debug" in the Gemfile)', extension: { id: 'KoichiSasada.vscode-rdbg', name: 'VSCode rdbg Ruby Debugger (KoichiSasada.vscode-rdbg)' } },
 };

@@ -7,7 +7,9 @@
 
 export type HandlerSite =
   | { line: number; system: 'bullmq'; queue: string }
-  | { line: number; system: 'sidekiq' | 'celery'; name: string }
+  | { line: number; system: 'sidekiq'; name: string }
+  /** A Celery task: named "module.function" unless its decorator names it otherwise. */
+  | { line: number; system: 'celery'; name: string; module: string }
   /** declared: the class implements ShouldQueue; else a class with handle() that only a job's name can confirm. */
   | { line: number; system: 'laravel'; name: string; declared: boolean }
   /** A top-level function of module `module` (the file's name): RQ names its jobs "module.function". */
@@ -81,7 +83,7 @@ function python(lines: string[], module: string): HandlerSite[] {
     }
     const d = /^(?:async\s+)?def\s+(\w+)\s*\(/.exec(l);
     if (d) {
-      if (task) out.push({ line, system: 'celery', name: d[1] });
+      if (task) out.push({ line, system: 'celery', name: d[1], module });
       else if (!decorated && module) out.push({ line, system: 'rq', name: d[1], module });
     }
     if (d || l.trim() !== '') decorated = task = false;
@@ -89,10 +91,15 @@ function python(lines: string[], module: string): HandlerSite[] {
   return out;
 }
 
-/** Whether a job the system names so runs this handler (for the candidates: RQ functions, Laravel classes). */
-export function handlerMatches(site: Extract<HandlerSite, { system: 'rq' | 'laravel' }>, jobName: string): boolean {
-  if (site.system === 'rq') {
-    // "tasks.send" or "app.tasks.send": the function, in a module of the file's name.
+/** A handler whose failed jobs the system keeps by name (all but BullMQ's, which are counted per queue). */
+export type NamedHandler = Exclude<HandlerSite, { system: 'bullmq' }>;
+
+/** Whether a job the system names so runs this handler. */
+export function handlerMatches(site: NamedHandler, jobName: string): boolean {
+  // Sidekiq names a job by its class (an ActiveJob by the class it wraps).
+  if (site.system === 'sidekiq') return jobName === site.name;
+  if (site.system === 'rq' || site.system === 'celery') {
+    // "tasks.send" or "app.tasks.send": the function, in a module of the file's name (RQ; Celery's default task name).
     const dot = jobName.lastIndexOf('.');
     return jobName.slice(dot + 1) === site.name && jobName.slice(0, Math.max(0, dot)).split('.').pop() === site.module;
   }

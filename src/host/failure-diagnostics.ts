@@ -7,7 +7,7 @@
 import * as vscode from 'vscode';
 import type { QueueRef } from '../core/queue-ref';
 import type { QueueSignal } from '../core/signals/signals-engine';
-import { handlerMatches, type HandlerSite } from '../core/handlers-in-source';
+import { handlerMatches, type NamedHandler } from '../core/handlers-in-source';
 import { topOwnFrame, type FileExists } from '../core/source-paths';
 import { groupFailures, idsByGroup, type FailureGroup } from '../queues/failure-groups';
 import { projectRoot } from './config-file';
@@ -118,21 +118,25 @@ export class FailureDiagnostics implements vscode.Disposable {
 
   /**
    * A handler's failed jobs of the last hour, per queue of its system: from the reads above (a queue
-   * with no failed job at all counts 0 without one). Laravel keeps failed jobs in Redis only under
-   * Horizon: without it, why not.
+   * with no failed job at all counts 0 without one). Where the system keeps no failed jobs here, why.
    */
-  failuresOf(site: Extract<HandlerSite, { system: 'rq' | 'laravel' }>, now = Date.now()): HandlerFailures {
+  failuresOf(site: NamedHandler, now = Date.now()): HandlerFailures {
     const queues = (this.host.engine?.lastSignals()?.queues ?? []).filter((q) => q.ref.system === site.system);
+    // Laravel keeps failed jobs in Redis only under Horizon (its flow says which).
     const blind = queues.find((q) => q.lastHour.failed.value === null);
     if (site.system === 'laravel' && blind) return { kept: false, why: blind.lastHour.failed.source };
+    // Celery places a failure in its queue only in a result backend with result_extended: no failed job anywhere is no sign of one.
+    if (site.system === 'celery' && !queues.some((q) => q.failed > 0)) return { kept: false, why: 'Celery keeps failed tasks by queue only in a result backend with result_extended, and none is here' };
+    // Sidekiq keeps a failed job until a retry succeeds: what is kept is the least that failed.
+    const forgets = site.system === 'sidekiq';
     const byQueue: { where: string; count: number; atLeast: boolean }[] = [];
     for (const q of queues) {
       const where = q.connection === 'default' ? q.id : `${q.connection}/${q.id}`;
       const r = this.read.get(q.key);
-      if (q.failed === 0) byQueue.push({ where, count: 0, atLeast: false });
-      else if (r) byQueue.push({ where, count: r.recent.filter((j) => now - j.at <= FAILURE_WINDOW_MS && handlerMatches(site, j.name)).length, atLeast: !r.complete });
+      if (q.failed === 0) byQueue.push({ where, count: 0, atLeast: forgets });
+      else if (r) byQueue.push({ where, count: r.recent.filter((j) => now - j.at <= FAILURE_WINDOW_MS && handlerMatches(site, j.name)).length, atLeast: forgets || !r.complete });
     }
-    return { kept: true, byQueue };
+    return forgets ? { kept: true, byQueue, note: 'Sidekiq\'s retry and dead sets; a retry that succeeded leaves none' } : { kept: true, byQueue };
   }
 
   private diagnostic(spot: FailureSpot, line: number): vscode.Diagnostic {

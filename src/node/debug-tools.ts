@@ -1,5 +1,5 @@
 // What a debug worker needs on the machine, asked once per command (never per sample): a free port
-// on 127.0.0.1, and the runtime's debugger (debugpy, Xdebug, rdbg; Node's inspector is built in).
+// on 127.0.0.1, and the runtime's debugger (debugpy, Xdebug, the debug gem; Node's inspector is built in).
 import { execFile } from 'node:child_process';
 import { createServer } from 'node:net';
 import * as path from 'node:path';
@@ -29,6 +29,7 @@ export function debuggerInstalled(runtime: DebugRuntime, command: readonly strin
     case 'node': return Promise.resolve(true);
     case 'python': return runs(/^python/.test(prog) ? command[0] : 'python3', ['-c', 'import debugpy'], cwd, () => true);
     case 'php': return runs(command[0], ['-m'], cwd, (out) => /^xdebug$/im.test(out));
-    case 'ruby': return runs('rdbg', ['--version'], cwd, () => true);
+    // The gem the launch requires (debug/open_nonstop), looked up as the worker's ruby would.
+    case 'ruby': return runs('ruby', ['-e', 'require "debug/version"'], cwd, () => true);
   }
 }

@@ -264,6 +264,7 @@ describe('debug launches', () => {
     assert.deepEqual(debugLaunch(['celery', '-A', 'proj', 'worker'], 'python', 5678).argv, ['python3', '-m', 'debugpy', '--listen', '127.0.0.1:5678', '-m', 'celery', '-A', 'proj', 'worker']);
     assert.deepEqual(debugLaunch(['python3', 'w.py'], 'python', 5678).argv, ['python3', '-m', 'debugpy', '--listen', '127.0.0.1:5678', 'w.py']);
     assert.match(debugLaunch(['php', 'artisan', 'queue:work'], 'php', 9003).env.XDEBUG_CONFIG, /client_port=9003/);
-    assert.deepEqual(debugLaunch(['bundle', 'exec', 'sidekiq'], 'ruby', 12345).argv.slice(0, 8), ['rdbg', '--open', '--host', '127.0.0.1', '--port', '12345', '--nonstop', '-c']);
+    const ruby = debugLaunch(['bundle', 'exec', 'sidekiq'], 'ruby', 12345, 'python3', { RUBYOPT: '-W0' });
+    assert.deepEqual([ruby.argv, ruby.env], [['bundle', 'exec', 'sidekiq'], { RUBYOPT: '-rdebug/open_nonstop -W0', RUBY_DEBUG_HOST: '127.0.0.1', RUBY_DEBUG_PORT: '12345' }]);
   });
 });

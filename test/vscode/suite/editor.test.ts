@@ -638,6 +638,35 @@ describe('Chaperone in a real VS Code', function () {
     }
   });
 
+  it('Sidekiq: a real Sidekiq process fails jobs of a workspace file: a diagnostic on the line that raised, and the job class\'s lens counts them as the least that failed', async () => {
+    const folder = vscode.Uri.joinPath(configUri, '..');
+    const source = vscode.Uri.joinPath(folder, 'code', 'sidekiq', 'boot.rb');
+    await vscode.workspace.fs.copy(vscode.Uri.file(path.join(FIXTURES, 'sidekiq', 'boot.rb')), source, { overwrite: true });
+    await setConfig(api, configUri, ['pathMappings', path.join(FIXTURES, 'sidekiq')], './code/sidekiq');
+    await setConfig(api, configUri, ['connections', 'systems'], { url: URL, queues: { sidekiq: {} } });
+    const lines = (await vscode.workspace.openTextDocument(source)).getText().split('\n');
+    const raised = lines.findIndex((l) => l.includes("raise 'simulated failure' if opts['fail']"));
+    const perform = lines.findIndex((l) => l.includes('def perform('));
+    const worker = spawn(path.join(FIXTURES, 'sidekiq', 'worker.sh'), [], { env: { ...process.env, REDIS_URL: URL, QUEUE: 'vs-sk-lens', JOB_MS: '5' }, stdio: 'ignore' });
+    try {
+      await runScript('ruby', path.join(FIXTURES, 'sidekiq', 'producer.rb'), ['vs-sk-lens', '2', '0', '1'], { REDIS_URL: URL });
+      const d = await waitFor('the Sidekiq failure group on the line that raised', () => vscode.languages.getDiagnostics(source).find((x) => x.source === 'chaperone failures'), 60_000);
+      assert.equal(d.message, '2 failures in the last hour on systems/sidekiq:vs-sk-lens: RuntimeError: simulated failure');
+      assert.equal(d.range.start.line, raised);
+      await vscode.window.showTextDocument(await vscode.workspace.openTextDocument(source));
+      const lens = await waitFor('the lens of TestJob with its failures', async () => ((await vscode.commands.executeCommand<vscode.CodeLens[]>('vscode.executeCodeLensProvider', source)) ?? []).find((l) => l.command?.title.startsWith('sidekiq · TestJob: ≥2 ')));
+      assert.equal(lens.range.start.line, perform);
+      assert.equal(lens.command?.title, "sidekiq · TestJob: ≥2 failed in the last hour (≥2 on systems/sidekiq:vs-sk-lens; Sidekiq's retry and dead sets; a retry that succeeded leaves none) · runs per class unknown: Sidekiq counts them per class only in the metrics of Sidekiq 7");
+      await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+    } finally {
+      // TERM: Sidekiq takes its heartbeat out of Redis as it stops (a killed process would stay listed for a minute).
+      const exited = new Promise((r) => worker.once('exit', r));
+      worker.kill('SIGTERM');
+      await Promise.race([exited, new Promise((r) => setTimeout(r, 10_000))]);
+      worker.kill('SIGKILL');
+    }
+  });
+
   it('the other job, queue and worker actions act on the real systems: promote, mark failed and replay (BullMQ), kill (Sidekiq), suspend and resume (RQ), quiet and stop a Sidekiq process', async () => {
     // Sidekiq and RQ on a second connection of the same Redis, added to chaperone.json as a user would.
     await setConfig(api, configUri, ['connections', 'systems'], { url: URL, queues: { sidekiq: {}, rq: {} } });
