@@ -18,6 +18,17 @@ import { waitFor } from '../helpers/wait';
 
 const lineOf = (file: string, text: string): number => readFileSync(file, 'utf8').split('\n').findIndex((l) => l.includes(text)) + 1;
 
+/** While the debug worker is stopped in its job, the pool's own worker ran the pool's job (each job records itself in `key`). */
+async function poolRanAlone(redis: TestRedis, key: (queue: string) => string, queue: string): Promise<void> {
+  const c = redis.client();
+  try {
+    await waitFor(async () => ((await c.llen(key(queue))) === 1 ? true : undefined), 'the pool\'s own worker ran its job', 15_000);
+    assert.equal(await c.llen(key(`${queue}.debug`)), 0, 'the debug worker is stopped before it records its job');
+  } finally {
+    c.disconnect();
+  }
+}
+
 describe('debug workers under the real debuggers', function () {
   this.timeout(90_000);
   let redis: TestRedis;
@@ -52,13 +63,7 @@ describe('debug workers under the real debuggers', function () {
       await runScript('php', path.join(dir, 'producer.php'), ['dbg-php.debug', '1'], env);
       const stop = await ide.breakAt(bootstrap, line);
       assert.deepEqual([stop.file, stop.line, stop.where], [bootstrap, line, 'TestJob->handle']);
-      const c = redis.client();
-      try {
-        await waitFor(async () => ((await c.llen('laravel_database_test:dbg-php:processed')) === 1 ? true : undefined), 'the pool\'s own worker ran its job', 15_000);
-        assert.equal(await c.llen('laravel_database_test:dbg-php.debug:processed'), 0, 'the debug worker is stopped before it records its job');
-      } finally {
-        c.disconnect();
-      }
+      await poolRanAlone(redis, (q) => `laravel_database_test:${q}:processed`, 'dbg-php');
     } finally {
       await ide.close();
     }
@@ -104,13 +109,7 @@ describe('debug workers under the real debuggers', function () {
       const stopped = await horse.event('stopped', 30_000, (m) => m.body?.reason === 'breakpoint');
       const stop = await horse.where(Number(stopped.body?.threadId));
       assert.deepEqual([stop.file, stop.line, stop.where], [tasks, line, 'test_job']);
-      const c = redis.client();
-      try {
-        await waitFor(async () => ((await c.llen('test:dbg-py:processed')) === 1 ? true : undefined), 'the pool\'s own worker ran its job', 15_000);
-        assert.equal(await c.llen('test:dbg-py.debug:processed'), 0, 'the debug worker is stopped before it records its job');
-      } finally {
-        c.disconnect();
-      }
+      await poolRanAlone(redis, (q) => `test:${q}:processed`, 'dbg-py');
       await horse.request('disconnect', { terminateDebuggee: false });
     } finally {
       clients.forEach((c) => c.close());
