@@ -22,6 +22,11 @@ export function queueKey(ref: Pick<QueueRef, 'connection' | 'id'>): string {
   return `${ref.connection}/${ref.id}`;
 }
 
+/** A queue as people read it: "SYSTEM:QUEUE" on the default connection, "<connection>/SYSTEM:QUEUE" elsewhere. */
+export function queueLabel(ref: Pick<QueueRef, 'connection' | 'id'>): string {
+  return ref.connection === 'default' ? ref.id : `${ref.connection}/${ref.id}`;
+}
+
 export function isSystemName(s: string): s is SystemName {
   return (SYSTEM_NAMES as readonly string[]).includes(s);
 }

@@ -5,7 +5,7 @@
 // its failed count moved at a tick, or every REREAD_MS while it has diagnostics (so that a group
 // that stops failing clears once its last failure is an hour old), a few queues per pass.
 import * as vscode from 'vscode';
-import type { QueueRef } from '../core/queue-ref';
+import { queueLabel, type QueueRef } from '../core/queue-ref';
 import type { QueueSignal } from '../core/signals/signals-engine';
 import { handlerMatches, type NamedHandler } from '../core/handlers-in-source';
 import { topOwnFrame, type FileExists } from '../core/source-paths';
@@ -43,10 +43,11 @@ const exists: FileExists = (p) => isFile(vscode.Uri.file(p));
 export class FailureDiagnostics implements vscode.Disposable {
   readonly collection = vscode.languages.createDiagnosticCollection('chaperone-failures');
   /**
-   * Per queue (its key): the failed count last read, when, the spots it gave, and the failed jobs of
-   * the window by name (the code lenses count a handler's), with whether the read held all of them.
+   * Per queue (its key): the failed count last read, when, the spots it gave, and when each job name
+   * of the window failed (the code lenses count a handler's: a few names, not a thousand jobs, are
+   * matched per tick), with whether the read held all of them.
    */
-  private readonly read = new Map<string, { failed: number; at: number; spots: { uri: vscode.Uri; diagnostic: vscode.Diagnostic; spot: FailureSpot }[]; recent: { name: string; at: number }[]; complete: boolean }>();
+  private readonly read = new Map<string, { failed: number; at: number; spots: { uri: vscode.Uri; diagnostic: vscode.Diagnostic; spot: FailureSpot }[]; byName: Map<string, number[]>; complete: boolean }>();
   private running = false;
 
   constructor(private readonly host: EngineHost) {}
@@ -67,7 +68,7 @@ export class FailureDiagnostics implements vscode.Disposable {
     const due = signals.filter((q) => {
       const r = this.read.get(q.key);
       if (!r) return q.failed > 0;
-      return r.failed !== q.failed || (r.recent.length > 0 && now - r.at >= REREAD_MS);
+      return r.failed !== q.failed || (r.byName.size > 0 && now - r.at >= REREAD_MS);
     }).slice(0, QUEUES_PER_PASS);
     if (due.length === 0) return;
     this.running = true;
@@ -84,7 +85,7 @@ export class FailureDiagnostics implements vscode.Disposable {
     for (const q of queues) {
       const now = Date.now();
       let spots: { uri: vscode.Uri; diagnostic: vscode.Diagnostic; spot: FailureSpot }[] = [];
-      let named: { name: string; at: number }[] = [];
+      let byName = new Map<string, number[]>();
       let complete = true;
       try {
         const f = await service.failures({ id: q.ref.id, connection: q.connection }, MAX_READ);
@@ -93,7 +94,12 @@ export class FailureDiagnostics implements vscode.Disposable {
           const at = when(j);
           return at !== null && now - at <= FAILURE_WINDOW_MS;
         });
-        named = recent.map((j) => ({ name: j.name, at: when(j) ?? now }));
+        byName = new Map();
+        for (const j of recent) {
+          const times = byName.get(j.name) ?? [];
+          times.push(when(j) ?? now);
+          byName.set(j.name, times);
+        }
         // All of the window was read: every failed job was, or one older than the window was among them.
         complete = f.complete || recent.length < f.jobs.length;
         const groups = groupFailures(recent, now);
@@ -108,10 +114,10 @@ export class FailureDiagnostics implements vscode.Disposable {
         // An unreachable Redis or a vanished queue: what was read before stays until it answers.
         const before = this.read.get(q.key);
         spots = before?.spots ?? [];
-        named = before?.recent ?? [];
+        byName = before?.byName ?? new Map();
         complete = before?.complete ?? false;
       }
-      this.read.set(q.key, { failed: q.failed, at: now, spots, recent: named, complete });
+      this.read.set(q.key, { failed: q.failed, at: now, spots, byName, complete });
     }
     this.publish();
   }
@@ -131,17 +137,21 @@ export class FailureDiagnostics implements vscode.Disposable {
     const forgets = site.system === 'sidekiq';
     const byQueue: { where: string; count: number; atLeast: boolean }[] = [];
     for (const q of queues) {
-      const where = q.connection === 'default' ? q.id : `${q.connection}/${q.id}`;
+      const where = queueLabel(q);
       const r = this.read.get(q.key);
       if (q.failed === 0) byQueue.push({ where, count: 0, atLeast: forgets });
-      else if (r) byQueue.push({ where, count: r.recent.filter((j) => now - j.at <= FAILURE_WINDOW_MS && handlerMatches(site, j.name)).length, atLeast: forgets || !r.complete });
+      else if (r) {
+        let count = 0;
+        for (const [name, times] of r.byName) if (handlerMatches(site, name)) count += times.filter((at) => now - at <= FAILURE_WINDOW_MS).length;
+        byQueue.push({ where, count, atLeast: forgets || !r.complete });
+      }
     }
     return forgets ? { kept: true, byQueue, note: 'Sidekiq\'s retry and dead sets; a retry that succeeded leaves none' } : { kept: true, byQueue };
   }
 
   private diagnostic(spot: FailureSpot, line: number): vscode.Diagnostic {
     const { group, ref } = spot;
-    const where = ref.connection === 'default' ? ref.id : `${ref.connection}/${ref.id}`;
+    const where = queueLabel(ref);
     const what = `${group.class ? `${group.class}: ` : ''}${group.example.replace(/^[\w.$\\:]+:\s+/, '')}`;
     const d = new vscode.Diagnostic(
       new vscode.Range(line - 1, 0, line - 1, 10_000),

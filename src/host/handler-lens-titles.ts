@@ -3,6 +3,7 @@
 // system keeps them (RQ's failed registry, Horizon's failed jobs, Sidekiq's retry and dead sets,
 // Celery's extended results), or why it keeps none. Every figure is qualified ("≥" when more failed
 // than were read, or where the system forgets a failure that was retried) or "unknown" with the reason.
+import { queueLabel } from '../core/queue-ref';
 import { showFigure } from '../core/signals/figure';
 import type { HandlerSite, NamedHandler } from '../core/handlers-in-source';
 import type { QueueSignal } from '../core/signals/signals-engine';
@@ -39,8 +40,6 @@ function isCandidate(site: NamedHandler): boolean {
   return site.system === 'rq' || (site.system === 'laravel' && !site.declared);
 }
 
-const where = (q: QueueSignal): string => (q.connection === 'default' ? q.id : `${q.connection}/${q.id}`);
-
 /** The lens's title, or undefined where the lens is not shown (a candidate no job has named). */
 export function lensTitle(site: HandlerSite, figures: LensFigures): string | undefined {
   switch (site.system) {
@@ -49,7 +48,7 @@ export function lensTitle(site: HandlerSite, figures: LensFigures): string | und
       if (!q) return `bullmq:${site.queue} · ${figures.queues ? 'not seen in Redis yet' : 'figures when Chaperone samples'}`;
       const runs = showFigure(q.lastHour.runs, count);
       const failed = showFigure(q.lastHour.failed, count);
-      return `${where(q)} · ${runs} runs, ${failed} failed in the last hour · p50 ${showFigure(q.runtimeP50, ms)}, p95 ${showFigure(q.runtimeP95, ms)} (5 min)`;
+      return `${queueLabel(q)} · ${runs} runs, ${failed} failed in the last hour · p50 ${showFigure(q.runtimeP50, ms)}, p95 ${showFigure(q.runtimeP95, ms)} (5 min)`;
     }
     default: {
       const f = figures.failures(site);

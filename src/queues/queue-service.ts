@@ -154,7 +154,7 @@ export class QueueService {
   replay(q: QueueAddress, jobId: string, to?: string): Promise<ActionResult> {
     const bad = to === undefined ? undefined : badQueueName(to);
     if (bad) return Promise.resolve(refused(`cannot replay into "${to}": ${bad}`));
-    const target = to === undefined || to === q.id.slice(q.id.indexOf(':') + 1) ? undefined : to;
+    const target = to === undefined || to === parseQueueId(q.id)?.name ? undefined : to;
     return this.act('replay', q, (a, r) => (a.replay ? a.replay(r, jobId, target) : Promise.resolve(unsupported(a, r, 'replay a failed job as a new one'))), target ? { job: jobId, to: target } : { job: jobId });
   }
 

@@ -1,3 +1,4 @@
+import { queueLabel } from '../../core/queue-ref';
 import { explainFigure, showFigure } from '../../core/signals/figure';
 import { parseDuration, formatDuration, formatEta } from '../../core/units';
 import { mostSpecific } from '../../core/signals/glob';
@@ -60,7 +61,7 @@ export const trendsCommand: CliCommand = {
       }
       const f = (n: number | null, digits = 1) => (n === null ? '-' : Number.isInteger(n) ? String(n) : n.toFixed(digits));
       io.out([
-        `${q.connection === 'default' ? q.id : `${q.connection}/${q.id}`}: depth ${q.pending}, ${q.direction} (${q.slopePerMin >= 0 ? '+' : ''}${f(q.slopePerMin)}/min, R² ${f(out.r2, 2)}) over ${out.samples} sample(s)${points > out.samples ? `, ${points} point(s) of history` : ''}`,
+        `${queueLabel(q)}: depth ${q.pending}, ${q.direction} (${q.slopePerMin >= 0 ? '+' : ''}${f(q.slopePerMin)}/min, R² ${f(out.r2, 2)}) over ${out.samples} sample(s)${points > out.samples ? `, ${points} point(s) of history` : ''}`,
         `  forecast: ${f(out.forecast5m, 0)} in 5 min, ${f(out.forecast30m, 0)} in 30 min`,
         out.drainMs !== null ? `  drains in ${formatEta(out.drainMs)}` : out.crossMs !== null && out.threshold !== null ? `  reaches ${out.threshold} in ${formatEta(out.crossMs)}` : '  no drain or threshold crossing ahead on this trend',
         `  throughput ${explainFigure(q.throughput, (v) => `${f(v)}/min`)}`,

@@ -1,7 +1,7 @@
 // The signals engine: every tick's observations become series (history + trend lines + rates),
 // derived figures (throughput, failure rate, wait estimate, forecasts), and the findings of the
 // threshold rules, with hysteresis. Pure: time comes in as `now`, nothing here does I/O.
-import { SYSTEM_NAMES, type QueueRef, type SystemName } from '../queue-ref';
+import { queueLabel, SYSTEM_NAMES, type QueueRef, type SystemName } from '../queue-ref';
 import type { QueueRules, Severity, SignalsConfig, TenantsConfig, ThresholdsConfig } from '../config/signals-config';
 import type { SourceRange } from '../config/source-range';
 import type { PoolConfig } from '../config/types';
@@ -565,7 +565,7 @@ export class SignalsEngine {
       const rules = this.rulesFor(q.id);
       const rule = <K extends Exclude<keyof QueueRulesResolved, 'related'>>(k: K) => rules[k];
       const related = rules.related.length ? rules.related : undefined;
-      const name = q.connection === 'default' ? q.id : `${q.connection}/${q.id}`;
+      const name = queueLabel(q);
       const rising = q.direction === 'rising' ? q.slopePerMin : 0;
       const depth = rule('depth');
       const depthAt = out.length;

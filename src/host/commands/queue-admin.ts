@@ -4,7 +4,7 @@
 // from the last tick); each shows its result or its error. Tests pass {yes: true} (and the values a
 // prompt would ask) in the arguments.
 import * as vscode from 'vscode';
-import type { SystemName } from '../../core/queue-ref';
+import { queueLabel, type SystemName } from '../../core/queue-ref';
 import { explainFigure } from '../../core/signals/figure';
 import { formatDuration, parseDuration } from '../../core/units';
 import { UserFacingError } from '../trust';
@@ -149,7 +149,7 @@ export const showTrends: HostCommand = {
     if (!s) throw new UserFacingError(`${t.queue} has no figures yet (the signals read it every tick while a view is visible)`);
     const trend = s.trend;
     const lines = [
-      `# ${s.connection === 'default' ? s.id : `${s.connection}/${s.id}`}`,
+      `# ${queueLabel(s)}`,
       '',
       `- direction: **${s.direction}**, ${s.slopePerMin >= 0 ? '+' : ''}${s.slopePerMin.toFixed(1)} jobs/min (the fitted slope over the trend window${trend ? `, ${trend.n} samples` : ''})`,
       ...(s.drainMs !== undefined ? [`- drains in about ${formatDuration(s.drainMs)} at this rate`] : []),

@@ -4,6 +4,7 @@
 // job, the queue it goes to and the connection. Audited by the service; refused on a read-only
 // connection.
 import * as vscode from 'vscode';
+import { parseQueueId } from '../../core/queue-ref';
 import type { EngineHost } from '../engine-host';
 import { UserFacingError } from '../trust';
 import type { HostCommand } from './command';
@@ -42,7 +43,7 @@ export const replayJob: HostCommand = {
       const ok = await vscode.window.showWarningMessage(`Replay failed job ${id} of ${t.queue} on connection "${t.q.connection ?? 'default'}" into ${where}? A copy of it is added as a new job there, and its workers run it; the failed one stays.`, { modal: true }, 'Replay');
       if (ok !== 'Replay') return undefined;
     }
-    const to = into ? into.to.slice(into.to.indexOf(':') + 1) : undefined;
+    const to = into ? parseQueueId(into.to)?.name : undefined;
     const r = await queueWrite(ctx.host, `Replaying failed job ${id}`, () => service(ctx.host).replay(t.q, id, to));
     void vscode.window.showInformationMessage(r.message);
     ctx.queuesTree.refresh();

@@ -1,6 +1,7 @@
 // The dashboard's data (the webview keeps nothing it could not get again): a snapshot for a time
 // range from the engine's history (which the history store saves across reloads), then one point
 // per series each tick. Every series is one the engine records, so a reload draws the same past.
+import { queueLabel } from '../../core/queue-ref';
 import type { QueueSignal, Signals, SystemSignal } from '../../core/signals/signals-engine';
 import { alerting, type Finding } from '../../core/signals/findings';
 import { cpuTotal, memoryTotal, queuedTotal } from '../figures';
@@ -61,9 +62,9 @@ export class DashboardData {
       queues: queues.map<QueueSeries>((q) => {
         const points = this.range(`queue:${q.key}:depth`, from, now);
         this.firstPoint.set(q.key, points[0]?.[0] ?? q.trend?.at ?? now);
-        return { id: q.key, label: label(q), points, ...lines(q, range, points[0]?.[0]) };
+        return { id: q.key, label: queueLabel(q), points, ...lines(q, range, points[0]?.[0]) };
       }),
-      wait: queues.map<Series>((q) => ({ id: q.key, label: label(q), points: this.range(`queue:${q.key}:wait`, from, now, 1 / 1000) })),
+      wait: queues.map<Series>((q) => ({ id: q.key, label: queueLabel(q), points: this.range(`queue:${q.key}:wait`, from, now, 1 / 1000) })),
       throughput: systems.map<Series>((x) => ({ id: x.key, label: systemLabel(x), points: this.range(`system:${x.key}:throughput`, from, now) })),
       workerCpu: pools.map<Series>((p) => ({ id: p.name, label: `${p.name} CPU %`, points: this.range(`pool:${p.name}:cpu`, from, now) })),
       workerMemory: pools.map<Series>((p) => ({ id: p.name, label: `${p.name} MB`, points: this.range(`pool:${p.name}:memory`, from, now, 1 / 1048576) })),
@@ -131,10 +132,6 @@ function topQueues(qs: readonly QueueSignal[]): QueueSignal[] {
 function systemLabel(x: SystemSignal): string {
   const where = x.connection === 'default' ? x.system : `${x.connection}/${x.system}`;
   return x.throughput.value === null ? `${where} (unknown: ${x.throughput.source})` : `${where}${x.throughput.precision === 'exact' ? '' : ` (${x.throughput.precision})`}`;
-}
-
-function label(q: QueueSignal): string {
-  return q.connection === 'default' ? q.id : `${q.connection}/${q.id}`;
 }
 
 /**

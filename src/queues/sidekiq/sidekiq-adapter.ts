@@ -187,9 +187,10 @@ export class SidekiqAdapter implements QueueAdapter {
       failed: [set('retry', 'fwd'), set('dead', 'rev')],
     };
     return searchSources(this.redis, sources[state] ?? [], query, (hit) => {
-      // `must` only narrows: a job's arguments may hold a "queue" of their own.
-      if (state !== 'pending' && !ofQueue(hit.member, queue.name)) return undefined;
-      const row = summarize(hit.member, state, now);
+      // `must` only narrows: a job's arguments may hold a "queue" of their own. Decoded once, for both.
+      const job = parseJob(hit.member);
+      if (state !== 'pending' && job?.queue !== queue.name) return undefined;
+      const row = summarize(hit.member, state, now, job);
       // The schedule set is scored by when the job runs (seconds).
       if (state === 'delayed' && hit.score !== null) row.runAt = Math.round(hit.score * 1000);
       return row;
@@ -461,7 +462,7 @@ export class SidekiqAdapter implements QueueAdapter {
       for (let start = 0; start < LIST_SCAN_LIMIT && out.length < limit; start += 1000) {
         const chunk = await this.redis.zrange(this.keys.set(s), String(start), String(start + 999));
         if (chunk.length === 0) break;
-        for (const m of chunk) if (m.includes(needle) && out.length < limit && ofQueue(m, queue)) out.push(m);
+        for (const m of chunk) if (m.includes(needle) && out.length < limit && parseJob(m)?.queue === queue) out.push(m);
       }
     }
     return out;
@@ -520,13 +521,9 @@ function backtraceOf(j: SidekiqJob): string {
   return [head, ...frames.map((f) => `\t${f}`)].join('\n');
 }
 
-function summarize(member: string, state: JobState, now: number): JobSummary {
-  let j: SidekiqJob = {};
-  try {
-    j = JSON.parse(member) as SidekiqJob;
-  } catch {
-    // an unreadable payload is still listed, by its text
-  }
+/** `parsed`: the member already decoded (undefined: unreadable, still listed by its text). */
+function summarize(member: string, state: JobState, now: number, parsed: SidekiqJob | undefined = parseJob(member)): JobSummary {
+  const j = parsed ?? {};
   const at = j.enqueued_at ?? j.created_at;
   const s: JobSummary = {
     id: j.jid ?? '?',
@@ -545,11 +542,11 @@ function summarize(member: string, state: JobState, now: number): JobSummary {
   return s;
 }
 
-/** Whether a job of a shared set is the queue's own (its top-level "queue", not one in its arguments). */
-function ofQueue(member: string, queue: string): boolean {
+/** A member as Sidekiq wrote it; undefined when it is not JSON. Its top-level "queue" says whose it is in a shared set. */
+function parseJob(member: string): SidekiqJob | undefined {
   try {
-    return (JSON.parse(member) as { queue?: unknown }).queue === queue;
+    return JSON.parse(member) as SidekiqJob;
   } catch {
-    return false;
+    return undefined;
   }
 }
