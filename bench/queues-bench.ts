@@ -25,19 +25,22 @@ const median = (xs: number[]): number => {
   return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
 };
 
-/** Socket writes during one call: a pipeline or a script call is one round trip. */
-async function roundTrips(redis: Redis, fn: () => Promise<unknown>): Promise<number> {
+/** Socket writes during one call, on every connection given: a pipeline or a script call is one round trip. */
+async function roundTrips(clients: readonly Redis[], fn: () => Promise<unknown>): Promise<number> {
   let writes = 0;
-  const stream = (redis as unknown as { stream: { write: (...a: unknown[]) => boolean } }).stream;
-  const orig = stream.write.bind(stream);
-  stream.write = (...a: unknown[]) => {
-    writes++;
-    return orig(...a);
-  };
+  const restore = clients.map((redis) => {
+    const stream = (redis as unknown as { stream: { write: (...a: unknown[]) => boolean } }).stream;
+    const orig = stream.write.bind(stream);
+    stream.write = (...a: unknown[]) => {
+      writes++;
+      return orig(...a);
+    };
+    return () => (stream.write = orig);
+  });
   try {
     await fn();
   } finally {
-    stream.write = orig;
+    for (const r of restore) r();
   }
   return writes;
 }
@@ -46,7 +49,7 @@ async function roundTrips(redis: Redis, fn: () => Promise<unknown>): Promise<num
  * Runs the contenders in alternation (A, B, C, A, B, C, ...) so that machine noise and drift fall
  * on all of them alike, and returns the median wall and client CPU of each.
  */
-async function measureInterleaved(redis: Redis, fns: Record<string, () => Promise<unknown>>, before?: () => Promise<unknown>): Promise<Record<string, Figure>> {
+async function measureInterleaved(clients: readonly Redis[], fns: Record<string, () => Promise<unknown>>, before?: () => Promise<unknown>): Promise<Record<string, Figure>> {
   const names = Object.keys(fns);
   for (let i = 0; i < 5; i++) for (const n of names) await fns[n](); // warm-up: scripts loaded
   const walls: Record<string, number[]> = Object.fromEntries(names.map((n) => [n, []]));
@@ -63,7 +66,7 @@ async function measureInterleaved(redis: Redis, fns: Record<string, () => Promis
     }
   }
   const out: Record<string, Figure> = {};
-  for (const n of names) out[n] = { wallMs: median(walls[n]), cpuMs: median(cpus[n]), roundTrips: await roundTrips(redis, fns[n]) };
+  for (const n of names) out[n] = { wallMs: median(walls[n]), cpuMs: median(cpus[n]), roundTrips: await roundTrips(clients, fns[n]) };
   return out;
 }
 
@@ -71,6 +74,8 @@ async function main(): Promise<void> {
   const server = await TestRedis.start();
   const conn = new Redis(server.port, '127.0.0.1', { maxRetriesPerRequest: 1 });
   const queues: Queue[] = [];
+  // The adapter on a connection of its own, as in the extension (the producers are other processes).
+  const own = new Redis(server.port, '127.0.0.1', { maxRetriesPerRequest: 1 });
   try {
     process.stderr.write(`creating ${N_BULLMQ} BullMQ queues...\n`);
     for (let i = 0; i < N_BULLMQ; i++) {
@@ -79,15 +84,19 @@ async function main(): Promise<void> {
       await q.add('later', {}, { delay: 3_600_000 });
       queues.push(q);
     }
-    const adapter = new BullmqAdapter('bench', conn);
+    // The adapter's clock advances a second per call, as at 1 Hz, so its periodic full counts
+    // (every 5 s per queue) and runtime measurements (every 10 s) fall in the rounds at their real rate.
+    let clock = Date.now();
+    const tick = () => (clock += 1000);
+    const adapter = new BullmqAdapter('bench', own);
     const refs = (await adapter.discover(true)).filter((r) => r.name.startsWith('bench-'));
     if (refs.length !== N_BULLMQ) throw new Error(`discovered ${refs.length} queues`);
     const keys = new BullmqKeys();
-    const { ours, theirs, pipeline } = await measureInterleaved(conn, {
-      ours: () => adapter.counts(refs, Date.now()),
+    const { ours, theirs, pipeline } = await measureInterleaved([own, conn], {
+      ours: () => adapter.counts(refs, tick()),
       theirs: () => Promise.all(queues.map((q) => q.getJobCounts())),
       pipeline: async () => {
-        const p = conn.pipeline();
+        const p = own.pipeline();
         for (const r of refs) {
           for (const part of BULLMQ_COUNT_PARTS) {
             if (part === 'wait' || part === 'paused' || part === 'active') p.llen(keys.key(r.name, part));
@@ -101,14 +110,24 @@ async function main(): Promise<void> {
     // progress) to each queue before each timed call, so nothing can be revalidated.
     const probes = await Promise.all(queues.map(async (q) => (await q.getJobs(['waiting'], 0, 0))[0]));
     let step = 0;
-    const changing = new BullmqAdapter('bench', conn);
-    const busy = await measureInterleaved(conn, {
-      ours: () => changing.counts(refs, Date.now()),
+    const changing = new BullmqAdapter('bench', own);
+    const busy = await measureInterleaved([own, conn], {
+      ours: () => changing.counts(refs, tick()),
       theirs: () => Promise.all(queues.map((q) => q.getJobCounts())),
     }, () => Promise.all(probes.map((j) => j?.updateProgress(++step))));
+    const progressReadings = { ...changing.readings };
     await changing.close();
+    // Every queue gets a new job between two ticks (bullmq's own add: 'added' and 'waiting' events,
+    // which touch the pending states and the oldest job).
+    const adding = new BullmqAdapter('bench', own);
+    const added = await measureInterleaved([own, conn], {
+      ours: () => adding.counts(refs, tick()),
+      theirs: () => Promise.all(queues.map((q) => q.getJobCounts())),
+    }, () => Promise.all(queues.map((q) => q.add('more', { step: ++step }))));
+    const addReadings = { ...adding.readings };
+    await adding.close();
     // The counts must agree before any figure means anything.
-    const [a, b] = [await adapter.counts([queueRef('bullmq', 'bench', 'bench-0')], Date.now()), await queues[0].getJobCounts()];
+    const [a, b] = [await adapter.counts([queueRef('bullmq', 'bench', 'bench-0')], tick()), await queues[0].getJobCounts()];
     if (a[0].counts.pending !== b.waiting || a[0].counts.delayed !== b.delayed) throw new Error('adapter and getJobCounts disagree');
 
     const row = (name: string, f: Figure, ratio: string, target: string) =>
@@ -121,6 +140,10 @@ async function main(): Promise<void> {
     console.log(row('plain pipeline (LLEN/ZCARD, no oldest age)', pipeline, `${(pipeline.wallMs / theirs.wallMs).toFixed(2)}x getJobCounts`, ''));
     console.log(row('Chaperone adapter, every queue changed', busy.ours, `${(busy.ours.wallMs / busy.theirs.wallMs).toFixed(2)}x getJobCounts`, '<= 0.55x'));
     console.log(row('bullmq getJobCounts (same rounds)', busy.theirs, '1.00x', ''));
+    console.log(row('Chaperone adapter, a job added to every queue', added.ours, `${(added.ours.wallMs / added.theirs.wallMs).toFixed(2)}x getJobCounts`, '<= 0.55x'));
+    console.log(row('bullmq getJobCounts (same rounds)', added.theirs, '1.00x', ''));
+    const how = (r: { full: number; events: number; again: number; unchanged: number }) => `${r.events} from events, ${r.again} with the silent states again, ${r.full} full, ${r.unchanged} unchanged`;
+    console.log(`queue readings, every queue changed: ${how(progressReadings)}; a job added: ${how(addReadings)} (the silent states: every 5 s per queue)`);
 
     // Laravel: 1000 queues written in Laravel's layout (payloads as Illuminate 8 pushes them).
     process.stderr.write(`creating ${N_LARAVEL} Laravel queues...\n`);
@@ -135,7 +158,7 @@ async function main(): Promise<void> {
     const laravel = new LaravelAdapter('bench', conn);
     const lrefs = (await laravel.discover(true)).filter((r) => r.name.startsWith('lq-'));
     if (lrefs.length !== N_LARAVEL) throw new Error(`discovered ${lrefs.length} Laravel queues`);
-    const lf = await measureInterleaved(conn, {
+    const lf = await measureInterleaved([conn], {
       ours: () => laravel.counts(lrefs, Date.now()),
       sequential: async () => {
         for (const r of lrefs) {
@@ -174,10 +197,11 @@ async function main(): Promise<void> {
       console.log(row(`Chaperone adapter (${o.what})`, o.figures.ours, `${(o.figures.ours.wallMs / o.figures.pipeline.wallMs).toFixed(2)}x pipeline`, ''));
       console.log(row('plain pipeline (LLEN per queue only)', o.figures.pipeline, '1.00x', ''));
     }
-    console.log(JSON.stringify({ others: others.map((o) => ({ system: o.system, ...o.figures })), bullmq: { ours, getJobCounts: theirs, pipeline, changing: busy }, laravel: lf, laravelScriptMs: perCall }));
+    console.log(JSON.stringify({ others: others.map((o) => ({ system: o.system, ...o.figures })), bullmq: { ours, getJobCounts: theirs, pipeline, changing: busy, added }, laravel: lf, laravelScriptMs: perCall }));
   } finally {
     await Promise.all(queues.map((q) => q.close()));
     conn.disconnect();
+    own.disconnect();
     await server.stop();
   }
 }
@@ -210,7 +234,7 @@ async function otherSystems(conn: Redis): Promise<{ system: string; what: string
     const adapter = createAdapters({ name: 'bench', url: '', readOnly: false, systems: { [s.system]: s.system === 'sidekiq' ? { namespace: '' } : s.system === 'rq' ? { prefix: 'rq:' } : { prefix: '', queues: [] } } }, conn)[0];
     const refs = (await adapter.discover(true)).filter((r) => /^(sq|rq|cq)-/.test(r.name));
     if (refs.length !== 100) throw new Error(`${s.system}: discovered ${refs.length} queues`);
-    const figures = await measureInterleaved(conn, {
+    const figures = await measureInterleaved([conn], {
       ours: () => adapter.counts(refs, Date.now()),
       pipeline: async () => {
         const p = conn.pipeline();

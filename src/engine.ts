@@ -437,6 +437,7 @@ export async function openQueueSession(config: ChaperoneConfig, actor: string): 
     }),
     close: async () => {
       await audit.flush();
+      await signals?.observer.close();
       await service.close();
       handles.forEach((h) => h.redis.disconnect());
     },
@@ -480,5 +481,9 @@ export class SessionObserver {
 
   errors(): string[] {
     return [...this.queues.errors.entries()].map(([where, e]) => `${where}: ${e}`);
+  }
+
+  close(): Promise<void> {
+    return this.host.close();
   }
 }

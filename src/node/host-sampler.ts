@@ -1,7 +1,9 @@
-// Host figures per tick from cheap sources, all asynchronous: CPU from os.cpus() deltas, memory
-// from /proc/meminfo (MemAvailable; os.freemem() elsewhere), load per core from os.loadavg(), disk
-// use per mount from statfs, network from /proc/net/dev. The mount list is re-read at most every
-// 30 s. No process is spawned and nothing blocks the event loop.
+// Host figures per tick from cheap sources, all asynchronous: CPU from /proc/stat deltas (os.cpus()
+// elsewhere), memory from /proc/meminfo (MemAvailable; os.freemem() elsewhere), load per core from
+// os.loadavg(), disk use per mount from statfs, network from /proc/net/dev. The mount list is re-read
+// at most every 30 s. No process is spawned and nothing blocks the event loop: os.cpus() reads
+// /proc synchronously, so it is not called per tick on Linux, and each /proc file stays open and is
+// read again from its start (one read a tick, not open, stat, read and close).
 import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import type { DiskObservation, HostObservation } from '../core/signals/observations';
@@ -17,18 +19,33 @@ export class HostSampler {
 
   constructor(private readonly platform = process.platform) {}
 
+  private readonly files = new ProcFiles();
+
   async sample(now = Date.now()): Promise<HostObservation> {
-    const [memoryPct, disks, net] = await Promise.all([this.memory(), this.disks(now), this.network(now)]);
-    return { cpuPct: this.cpu(), memoryPct, loadPerCore: os.loadavg()[0] / Math.max(1, os.cpus().length), disks, ...net };
+    const [cpuPct, memoryPct, disks, net] = await Promise.all([this.cpu(), this.memory(), this.disks(now), this.network(now)]);
+    return { cpuPct, memoryPct, loadPerCore: os.loadavg()[0] / Math.max(1, os.availableParallelism()), disks, ...net };
   }
 
-  private cpu(): number {
+  /** Closes the /proc files it keeps open. */
+  async close(): Promise<void> {
+    await this.files.close();
+  }
+
+  private async cpu(): Promise<number> {
     let idle = 0;
     let total = 0;
-    for (const c of os.cpus()) {
-      const t = c.times;
-      idle += t.idle;
-      total += t.user + t.nice + t.sys + t.idle + t.irq;
+    const stat = this.platform === 'linux' ? await this.files.read('/proc/stat') : undefined;
+    if (stat !== undefined) {
+      // The first line sums every CPU: user nice system idle iowait irq softirq steal (in ticks).
+      const f = stat.slice(0, stat.indexOf('\n')).trim().split(/\s+/).slice(1).map(Number);
+      idle = f[3] + (f[4] || 0);
+      total = f.slice(0, 8).reduce((a, x) => a + (x || 0), 0);
+    } else {
+      for (const c of os.cpus()) {
+        const t = c.times;
+        idle += t.idle;
+        total += t.user + t.nice + t.sys + t.idle + t.irq;
+      }
     }
     const prev = this.lastCpu;
     this.lastCpu = { idle, total };
@@ -39,7 +56,8 @@ export class HostSampler {
   private async memory(): Promise<number> {
     if (this.platform === 'linux') {
       try {
-        const text = await fs.readFile('/proc/meminfo', 'utf8');
+        const text = await this.files.read('/proc/meminfo');
+        if (text === undefined) throw new Error('no /proc/meminfo');
         const kb = (name: string) => Number(new RegExp(`^${name}:\\s+(\\d+)`, 'm').exec(text)?.[1]);
         const total = kb('MemTotal');
         const available = kb('MemAvailable');
@@ -91,7 +109,8 @@ export class HostSampler {
   private async network(now: number): Promise<{ rxBytesPerSec?: number; txBytesPerSec?: number }> {
     if (this.platform !== 'linux') return {};
     try {
-      const text = await fs.readFile('/proc/net/dev', 'utf8');
+      const text = await this.files.read('/proc/net/dev');
+      if (text === undefined) return {};
       let rx = 0;
       let tx = 0;
       for (const line of text.split('\n').slice(2)) {
@@ -109,5 +128,39 @@ export class HostSampler {
     } catch {
       return {};
     }
+  }
+}
+
+/**
+ * /proc files kept open and read again from offset 0 at each tick (procfs renders them afresh on
+ * a read from the start): one system call where readFile makes four.
+ */
+class ProcFiles {
+  private readonly open = new Map<string, Promise<fs.FileHandle | undefined>>();
+  /** A buffer per file: the files are read at the same time. */
+  private readonly bufs = new Map<string, Buffer>();
+
+  /** The whole file as text, or undefined when it cannot be opened. */
+  async read(path: string): Promise<string | undefined> {
+    let handle = this.open.get(path);
+    if (!handle) this.open.set(path, (handle = fs.open(path, 'r').catch(() => undefined)));
+    const h = await handle;
+    if (!h) return undefined;
+    let buf = this.bufs.get(path) ?? Buffer.alloc(8192);
+    for (;;) {
+      const { bytesRead } = await h.read(buf, 0, buf.length, 0);
+      // A file larger than the buffer (/proc/net/dev with many interfaces): a larger buffer, again.
+      if (bytesRead < buf.length) {
+        this.bufs.set(path, buf);
+        return buf.toString('latin1', 0, bytesRead);
+      }
+      buf = Buffer.alloc(buf.length * 2);
+    }
+  }
+
+  async close(): Promise<void> {
+    const handles = await Promise.all(this.open.values());
+    this.open.clear();
+    await Promise.all(handles.map((h) => h?.close().catch(() => undefined)));
   }
 }

@@ -30,3 +30,55 @@ export async function inTimeSlices<T>(items: readonly T[], run: (batch: T[]) => 
   }
   return true;
 }
+
+/**
+ * Items handed over in parts as they arrive, worked on in the same turns of about `budgetMs`: a
+ * turn goes on from one part into the next, so parts that arrive together cost no turn each.
+ */
+export class TimeSlicedQueue<T> {
+  private readonly parts: T[][] = [];
+  private at = 0;
+  private running: Promise<void> | undefined;
+  /** What `run` threw, kept for done(): nothing is left to reject unheard meanwhile. */
+  private failed: { err: unknown } | undefined;
+
+  constructor(
+    private readonly run: (batch: T[]) => void,
+    private readonly budgetMs = TURN_BUDGET_MS,
+  ) {}
+
+  push(items: readonly T[]): void {
+    if (items.length === 0) return;
+    this.parts.push([...items]);
+    this.running ??= this.drain();
+  }
+
+  /** Resolves once every item pushed so far has been worked on; rejects with what `run` threw. */
+  async done(): Promise<void> {
+    while (this.running) await this.running;
+    if (this.failed) throw this.failed.err;
+  }
+
+  private async drain(): Promise<void> {
+    try {
+      while (this.parts.length) {
+        await yieldToLoop();
+        const t0 = performance.now();
+        do {
+          const part = this.parts[0];
+          this.run(part.slice(this.at, this.at + BATCH));
+          this.at += BATCH;
+          if (this.at >= part.length) {
+            this.parts.shift();
+            this.at = 0;
+          }
+        } while (this.parts.length && performance.now() - t0 < this.budgetMs);
+      }
+    } catch (err) {
+      this.failed ??= { err };
+      this.parts.length = 0;
+    } finally {
+      this.running = undefined;
+    }
+  }
+}

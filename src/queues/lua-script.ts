@@ -64,3 +64,4 @@ export async function scriptsByNode<T>(client: RedisClient, items: readonly T[],
   const first = await pipelineByNode(client, items, keyOf, (pipe, item) => add(pipe, item, 'sha'));
   return first.some((rs) => rs.some(([err]) => isNoScript(err))) ? pipelineByNode(client, items, keyOf, (pipe, item) => add(pipe, item, 'source')) : first;
 }
+

@@ -76,3 +76,10 @@ export async function pipelineByNode<T>(
   );
   return out;
 }
+
+/** A new connection like this one (a server's or a Cluster's), for a user that must not share it. */
+export function duplicateClient(c: RedisClient): RedisClient {
+  const copy: RedisClient = isCluster(c) ? c.duplicate() : c.duplicate();
+  copy.on('error', () => undefined); // its user reports the failures of its own commands
+  return copy;
+}

@@ -4,6 +4,9 @@ import { randomUUID } from 'node:crypto';
 import * as path from 'node:path';
 import Redis from 'ioredis';
 import { CeleryAdapter } from '../../src/queues/celery/celery-adapter';
+import type { CeleryControl } from '../../src/queues/celery/celery-control';
+import { QueueObserver } from '../../src/node/signals/observe-queues';
+import { QueueService } from '../../src/queues/queue-service';
 import { queueRef } from '../../src/queues/contract';
 import { FIXTURES } from '../helpers/paths';
 import { readyOrKill, runScript } from '../helpers/run-script';
@@ -208,6 +211,63 @@ describe('Celery adapter: running and ETA tasks, held against celery inspect', f
       w.kill('SIGKILL');
       await adapter.close();
       conn.disconnect();
+      await redis.stop();
+    }
+  });
+});
+
+describe('Celery adapter: a worker that died or stalls never holds the counts back', function () {
+  this.timeout(60_000);
+  it('a ping ends when every live worker has answered, though a killed worker left its binding; the signals tick does not wait on a stalled one', async () => {
+    const redis = await TestRedis.start();
+    const conn = new Redis(redis.port, '127.0.0.1', { maxRetriesPerRequest: 1 });
+    const client = redis.client();
+    const queue = `stale-${randomUUID().slice(0, 6)}`;
+    const dead = startCelery(redis, queue, 10);
+    const live = startCelery(redis, queue, 10);
+    const adapter = new CeleryAdapter('default', conn);
+    const service = new QueueService([{ config: { name: 'default', url: redis.url, readOnly: false, systems: { celery: { prefix: '', queues: [queue] } } }, redis: conn, adapters: [adapter] }], { record: () => undefined }, 'test');
+    try {
+      await Promise.all([readyOrKill(dead.w, dead.ready), readyOrKill(live.w, live.ready)]);
+      // SIGKILL: no warm shutdown, so kombu never takes the worker's pidbox binding away.
+      const pids = (await new Promise<string>((r) => execFile('pgrep', ['-f', dead.name], (_e, out) => r(out)))).trim().split('\n').filter(Boolean).map(Number);
+      dead.w.kill('SIGKILL');
+      for (const pid of pids) process.kill(pid, 'SIGKILL');
+      await waitFor(async () => !(await new Promise<string>((r) => execFile('pgrep', ['-f', dead.name], (_e, out) => r(out)))).trim(), 'the killed worker gone');
+      const bindings = await client.smembers('_kombu.binding.celery.pidbox');
+      assert.ok(bindings.some((b) => b.includes(dead.name)), 'the dead worker\'s binding is still there');
+      assert.ok(bindings.some((b) => b.includes(live.name)), 'and the live one\'s');
+      // A wait of two minutes, past the test's own timeout: the answer comes back as soon as the
+      // one live worker has answered (the bindings count two).
+      const control = (adapter as unknown as { control: CeleryControl }).control;
+      const pongs = await control.broadcast('ping', {}, { replyMs: 120_000 });
+      assert.deepEqual(pongs.map((p) => Object.keys(p)[0]), [live.name]);
+      const w = await adapter.workers();
+      assert.ok('workers' in w && w.workers.some((x) => x.id === live.name), JSON.stringify(w));
+
+      // A live worker that does not answer (stopped): the first reading waits for it (a bounded
+      // ping), later ones go on with the last reading while the next is under way.
+      const observer = new QueueObserver(service, () => new Map());
+      const now = Date.now();
+      const first = await observer.observe(now);
+      assert.equal(first.queues[0]?.consumers, 1);
+      const stopped = (await new Promise<string>((r) => execFile('pgrep', ['-f', live.name], (_e, out) => r(out)))).trim().split('\n').filter(Boolean).map(Number);
+      for (const pid of stopped) process.kill(pid, 'SIGSTOP');
+      try {
+        const later = await observer.observe(now + 11_000);
+        const refreshing = (observer as unknown as { refreshing: Map<unknown, Promise<unknown>> }).refreshing;
+        assert.equal(refreshing.size, 1, 'the registry is read again in the background, not waited for');
+        assert.equal(later.queues[0]?.consumers, 1, 'the last reading stands meanwhile');
+        await Promise.all(refreshing.values());
+      } finally {
+        for (const pid of stopped) process.kill(pid, 'SIGCONT');
+      }
+    } finally {
+      dead.w.kill('SIGKILL');
+      live.w.kill('SIGTERM');
+      await adapter.close();
+      conn.disconnect();
+      client.disconnect();
       await redis.stop();
     }
   });

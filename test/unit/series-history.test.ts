@@ -1,5 +1,5 @@
 import { strict as assert } from 'node:assert';
-import { SeriesHistory, type HistoryPoint } from '../../src/core/signals/series-history';
+import { LANES, SeriesHistory, SeriesPool, type HistoryPoint } from '../../src/core/signals/series-history';
 
 /** Stored as float32: seven significant digits. */
 const f32 = (p: HistoryPoint): number[] => [p.min, p.max, Math.round(p.avg * 1e4) / 1e4];
@@ -51,5 +51,32 @@ describe('series history (typed-array tiers)', () => {
     const [p] = h.range(T0 + 10_000_000, T0 + 10_000_000).points;
     assert.deepEqual([p.min, p.max, p.avg], [1, 3, 2]);
     assert.equal(h.bytes(), 43_200 + 3600 * 9);
+  });
+
+  it('a pool keeps series side by side: each reads back its own samples, gaps and rings as a series of its own would', () => {
+    const pool = new SeriesPool([{ resolutionMs: 1000, slots: 10 }, { resolutionMs: 60_000, slots: 5 }]);
+    const n = LANES + 3; // two blocks
+    const pooled = Array.from({ length: n }, () => pool.create());
+    const alone = Array.from({ length: n }, () => new SeriesHistory([{ resolutionMs: 1000, slots: 10 }, { resolutionMs: 60_000, slots: 5 }]));
+    for (let i = 0; i < 30; i++) {
+      for (let k = 0; k < n; k++) {
+        if ((i + k) % 7 === 0) continue; // a gap now and then, a different one per series
+        pooled[k].add(T0 + i * 1000, k * 100 + i);
+        alone[k].add(T0 + i * 1000, k * 100 + i);
+      }
+    }
+    pooled[5].add(T0 + 95_000, 1); // far ahead: its ring is cleared, the others' are not
+    alone[5].add(T0 + 95_000, 1);
+    for (let k = 0; k < n; k++) {
+      assert.deepEqual(pooled[k].range(T0, T0 + 95_000), alone[k].range(T0, T0 + 95_000), `series ${k}`);
+      assert.deepEqual(pooled[k].range(T0 - 600_000, T0 + 95_000, 5), alone[k].range(T0 - 600_000, T0 + 95_000, 5), `series ${k}, minutes`);
+      assert.equal(pooled[k].bytes(), alone[k].bytes());
+    }
+    // A released series' lane is emptied and given to the next series made.
+    pool.release(pooled[2]);
+    const next = pool.create();
+    assert.equal(next.lane, pooled[2].lane);
+    assert.deepEqual(next.range(T0, T0 + 95_000).points, []);
+    assert.deepEqual(pooled[3].range(T0, T0 + 95_000), alone[3].range(T0, T0 + 95_000), 'its neighbours keep theirs');
   });
 });

@@ -34,6 +34,24 @@ describe('signals engine', () => {
     assert.equal(f.range?.line, 8);
   });
 
+  it('a tick evaluated a part at a time, in any order: the findings in the order the queues were first seen, the same objects while nothing changes', () => {
+    const { engine } = engineFor({ thresholds: { hysteresis: { breachAfter: 1 }, queues: { '*': { depth: { warning: 10 } } } } });
+    const ids = ['bullmq:a', 'bullmq:b', 'bullmq:c', 'bullmq:d'];
+    const tick = (t: number, order: number[]) => {
+      const e = engine.beginEvaluation(t);
+      for (const i of order) {
+        engine.observe(t, obs([queue({ id: ids[i], pending: 20 + i })]));
+        engine.stepEvaluation(e, engine.queueBreaches(engine.queueSignalsOf(t, [`default/${ids[i]}`])));
+      }
+      return engine.endEvaluation(e);
+    };
+    const first = tick(T0, [0, 1, 2, 3]);
+    assert.deepEqual(first.map((f) => f.subject.id), ids.map((id) => `default/${id}`));
+    const second = tick(T0 + 1000, [3, 1, 0, 2]);
+    assert.deepEqual(second.map((f) => f.subject.id), ids.map((id) => `default/${id}`), 'sorted back into queue order');
+    second.forEach((f, i) => assert.equal(f, first[i], 'the same finding object while its figures stay'));
+  });
+
   it('hysteresis: raised after N samples over, cleared after M under, no flapping in between', () => {
     const { engine } = engineFor({ thresholds: { hysteresis: { breachAfter: 3, clearAfter: 2 }, queues: { '*': { depth: { warning: 10 } } } } });
     const seq = [20, 20, 5, 20, 20, 20, 20, 5, 20, 5, 5, 5];

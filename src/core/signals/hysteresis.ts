@@ -15,7 +15,8 @@ export const INITIAL: HysteresisState = { active: 'ok', pending: 'ok', count: 0 
 
 /** The next state after one sample at `observed`. */
 export function step(s: HysteresisState, observed: Level, breachAfter: number, clearAfter: number): HysteresisState {
-  if (observed === s.active) return { active: s.active, pending: observed, count: 0 };
+  // A steady rule keeps its state object (states are never changed in place): no garbage per tick.
+  if (observed === s.active) return s.pending === observed && s.count === 0 ? s : { active: s.active, pending: observed, count: 0 };
   const count = observed === s.pending ? s.count + 1 : 1;
   const needed = RANK[observed] > RANK[s.active] ? breachAfter : clearAfter;
   return count >= needed ? { active: observed, pending: observed, count: 0 } : { active: s.active, pending: observed, count };

@@ -12,7 +12,7 @@ import { levelOf, severityOf, type Finding, type SubjectKind } from './findings'
 import { mostSpecific } from './glob';
 import { INITIAL, step, type HysteresisState, type Level } from './hysteresis';
 import type { HostObservation, Observation, PoolObservation, QueueObservation } from './observations';
-import { SeriesHistory, type HistoryPoint } from './series-history';
+import { SeriesPool, type HistoryPoint, type SeriesHistory } from './series-history';
 import { SlidingRegression, type RegressionResult } from './sliding-regression';
 import { tenantOfPool, tenantOfQueue } from './tenants';
 import { tenantParts, Z95, type TenantSample } from './tenant-shares';
@@ -22,6 +22,8 @@ import { direction, timeToCross, timeToDrain, type Direction } from './trend-mat
 const FORGET_AFTER_MS = 10 * 60_000;
 /** At most this many series of each kind are kept: memory stays bounded whatever Redis holds. */
 export const MAX_QUEUE_SERIES = 5000;
+/** Findings of subjects other than known queues rank after every queue. */
+const MAX_ORDER = Number.MAX_SAFE_INTEGER / 2;
 /** Queues whose wait has a history (43 KB each): the dashboard draws the deepest few. */
 const MAX_WAIT_SERIES = 200;
 
@@ -116,7 +118,10 @@ export interface Signals {
 /** One evaluation in progress (beginEvaluation .. endEvaluation). */
 export interface Evaluation {
   now: number;
-  seen: Set<string>;
+  /** Which evaluation this is: rules evaluated in it carry it. */
+  id: number;
+  /** Rules kept (not all clear) after being evaluated in it. */
+  kept: number;
   out: Finding[];
 }
 
@@ -133,7 +138,32 @@ interface QueueRulesResolved {
   related: NonNullable<Finding['related']>;
 }
 
+/** A queue's rule keys ("queue:<key>:<metric>") and the subject of its findings, built once. */
+interface QueueRuleKeys {
+  subject: { kind: 'queue'; id: string };
+  depth: string;
+  wait: string;
+  expectedWait: string;
+  failureRate: string;
+  forecast: string;
+  zeroConsumers: string;
+}
+
+interface RuleState {
+  h: HysteresisState;
+  /** The evaluation that last sampled it. */
+  evaluation: number;
+  /** When it became active (undefined while it is not). */
+  since: number | undefined;
+  /** The finding last shown for it, reused while its figures are the same (no new strings per tick). */
+  shown: { level: Level; value: number; limit: number; detail: string; finding: Finding } | undefined;
+  /** Its last outcome, given again while the figures are the same. */
+  outcome?: RawBreach;
+}
+
 interface QueueState {
+  /** When it was first seen among the queues (findings are listed in this order). */
+  order: number;
   obs: QueueObservation;
   seen: number;
   depth: SlidingRegression;
@@ -147,17 +177,19 @@ export class SignalsEngine {
   private readonly queues = new Map<string, QueueState>();
   private readonly pools = new Map<string, { obs: PoolObservation; seen: number; lastRestarts: Map<string, number>; events: { t: number; n: number }[] }>();
   private readonly series = new Map<string, { history: SeriesHistory; seen: number }>();
+  /** Every series' history, side by side in blocks (a tick writes the same second of each). */
+  private readonly histories = new SeriesPool();
   /** What finished, per queue or system (scopeKey). */
   private readonly flows = new Map<string, { window: FlowWindow; seen: number }>();
   private readonly flowUnknown = new Map<string, { why: string; seen: number }>();
   private host: HostObservation | undefined;
-  private readonly hysteresis = new Map<string, HysteresisState>();
+  /** Per rule (finding key) not all clear: its hysteresis, since when it is active, the finding last shown. */
+  private readonly rules = new Map<string, RuleState>();
+  private readonly ruleKeys = new Map<string, QueueRuleKeys>();
+  private evaluations = 0;
+  private queueOrder = 0;
   /** The rules that apply to each queue id, resolved once (the config does not change). */
   private readonly resolved = new Map<string, QueueRulesResolved>();
-  /** The last finding shown per key: reused while its figures are the same (no new strings per tick). */
-  private readonly shown = new Map<string, { sig: string; finding: Finding }>();
-  /** When each active finding became active. */
-  private readonly since = new Map<string, number>();
   private lastForget = 0;
   private waitSeries = 0;
   private at = 0;
@@ -279,43 +311,67 @@ export class SignalsEngine {
    * what was not evaluated and returns the findings. evaluate() is the three at once.
    */
   beginEvaluation(now: number): Evaluation {
-    return { now, seen: new Set(), out: [] };
+    return { now, id: ++this.evaluations, kept: 0, out: [] };
   }
 
   stepEvaluation(e: Evaluation, raw: readonly RawBreach[]): void {
-    const { now, seen, out } = e;
+    const { breachAfter, clearAfter } = this.thresholds;
     for (const b of raw) {
-      seen.add(b.key);
-      const prev = this.hysteresis.get(b.key) ?? INITIAL;
-      const next = step(prev, b.level, this.thresholds.breachAfter, this.thresholds.clearAfter);
-      // Only states that differ from "all clear" are kept: the map holds what is breached or pending.
-      if (next.active === 'ok' && next.pending === 'ok') this.hysteresis.delete(b.key);
-      else this.hysteresis.set(b.key, next);
-      if (next.active === 'ok') {
-        this.since.delete(b.key);
+      let r = this.rules.get(b.key);
+      const next = step(r?.h ?? INITIAL, b.level, breachAfter, clearAfter);
+      // Only rules that differ from "all clear" are kept: the map holds what is breached or pending.
+      if (next.active === 'ok' && next.pending === 'ok') {
+        if (r) this.rules.delete(b.key);
         continue;
       }
-      if (!this.since.has(b.key)) this.since.set(b.key, now);
-      const sig = `${next.active}|${b.value}|${b.limit}|${b.detail ?? ''}`;
-      const prevShown = this.shown.get(b.key);
-      if (prevShown && prevShown.sig === sig) out.push(prevShown.finding);
+      if (r) {
+        r.h = next;
+        r.evaluation = e.id;
+        r.outcome = b;
+      } else this.rules.set(b.key, (r = { h: next, evaluation: e.id, since: undefined, shown: undefined, outcome: b }));
+      e.kept++;
+      if (next.active === 'ok') {
+        r.since = r.shown = undefined;
+        continue;
+      }
+      r.since ??= e.now;
+      const out = e.out;
+      // The finding shown last is kept while its figures are the same (no new strings per tick).
+      const shown = r.shown;
+      const detail = b.detail ?? '';
+      if (shown && shown.level === next.active && shown.value === b.value && shown.limit === b.limit && shown.detail === detail) out.push(shown.finding);
       else {
-        const finding = materialize(b, next.active, this.since.get(b.key) ?? now);
-        this.shown.set(b.key, { sig, finding });
+        const finding = materialize(b, next.active, r.since);
+        r.shown = { level: next.active, value: b.value, limit: b.limit, detail, finding };
         out.push(finding);
       }
     }
   }
 
   endEvaluation(e: Evaluation): Finding[] {
-    for (const k of this.shown.keys()) if (!this.hysteresis.get(k) || this.hysteresis.get(k)?.active === 'ok') this.shown.delete(k);
-    for (const k of this.since.keys()) if (!this.hysteresis.get(k) || this.hysteresis.get(k)?.active === 'ok') this.since.delete(k);
-    // A rule no longer evaluated (its subject is gone) counts as clear.
-    for (const [key, st] of this.hysteresis) {
-      if (e.seen.has(key)) continue;
-      const next = step(st, 'ok', this.thresholds.breachAfter, this.thresholds.clearAfter);
-      if (next.active === 'ok' && next.count === 0) this.hysteresis.delete(key);
-      else this.hysteresis.set(key, next);
+    // Queues' findings first, in the order the queues were first seen (a stable order for views
+    // that compare lists item by item), then the pools', workers', host's and tenants'. Steps come
+    // in about that order already (a part of the counts after another): sorted only when not.
+    const rank = (f: Finding, i: number): number => (f.subject.kind === 'queue' ? (this.queues.get(f.subject.id)?.order ?? MAX_ORDER) : MAX_ORDER + 1 + i);
+    let sorted = true;
+    for (let i = 1, prev = e.out.length ? rank(e.out[0], 0) : 0; sorted && i < e.out.length; i++) {
+      const r = rank(e.out[i], i);
+      sorted = r >= prev;
+      prev = r;
+    }
+    if (!sorted) e.out = e.out.map((f, i) => ({ f, r: rank(f, i), i })).sort((a, b) => a.r - b.r || a.i - b.i).map((x) => x.f);
+    // A rule no longer evaluated (its subject is gone) counts as clear. Most ticks every kept rule
+    // was evaluated, and nothing needs looking at.
+    if (e.kept < this.rules.size) {
+      for (const [key, r] of this.rules) {
+        if (r.evaluation === e.id) continue;
+        const next = step(r.h, 'ok', this.thresholds.breachAfter, this.thresholds.clearAfter);
+        if (next.active === 'ok' && next.count === 0) this.rules.delete(key);
+        else {
+          r.h = next;
+          if (next.active === 'ok') r.since = r.shown = undefined;
+        }
+      }
     }
     return e.out;
   }
@@ -327,9 +383,9 @@ export class SignalsEngine {
     if (!s) {
       if (this.queues.size >= MAX_QUEUE_SERIES) return;
       s = {
-        obs: q, seen: now,
+        order: this.queueOrder++, obs: q, seen: now,
         depth: new SlidingRegression(this.signalsCfg.trendWindowMs, 600),
-        depthHistory: new SeriesHistory(),
+        depthHistory: this.histories.create(),
         waitSeries: `queue:${q.key}:wait`, systemKey: `${q.connection}/${q.ref.system}`,
       };
       this.queues.set(q.key, s);
@@ -403,18 +459,23 @@ export class SignalsEngine {
     let s = this.series.get(name);
     if (!s) {
       if (this.series.size >= MAX_QUEUE_SERIES) return;
-      this.series.set(name, (s = { history: new SeriesHistory(), seen: now }));
+      this.series.set(name, (s = { history: this.histories.create(), seen: now }));
     }
     s.seen = now;
     s.history.add(now, v);
   }
 
   private forget(now: number): void {
-    for (const [k, s] of this.queues) if (now - s.seen > FORGET_AFTER_MS) this.queues.delete(k);
+    for (const [k, s] of this.queues) {
+      if (now - s.seen <= FORGET_AFTER_MS) continue;
+      this.queues.delete(k);
+      this.histories.release(s.depthHistory);
+    }
     for (const [k, s] of this.pools) if (now - s.seen > FORGET_AFTER_MS) this.pools.delete(k);
     for (const [k, s] of this.series) {
       if (now - s.seen <= FORGET_AFTER_MS) continue;
       this.series.delete(k);
+      this.histories.release(s.history);
       if (k.endsWith(':wait')) this.waitSeries--;
     }
     for (const [k, s] of this.flows) if (now - s.seen > FORGET_AFTER_MS) this.flows.delete(k);
@@ -434,19 +495,22 @@ export class SignalsEngine {
     const rt = valueOf(flow.runtimeP50) ?? q.runtimeMs;
     let expectedWait: Figure;
     if (q.pending === 0) expectedWait = NOTHING_PENDING;
-    else if (rt === null || rt === undefined) expectedWait = unknownOnce(`the runtime is unknown (${runtime.source})`);
+    else if (rt === null || rt === undefined) expectedWait = runtimeUnknown(runtime.source);
     else if (q.consumers === null) expectedWait = unknownOnce('the consumers are unknown');
     else if (q.consumers === 0) expectedWait = unknownOnce('no consumer');
     else expectedWait = known((q.pending * rt) / q.consumers, 'estimate', `pending ${q.pending} x runtime ${formatDuration(rt)} / ${q.consumers} consumer${q.consumers === 1 ? '' : 's'}`);
     // The arrow follows the fitted slope over the trend window (the same line the view and `trends` show).
     const dir = trend ? direction(trend, { horizonMs: 60_000 }) : 'stable';
-    return {
-      ref: q.ref, key: q.key, id: q.id, connection: q.connection, tenant: tenantOfQueue(q, this.tenants), ...(q.tenantSample ? { tenantSample: q.tenantSample } : {}),
+    const signal: QueueSignal = {
+      ref: q.ref, key: q.key, id: q.id, connection: q.connection, tenant: tenantOfQueue(q, this.tenants),
       pending: q.pending, delayed: q.delayed, active: q.active, failed: q.failed, paused: q.paused, consumers: q.consumers,
       wait, throughput: flow.throughput, failureRate: flow.failureRate, runtimeP50: flow.runtimeP50, runtimeP95: flow.runtimeP95, runtime, expectedWait, finished: flow.totals, lastHour: flow.lastHour,
       trend, direction: dir, slopePerMin: (trend?.slope ?? 0) * 60,
       drainMs: trend && dir === 'falling' ? timeToDrain(trend) : undefined,
     };
+    // Set after, not spread in: a spread in the literal gives every signal a slow, one-off shape.
+    if (q.tenantSample) signal.tenantSample = q.tenantSample;
+    return signal;
   }
 
   /** Per system and connection: sums of its queues at this tick, and its flow (its own, or the sum of its queues'). */
@@ -553,7 +617,78 @@ export class SignalsEngine {
     return this.breaches(sig, queues, rest);
   }
 
-  private breaches(sig: Signals, queues: readonly QueueSignal[] = sig.queues, rest = true): RawBreach[] {
+  /** The rules' outcomes for some queues alone (a part of them, as the sampler gets their counts). */
+  queueBreaches(queues: readonly QueueSignal[]): RawBreach[] {
+    return this.breaches(undefined, queues, false);
+  }
+
+  /**
+   * One queue's rule outcomes, added to `out`. An outcome of "ok" for a rule with no state (clear,
+   * and nothing pending) is left out: it would change nothing, and most rules of most queues are
+   * clear at most ticks. Keys and subjects are built once per queue.
+   */
+  private queueOutcomes(q: QueueSignal, out: RawBreach[]): void {
+    // No closure is made here, whatever the outcome: a closure over this function's variables
+    // would cost an allocation per queue and rule at every tick. Messages are built by the
+    // describe* functions, and only for a finding shown anew.
+    const rules = this.rulesFor(q.id);
+    const k = this.ruleKeysOf(q.key);
+    const related = rules.related.length ? rules.related : undefined;
+    const depth = rules.depth;
+    if (depth) {
+      const b = this.outcome(k.depth, k.subject, 'depth', q.pending, depth, related, q.direction === 'rising' && q.slopePerMin > 0 ? fmtNum(q.slopePerMin) : '', q, describeDepth, depth);
+      if (b) out.push(b);
+    }
+    for (let i = 0; i < QUEUE_LEVEL_RULES.length; i++) {
+      const r = QUEUE_LEVEL_RULES[i];
+      const l = rules[r.metric];
+      const value = l ? r.value(q) : null;
+      if (l && value !== null) {
+        const b = this.outcome(k[r.metric], k.subject, r.metric, value, l, related, undefined, q, describeLevel, r);
+        if (b) out.push(b);
+      }
+    }
+    const fc = rules.forecast;
+    if (fc) {
+      const found = q.trend && q.direction === 'rising' ? forecastOutcome(q, fc, k, related) : undefined;
+      if (found) out.push(found);
+      else if (this.rules.has(k.forecast)) out.push({ key: k.forecast, level: 'ok', severity: 'warning', subject: k.subject, metric: 'forecast', value: q.pending, limit: 0, message: describeNothing, range: fc.range });
+    }
+    if (q.consumers !== null) {
+      const zc = rules.zeroConsumers;
+      const level = q.pending > 0 && q.consumers === 0 && !q.paused ? severityOf(zc?.severity, RULE_DEFAULTS.zeroConsumers) : 'ok';
+      if (level !== 'ok' || this.rules.has(k.zeroConsumers)) out.push(zeroConsumersOutcome(q, level, k, zc?.range, related));
+    }
+  }
+
+  /**
+   * A level rule's outcome; undefined where it is "ok" and the rule has no state to clear. While
+   * its figures stay the same, the outcome of the last tick is given again (no new object, and no
+   * message made: a message is built only for a finding that is shown anew).
+   */
+  private outcome<A>(key: string, subject: RawBreach['subject'], metric: string, value: number, l: { warning?: number; critical?: number; range?: SourceRange }, related: Finding['related'], detail: string | undefined, q: QueueSignal, describe: Describe<A>, arg: A): RawBreach | undefined {
+    const level: Level = l.critical !== undefined && value > l.critical ? 'critical' : l.warning !== undefined && value > l.warning ? 'warning' : 'ok';
+    const limit = level === 'critical' ? (l.critical as number) : level === 'warning' ? (l.warning as number) : (l.warning ?? l.critical ?? 0);
+    const r = this.rules.get(key);
+    if (level === 'ok' && !r) return undefined;
+    const last = r?.outcome;
+    if (last && last.level === level && last.value === value && last.limit === limit && last.detail === detail && last.range === l.range && last.related === related) return last;
+    return levelOutcome(key, level, subject, metric, value, limit, l.range, related, detail, q, describe, arg);
+  }
+
+  /** A queue's rule keys and subject, built once. */
+  private ruleKeysOf(queueKey: string): QueueRuleKeys {
+    let k = this.ruleKeys.get(queueKey);
+    if (!k) {
+      const key = (metric: string) => `queue:${queueKey}:${metric}`;
+      k = { subject: { kind: 'queue', id: queueKey }, depth: key('depth'), wait: key('wait'), expectedWait: key('expectedWait'), failureRate: key('failureRate'), forecast: key('forecast'), zeroConsumers: key('zeroConsumers') };
+      if (this.ruleKeys.size >= MAX_QUEUE_SERIES) this.ruleKeys.clear();
+      this.ruleKeys.set(queueKey, k);
+    }
+    return k;
+  }
+
+  private breaches(sig: Signals | undefined, queues: readonly QueueSignal[] = sig?.queues ?? [], rest = true): RawBreach[] {
     const out: RawBreach[] = [];
     const push = (kind: SubjectKind, id: string, metric: string, value: number, l: { warning?: number; critical?: number; range?: SourceRange } | undefined, message: (limit: number) => string, related?: Finding['related']) => {
       if (!l) return;
@@ -561,50 +696,8 @@ export class SignalsEngine {
       out.push({ key: `${kind}:${id}:${metric}`, level, severity: level === 'ok' ? 'warning' : level, subject: { kind, id }, metric, value, limit, message: () => message(limit), range: l.range, related });
     };
     const T = this.thresholds;
-    for (const q of queues) {
-      const rules = this.rulesFor(q.id);
-      const rule = <K extends Exclude<keyof QueueRulesResolved, 'related'>>(k: K) => rules[k];
-      const related = rules.related.length ? rules.related : undefined;
-      const name = queueLabel(q);
-      const rising = q.direction === 'rising' ? q.slopePerMin : 0;
-      const depth = rule('depth');
-      const depthAt = out.length;
-      push('queue', q.key, 'depth', q.pending, depth, (limit) => {
-        let m = `${name} depth ${q.pending} > ${limit}`;
-        if (rising > 0 && q.trend) {
-          const next = depth?.critical !== undefined && q.pending <= depth.critical ? depth.critical : undefined;
-          const eta = next !== undefined ? timeToCross(q.trend, next) : undefined;
-          m += `; at +${fmtNum(rising)}/min${eta !== undefined ? ` it reaches ${next} in ${formatEta(eta)}` : ''}`;
-        }
-        return m;
-      }, related);
-      if (out.length > depthAt) out[depthAt].detail = rising > 0 ? fmtNum(rising) : '';
-      for (const r of QUEUE_LEVEL_RULES) {
-        const value = r.value(q);
-        if (value !== null) push('queue', q.key, r.metric, value, rule(r.metric), (limit) => r.message(name, q, value, limit), related);
-      }
-      const fc = rule('forecast');
-      if (fc && q.trend && q.direction === 'rising') {
-        for (const sev of ['critical', 'warning'] as const) {
-          const target = fc[sev];
-          if (target === undefined) continue;
-          const eta = timeToCross(q.trend, target);
-          if (eta !== undefined && eta <= fc.withinMs && q.pending < target) {
-            out.push({ key: `queue:${q.key}:forecast`, level: sev, severity: sev, subject: { kind: 'queue', id: q.key }, metric: 'forecast', value: q.pending, limit: target, range: fc.range, related,
-              message: () => `${name} depth ${q.pending} rising +${fmtNum(rising)}/min reaches ${target} in ${formatEta(eta)} (within ${formatEta(fc.withinMs)})` });
-            break;
-          }
-        }
-        if (!out.some((f) => f.key === `queue:${q.key}:forecast`)) out.push({ key: `queue:${q.key}:forecast`, level: 'ok', severity: 'warning', subject: { kind: 'queue', id: q.key }, metric: 'forecast', value: q.pending, limit: 0, message: () => '', range: fc.range });
-      }
-      if (q.consumers !== null) {
-        const zc = rule('zeroConsumers');
-        const level = q.pending > 0 && q.consumers === 0 && !q.paused ? severityOf(zc?.severity, RULE_DEFAULTS.zeroConsumers) : 'ok';
-        out.push({ key: `queue:${q.key}:zeroConsumers`, level, severity: level === 'ok' ? 'warning' : level, subject: { kind: 'queue', id: q.key }, metric: 'zeroConsumers', value: q.pending, limit: 0, range: zc?.range, related,
-          message: () => `${name} has ${q.pending} pending job${q.pending === 1 ? '' : 's'} and no consumer` });
-      }
-    }
-    if (!rest) return out;
+    for (const q of queues) this.queueOutcomes(q, out);
+    if (!rest || !sig) return out;
     for (const p of sig.pools) {
       const cfg = this.poolConfigs.find((c) => c.name === p.name);
       const related = cfg?.range ? [{ message: `pool "${p.name}"`, range: cfg.range }] : undefined;
@@ -666,6 +759,18 @@ function unknownOnce(why: string): Figure {
   return f;
 }
 
+const RUNTIME_UNKNOWN = new Map<string, Figure>();
+
+/** The expected wait where the runtime is unknown, one per reason (no string built per queue and tick). */
+function runtimeUnknown(source: string): Figure {
+  let f = RUNTIME_UNKNOWN.get(source);
+  if (!f) {
+    f = unknownOnce(`the runtime is unknown (${source})`);
+    if (RUNTIME_UNKNOWN.size < 1000) RUNTIME_UNKNOWN.set(source, f);
+  }
+  return f;
+}
+
 function unknownFlow(why: string): FlowFigures {
   let f = UNKNOWN_FLOWS.get(why);
   if (!f) {
@@ -703,6 +808,48 @@ const HOST_LEVEL_RULES: readonly { metric: 'cpu' | 'memory' | 'loadPerCore'; val
   { metric: 'memory', value: (h) => h.memoryPct, message: (v, limit) => `host memory ${fmtNum(v)}% > ${limit}%` },
   { metric: 'loadPerCore', value: (h) => h.loadPerCore, message: (v, limit) => `host load ${fmtNum(v)} per core > ${limit}` },
 ];
+
+/** A queue rule's message from its queue, value and limit (and what else the rule needs). */
+type Describe<A> = (q: QueueSignal, value: number, limit: number, arg: A) => string;
+
+function levelOutcome<A>(key: string, level: Level, subject: RawBreach['subject'], metric: string, value: number, limit: number, range: SourceRange | undefined, related: Finding['related'], detail: string | undefined, q: QueueSignal, describe: Describe<A>, arg: A): RawBreach {
+  return { key, level, severity: level === 'ok' ? 'warning' : level, subject, metric, value, limit, message: () => describe(q, value, limit, arg), range, related, detail };
+}
+
+const describeNothing = (): string => '';
+
+const describeDepth: Describe<NonNullable<QueueRules['depth']>> = (q, _value, limit, depth) => {
+  let m = `${queueLabel(q)} depth ${q.pending} > ${limit}`;
+  const rising = q.direction === 'rising' ? q.slopePerMin : 0;
+  if (rising > 0 && q.trend) {
+    const next = depth.critical !== undefined && q.pending <= depth.critical ? depth.critical : undefined;
+    const eta = next !== undefined ? timeToCross(q.trend, next) : undefined;
+    m += `; at +${fmtNum(rising)}/min${eta !== undefined ? ` it reaches ${next} in ${formatEta(eta)}` : ''}`;
+  }
+  return m;
+};
+
+const describeLevel: Describe<(typeof QUEUE_LEVEL_RULES)[number]> = (q, value, limit, r) => r.message(queueLabel(q), q, value, limit);
+
+/** The forecast rule's outcome for a rising queue: the first level it reaches within the rule's time; undefined where none. */
+function forecastOutcome(q: QueueSignal, fc: NonNullable<QueueRules['forecast']>, k: QueueRuleKeys, related: Finding['related']): RawBreach | undefined {
+  if (!q.trend) return undefined;
+  for (const sev of ['critical', 'warning'] as const) {
+    const target = fc[sev];
+    if (target === undefined) continue;
+    const eta = timeToCross(q.trend, target);
+    if (eta !== undefined && eta <= fc.withinMs && q.pending < target) {
+      return { key: k.forecast, level: sev, severity: sev, subject: k.subject, metric: 'forecast', value: q.pending, limit: target, range: fc.range, related,
+        message: () => `${queueLabel(q)} depth ${q.pending} rising +${fmtNum(q.slopePerMin)}/min reaches ${target} in ${formatEta(eta)} (within ${formatEta(fc.withinMs)})` };
+    }
+  }
+  return undefined;
+}
+
+function zeroConsumersOutcome(q: QueueSignal, level: Level, k: QueueRuleKeys, range: SourceRange | undefined, related: Finding['related']): RawBreach {
+  return { key: k.zeroConsumers, level, severity: level === 'ok' ? 'warning' : level, subject: k.subject, metric: 'zeroConsumers', value: q.pending, limit: 0, range, related,
+    message: () => `${queueLabel(q)} has ${q.pending} pending job${q.pending === 1 ? '' : 's'} and no consumer` };
+}
 
 function materialize(b: RawBreach, severity: Severity, since: number): Finding {
   // A rule with no place in chaperone.json is one the user did not write.

@@ -5,7 +5,7 @@ import { queueKey } from '../../core/queue-ref';
 import { explainError } from '../redis-connection';
 import type { QueueObservation } from '../../core/signals/observations';
 import type { TenantSample } from '../../core/signals/tenant-shares';
-import type { FlowReading, QueueAdapter, QueueRef, WorkersResult } from '../../queues/contract';
+import type { FlowReading, QueueAdapter, QueueCounts, QueueRef, WorkersResult } from '../../queues/contract';
 import type { RedisClient } from '../../queues/redis-client';
 import type { QueueService } from '../../queues/queue-service';
 
@@ -18,8 +18,18 @@ const TENANT_QUEUES_PER_TICK = 10;
 /** Jobs read per queue for its tenant split: all of a queue up to this size, else this many. */
 const TENANT_SAMPLE = 400;
 
+/** Where an observation goes as it arrives, a system of a connection at a time. */
+export interface ObservationSink {
+  /** What finished, per adapter: given before that adapter's queues. */
+  flows(readings: readonly FlowReading[]): void;
+  /** An adapter's queues, as their counts arrive. */
+  queues(observed: readonly QueueObservation[]): void;
+}
+
 export class QueueObserver {
   private readonly registry = new Map<QueueAdapter, { at: number; perQueue: Map<string, number> | undefined; result: WorkersResult }>();
+  /** Registry readings under way (one per adapter at a time). */
+  private readonly refreshing = new Map<QueueAdapter, Promise<Map<string, number> | undefined>>();
   private readonly tenants = new Map<string, { at: number; sample?: TenantSample }>();
   /** The last error per connection/system, for the status line (cleared on success). */
   readonly errors = new Map<string, string>();
@@ -31,7 +41,12 @@ export class QueueObserver {
     private readonly tenantField?: string,
   ) {}
 
-  async observe(now: number): Promise<{ queues: QueueObservation[]; flows: FlowReading[] }> {
+  /**
+   * Every queue of every connection. With a sink, each system's queues are handed over as their
+   * counts arrive (after that system's flows), so the signals tick works on them while other
+   * connections and systems are still being counted; the result holds them all the same.
+   */
+  async observe(now: number, sink?: ObservationSink): Promise<{ queues: QueueObservation[]; flows: FlowReading[] }> {
     const supervised = this.supervised();
     const flows: FlowReading[] = [];
     // A connection still connecting (the first tick after a start or a reload) is waited for a
@@ -47,19 +62,11 @@ export class QueueObserver {
         }
         const [counts, registry, flow] = await Promise.all([a.counts(refs, now), this.consumers(a, now), this.flow(a, refs, now)]);
         flows.push(...flow);
+        sink?.flows(flow);
+        const observed = counts.map((q) => this.observation(c.config.name, q, supervised, registry));
+        sink?.queues(observed);
         this.errors.delete(where);
-        return counts.map((q): QueueObservation => {
-          const own = c.config.name === 'default' ? supervised.get(q.queue.id) : undefined;
-          const theirs = registry?.get(q.queue.id);
-          const consumers = own === undefined && theirs === undefined ? (registry ? 0 : null) : Math.max(own ?? 0, theirs ?? 0);
-          const key = queueKey(q.queue);
-          return {
-            ref: q.queue, key, id: q.queue.id, connection: c.config.name,
-            pending: q.counts.pending, delayed: q.counts.delayed, active: q.counts.active, failed: q.counts.failed,
-            oldestAgeMs: q.oldestPendingAgeMs, runtimeMs: q.runtimeMs, consumers, paused: q.paused,
-            ...(this.tenants.get(key)?.sample ? { tenantSample: this.tenants.get(key)?.sample } : {}),
-          };
-        });
+        return observed;
       } catch (err) {
         this.errors.set(where, explainError(c.redis, err));
         return [];
@@ -68,6 +75,22 @@ export class QueueObserver {
     const flat = all.flat();
     if (this.tenantField) void this.sampleTenants(flat, now);
     return { queues: flat, flows };
+  }
+
+  private observation(connection: string, q: QueueCounts, supervised: Map<string, number>, registry: Map<string, number> | undefined): QueueObservation {
+    const own = connection === 'default' ? supervised.get(q.queue.id) : undefined;
+    const theirs = registry?.get(q.queue.id);
+    const consumers = own === undefined && theirs === undefined ? (registry ? 0 : null) : Math.max(own ?? 0, theirs ?? 0);
+    const key = queueKey(q.queue);
+    const o: QueueObservation = {
+      ref: q.queue, key, id: q.queue.id, connection,
+      pending: q.counts.pending, delayed: q.counts.delayed, active: q.counts.active, failed: q.counts.failed,
+      oldestAgeMs: q.oldestPendingAgeMs, runtimeMs: q.runtimeMs, consumers, paused: q.paused,
+    };
+    // Set after, not spread in: one object shape for every queue keeps the engine's reads fast.
+    const tenantSample = this.tenants.get(key)?.sample;
+    if (tenantSample) o.tenantSample = tenantSample;
+    return o;
   }
 
   /** What finished, from the system's own records; a failure to read it leaves the figures unknown (the counts still count). */
@@ -80,15 +103,28 @@ export class QueueObserver {
     }
   }
 
-  /** Consumers per queue id from the system's own registry; undefined when it keeps none. */
+  /**
+   * Consumers per queue id from the system's own registry; undefined when it keeps none. Only the
+   * first reading is waited for (a one-shot `check` needs it); after that a due refresh runs in the
+   * background and the tick goes on with the last reading, so a slow registry (a Celery ping that
+   * waits for its replies) never holds the counts back.
+   */
   private async consumers(a: QueueAdapter, now: number): Promise<Map<string, number> | undefined> {
     if (!a.capabilities.has('workers')) return undefined;
     const cached = this.registry.get(a);
     if (cached && now - cached.at < WORKERS_EVERY_MS) return cached.perQueue;
-    const result = await a.workers();
-    const perQueue = consumersPerQueue(result);
-    this.registry.set(a, { at: now, perQueue, result });
-    return perQueue;
+    let refresh = this.refreshing.get(a);
+    if (!refresh) {
+      refresh = a.workers().then((result) => {
+        const perQueue = consumersPerQueue(result);
+        this.registry.set(a, { at: now, perQueue, result });
+        return perQueue;
+      }).finally(() => this.refreshing.delete(a));
+      this.refreshing.set(a, refresh);
+      // A failed refresh in the background keeps the last reading; the next due tick tries again.
+      if (cached) refresh.catch(() => { cached.at = now; });
+    }
+    return cached ? cached.perQueue : refresh;
   }
 
   /** The workers each system registered at its last reading (every 10 s while sampling): no call of its own. */

@@ -4,11 +4,11 @@
 import type { CancelTimer, Clock, Logger } from '../../core/ports';
 import { Emitter } from '../../core/emitter';
 import type { Finding } from '../../core/signals/findings';
-import type { HostObservation, PoolObservation } from '../../core/signals/observations';
+import type { HostObservation, PoolObservation, QueueObservation } from '../../core/signals/observations';
 import type { QueueSignal, Signals, SignalsEngine } from '../../core/signals/signals-engine';
 import type { HostSampler } from '../host-sampler';
-import type { QueueObserver } from './observe-queues';
-import { inTimeSlices, yieldToLoop } from '../time-slices';
+import type { ObservationSink, QueueObserver } from './observe-queues';
+import { inTimeSlices, TimeSlicedQueue, yieldToLoop } from '../time-slices';
 
 
 export interface SignalsSamplerDeps {
@@ -51,6 +51,7 @@ export class SignalsSampler {
     this.timer?.();
     this.timer = undefined;
     this.intervalMs = 0;
+    void this.deps.host?.close();
   }
 
   async tick(): Promise<Finding[]> {
@@ -59,28 +60,43 @@ export class SignalsSampler {
     const t0 = performance.now();
     try {
       const now = this.deps.clock.now();
-      const [{ queues, flows }, host] = await Promise.all([
-        this.deps.queues?.observe(now) ?? { queues: [], flows: [] },
+      const engine = this.deps.engine;
+      const evaluation = engine.beginEvaluation(now);
+      const built = new Map<string, QueueSignal>();
+      // A slice of queues: observed, figured and held to their rules (hysteresis included).
+      const take = (keys: readonly string[]) => {
+        const sigs = engine.queueSignalsOf(now, keys);
+        for (const q of sigs) built.set(q.key, q);
+        engine.stepEvaluation(evaluation, engine.queueBreaches(sigs));
+      };
+      // Each part of the counts is worked on as it arrives, while Redis counts the next, in turns of
+      // the event loop of about a millisecond each (the editor shares this loop).
+      const work = new TimeSlicedQueue<QueueObservation>((batch) => {
+        engine.observe(now, { queues: batch, pools: [] });
+        take(batch.map((q) => q.key));
+      });
+      const sink: ObservationSink = {
+        // An adapter's flows come before its queues' parts, so they go in at once: the parts'
+        // figures are built with them.
+        flows: (readings) => engine.observe(now, { queues: [], flows: [...readings], pools: [] }),
+        queues: (part) => work.push(part),
+      };
+      const [, host] = await Promise.all([
+        this.deps.queues?.observe(now, sink),
         this.deps.host?.sample(now).catch((err: unknown): HostObservation | undefined => {
           this.deps.logger.warn(`host sampling: ${err instanceof Error ? err.message : String(err)}`);
           return undefined;
         }),
       ]);
-      // Observing, figuring and evaluating 1000 queues take several ms each: done in turns of the
-      // event loop of about a millisecond each (the editor shares this loop).
-      const engine = this.deps.engine;
-      await inTimeSlices(queues, (batch) => engine.observe(now, { queues: batch, pools: [] }));
+      await work.done();
       await yieldToLoop();
-      engine.observe(now, { queues: [], flows, pools: this.deps.pools(), host });
-      const built: QueueSignal[] = [];
-      await inTimeSlices(engine.queueKeys(), (keys) => built.push(...engine.queueSignalsOf(now, keys)));
+      engine.observe(now, { queues: [], pools: this.deps.pools(), host });
+      // Queues known but not read this tick (their connection failed): their last figures, as before.
+      const unread = engine.queueKeys().filter((k) => !built.has(k));
+      if (unread.length) await inTimeSlices(unread, take);
       await yieldToLoop();
-      const signals = engine.signals(now, built);
+      const signals = engine.signals(now, engine.queueKeys().flatMap((k) => built.get(k) ?? []));
       engine.recordDerived(signals);
-      // Rules, then their hysteresis, a slice of queues per turn.
-      const evaluation = engine.beginEvaluation(now);
-      await inTimeSlices(signals.queues, (qs) => engine.stepEvaluation(evaluation, engine.breachesOf(signals, qs, false)));
-      await yieldToLoop();
       engine.stepEvaluation(evaluation, engine.breachesOf(signals, [], true));
       await yieldToLoop();
       const findings = engine.endEvaluation(evaluation);

@@ -2,10 +2,10 @@
 // (its own Lua scripts, matched to the queue's meta.version major: 5 and 6 are bundled, see
 // bullmq-libraries.ts); never a Worker, never an add.
 import { BULLMQ_CLAIM_LUA } from './bullmq-cancel-script';
-import { groupByNode, type RedisClient } from '../redis-client';
-import { done, jsonOrNull, notFound, preview, queueRef, refused, scalarFields, taken, type ActionResult, type JobDetail, type Capability, type JobState, type JobSummary, type QueueAdapter, type QueueCounts, type QueueCountsRecord, type QueueRef, type WorkersResult } from '../contract';
+import { duplicateClient, groupByNode, type RedisClient } from '../redis-client';
+import { done, jsonOrNull, notFound, preview, queueRef, refused, scalarFields, taken, type ActionResult, type JobDetail, type Capability, type JobState, type JobSummary, type QueueAdapter, type QueueCounts, type QueueRef, type WorkersResult } from '../contract';
 import { chunked, QueueDiscovery } from '../queue-discovery';
-import { BULLMQ_COUNTS_CHUNK, BULLMQ_COUNTS_LUA, BULLMQ_FULL_COUNT_EVERY_MS, BULLMQ_RUNTIME_EVERY_MS } from './bullmq-counts-script';
+import { BULLMQ_COUNTS_CHUNK, BULLMQ_COUNTS_LUA, BULLMQ_COUNTS_MAX_EVENTS, BULLMQ_FULL_COUNT_EVERY_MS, BULLMQ_RUNTIME_EVERY_MS } from './bullmq-counts-script';
 import { BullmqKeys } from './bullmq-keys';
 import { BullmqFlow } from './bullmq-flow';
 import type { FlowReading } from '../../core/signals/flow';
@@ -31,11 +31,21 @@ export class BullmqAdapter implements QueueAdapter {
   /** One Queue object per queue name and bullmq major. */
   private readonly queues = new Map<string, BullQueue>();
   private readonly discovery: QueueDiscovery;
-  /** Per queue: the last full counts, the event id they were read at, and when. */
-  private readonly seen = new Map<string, { eventId: string; fullAt: number; oldestTs: number; paused: boolean; counts: QueueCountsRecord; busy: boolean }>();
+  /**
+   * Per queue: its counts as last read (the eight states' sizes, the paused flag, the oldest
+   * waiting job's timestamp), the id of the last event they take in, when it was last counted in
+   * full, and until when it is counted in full (its events were too many to follow).
+   */
+  private readonly seen = new Map<string, { eventId: string; fullAt: number; busyUntil: number; values: number[] }>();
+  /** How each queue's counts were read (the benchmark and the tests tell the paths apart by it). */
+  readonly readings = { full: 0, events: 0, again: 0, unchanged: 0 };
+  /** Per queue: how many writes of ours that emit no event (they force a full count). */
+  private readonly writes = new Map<string, number>();
   /** Last measured average runtime per queue, and when. */
   private readonly runtimes = new Map<string, { at: number; ms: number | null }>();
   private readonly flowReader: BullmqFlow;
+  /** The connection bullmq's own Queue objects use (opened with the first of them). */
+  private libraryRedis: RedisClient | undefined;
 
   constructor(
     readonly connection: string,
@@ -53,55 +63,90 @@ export class BullmqAdapter implements QueueAdapter {
     return this.discovery.discover(force);
   }
 
+  /**
+   * Chunks of 100 queues, a script call each (see bullmq-counts-script.ts), all sent at once in one
+   * pipeline. A queue is read from its events since its cursor; now and then the states that change
+   * without an event are read again.
+   */
   async counts(queues: readonly QueueRef[], now: number): Promise<QueueCounts[]> {
     if (queues.length === 0) return [];
     const anchor = (q: QueueRef) => this.keys.key(q.name, 'meta');
     const chunks = groupByNode(this.redis, queues, anchor).flatMap((g) => chunked(g, BULLMQ_COUNTS_CHUNK));
-    // Runtimes are measured for a chunk when any of its queues has a stale (or no) figure.
-    const measure = chunks.map((c) => c.some((q) => now - (this.runtimes.get(q.name)?.at ?? -Infinity) >= BULLMQ_RUNTIME_EVERY_MS));
-    const index = new Map(chunks.map((c, i) => [c, i]));
-    // A queue is revalidated by its last event id unless its figures are due for a full count.
-    const known = (q: QueueRef, forced: boolean): string => {
-      const seen = this.seen.get(q.name);
-      return !forced && seen && now - seen.fullAt < BULLMQ_FULL_COUNT_EVERY_MS ? seen.eventId : '';
-    };
-    // A chunk where most queues changed last time is counted in full straight away: checking busy
-    // queues for changes first would cost more than it saves.
-    const busy = (c: QueueRef[]) => c.filter((q) => this.seen.get(q.name)?.busy).length * 2 > c.length;
-    const args = (c: QueueRef[]) => {
-      const forced = measure[index.get(c) ?? 0] || busy(c);
-      return [anchor(c[0]), this.keys.prefix, String(now), forced ? '1' : '0', ...c.flatMap((q) => [q.name, known(q, forced)])];
-    };
-    const res = await scriptsByNode(this.redis, chunks, (c) => anchor(c[0]), (pipe, c, mode) => BULLMQ_COUNTS.queue(pipe, this.redis, mode, 1, ...args(c)));
-    const out: QueueCounts[] = [];
-    chunks.forEach((chunk, ci) => {
-      const [[err, flat]] = res[ci];
+    const asked = new Map(queues.map((q) => [q.name, this.ask(q, now)]));
+    const res = await scriptsByNode(this.redis, chunks, (c) => anchor(c[0]), (pipe, c, mode) =>
+      BULLMQ_COUNTS.queue(pipe, this.redis, mode, 1, anchor(c[0]), this.keys.prefix, String(BULLMQ_COUNTS_MAX_EVENTS), ...c.flatMap((q) => [q.name, asked.get(q.name)?.arg ?? '|'])));
+    return chunks.flatMap((chunk, ci) => {
+      const [[err, joined]] = res[ci];
       if (err) throw err;
-      const rows = flat as string[];
-      chunk.forEach((queue, qi) => {
-        let seen = this.seen.get(queue.name);
-        if (seen && rows[qi] === '=') seen.busy = false;
-        else {
-          const parts = rows[qi].split(',');
-          const [wait, paused, active, prioritized, delayed, completed, failed, waitingChildren, isPaused, oldestTs, measured] = parts.map(Number);
-          if (measure[ci]) this.runtimes.set(queue.name, { at: now, ms: measured >= 0 ? measured : null });
-          seen = {
-            eventId: parts[11] ?? '', fullAt: now, oldestTs, paused: isPaused === 1, busy: seen !== undefined && seen.eventId !== (parts[11] ?? ''),
-            // BullMQ 5 kept paused jobs in a 'paused' list (6 keeps them in wait): both are pending.
-            counts: { pending: wait + paused, delayed, active, failed, prioritized, completed, 'waiting-children': waitingChildren },
-          };
-          this.seen.set(queue.name, seen);
-        }
-        out.push({
-          queue,
-          counts: { ...seen.counts },
-          oldestPendingAgeMs: seen.oldestTs >= 0 ? Math.max(0, now - seen.oldestTs) : null,
-          runtimeMs: this.runtimes.get(queue.name)?.ms ?? null,
-          paused: seen.paused,
-        });
-      });
+      const rows = String(joined).split(';');
+      return chunk.map((queue, qi) => this.reading(queue, rows[qi] ?? '', now, asked.get(queue.name) ?? this.ask(queue, now)));
     });
-    return out;
+  }
+
+  /** What a reading asks of the script for one queue: from its cursor, the states that move silently again ('F'), its runtime ('R'). */
+  private ask(queue: QueueRef, now: number): Asked {
+    const seen = this.seen.get(queue.name);
+    const cursor = seen && now >= seen.busyUntil ? seen.eventId : '';
+    const again = seen !== undefined && cursor !== '' && now - seen.fullAt >= BULLMQ_FULL_COUNT_EVERY_MS;
+    const runtime = now - (this.runtimes.get(queue.name)?.at ?? -Infinity) >= BULLMQ_RUNTIME_EVERY_MS;
+    // Our own writes that emit no event (a cancel's claim, Queue.drain) until the reply is in.
+    return { cursor, again, runtime, writes: this.writes.get(queue.name) ?? 0, arg: `${again ? 'F' : ''}${runtime ? 'R' : ''}|${cursor}` };
+  }
+
+  /** One queue's row of the counts script, merged into what was known of it. */
+  private reading(queue: QueueRef, row: string, now: number, asked: Asked): QueueCounts {
+    let seen = this.seen.get(queue.name);
+    if (seen && row === '=') this.readings.unchanged++;
+    else if (seen && row[0] === '+') {
+      this.readings.events++;
+      seen.eventId = row.slice(1);
+    } else {
+      const f = row.split(',');
+      if (f.length !== 12) throw new Error(`bullmq counts of ${queue.id}: unexpected reply "${row.slice(0, 80)}"`);
+      if (f[8] !== '') {
+        // A full count: the paused flag comes with it.
+        // The first reading of a queue is dated back by a share of the period that depends on its
+        // name, so that queues first seen together are not all read whole again at one tick.
+        const fullAt = seen ? now : now - (nameHash(queue.name) % BULLMQ_FULL_COUNT_EVERY_MS);
+        // A full count where its events were followed (too many of them, a gap, a pause): counted
+        // in full a while, rather than reading many events first at every tick.
+        const fellBack = asked.cursor !== '';
+        seen = { eventId: f[11], fullAt, busyUntil: fellBack ? now + BULLMQ_FULL_COUNT_EVERY_MS : 0, values: f.slice(0, 10).map(Number) };
+        this.seen.set(queue.name, seen);
+        this.readings.full++;
+      } else if (seen) {
+        const moved = f[11] !== seen.eventId || f.slice(0, 10).some((x) => x !== '');
+        this.readings[asked.again ? 'again' : moved ? 'events' : 'unchanged']++;
+        for (let i = 0; i < 10; i++) if (f[i] !== '') seen.values[i] = Number(f[i]);
+        seen.eventId = f[11];
+        if (asked.again) seen.fullAt = now;
+      }
+      if (asked.runtime && f[10] !== '') {
+        const ms = Number(f[10]);
+        // Like the full counts, the first measurement is dated back by a share of the period.
+        const at = this.runtimes.has(queue.name) ? now : now - (nameHash(queue.name) % BULLMQ_RUNTIME_EVERY_MS);
+        this.runtimes.set(queue.name, { at, ms: ms >= 0 ? ms : null });
+      }
+    }
+    if (!seen) throw new Error(`bullmq counts of ${queue.id}: no full count to build on`);
+    // A write of ours that emits no event landed while this was read: those states are read again next.
+    if ((this.writes.get(queue.name) ?? 0) !== asked.writes) seen.fullAt = -Infinity;
+    const [wait, paused, active, prioritized, delayed, completed, failed, waitingChildren, isPaused, oldestTs] = seen.values;
+    return {
+      queue,
+      // BullMQ 5 kept paused jobs in a 'paused' list (6 keeps them in wait): both are pending.
+      counts: { pending: wait + paused, delayed, active, failed, prioritized, completed, 'waiting-children': waitingChildren },
+      oldestPendingAgeMs: oldestTs >= 0 ? Math.max(0, now - oldestTs) : null,
+      runtimeMs: this.runtimes.get(queue.name)?.ms ?? null,
+      paused: isPaused === 1,
+    };
+  }
+
+  /** After a write of ours that BullMQ's events do not show: the queue's next reading is a full count. */
+  private wroteSilently(queue: QueueRef): void {
+    this.writes.set(queue.name, (this.writes.get(queue.name) ?? 0) + 1);
+    const seen = this.seen.get(queue.name);
+    if (seen) seen.fullAt = -Infinity;
   }
 
   flow(queues: readonly QueueRef[]): Promise<FlowReading[]> {
@@ -192,6 +237,7 @@ export class BullmqAdapter implements QueueAdapter {
     const k = (part: 'wait' | 'paused' | 'prioritized' | 'delayed'): string => this.keys.key(queue.name, part);
     // One atomic step decides: out of the lists a worker pops from, or already someone else's.
     const claimed = (await BULLMQ_CLAIM.run(this.redis, 4, k('wait'), k('paused'), k('prioritized'), k('delayed'), jobId)) as string | null;
+    if (claimed) this.wroteSilently(queue); // the claim itself emits no event
     if (!claimed) {
       const state = await q.getJobState(jobId);
       if (state === 'unknown') return notFound(`no job ${jobId} in ${queue.id} (finished and removed, or never there)`);
@@ -309,7 +355,12 @@ export class BullmqAdapter implements QueueAdapter {
       return r.reduce((n, [, v]) => n + Number(v ?? 0), 0);
     };
     const before = await pending();
-    await q.drain(false);
+    this.wroteSilently(queue);
+    try {
+      await q.drain(false); // Queue.drain emits no event
+    } finally {
+      this.wroteSilently(queue);
+    }
     const after = await pending();
     return done(`deleted ${Math.max(0, before - after)} pending job(s) of ${queue.id} (Queue.drain; delayed, running and finished jobs are kept)${after > 0 ? `; ${after} were added meanwhile` : ''}`);
   }
@@ -331,13 +382,19 @@ export class BullmqAdapter implements QueueAdapter {
   async close(): Promise<void> {
     await Promise.all([...this.queues.values()].map((q) => q.close()));
     this.queues.clear();
+    this.libraryRedis?.disconnect();
+    this.libraryRedis = undefined;
   }
 
   private queue(ref: QueueRef, major: number): BullQueue {
     const key = `${major}\n${ref.name}`;
     let q = this.queues.get(key);
     if (!q) {
-      q = openQueue(major, ref.name, this.redis, this.keys.prefix);
+      // bullmq's Queue objects get a connection of their own: a Queue defines its ~70 scripts on
+      // the client it is given, and ioredis copies every defined script onto each pipeline made on
+      // that client after, which made each of the counts' pipelines several times dearer.
+      const conn = (this.libraryRedis ??= duplicateClient(this.redis));
+      q = openQueue(major, ref.name, conn, this.keys.prefix);
       q.on('error', () => undefined);
       this.queues.set(key, q);
     }
@@ -412,4 +469,20 @@ function bullWorkerId(w: { id?: string; rawname?: string; addr?: string }): stri
   const own = /:w:(.+)$/.exec(w.rawname ?? '')?.[1];
   const client = w.id ? `client ${w.id}` : (w.addr ?? '?');
   return own ? `${own} (${client})` : client;
+}
+
+/** What one reading asked of the counts script for a queue (the script's argument, and what it means). */
+interface Asked {
+  cursor: string;
+  again: boolean;
+  runtime: boolean;
+  writes: number;
+  arg: string;
+}
+
+/** A small, stable hash of a queue's name (to spread queues' full counts over the period). */
+function nameHash(name: string): number {
+  let h = 0;
+  for (let i = 0; i < name.length; i++) h = (h * 31 + name.charCodeAt(i)) >>> 0;
+  return h;
 }

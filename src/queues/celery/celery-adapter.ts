@@ -116,12 +116,7 @@ export class CeleryAdapter implements QueueAdapter {
 
   /** The tasks workers run now, as `celery inspect active` reports them (bounded wait: every live worker answers, or 1 s). */
   private async activeTasks(queue: string): Promise<string[]> {
-    const now = Date.now();
-    const alive = [...this.control.heartbeats.values()].filter((h) => now - h.at < HEARTBEAT_ALIVE_MS).length;
-    const mailboxes = await this.redis.scard(this.keys.binding('celery.pidbox'));
-    const expect = Math.max(alive, mailboxes);
-    if (expect === 0) return [];
-    const replies = await this.control.broadcast('active', {}, { replyMs: 1000, limit: expect });
+    const replies = await this.control.broadcast('active', {}, { replyMs: 1000 });
     const out: string[] = [];
     for (const r of replies) {
       for (const tasks of Object.values(r)) {
@@ -269,11 +264,10 @@ export class CeleryAdapter implements QueueAdapter {
     if (!queue && (await this.discover()).length === 0) return { workers: [] };
     await this.control.listen();
     // Just started listening: ask every worker directly, so the first answer is complete. The wait
-    // ends when every worker bound to the control exchange has answered (not at the timeout): a
-    // one-shot `chaperone queues` answers in milliseconds, not after a second of waiting.
-    const mailboxes = await this.redis.scard(this.keys.binding('celery.pidbox'));
-    if (mailboxes > 0 && Date.now() - this.control.listeningSince < 3000) {
-      const pongs = await this.control.broadcast('ping', {}, { replyMs: 1000, limit: mailboxes });
+    // ends when every live worker has answered (not at the timeout): a one-shot `chaperone queues`
+    // answers in milliseconds, not after a second of waiting, even where dead workers left bindings.
+    if (Date.now() - this.control.listeningSince < 3000) {
+      const pongs = await this.control.broadcast('ping', {}, { replyMs: 1000 });
       for (const p of pongs) for (const host of Object.keys(p)) if (!this.control.heartbeats.has(host)) this.control.heartbeats.set(host, { hostname: host, at: Date.now() });
     }
     const now = Date.now();

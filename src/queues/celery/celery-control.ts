@@ -31,7 +31,12 @@ export class CeleryControl {
     private readonly keys: CeleryKeys,
   ) {}
 
-  /** Sends a control command; with `replyMs`, collects the replies ({hostname: result}) for that long. */
+  /**
+   * Sends a control command; with `replyMs`, collects the replies ({hostname: result}) for at most
+   * that long. The wait ends once every worker that can answer has: Redis's PUBLISH says how many
+   * subscribers took the message, and each live worker's pidbox consumer is one (a worker that died
+   * leaves its binding behind, so the bindings overcount and would hold the wait to its end).
+   */
   async broadcast(method: string, args: Record<string, unknown>, opts: { destination?: string[]; replyMs?: number; limit?: number } = {}): Promise<Record<string, unknown>[]> {
     const oid = randomUUID();
     const ticket = randomUUID();
@@ -49,15 +54,20 @@ export class CeleryControl {
       headers: { clock: 1, expires: Date.now() / 1000 + (opts.replyMs ?? 1000) / 1000 + 1 },
       properties: { delivery_info: { exchange: 'celery.pidbox', routing_key: '' }, delivery_mode: 2, delivery_tag: randomUUID(), body_encoding: 'base64', priority: 0 },
     };
-    await this.redis.publish(this.keys.fanout('celery.pidbox'), JSON.stringify(message));
+    const receivers = await this.redis.publish(this.keys.fanout('celery.pidbox'), JSON.stringify(message));
     if (!opts.replyMs) return [];
+    const expected = Math.min(receivers, opts.limit ?? Infinity, opts.destination?.length ?? Infinity);
+    if (expected === 0) {
+      await this.redis.srem(this.keys.binding('reply.celery.pidbox'), `${oid}${SEP}${SEP}${replyQueue}`);
+      return [];
+    }
     // Its own connection (BRPOP blocks), queueing commands until it is up.
     const reader = this.redis.duplicate({ lazyConnect: false, enableOfflineQueue: true });
     reader.on('error', () => undefined);
     const replies: Record<string, unknown>[] = [];
     const deadline = Date.now() + opts.replyMs;
     try {
-      while (Date.now() < deadline && (opts.limit === undefined || replies.length < opts.limit)) {
+      while (Date.now() < deadline && replies.length < expected) {
         const left = Math.max(0.1, (deadline - Date.now()) / 1000);
         const got = await reader.brpop(this.keys.queue(replyQueue), left);
         if (!got) break;

@@ -4,7 +4,7 @@
 // workers are the processes Chaperone supervises, plus Horizon's supervisors when Horizon runs.
 // Pause (12.40+) and queue:restart are flags in Laravel's cache store (see laravel-cache.ts).
 import { groupByNode, scanAll, type RedisClient } from '../redis-client';
-import { done, notFound, queueRef, preview, refused, scalarFields, taken, type ActionResult, type Capability, type JobDetail, type JobState, type JobSummary, type QueueAdapter, type QueueCounts, type QueueRef, type WorkersResult } from '../contract';
+import { done, notFound, numbers, queueRef, preview, refused, scalarFields, taken, type ActionResult, type Capability, type JobDetail, type JobState, type JobSummary, type QueueAdapter, type QueueCounts, type QueueRef, type WorkersResult } from '../contract';
 import { chunked, QueueDiscovery } from '../queue-discovery';
 import { Horizon } from './horizon';
 import { HorizonKeys } from './horizon-keys';
@@ -98,39 +98,43 @@ export class LaravelAdapter implements QueueAdapter {
     return this.horizonSeen;
   }
 
+  /**
+   * Chunks of 100 queues, each on one node (a single group on one server); each script call is
+   * routed by its first queue's key. The scripts, the cache flags and Horizon's metrics all go out
+   * at once: one round trip.
+   */
   async counts(queues: readonly QueueRef[], now: number): Promise<QueueCounts[]> {
     if (queues.length === 0) return [];
-    // Chunks of 100 queues, each on one node (a single group on one server); each script call is
-    // routed by its first queue's key. All pipelines, the cache flags and Horizon's metrics go out at
-    // once: one round trip.
     const anchor = (q: QueueRef) => this.keys.pending(q.name);
     const chunks = groupByNode(this.redis, queues, anchor).flatMap((g) => chunked(g, LARAVEL_COUNTS_CHUNK));
-    const horizon = await this.hasHorizon();
-    const [res, flags, metrics, failed] = await Promise.all([
+    const [res, { pausedOf, metrics, failed }] = await Promise.all([
       scriptsByNode(this.redis, chunks, (c) => anchor(c[0]), (pipe, c, mode) => LARAVEL_COUNTS.queue(pipe, this.redis, mode, 1, anchor(c[0]), this.keys.prefix, String(now), ...c.map((q) => q.name))),
-      // The pause flags live in the cache store (often another database).
+      this.sharedCounts(queues, now),
+    ]);
+    return chunks.flatMap((chunk, ci) => {
+      const [[err, rows]] = res[ci];
+      if (err) throw err;
+      return chunk.map((queue, qi): QueueCounts => {
+        const [pending, delayed, reserved, age] = numbers((rows as string[])[qi], 4);
+        const m = metrics?.get(queue.name);
+        // Without Horizon failed jobs are not in Redis (Laravel's failed-job store): 0, not "unknown".
+        const counts: QueueCounts['counts'] = { pending, delayed, active: reserved, failed: failed?.get(queue.name) ?? 0, reserved };
+        if (m) counts.throughput = m.throughput;
+        return { queue, counts, oldestPendingAgeMs: age >= 0 ? age : null, runtimeMs: m?.runtimeMs ?? null, paused: pausedOf.get(queue.name) ?? false };
+      });
+    });
+  }
+
+  /** What every queue's counts take besides its script's row: the pause flags (in the cache store, often another database) and Horizon's figures. */
+  private async sharedCounts(queues: readonly QueueRef[], now: number) {
+    const horizon = await this.hasHorizon();
+    const [flags, metrics, failed] = await Promise.all([
       this.pauseFlags(queues, now),
       horizon ? this.horizon.queueMetrics(queues) : undefined,
       horizon ? this.horizon.failedByQueue(now) : undefined, // recounted every 10 s
     ]);
     const allPaused = flags[0];
-    const pausedOf = new Map(queues.map((q, i) => [q.name, allPaused || flags[1 + i]]));
-    return chunks.flatMap((chunk, ci) => {
-      const [[err, rows]] = res[ci];
-      if (err) throw err;
-      return chunk.map((queue, qi) => {
-        const [pending, delayed, reserved, age] = (rows as string[])[qi].split(',').map(Number);
-        const m = metrics?.get(queue.name);
-        return {
-          queue,
-          // Without Horizon failed jobs are not in Redis (Laravel's failed-job store): 0, not "unknown".
-          counts: { pending, delayed, active: reserved, failed: failed?.get(queue.name) ?? 0, reserved, ...(m ? { throughput: m.throughput } : {}) },
-          oldestPendingAgeMs: age >= 0 ? age : null,
-          runtimeMs: m?.runtimeMs ?? null,
-          paused: pausedOf.get(queue.name) ?? false,
-        };
-      });
-    });
+    return { pausedOf: new Map(queues.map((q, i) => [q.name, allPaused || flags[1 + i]])), metrics, failed };
   }
 
   /** Horizon's records where Horizon runs; plain Laravel keeps nothing finished in Redis. */

@@ -1,0 +1,206 @@
+// BullMQ counts that follow the events stream (bullmq-counts-script.ts): after every kind of
+// transition a real bullmq makes, the adapter's counts equal bullmq's own getJobCounts, and the
+// tests check which way they were read (from the events, or a full count where the events cannot
+// settle them), for bullmq 5 and 6.
+import { strict as assert } from 'node:assert';
+import * as bullmq6 from 'bullmq';
+import * as bullmq5 from 'bullmq-v5';
+import Redis from 'ioredis';
+import { BullmqAdapter } from '../../src/queues/bullmq/bullmq-adapter';
+import { BULLMQ_COUNTS_MAX_EVENTS, BULLMQ_FULL_COUNT_EVERY_MS } from '../../src/queues/bullmq/bullmq-counts-script';
+import { queueRef } from '../../src/queues/contract';
+import { TestRedis } from '../helpers/redis-server';
+import { sleep, waitFor } from '../helpers/wait';
+
+type Lib = typeof bullmq6;
+const LIBS: [string, Lib][] = [
+  ['bullmq 6', bullmq6],
+  ['bullmq 5', bullmq5 as unknown as Lib],
+];
+
+for (const [label, lib] of LIBS) {
+  describe(`BullMQ counts from the events stream (${label}, real bullmq)`, function () {
+    this.timeout(60_000);
+    let redis: TestRedis;
+    let conn: Redis;
+    let queue: bullmq6.Queue;
+    let worker: bullmq6.Worker;
+    let adapter: BullmqAdapter;
+    const name = 'evq';
+    const ref = queueRef('bullmq', 'default', name);
+    const token = 'test-token';
+    // The same instant for every reading: no periodic full count falls due, so what is not read
+    // from the events is visibly a full count of its own.
+    const now = Date.now();
+
+    before(async () => {
+      redis = await TestRedis.start();
+    });
+    after(async () => {
+      await redis.stop();
+    });
+    beforeEach(async () => {
+      await redis.client().flushall();
+      conn = new Redis(redis.port, '127.0.0.1', { maxRetriesPerRequest: 1 });
+      queue = new lib.Queue(name, { connection: { port: redis.port } });
+      // A worker without a processor: jobs are taken and finished by hand, one transition at a time.
+      worker = new lib.Worker(name, null, { connection: { port: redis.port }, autorun: false });
+      adapter = new BullmqAdapter('default', conn);
+    });
+    afterEach(async () => {
+      await worker.close();
+      await queue.close();
+      await adapter.close();
+      conn.disconnect();
+    });
+
+    /** The adapter's counts beside bullmq's own, and how the adapter read them. */
+    async function check(what: string, expect: 'events' | 'full' | 'again' | 'unchanged' | 'either', at = now): Promise<void> {
+      const before = { ...adapter.readings };
+      const [ours] = await adapter.counts([ref], at);
+      const theirs = await queue.getJobCounts();
+      const system = { pending: theirs.waiting + (theirs.paused ?? 0), delayed: theirs.delayed, active: theirs.active, failed: theirs.failed, prioritized: theirs.prioritized, completed: theirs.completed, 'waiting-children': theirs['waiting-children'] };
+      assert.deepEqual(ours.counts, system, `${what}: counts`);
+      assert.equal(ours.paused, await queue.isPaused(), `${what}: paused`);
+      const way = (['events', 'full', 'again', 'unchanged'] as const).find((k) => adapter.readings[k] > before[k]);
+      if (expect !== 'either') assert.equal(way, expect, `${what}: read ${way}, expected ${expect}`);
+    }
+
+    it('follows every transition bullmq announces, reading only the states it touched', async () => {
+      // A queue without events yet has no stream to follow: counted in full.
+      await check('a new, empty queue', 'full');
+      await queue.addBulk(Array.from({ length: 5 }, (_, i) => ({ name: 'send', data: { i } })));
+      await check('5 jobs added to a queue that had no stream', 'full');
+      await check('nothing happened', 'unchanged');
+      await queue.addBulk(Array.from({ length: 2 }, (_, i) => ({ name: 'send', data: { i } })));
+      await check('2 more jobs added', 'events');
+      const delayed = await queue.add('later', {}, { delay: 3_600_000 });
+      await check('a delayed job added', 'events');
+      await queue.add('urgent', {}, { priority: 3 });
+      await check('a prioritized job added', 'events');
+      const first = await worker.getNextJob(token);
+      assert.ok(first);
+      await check('a job taken (active)', 'events');
+      await first.updateProgress(50);
+      await check('progress only', 'events');
+      await first.moveToCompleted('ok', token, false);
+      await check('completed', 'events');
+      const second = await worker.getNextJob(token);
+      assert.ok(second);
+      await second.moveToFailed(new Error('boom'), token, false);
+      await check('failed', 'events');
+      await second.retry('failed');
+      await check('failed job retried', 'events');
+      await delayed.promote();
+      await check('delayed job promoted', 'events');
+      const waiting = (await queue.getJobs(['waiting'], 0, 0))[0];
+      await waiting.remove();
+      await check('a waiting job removed', 'events');
+      // removeOnComplete trims the completed set inside the completion itself, with no event of its
+      // own: the completion's re-read of the set counts it.
+      for (let i = 0; i < 3; i++) {
+        const j = await worker.getNextJob(token);
+        assert.ok(j);
+        await j.moveToCompleted('ok', token, false);
+      }
+      await check('three more completed', 'events');
+      await queue.add('trimmed', {}, { removeOnComplete: 1 });
+      const t = await worker.getNextJob(token);
+      assert.ok(t);
+      await t.moveToCompleted('ok', token, false);
+      await check('a completion with removeOnComplete', 'events');
+    });
+
+    it('counts in full where the events cannot settle it, and is right after', async () => {
+      await queue.addBulk(Array.from({ length: 3 }, (_, i) => ({ name: 'send', data: { i } })));
+      await check('first reading', 'full');
+      await queue.pause();
+      await check('paused (an event the counts cannot apply)', 'full');
+      await queue.resume();
+      // The queue fell back to full counts: it is counted in full for a while.
+      await check('resumed', 'full');
+      const later = now + BULLMQ_FULL_COUNT_EVERY_MS + 1;
+      const [c] = await adapter.counts([ref], later);
+      assert.equal(c.counts.pending, 3);
+      // Too many events between two readings: counted in full.
+      const fresh = new BullmqAdapter('default', conn);
+      try {
+        await fresh.counts([ref], now);
+        await queue.addBulk(Array.from({ length: BULLMQ_COUNTS_MAX_EVENTS }, (_, i) => ({ name: 'bulk', data: { i } })));
+        const before = fresh.readings.full;
+        const [after] = await fresh.counts([ref], now);
+        assert.equal(fresh.readings.full, before + 1, 'more events than the script reads: a full count');
+        assert.equal(after.counts.pending, 3 + BULLMQ_COUNTS_MAX_EVENTS);
+      } finally {
+        await fresh.close();
+      }
+    });
+
+    it('sees a gap in the capped stream, a deleted stream and its own silent writes', async () => {
+      await queue.addBulk(Array.from({ length: 4 }, (_, i) => ({ name: 'send', data: { i } })));
+      await check('first reading', 'full');
+      // Queue.drain emits no event: the adapter's own purge has the states it empties read again.
+      const result = await adapter.purge(ref);
+      assert.equal(result.status, 'done', result.message);
+      await check('purged through the adapter: the states a drain empties read again', 'again');
+      await queue.add('again', {});
+      await check('a job added after the purge', 'events');
+      // The stream trimmed past the cursor (and a job added after): the events since the cursor
+      // are not all there any more.
+      await queue.trimEvents(0);
+      await queue.add('after-trim', {});
+      await check('the cursor trimmed away', 'full');
+      // Obliterate deletes the stream with everything else.
+      await queue.obliterate({ force: true });
+      await check('obliterated', 'full');
+    });
+
+    it('leaves what emits no event to the periodic full count', async () => {
+      await queue.add('a', {}, { priority: 5 });
+      await queue.add('b', {});
+      await check('first reading', 'full');
+      const job = (await queue.getJobs(['prioritized'], 0, 0))[0];
+      // changePriority moves a job between wait and prioritized without an event.
+      await job.changePriority({ priority: 0 });
+      const [stale] = await adapter.counts([ref], now);
+      assert.equal(stale.counts.prioritized, 1, 'until the periodic full count, the old split stands');
+      await check('the periodic re-read of what moves without an event', 'again', now + BULLMQ_FULL_COUNT_EVERY_MS);
+    });
+
+    it('matches getJobCounts once real workers under load settle, having followed them by events', async () => {
+      const busy = new lib.Worker(name, async (job) => {
+        await sleep(2);
+        if ((job.data as { i: number }).i % 5 === 0) throw new Error('every fifth fails');
+        return 'ok';
+      }, { connection: { port: redis.port }, concurrency: 4 });
+      try {
+        await check('first reading', 'full');
+        let added = 0;
+        const producing = (async () => {
+          for (let round = 0; round < 40; round++) {
+            await queue.addBulk(Array.from({ length: 5 }, (_, k) => ({ name: 'load', data: { i: added + k }, opts: { removeOnComplete: 25, removeOnFail: 10, ...(k === 3 ? { delay: 50 } : {}) } })));
+            added += 5;
+            await sleep(20);
+          }
+        })();
+        // Readings every 5 ms, dated a second apart as at 1 Hz: most from the events, some in full
+        // (every state again every 5 s, and after bursts of over 32 events).
+        let t = now;
+        while (added < 200) {
+          await adapter.counts([ref], (t += 1000));
+          await sleep(5);
+        }
+        await producing;
+        await waitFor(async () => {
+          const c = await queue.getJobCounts();
+          return c.waiting + c.active + c.delayed === 0;
+        }, 'the workers to finish every job');
+        await busy.close();
+        await check('settled', 'either', t + 1000);
+        assert.ok(adapter.readings.events > 10, `read from events ${adapter.readings.events} times (full ${adapter.readings.full})`);
+      } finally {
+        await busy.close();
+      }
+    });
+  });
+}
