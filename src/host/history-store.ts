@@ -9,6 +9,7 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { Engine } from '../engine';
+import { deepestQueues } from './figures';
 
 const FILE = 'chaperone-history.json';
 const SAVE_EVERY_MS = 30_000;
@@ -57,7 +58,7 @@ export class HistoryStore {
   private async write(engine: Engine, now: number): Promise<void> {
     const dir = this.dir as vscode.Uri;
     const s = engine.lastSignals();
-    const queues = [...(s?.queues ?? [])].sort((a, b) => b.pending - a.pending).slice(0, MAX_QUEUES);
+    const queues = deepestQueues(s?.queues ?? [], MAX_QUEUES);
     const names = [
       ...queues.flatMap((q) => [`queue:${q.key}:depth`, `queue:${q.key}:wait`]),
       ...(s?.systems ?? []).map((x) => `system:${x.key}:throughput`),

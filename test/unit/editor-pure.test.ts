@@ -5,6 +5,7 @@ import * as assert from 'node:assert/strict';
 import { parseConfigText } from '../../src/core/config/parse-config';
 import type { QueueSignal, Signals } from '../../src/core/signals/signals-engine';
 import { configText } from '../../src/host/config-template';
+import { deepestQueues } from '../../src/host/figures';
 import { DashboardData, MAX_POOLS, MAX_QUEUES } from '../../src/host/dashboard/dashboard-data';
 import { durationText, niceAbove } from '../../src/host/threshold-math';
 import { DeltaMessage, SnapshotMessage, isWebviewToHost } from '../../src/protocol/dashboard';
@@ -98,6 +99,14 @@ describe('editor: dashboard data', () => {
     data.snapshot('1h', now);
     s = { ...s, queues: [queue('a', 5, now), queue('c', 9, now)] };
     assert.equal(data.delta('1h'), undefined);
+  });
+
+  it('the deepest queues in one pass: the same as sorting them all (deeper first, ties by key)', () => {
+    const qs = Array.from({ length: 300 }, (_, i) => ({ key: `q${(i * 7919) % 300}`, pending: (i * 37) % 11 }));
+    for (const n of [0, 1, 6, 50, 300, 400]) {
+      const sorted = [...qs].sort((a, b) => b.pending - a.pending || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0)).slice(0, n);
+      assert.deepEqual(deepestQueues(qs, n), sorted, `n=${n}`);
+    }
   });
 
   it('its series stay bounded whatever the number of pools', () => {

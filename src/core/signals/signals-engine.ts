@@ -6,7 +6,7 @@ import type { QueueRules, Severity, SignalsConfig, TenantsConfig, ThresholdsConf
 import type { SourceRange } from '../config/source-range';
 import type { PoolConfig } from '../config/types';
 import { formatBytes, formatDuration, formatEta, formatSize } from '../units';
-import { known, sumFigures, unknown, valueOf, type Figure } from './figure';
+import { known, sumFigures, unknown, valueOf, type Figure, type Precision } from './figure';
 import { FlowWindow, scopeKey, type FlowFigures, type FlowReading } from './flow';
 import { levelOf, severityOf, type Finding, type SubjectKind } from './findings';
 import { mostSpecific } from './glob';
@@ -515,31 +515,24 @@ export class SignalsEngine {
 
   /** Per system and connection: sums of its queues at this tick, and its flow (its own, or the sum of its queues'). */
   private systemSignals(queues: readonly QueueSignal[], now: number): SystemSignal[] {
-    const by = new Map<string, QueueSignal[]>();
+    // One pass, summing as it goes; systems are found by connection then system name (no key
+    // string is built per queue and tick).
+    const byConnection = new Map<string, Map<SystemName, SystemSums>>();
+    const order: SystemSums[] = [];
     for (const q of queues) {
-      const key = `${q.connection}/${q.ref.system}`;
-      const list = by.get(key);
-      if (list) list.push(q);
-      else by.set(key, [q]);
-    }
-    return [...by.entries()].map(([key, qs]) => {
-      const own = this.flows.get(key);
-      const sum = (f: (q: QueueSignal) => number) => qs.reduce((a, q) => a + f(q), 0);
-      let flow: Pick<SystemSignal, 'throughput' | 'failureRate' | 'runtimeP50' | 'runtimeP95'>;
-      if (own) flow = own.window.figures(now);
-      else {
-        const throughput = sumFigures(qs.map((q) => q.throughput), `the sum of its ${qs.length} queue${qs.length === 1 ? '' : 's'}`);
-        const rates = qs.filter((q) => q.failureRate.value !== null && q.throughput.value !== null);
-        const finished = rates.reduce((a, q) => a + (q.throughput.value ?? 0), 0);
-        const failureRate = rates.length === 0 || finished <= 0 ? unknown('no queue of it tells failures over the last minute') : known(rates.reduce((a, q) => a + (q.failureRate.value ?? 0) * (q.throughput.value ?? 0), 0) / finished, rates.length === qs.length ? 'exact' : 'estimate', 'its queues, weighted by throughput');
-        const u = unknown('per queue only (see each queue)');
-        flow = { throughput, failureRate, runtimeP50: u, runtimeP95: u };
+      let systems = byConnection.get(q.connection);
+      if (!systems) byConnection.set(q.connection, (systems = new Map()));
+      let x = systems.get(q.ref.system);
+      if (!x) {
+        systems.set(q.ref.system, (x = newSums(q)));
+        order.push(x);
       }
-      return {
-        key, system: qs[0].ref.system, connection: qs[0].connection, queues: qs.length,
-        pending: sum((q) => q.pending), delayed: sum((q) => q.delayed), active: sum((q) => q.active), failed: sum((q) => q.failed),
-        ...flow,
-      };
+      x.add(q);
+    }
+    return order.map((x) => {
+      const key = `${x.connection}/${x.system}`;
+      const own = this.flows.get(key);
+      return { key, system: x.system, connection: x.connection, queues: x.queues, pending: x.pending, delayed: x.delayed, active: x.active, failed: x.failed, ...(own ? own.window.figures(now) : x.flow()) };
     });
   }
 
@@ -736,6 +729,65 @@ export class SignalsEngine {
     }
     return out;
   }
+}
+
+/** A system's sums over its queues, taken in one pass (systemSignals). */
+interface SystemSums {
+  system: SystemName;
+  connection: string;
+  queues: number;
+  pending: number;
+  delayed: number;
+  active: number;
+  failed: number;
+  add(q: QueueSignal): void;
+  /** Its flow from its queues' (where it has none of its own): as sumFigures sums throughput, and the failure rate weighted by it. */
+  flow(): Pick<SystemSignal, 'throughput' | 'failureRate' | 'runtimeP50' | 'runtimeP95'>;
+}
+
+const PRECISION_RANK: Record<Precision, number> = { exact: 0, sampled: 1, estimate: 2, 'lower-bound': 3 };
+const RANKED: readonly Precision[] = ['exact', 'sampled', 'estimate', 'lower-bound'];
+const PER_QUEUE_ONLY = unknown('per queue only (see each queue)');
+const NO_FAILURES_TOLD = unknown('no queue of it tells failures over the last minute');
+
+function newSums(first: QueueSignal): SystemSums {
+  let known_ = 0;
+  let total = 0;
+  let worst = 0;
+  let firstSource: string | undefined;
+  let rated = 0;
+  let finished = 0;
+  let weighted = 0;
+  const x: SystemSums = {
+    system: first.ref.system, connection: first.connection, queues: 0, pending: 0, delayed: 0, active: 0, failed: 0,
+    add(q) {
+      x.queues++;
+      x.pending += q.pending;
+      x.delayed += q.delayed;
+      x.active += q.active;
+      x.failed += q.failed;
+      const t = q.throughput;
+      firstSource ??= t.source;
+      if (t.value !== null) {
+        known_++;
+        total += t.value;
+        worst = Math.max(worst, PRECISION_RANK[t.precision]);
+        if (q.failureRate.value !== null) {
+          rated++;
+          finished += t.value;
+          weighted += q.failureRate.value * t.value;
+        }
+      }
+    },
+    flow() {
+      const n = x.queues;
+      const source = `the sum of its ${n} queue${n === 1 ? '' : 's'}`;
+      const throughput = known_ === 0 ? unknownOnce(firstSource ?? source) : known_ < n ? known(total, 'lower-bound', source, `${n - known_} of ${n} unknown`) : known(total, RANKED[worst], source);
+      const failureRate = rated === 0 || finished <= 0 ? NO_FAILURES_TOLD : known(weighted / finished, rated === n ? 'exact' : 'estimate', 'its queues, weighted by throughput');
+      return { throughput, failureRate, runtimeP50: PER_QUEUE_ONLY, runtimeP95: PER_QUEUE_ONLY };
+    },
+  };
+  return x;
 }
 
 // ---- figures that repeat across queues and ticks: built once (a tick over 1000 queues allocates little) ----

@@ -4,7 +4,7 @@
 import { queueLabel } from '../../core/queue-ref';
 import type { QueueSignal, Signals, SystemSignal } from '../../core/signals/signals-engine';
 import { alerting, type Finding } from '../../core/signals/findings';
-import { cpuTotal, memoryTotal, queuedTotal } from '../figures';
+import { cpuTotal, deepestQueues, memoryTotal, queuedTotal } from '../figures';
 import { RANGE_MS, type ChartMark, type DashboardDelta, type DashboardSnapshot, type DashboardSummary, type Point, type QueueSeries, type RangeKey, type Series } from '../../protocol/dashboard';
 
 export const MAX_QUEUES = 6;
@@ -81,8 +81,7 @@ export class DashboardData {
     const s = this.source.signals();
     if (!s) return undefined;
     const queues = topQueues(s.queues);
-    if (queues.map((q) => q.key).join('\n') !== this.shownQueues.join('\n')) return undefined;
-    if (s.systems.map((x) => x.key).join('\n') !== this.shownSystems.join('\n')) return undefined;
+    if (!sameKeys(queues, this.shownQueues) || !sameKeys(s.systems, this.shownSystems)) return undefined;
     const at = s.at;
     const points: DashboardDelta['points'] = queues.map((q) => ({ chart: 'queues', id: q.key, point: [at, q.pending], ...lines(q, range, this.firstPoint.get(q.key)) }));
     // Unknown figures get no point (a gap in the line), never a 0.
@@ -121,12 +120,9 @@ export class DashboardData {
   }
 }
 
-/**
- * The deepest queues, ties by key. Ordinal comparison, not localeCompare: a thousand queues of equal
- * depth make ten thousand comparisons each tick, and ICU's collation is a microsecond each.
- */
+/** The deepest queues, ties by key. */
 function topQueues(qs: readonly QueueSignal[]): QueueSignal[] {
-  return [...qs].sort((a, b) => b.pending - a.pending || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0)).slice(0, MAX_QUEUES);
+  return deepestQueues(qs, MAX_QUEUES);
 }
 
 function systemLabel(x: SystemSignal): string {
@@ -149,4 +145,8 @@ function lines(q: QueueSignal, range: RangeKey, firstPoint?: number): Pick<Queue
 
 function round(v: number): number {
   return Math.round(v * 100) / 100;
+}
+
+function sameKeys(xs: readonly { key: string }[], keys: readonly string[]): boolean {
+  return xs.length === keys.length && xs.every((x, i) => x.key === keys[i]);
 }

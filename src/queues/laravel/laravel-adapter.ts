@@ -56,7 +56,7 @@ export class LaravelAdapter implements QueueAdapter {
   private readonly base: ReadonlySet<Capability>;
   private readonly withHorizon: ReadonlySet<Capability>;
   private horizonSeen = false;
-  private flagCache: { at: number; key: string; values: boolean[] } | undefined;
+  private flagCache: { at: number; queues: readonly QueueRef[]; pausedOf: ReadonlyMap<string, boolean> } | undefined;
   private readonly discovery: QueueDiscovery;
   private readonly cache: LaravelCache;
   private readonly queueConnection: string;
@@ -128,13 +128,12 @@ export class LaravelAdapter implements QueueAdapter {
   /** What every queue's counts take besides its script's row: the pause flags (in the cache store, often another database) and Horizon's figures. */
   private async sharedCounts(queues: readonly QueueRef[], now: number) {
     const horizon = await this.hasHorizon();
-    const [flags, metrics, failed] = await Promise.all([
+    const [pausedOf, metrics, failed] = await Promise.all([
       this.pauseFlags(queues, now),
       horizon ? this.horizon.queueMetrics(queues) : undefined,
       horizon ? this.horizon.failedByQueue(now) : undefined, // recounted every 10 s
     ]);
-    const allPaused = flags[0];
-    return { pausedOf: new Map(queues.map((q, i) => [q.name, allPaused || flags[1 + i]])), metrics, failed };
+    return { pausedOf, metrics, failed };
   }
 
   /** Horizon's records where Horizon runs; plain Laravel keeps nothing finished in Redis. */
@@ -260,13 +259,15 @@ export class LaravelAdapter implements QueueAdapter {
    * The pause flags (the wildcard first), re-read at most every 5 s: they change rarely, and 1000
    * queues make a large MGET. Pausing or resuming through this adapter re-reads them at once.
    */
-  private async pauseFlags(queues: readonly QueueRef[], now: number): Promise<boolean[]> {
-    const names = [this.pausedFlag('*'), ...queues.map((q) => this.pausedFlag(q.name))];
-    const key = names.join('\n');
-    if (this.flagCache && this.flagCache.key === key && now - this.flagCache.at < PAUSE_FLAGS_EVERY_MS) return this.flagCache.values;
-    const values = await this.cache.flags(names);
-    this.flagCache = { at: now, key, values };
-    return values;
+  private async pauseFlags(queues: readonly QueueRef[], now: number): Promise<ReadonlyMap<string, boolean>> {
+    // The same queues (most often the very same list, from discovery) within the period: the last
+    // reading, with nothing built for it (names of a thousand flags every tick cost the editor's loop).
+    const c = this.flagCache;
+    if (c && now - c.at < PAUSE_FLAGS_EVERY_MS && (c.queues === queues || (c.queues.length === queues.length && queues.every((q, i) => q.name === c.queues[i].name)))) return c.pausedOf;
+    const values = await this.cache.flags([this.pausedFlag('*'), ...queues.map((q) => this.pausedFlag(q.name))]);
+    const pausedOf = new Map(queues.map((q, i) => [q.name, values[0] || values[1 + i]]));
+    this.flagCache = { at: now, queues, pausedOf };
+    return pausedOf;
   }
 
   /** As `php artisan queue:pause redis:emails` (Laravel 12.40+): a flag in the default cache store. */
