@@ -732,14 +732,7 @@ export class SignalsEngine {
 }
 
 /** A system's sums over its queues, taken in one pass (systemSignals). */
-interface SystemSums {
-  system: SystemName;
-  connection: string;
-  queues: number;
-  pending: number;
-  delayed: number;
-  active: number;
-  failed: number;
+interface SystemSums extends Pick<SystemSignal, 'system' | 'connection' | 'queues' | 'pending' | 'delayed' | 'active' | 'failed'> {
   add(q: QueueSignal): void;
   /** Its flow from its queues' (where it has none of its own): as sumFigures sums throughput, and the failure rate weighted by it. */
   flow(): Pick<SystemSignal, 'throughput' | 'failureRate' | 'runtimeP50' | 'runtimeP95'>;
