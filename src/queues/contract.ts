@@ -250,12 +250,26 @@ export function jsonOrNull(text: string): unknown {
  */
 export function numbers(row: string, n: number): number[] {
   const out: number[] = new Array(n);
-  let start = 0;
+  let at = 0;
   for (let i = 0; i < n; i++) {
-    let end = row.indexOf(',', start);
+    let end = row.indexOf(',', at);
     if (end < 0) end = row.length;
-    out[i] = Number(row.slice(start, end));
-    start = end + 1;
+    // Whole numbers (the common case) digit by digit, with no string made; anything else by Number.
+    let v = 0;
+    let sign = 1;
+    let k = at;
+    if (row.charCodeAt(k) === 45) {
+      sign = -1;
+      k++;
+    }
+    let whole = k < end;
+    for (; k < end && whole; k++) {
+      const c = row.charCodeAt(k) - 48;
+      if (c < 0 || c > 9) whole = false;
+      else v = v * 10 + c;
+    }
+    out[i] = whole ? sign * v : Number(row.slice(at, end));
+    at = end + 1;
   }
   return out;
 }

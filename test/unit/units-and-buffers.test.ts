@@ -1,3 +1,4 @@
+import { numbers } from '../../src/queues/contract';
 import { strict as assert } from 'node:assert';
 import { auditLine, sanitizeAudit } from '../../src/core/audit-text';
 import { commandFields, parseCommand, parseCommandResult } from '../../src/core/commands';
@@ -102,5 +103,13 @@ describe('redactUrl', () => {
     assert.equal(redactUrl('redis://:ss@ss-S3CRETpart@host:6379/0'), 'redis://***@host:6379/0');
     assert.equal(redactUrl('rediss://user:p/a@ss@example.com:6380'), 'rediss://***@example.com:6380');
     assert.equal(redactUrl('redis://127.0.0.1:6379'), 'redis://127.0.0.1:6379');
+  });
+});
+
+describe('numbers of a script row', () => {
+  it('reads a counts row as Number would each field, whole numbers without a string made', () => {
+    for (const row of ['3,0,1,-1', '12,,5,x', '1.5,2e3,-7,0', '0,-0,007,123456789']) {
+      assert.deepEqual(numbers(row, 4), row.split(',').map(Number), row);
+    }
   });
 });
