@@ -69,15 +69,16 @@ export class SignalsSampler {
         for (const q of sigs) built.set(q.key, q);
         engine.stepEvaluation(evaluation, engine.queueBreaches(sigs));
       };
-      // Each part of the counts is worked on as it arrives, while Redis counts the next, in turns of
-      // the event loop of about a millisecond each (the editor shares this loop).
+      // Each system's queues are worked on as their counts arrive (other systems and connections
+      // may still be counting), in turns of the event loop of about a millisecond each (the editor
+      // shares this loop).
       const work = new TimeSlicedQueue<QueueObservation>((batch) => {
         engine.observe(now, { queues: batch, pools: [] });
         take(batch.map((q) => q.key));
       });
       const sink: ObservationSink = {
-        // An adapter's flows come before its queues' parts, so they go in at once: the parts'
-        // figures are built with them.
+        // An adapter's flows come before its queues, and go in at once: the queues' figures are
+        // built with them.
         flows: (readings) => engine.observe(now, { queues: [], flows: [...readings], pools: [] }),
         queues: (part) => work.push(part),
       };
