@@ -33,13 +33,14 @@ export class BullmqAdapter implements QueueAdapter {
   private readonly discovery: QueueDiscovery;
   /**
    * Per queue: its counts as last read (the eight states' sizes, the paused flag, the oldest
-   * waiting job's timestamp), the id of the last event they take in, when it was last counted in
-   * full, and until when it is counted in full (its events were too many to follow).
+   * waiting job's timestamp), the id of the last event they take in, when the states that move
+   * without an event were last read, and until when it is counted in full (its events could not
+   * be followed: too many, a gap, a pause).
    */
   private readonly seen = new Map<string, { eventId: string; fullAt: number; busyUntil: number; values: number[] }>();
   /** How each queue's counts were read (the benchmark and the tests tell the paths apart by it). */
   readonly readings = { full: 0, events: 0, again: 0, unchanged: 0 };
-  /** Per queue: how many writes of ours that emit no event (they force a full count). */
+  /** Per queue: how many writes of ours that emit no event (the states they move are read again next). */
   private readonly writes = new Map<string, number>();
   /** Last measured average runtime per queue, and when. */
   private readonly runtimes = new Map<string, { at: number; ms: number | null }>();
@@ -142,7 +143,7 @@ export class BullmqAdapter implements QueueAdapter {
     };
   }
 
-  /** After a write of ours that BullMQ's events do not show: the queue's next reading is a full count. */
+  /** After a write of ours that BullMQ's events do not show: the queue's next reading reads the states that move silently again. */
   private wroteSilently(queue: QueueRef): void {
     this.writes.set(queue.name, (this.writes.get(queue.name) ?? 0) + 1);
     const seen = this.seen.get(queue.name);
