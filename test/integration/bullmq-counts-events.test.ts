@@ -155,6 +155,62 @@ for (const [label, lib] of LIBS) {
       await check('obliterated', 'full');
     });
 
+    it('sees a gap and a deleted stream whichever way it reads the stream (one XREAD, or newest first)', async () => {
+      // A queue whose last reading had new events is read newest first (XREVRANGE); one whose last
+      // reading had none, with the other quiet ones in one XREAD. Each way must see a gap and a
+      // deleted stream, with a fresh adapter each (a fallback counts a queue in full for a while).
+      for (const moving of [false, true]) {
+        for (const cut of ['trimmed', 'deleted'] as const) {
+          const what = `${cut}, read ${moving ? 'newest first' : 'with the quiet ones'}`;
+          await redis.client().flushall();
+          const fresh = new BullmqAdapter('default', conn);
+          try {
+            const read = async (expect: keyof BullmqAdapter['readings'], step: string) => {
+              const before = { ...fresh.readings };
+              const [ours] = await fresh.counts([ref], now);
+              const theirs = await queue.getJobCounts();
+              assert.equal(ours.counts.pending, theirs.waiting + (theirs.paused ?? 0), `${what}, ${step}: pending`);
+              assert.equal(ours.counts.delayed, theirs.delayed, `${what}, ${step}: delayed`);
+              const way = (['events', 'full', 'again', 'unchanged'] as const).find((k) => fresh.readings[k] > before[k]);
+              assert.equal(way, expect, `${what}, ${step}: read ${way}, expected ${expect}`);
+            };
+            await queue.addBulk([{ name: 'a', data: {} }, { name: 'b', data: {} }]);
+            await read('full', 'first reading');
+            if (moving) {
+              await queue.add('c', {});
+              await read('events', 'a job added');
+            } else {
+              await read('unchanged', 'nothing new');
+            }
+            if (cut === 'trimmed') {
+              await queue.trimEvents(0);
+              await queue.add('after-trim', {}, { delay: 60_000 });
+            } else {
+              await queue.obliterate({ force: true });
+            }
+            await read('full', 'after');
+          } finally {
+            await fresh.close();
+          }
+        }
+      }
+    });
+
+    it('follows a paused queue by its events (BullMQ 5 keeps its jobs in a list of their own)', async () => {
+      await queue.add('a', {});
+      await check('first reading', 'full');
+      await queue.pause();
+      await check('paused', 'full');
+      // Past the time a fallback counts it in full: the states that move silently read again, then
+      // jobs added while paused followed by their events.
+      const later = now + BULLMQ_FULL_COUNT_EVERY_MS + 1;
+      await check('paused, a while later', 'again', later);
+      await queue.addBulk([{ name: 'b', data: {} }, { name: 'c', data: {} }]);
+      await check('jobs added to the paused queue', 'events', later + 1);
+      await queue.resume();
+      await check('resumed', 'full', later + 2);
+    });
+
     it('leaves what emits no event to the periodic full count', async () => {
       await queue.add('a', {}, { priority: 5 });
       await queue.add('b', {});

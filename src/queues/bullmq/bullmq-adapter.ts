@@ -6,7 +6,7 @@ import { duplicateClient, groupByNode, type RedisClient } from '../redis-client'
 import { done, jsonOrNull, notFound, preview, queueRef, refused, scalarFields, taken, type ActionResult, type JobDetail, type Capability, type JobState, type JobSummary, type QueueAdapter, type QueueCounts, type QueueRef, type WorkersResult } from '../contract';
 import { chunked, QueueDiscovery } from '../queue-discovery';
 import { BULLMQ_COUNTS_CHUNK, BULLMQ_COUNTS_LUA, BULLMQ_COUNTS_MAX_EVENTS, BULLMQ_FULL_COUNT_EVERY_MS, BULLMQ_RUNTIME_EVERY_MS } from './bullmq-counts-script';
-import { BullmqKeys } from './bullmq-keys';
+import { BullmqKeys, nextStreamId } from './bullmq-keys';
 import { BullmqFlow } from './bullmq-flow';
 import type { FlowReading } from '../../core/signals/flow';
 import { errorOf, numOrNull, TRACE_KEPT } from '../job-detail';
@@ -31,13 +31,8 @@ export class BullmqAdapter implements QueueAdapter {
   /** One Queue object per queue name and bullmq major. */
   private readonly queues = new Map<string, BullQueue>();
   private readonly discovery: QueueDiscovery;
-  /**
-   * Per queue: its counts as last read (the eight states' sizes, the paused flag, the oldest
-   * waiting job's timestamp), the id of the last event they take in, when the states that move
-   * without an event were last read, and until when it is counted in full (its events could not
-   * be followed: too many, a gap, a pause).
-   */
-  private readonly seen = new Map<string, { eventId: string; fullAt: number; busyUntil: number; values: number[] }>();
+  /** Per queue: what is known of it between readings. */
+  private readonly seen = new Map<string, Seen>();
   /** How each queue's counts were read (the benchmark and the tests tell the paths apart by it). */
   readonly readings = { full: 0, events: 0, again: 0, unchanged: 0 };
   /** Per queue: how many writes of ours that emit no event (the states they move are read again next). */
@@ -73,34 +68,66 @@ export class BullmqAdapter implements QueueAdapter {
     if (queues.length === 0) return [];
     const anchor = (q: QueueRef) => this.keys.key(q.name, 'meta');
     const chunks = groupByNode(this.redis, queues, anchor).flatMap((g) => chunked(g, BULLMQ_COUNTS_CHUNK));
-    const asked = new Map(queues.map((q) => [q.name, this.ask(q, now)]));
-    const res = await scriptsByNode(this.redis, chunks, (c) => anchor(c[0]), (pipe, c, mode) =>
-      BULLMQ_COUNTS.queue(pipe, this.redis, mode, 1, anchor(c[0]), this.keys.prefix, String(BULLMQ_COUNTS_MAX_EVENTS), ...c.flatMap((q) => [q.name, asked.get(q.name)?.arg ?? '|'])));
+    const asked = chunks.map((c) => c.map((q) => this.ask(q, now)));
+    const args = chunks.map((c, ci) => this.scriptArgs(c, asked[ci]));
+    const res = await scriptsByNode(this.redis, chunks.map((_, ci) => ci), (ci) => anchor(chunks[ci][0]), (pipe, ci, mode) => BULLMQ_COUNTS.queue(pipe, this.redis, mode, 1, anchor(chunks[ci][0]), ...args[ci]));
     return chunks.flatMap((chunk, ci) => {
       const [[err, joined]] = res[ci];
       if (err) throw err;
       const rows = String(joined).split(';');
-      return chunk.map((queue, qi) => this.reading(queue, rows[qi] ?? '', now, asked.get(queue.name) ?? this.ask(queue, now)));
+      return chunk.map((queue, qi) => this.reading(queue, rows[qi] ?? '', now, asked[ci][qi]));
     });
   }
 
-  /** What a reading asks of the script for one queue: from its cursor, the states that move silently again ('F'), its runtime ('R'). */
+  /** What a reading asks of the script for one queue: from its cursor, the states that move silently again, its runtime. */
   private ask(queue: QueueRef, now: number): Asked {
     const seen = this.seen.get(queue.name);
     const cursor = seen && now >= seen.busyUntil ? seen.eventId : '';
     const again = seen !== undefined && cursor !== '' && now - seen.fullAt >= BULLMQ_FULL_COUNT_EVERY_MS;
     const runtime = now - (this.runtimes.get(queue.name)?.at ?? -Infinity) >= BULLMQ_RUNTIME_EVERY_MS;
     // Our own writes that emit no event (a cancel's claim, Queue.drain) until the reply is in.
-    return { cursor, again, runtime, writes: this.writes.get(queue.name) ?? 0, arg: `${again ? 'F' : ''}${runtime ? 'R' : ''}|${cursor}` };
+    return { cursor, again, runtime, writes: this.writes.get(queue.name) ?? 0, seen: cursor !== '' ? seen : undefined };
+  }
+
+  /**
+   * The counts script's arguments for a chunk (see bullmq-counts-script.ts): a character per queue,
+   * the names of those counted in full, the streams read oldest first with their cursors, then
+   * those read newest first (the last reading had new events), each with the first id after its
+   * cursor.
+   */
+  private scriptArgs(chunk: readonly QueueRef[], asked: readonly Asked[]): string[] {
+    let flags = '';
+    const names: string[] = [];
+    const quiet: string[] = [];
+    const cursors: string[] = [];
+    const busy: string[] = [];
+    const bounds: string[] = [];
+    for (let i = 0; i < chunk.length; i++) {
+      const { seen, again, runtime } = asked[i];
+      flags += String.fromCharCode(48 + (seen ? 1 : 0) + (again ? 2 : 0) + (runtime ? 4 : 0) + (seen?.moving ? 8 : 0) + (seen?.values[8] === 1 ? 16 : 0));
+      if (!seen) names.push(chunk[i].name);
+      else if (seen.moving) {
+        if (seen.after?.of !== seen.eventId) seen.after = { of: seen.eventId, id: nextStreamId(seen.eventId) };
+        busy.push(seen.stream);
+        bounds.push(seen.after.id);
+      } else {
+        quiet.push(seen.stream);
+        cursors.push(seen.eventId);
+      }
+    }
+    return [this.keys.prefix, String(BULLMQ_COUNTS_MAX_EVENTS), flags, String(names.length), String(quiet.length), ...names, ...quiet, ...cursors, ...busy, ...bounds];
   }
 
   /** One queue's row of the counts script, merged into what was known of it. */
   private reading(queue: QueueRef, row: string, now: number, asked: Asked): QueueCounts {
     let seen = this.seen.get(queue.name);
-    if (seen && row === '=') this.readings.unchanged++;
-    else if (seen && row[0] === '+') {
+    if (seen && row === '=') {
+      this.readings.unchanged++;
+      seen.moving = false;
+    } else if (seen && row[0] === '+') {
       this.readings.events++;
       seen.eventId = row.slice(1);
+      seen.moving = true;
     } else {
       const f = row.split(',');
       if (f.length !== 12) throw new Error(`bullmq counts of ${queue.id}: unexpected reply "${row.slice(0, 80)}"`);
@@ -112,14 +139,16 @@ export class BullmqAdapter implements QueueAdapter {
         // A full count where its events were followed (too many of them, a gap, a pause): counted
         // in full a while, rather than reading many events first at every tick.
         const fellBack = asked.cursor !== '';
-        seen = { eventId: f[11], fullAt, busyUntil: fellBack ? now + BULLMQ_FULL_COUNT_EVERY_MS : 0, values: f.slice(0, 10).map(Number) };
+        seen = { eventId: f[11], fullAt, busyUntil: fellBack ? now + BULLMQ_FULL_COUNT_EVERY_MS : 0, values: f.slice(0, 10).map(Number), stream: seen?.stream ?? this.keys.key(queue.name, 'events'), moving: false, after: undefined };
         this.seen.set(queue.name, seen);
         this.readings.full++;
       } else if (seen) {
-        const moved = f[11] !== seen.eventId || f.slice(0, 10).some((x) => x !== '');
+        // The cursor field is empty where it did not move.
+        const moved = f[11] !== '' || f.slice(0, 10).some((x) => x !== '');
         this.readings[asked.again ? 'again' : moved ? 'events' : 'unchanged']++;
         for (let i = 0; i < 10; i++) if (f[i] !== '') seen.values[i] = Number(f[i]);
-        seen.eventId = f[11];
+        if (f[11] !== '') seen.eventId = f[11];
+        seen.moving = f[11] !== '';
         if (asked.again) seen.fullAt = now;
       }
       if (asked.runtime && f[10] !== '') {
@@ -478,7 +507,26 @@ interface Asked {
   again: boolean;
   runtime: boolean;
   writes: number;
-  arg: string;
+  /** What is known of a queue followed from its cursor (undefined: counted in full). */
+  seen: Seen | undefined;
+}
+
+/** What is known of a queue between readings. */
+interface Seen {
+  /** The id of the last event its counts take in (its cursor). */
+  eventId: string;
+  /** When the states that move without an event were last read. */
+  fullAt: number;
+  /** Until when it is counted in full (its events could not be followed: too many, a gap, a pause). */
+  busyUntil: number;
+  /** The eight states' sizes, the paused flag, the oldest waiting job's timestamp. */
+  values: number[];
+  /** Its events stream's key. */
+  stream: string;
+  /** Its last reading had new events: the next reads its stream newest first. */
+  moving: boolean;
+  /** The first stream id after the cursor (`of`): where a read newest first stops. */
+  after: { of: string; id: string } | undefined;
 }
 
 /** A small, stable hash of a queue's name (to spread queues' full counts over the period). */

@@ -4,7 +4,7 @@
 // Counts follow the events. BullMQ appends an event to the queue's `events` stream at every
 // transition that moves a job between states (added, waiting, active, completed, failed, delayed,
 // removed, paused, resumed, ...). The caller passes, per queue, the id of the last event its counts
-// take in (its cursor). One XREAD over all those streams returns the newer events of each; a queue
+// take in (its cursor). The script reads each stream's newer events (two ways, below); a queue
 // without any answers "=" and the caller keeps its counts. For a queue with newer events, only the
 // states they touch are read again (a progress event touches none; a completion touches active and
 // completed), so the cost follows the events, not the queues. A full count (with a new cursor) is
@@ -12,47 +12,73 @@
 // the capped stream (a gap), more than MAX_EVENTS events, an event this script does not know (paused,
 // resumed, cleaned), or a removal from an unknown state. Transitions that emit no event at all
 // (Queue.drain, changePriority) are covered by the caller asking, now and then, for the states they
-// touch (the pending ones and delayed) to be read again ('F').
+// touch (the pending ones and delayed) to be read again.
 //
 // KEYS[1] = a key of the first queue, only to route the call to its node on a Cluster.
-// ARGV[1] = key prefix ("bull"), ARGV[2] = MAX_EVENTS,
-// ARGV[3..] = pairs of queue name and "<flags>|<cursor>": cursor '' = count in full; flags 'F' =
-// read the pending and delayed states again (the cursor stays, moved past the new events), 'R' =
-// measure the runtime.
+// ARGV[1] = key prefix ("bull"), ARGV[2] = MAX_EVENTS, ARGV[3] = one character per queue: '0' + 1
+// when it is followed from a cursor (else counted in full), + 2 to read the states that move
+// silently again, + 4 to measure the runtime, + 8 when its stream is read newest first (below),
+// + 16 when it is paused (BullMQ 5 keeps the jobs of a paused queue in a 'paused' list, and that
+// list is empty, or absent, at any other time: it is read only then);
+// ARGV[4] = how many queues are counted in full, ARGV[5] = how many followed queues are read oldest
+// first; then the names of those counted in full; then the streams of those read oldest first and
+// their cursors (XREAD's own arguments, passed on as they are); then the streams of those read
+// newest first, each with the first id after its cursor. A followed queue's keys are its stream's
+// key less "events": its name is not sent (a name per queue was a third of the arguments).
+//
+// Two ways to read a stream's new events, each cheap where the other is not. One XREAD over many
+// streams skips a stream with nothing new at almost no cost, but for one with new events it walks
+// the stream's last block from its start up to the cursor. XREVRANGE from the newest entry back to
+// the cursor touches only the new events, but costs a call per stream even when there are none.
+// The caller reads a queue whose last reading had new events newest first (it is likely to have
+// more), and the others with the one XREAD.
+//
 // Returns one string: the queues' rows joined by ';', each "=" when nothing changed, "+<cursor>"
 // when only the cursor moved (its new events changed no count), else "wait,paused,active,
 // prioritized,delayed,completed,failed,waiting-children,isPaused,oldestTimestampMs,runtimeMs,cursor"
-// where an empty field is one left as it was (-1: none; cursor '' when the stream is empty). isPaused
-// is read only by a full count. One string rather than a value per field or per queue:
-// building and parsing reply arrays is most of the cost at 100 queues.
+// where an empty field is one left as it was (-1: none). The cursor is '' after a full count when
+// the stream is empty, and otherwise where it did not move. isPaused is read only by a full count.
+// One string rather than a value per field or per queue: building and parsing reply arrays is most
+// of the cost at 100 queues.
+//
+// Inside Redis every table and string the script makes is garbage Lua collects later, at a cost
+// that grows with them: states are bits of one number, rows one concatenation, and a queue's
+// keys are built only where one of its states is read.
 export const BULLMQ_COUNTS_LUA = `
-local prefix, maxEvents = ARGV[1], tonumber(ARGV[2])
-local PARTS = { 'wait', 'paused', 'active', 'prioritized', 'delayed', 'completed', 'failed', 'waiting-children' }
-local LISTS = { wait = true, paused = true, active = true }
-local PENDING = { 'wait', 'paused', 'prioritized' }
-local SILENT = { 'wait', 'paused', 'prioritized', 'delayed' }
-local EVERY = {}
-for _, p in ipairs(PARTS) do EVERY[p] = true end
--- The states each event may have changed. Empty: it changes none (a progress report).
+local prefix, maxEvents, flags, nf, mq = ARGV[1], tonumber(ARGV[2]), ARGV[3], tonumber(ARGV[4]), tonumber(ARGV[5])
+local n = #flags
+local mb = (#ARGV - 5 - nf - 2 * mq) / 2
+-- ARGV[QUIET + j], ARGV[QUIET + mq + j]: the j-th stream read oldest first and its cursor; ARGV[BUSY + j],
+-- ARGV[BUSY + mb + j]: the j-th read newest first and the first id after its cursor.
+local QUIET, BUSY = 5 + nf, 5 + nf + 2 * mq
+local band, bor = bit.band, bit.bor
+local WAIT, PAUSED, ACTIVE, PRIORITIZED, DELAYED, COMPLETED, FAILED, CHILDREN = 1, 2, 4, 8, 16, 32, 64, 128
+local EVERY = 255
+local PENDING = WAIT + PAUSED + PRIORITIZED
+-- What moves jobs without an event (Queue.drain, changePriority) touches these.
+local SILENT = PENDING + DELAYED
+-- The states each event may have changed. 0: it changes none (a progress report).
 local TOUCHES = {
-  progress = {}, duplicated = {}, deduplicated = {}, debounced = {}, drained = {}, ['retries-exhausted'] = {},
+  progress = 0, duplicated = 0, deduplicated = 0, debounced = 0, drained = 0, ['retries-exhausted'] = 0,
   -- 'added' is always followed by where the job went (waiting, delayed, waiting-children).
-  added = {},
-  active = { 'wait', 'paused', 'prioritized', 'active' },
-  completed = { 'active', 'completed' },
-  failed = { 'active', 'failed' },
-  delayed = { 'delayed', 'active', 'wait', 'paused', 'prioritized', 'waiting-children' },
-  stalled = { 'active', 'wait', 'paused', 'prioritized', 'failed' },
-  ['waiting-children'] = { 'waiting-children', 'active' },
+  added = 0,
+  active = PENDING + ACTIVE,
+  completed = ACTIVE + COMPLETED,
+  failed = ACTIVE + FAILED,
+  delayed = DELAYED + ACTIVE + PENDING + CHILDREN,
+  stalled = ACTIVE + PENDING + FAILED,
+  ['waiting-children'] = CHILDREN + ACTIVE,
 }
 -- A job's earlier state ('prev' of waiting and removed events) as the states that hold it.
 local FROM = {
-  active = { 'active' }, delayed = { 'delayed' }, prioritized = { 'prioritized' }, completed = { 'completed' },
-  failed = { 'failed' }, ['waiting-children'] = { 'waiting-children' }, waiting = PENDING, wait = PENDING, paused = PENDING,
+  active = ACTIVE, delayed = DELAYED, prioritized = PRIORITIZED, completed = COMPLETED, failed = FAILED,
+  ['waiting-children'] = CHILDREN, waiting = PENDING, wait = PENDING, paused = PENDING,
 }
 
-local function size(base, part)
-  if LISTS[part] then return redis.call('LLEN', base .. part) end
+-- A state's size where the bit is set, else '' (left as it was).
+local function size(base, touched, state, part, list)
+  if band(touched, state) == 0 then return '' end
+  if list then return redis.call('LLEN', base .. part) end
   return redis.call('ZCARD', base .. part)
 end
 
@@ -63,123 +89,135 @@ local function oldestOf(base)
 end
 
 local function runtimeOf(base)
-  local total, n = 0, 0
+  local total, count = 0, 0
   for _, id in ipairs(redis.call('ZREVRANGE', base .. 'completed', 0, 9)) do
     local t = redis.call('HMGET', base .. id, 'processedOn', 'finishedOn')
     local started, finished = tonumber(t[1]), tonumber(t[2])
     if started and finished and finished >= started then
       total = total + (finished - started)
-      n = n + 1
+      count = count + 1
     end
   end
-  if n > 0 then return math.floor(total / n) end
+  if count > 0 then return math.floor(total / count) end
   return -1
 end
 
--- The states the events touched, or false where only a full count settles it.
-local function touchedBy(entries)
-  local touched = {}
+-- The states the events touched (of those in keep), or -1 where only a full count settles it.
+local function touchedBy(entries, keep)
+  local touched = 0
   for i = 1, #entries do
     local fields = entries[i][2]
     local event = fields[2]
     local states = TOUCHES[event]
     if states then
-      for _, s in ipairs(states) do touched[s] = true end
+      touched = bor(touched, states)
     elseif event == 'waiting' or event == 'removed' then
       local prev
       for k = 3, #fields - 1, 2 do
         if fields[k] == 'prev' then prev = fields[k + 1] break end
       end
       -- waiting without prev: a new job (into wait, or prioritized).
-      if event == 'waiting' then for _, s in ipairs(PENDING) do touched[s] = true end end
+      if event == 'waiting' then touched = bor(touched, PENDING) end
       if prev or event == 'removed' then
         local from = prev and FROM[prev]
-        if not from then return false end
-        for _, s in ipairs(from) do touched[s] = true end
+        if not from then return -1 end
+        touched = bor(touched, from)
       end
     else
-      return false
+      return -1
     end
   end
-  return touched
+  return band(touched, keep)
 end
 
--- A row with the touched states read again (every state and the paused flag for a full count).
+-- A queue's row with the touched states read again (every state and the paused flag for a full
+-- count, with the stream's newest id as its cursor).
 local function row(base, touched, full, runtime, cursor)
-  local r = {}
-  for i, part in ipairs(PARTS) do
-    -- Only BullMQ 5 has a 'paused' list; an absent key reads 0, as BullMQ 6 counts it.
-    if touched[part] then r[i] = size(base, part) else r[i] = '' end
+  local wait = size(base, touched, WAIT, 'wait', true)
+  local oldest = ''
+  if wait ~= '' then oldest = wait > 0 and oldestOf(base) or -1 end
+  local paused = ''
+  if full then paused = redis.call('HGET', base .. 'meta', 'paused') == '1' and 1 or 0 end
+  local ran = ''
+  if runtime then ran = redis.call('ZCARD', base .. 'completed') > 0 and runtimeOf(base) or -1 end
+  if full then
+    local last = redis.call('XREVRANGE', base .. 'events', '+', '-', 'COUNT', 1)
+    cursor = (last[1] and last[1][1]) or ''
   end
-  r[9] = full and ((redis.call('HGET', base .. 'meta', 'paused') == '1') and 1 or 0) or ''
-  r[10] = touched.wait and (r[1] > 0 and oldestOf(base) or -1) or ''
-  r[11] = runtime and (redis.call('ZCARD', base .. 'completed') > 0 and runtimeOf(base) or -1) or ''
-  r[12] = cursor
-  return table.concat(r, ',')
+  -- Only BullMQ 5 has a 'paused' list; an absent key reads 0, as BullMQ 6 counts it.
+  return wait .. ',' .. size(base, touched, PAUSED, 'paused', true) .. ',' .. size(base, touched, ACTIVE, 'active', true) .. ','
+    .. size(base, touched, PRIORITIZED, 'prioritized') .. ',' .. size(base, touched, DELAYED, 'delayed') .. ','
+    .. size(base, touched, COMPLETED, 'completed') .. ',' .. size(base, touched, FAILED, 'failed') .. ','
+    .. size(base, touched, CHILDREN, 'waiting-children') .. ',' .. paused .. ',' .. oldest .. ',' .. ran .. ',' .. cursor
 end
 
-local function newest(base)
-  local last = redis.call('XREVRANGE', base .. 'events', '+', '-', 'COUNT', 1)
-  return (last[1] and last[1][1]) or ''
-end
-
-local names, flags, cursors = {}, {}, {}
-local streams, ids = {}, {}
-for i = 3, #ARGV, 2 do
-  local spec = ARGV[i + 1]
-  local bar = string.find(spec, '|', 1, true)
-  local n = #names + 1
-  names[n], flags[n], cursors[n] = ARGV[i], string.sub(spec, 1, bar - 1), string.sub(spec, bar + 1)
-  if cursors[n] ~= '' then
-    streams[#streams + 1] = prefix .. ':' .. ARGV[i] .. ':events'
-    ids[#ids + 1] = cursors[n]
-  end
-end
--- The new events of each stream (at most maxEvents + 1: more are not followed), and the streams gone.
-local changed = {}
-if #streams > 0 then
-  local args = { 'COUNT', maxEvents + 1, 'STREAMS' }
-  for _, s in ipairs(streams) do args[#args + 1] = s end
-  for _, id in ipairs(ids) do args[#args + 1] = id end
-  local newer = redis.call('XREAD', unpack(args))
-  if newer then
-    for _, s in ipairs(newer) do changed[s[1]] = s[2] end
-  end
-  if redis.call('EXISTS', unpack(streams)) < #streams then
-    for _, s in ipairs(streams) do
-      if redis.call('EXISTS', s) == 0 then changed[s] = false end
-    end
-  end
+-- The new events of the quiet streams (at most maxEvents + 1: more are not followed), in the order
+-- asked (XREAD leaves out a stream with none), and whether any followed stream is gone.
+local newer, gone = false, false
+if mq > 0 then
+  newer = redis.call('XREAD', 'COUNT', maxEvents + 1, 'STREAMS', unpack(ARGV, QUIET + 1, QUIET + 2 * mq))
+  gone = redis.call('EXISTS', unpack(ARGV, QUIET + 1, QUIET + mq)) < mq
 end
 local out = {}
-for n = 1, #names do
-  local base = prefix .. ':' .. names[n] .. ':'
-  local cursor, fl = cursors[n], flags[n]
-  local again, runtime = string.find(fl, 'F', 1, true) ~= nil, string.find(fl, 'R', 1, true) ~= nil
-  local events = changed[base .. 'events']
-  local touched = {}
-  if cursor ~= '' and events then
-    -- A gap: events after the cursor trimmed away. Trimming (MAXLEN, XTRIM) drops the oldest
-    -- entries first, so had any event after the cursor gone, every older entry would have gone
-    -- with it and the stream would hold just the new ones. It holds more: nothing was dropped.
-    if #events > maxEvents or redis.call('XLEN', base .. 'events') <= #events then
-      touched = false
+local jf, jq, jb, k = 0, 0, 0, 1
+for i = 1, n do
+  local bits = string.byte(flags, i) - 48
+  local again, runtime, busy = bits % 4 >= 2, bits % 8 >= 4, bits % 16 >= 8
+  -- The 'paused' list only where the queue is paused (a full count reads it all the same).
+  local keep = bits >= 16 and EVERY or EVERY - PAUSED
+  -- cursor: where the queue's events now end, where they moved (else nil: as it was).
+  -- A gap (events after the cursor trimmed away) is counted in full. Trimming (MAXLEN, XTRIM)
+  -- drops the oldest entries first, so had any event after the cursor gone, every older entry
+  -- would have gone with it and the stream would hold just the new ones. It holds more (XLEN):
+  -- nothing was dropped.
+  local touched, cursor, events, stream = -1, nil, nil, nil
+  if bits % 2 == 1 then
+    if busy then
+      -- Newest first, down to (not including) the cursor.
+      jb = jb + 1
+      stream = ARGV[BUSY + jb]
+      local got = redis.call('XREVRANGE', stream, '+', ARGV[BUSY + mb + jb], 'COUNT', maxEvents + 1)
+      if #got > 0 then
+        if #got <= maxEvents and redis.call('XLEN', stream) > #got then
+          events = got
+          touched = touchedBy(events, keep)
+          cursor = got[1][1]
+        end
+      elseif redis.call('EXISTS', stream) == 1 then
+        touched = 0
+      end
     else
-      touched = touchedBy(events)
-      cursor = events[#events][1]
+      jq = jq + 1
+      stream = ARGV[QUIET + jq]
+      if newer and newer[k] and newer[k][1] == stream then
+        events = newer[k][2]
+        k = k + 1
+        if #events <= maxEvents and redis.call('XLEN', stream) > #events then
+          touched = touchedBy(events, keep)
+          cursor = events[#events][1]
+        end
+      elseif not (gone and redis.call('EXISTS', stream) == 0) then
+        touched = 0
+      end
     end
   end
-  if cursor == '' or events == false or touched == false then
-    out[n] = row(base, EVERY, true, runtime, newest(base))
-  elseif again then
-    -- What moves jobs without an event (Queue.drain, changePriority) touches these; the events
-    -- read above add theirs.
-    for _, s in ipairs(SILENT) do touched[s] = true end
-    out[n] = row(base, touched, false, runtime, cursor)
-  elseif next(touched) == nil and not runtime then
-    out[n] = events and ('+' .. cursor) or '='
+  local base
+  if stream then
+    base = string.sub(stream, 1, -7)
   else
-    out[n] = row(base, touched, false, runtime, cursor)
+    jf = jf + 1
+    base = prefix .. ':' .. ARGV[5 + jf] .. ':'
+  end
+  if touched == -1 then
+    out[i] = row(base, EVERY, true, runtime, nil)
+  elseif again then
+    out[i] = row(base, band(bor(touched, SILENT), keep), false, runtime, cursor or '')
+  elseif touched ~= 0 or runtime then
+    out[i] = row(base, touched, false, runtime, cursor or '')
+  elseif events then
+    out[i] = '+' .. cursor
+  else
+    out[i] = '='
   end
 end
 return table.concat(out, ';')

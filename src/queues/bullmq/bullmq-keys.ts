@@ -23,3 +23,16 @@ export class BullmqKeys {
 
 /** The states whose sizes make up a BullMQ queue's counts, in the order the counts script returns them. */
 export const BULLMQ_COUNT_PARTS = ['wait', 'paused', 'active', 'prioritized', 'delayed', 'completed', 'failed', 'waiting-children'] as const;
+
+/**
+ * The first stream id after `id` ("ms-seq"): an inclusive bound that means "newer than id" (Redis
+ * before 6.2, which BullMQ still runs on, has no exclusive one).
+ */
+export function nextStreamId(id: string): string {
+  const dash = id.indexOf('-');
+  const ms = id.slice(0, dash);
+  const seq = Number(id.slice(dash + 1));
+  if (Number.isSafeInteger(seq + 1)) return `${ms}-${seq + 1}`;
+  const big = BigInt(id.slice(dash + 1));
+  return big >= 0xffffffffffffffffn ? `${BigInt(ms) + 1n}-0` : `${ms}-${big + 1n}`;
+}
