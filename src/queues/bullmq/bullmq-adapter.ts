@@ -521,7 +521,7 @@ interface Seen {
   busyUntil: number;
   /** The eight states' sizes, the paused flag, the oldest waiting job's timestamp. */
   values: number[];
-  /** Its events stream's key. */
+  /** Its events stream's key (built once: the counts send it at every reading). */
   stream: string;
   /** Its last reading had new events: the next reads its stream newest first. */
   moving: boolean;
