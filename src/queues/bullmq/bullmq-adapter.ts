@@ -81,12 +81,13 @@ export class BullmqAdapter implements QueueAdapter {
 
   /** What a reading asks of the script for one queue: from its cursor, the states that move silently again, its runtime. */
   private ask(queue: QueueRef, now: number): Asked {
-    const seen = this.seen.get(queue.name);
-    const cursor = seen && now >= seen.busyUntil ? seen.eventId : '';
-    const again = seen !== undefined && cursor !== '' && now - seen.fullAt >= BULLMQ_FULL_COUNT_EVERY_MS;
+    const known = this.seen.get(queue.name);
+    // Followed from its cursor, unless it is counted in full for a while (or has no cursor yet).
+    const seen = known && now >= known.busyUntil && known.eventId !== '' ? known : undefined;
+    const again = seen !== undefined && now - seen.fullAt >= BULLMQ_FULL_COUNT_EVERY_MS;
     const runtime = now - (this.runtimes.get(queue.name)?.at ?? -Infinity) >= BULLMQ_RUNTIME_EVERY_MS;
     // Our own writes that emit no event (a cancel's claim, Queue.drain) until the reply is in.
-    return { cursor, again, runtime, writes: this.writes.get(queue.name) ?? 0, seen: cursor !== '' ? seen : undefined };
+    return { seen, again, runtime, writes: this.writes.get(queue.name) ?? 0 };
   }
 
   /**
@@ -138,7 +139,7 @@ export class BullmqAdapter implements QueueAdapter {
         const fullAt = seen ? now : now - (nameHash(queue.name) % BULLMQ_FULL_COUNT_EVERY_MS);
         // A full count where its events were followed (too many of them, a gap, a pause): counted
         // in full a while, rather than reading many events first at every tick.
-        const fellBack = asked.cursor !== '';
+        const fellBack = asked.seen !== undefined;
         seen = { eventId: f[11], fullAt, busyUntil: fellBack ? now + BULLMQ_FULL_COUNT_EVERY_MS : 0, values: f.slice(0, 10).map(Number), stream: seen?.stream ?? this.keys.key(queue.name, 'events'), moving: false, after: undefined };
         this.seen.set(queue.name, seen);
         this.readings.full++;
@@ -503,12 +504,11 @@ function bullWorkerId(w: { id?: string; rawname?: string; addr?: string }): stri
 
 /** What one reading asked of the counts script for a queue (the script's argument, and what it means). */
 interface Asked {
-  cursor: string;
+  /** What is known of a queue followed from its cursor (undefined: counted in full). */
+  seen: Seen | undefined;
   again: boolean;
   runtime: boolean;
   writes: number;
-  /** What is known of a queue followed from its cursor (undefined: counted in full). */
-  seen: Seen | undefined;
 }
 
 /** What is known of a queue between readings. */
