@@ -156,7 +156,7 @@ async function tick(): Promise<TickFigures> {
     // synchronous parts), timed where they run, over ticks of their own: the timing itself reads
     // /proc at every step, which would slow the ticks measured above.
     const turns = new TurnMeter();
-    turns.wrap('engine', engine, ['observe', 'queueSignalsOf', 'queueBreaches', 'stepEvaluation', 'signals', 'recordDerived', 'breachesOf', 'endEvaluation']);
+    turns.wrap('engine', engine, ['observe', 'observeQueues', 'queueSignalsOf', 'queueBreaches', 'stepEvaluation', 'signals', 'recordDerived', 'breachesOf', 'endEvaluation']);
     turns.wrap('laravel', handle.adapters[0], ['counts', 'discover', 'flow']);
     turns.wrap('observer', observer, ['observe']);
     turns.wrap('host', host, ['sample']);

@@ -63,7 +63,7 @@ export async function run(): Promise<void> {
   }
   const turns = new TurnMeter();
   const engine = api.host.engine;
-  turns.wrap('engine', engine?.signalsEngine, ['observe', 'queueSignalsOf', 'signals', 'recordDerived', 'breachesOf', 'stepEvaluation', 'endEvaluation']);
+  turns.wrap('engine', engine?.signalsEngine, ['observe', 'observeQueues', 'queueSignalsOf', 'signals', 'recordDerived', 'breachesOf', 'stepEvaluation', 'endEvaluation']);
   for (const c of engine?.queues?.connections ?? []) for (const a of c.adapters) turns.wrap(`${a.system}`, a, ['counts', 'flow', 'discover']);
   turns.wrap('view.queues', api.queues, ['update']);
   turns.wrap('view.tenants', api.tenants, ['update']);

@@ -26,7 +26,10 @@ export class QueueDiscovery {
     const now = Date.now();
     if (!force && this.cached && now - this.cached.at < DISCOVERY_TTL_MS) return this.cached.refs;
     const names = [...new Set(await this.names(now))].sort();
-    const refs = names.map((n) => queueRef(this.system, this.connection, n));
+    // A queue found again keeps its ref object: what is cached per ref (the signals' key string)
+    // stays valid, and the same queue is the same object from one discovery to the next.
+    const before = new Map(this.cached?.refs.map((r) => [r.name, r]));
+    const refs = names.map((n) => before.get(n) ?? queueRef(this.system, this.connection, n));
     this.cached = { at: now, refs };
     return refs;
   }

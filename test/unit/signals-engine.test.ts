@@ -52,6 +52,43 @@ describe('signals engine', () => {
     second.forEach((f, i) => assert.equal(f, first[i], 'the same finding object while its figures stay'));
   });
 
+  it('a tick taken a part at a time (observeQueues, as the sampler does) gives the findings evaluate() gives, tick after tick', () => {
+    // Two engines, one config, the same observations: one evaluates whole ticks, the other takes
+    // them as the sampler does, where a queue whose rules read the same figures as at its last,
+    // steady, evaluation gives its findings again without looking at its rules. Queues stand
+    // still, jump, rise, lose their consumers, and some are not read at some ticks.
+    const config = { thresholds: { hysteresis: { breachAfter: 2, clearAfter: 3 }, queues: { '*': { depth: { warning: 10, critical: 50 }, wait: { warning: '1m' }, forecast: { within: '10m', warning: 100 } } } } };
+    const whole = engineFor(config).engine;
+    const parts = engineFor(config).engine;
+    let seed = 7;
+    const rand = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+    const ids = Array.from({ length: 12 }, (_, i) => `bullmq:q${i}`);
+    const state = ids.map(() => ({ pending: 0, rising: 0, consumers: null as number | null, age: null as number | null }));
+    const seen = (f: { key: string; severity: string; value: number; limit: number; message: string; since: number }) => `${f.key} ${f.severity} ${f.value}/${f.limit} since ${f.since}: ${f.message}`;
+    for (let i = 0; i < 400; i++) {
+      const t = T0 + i * 1000;
+      state.forEach((q, n) => {
+        const r = rand();
+        if (r < 0.03) q.pending = Math.floor(rand() * 80);
+        else if (r < 0.04) q.rising = q.rising ? 0 : 1 + Math.floor(rand() * 3);
+        else if (r < 0.05) q.consumers = [null, 0, 2][Math.floor(rand() * 3)];
+        else if (r < 0.06) q.age = q.age === null ? 90_000 + n : null;
+        if (q.rising) q.pending += q.rising;
+        if (q.pending > 150) q.rising = 0;
+      });
+      const read = ids.map((id, n) => queue({ id, pending: state[n].pending, consumers: state[n].consumers, oldestAgeMs: state[n].age })).filter(() => rand() > 0.05);
+      whole.observe(t, obs(read));
+      const expected = whole.evaluate(t);
+      const e = parts.beginEvaluation(t);
+      for (let k = 0; k < read.length; k += 5) parts.observeQueues(e, read.slice(k, k + 5));
+      parts.observe(t, obs([]));
+      parts.stepEvaluation(e, parts.queueBreaches(parts.queueSignalsOf(t, parts.queueKeysNotBuilt(t))));
+      parts.stepEvaluation(e, parts.breachesOf(parts.signals(t, parts.builtQueueSignals(t)), [], true));
+      const got = parts.endEvaluation(e);
+      assert.deepEqual(got.map(seen), expected.map(seen), `tick ${i}`);
+    }
+  });
+
   it('hysteresis: raised after N samples over, cleared after M under, no flapping in between', () => {
     const { engine } = engineFor({ thresholds: { hysteresis: { breachAfter: 3, clearAfter: 2 }, queues: { '*': { depth: { warning: 10 } } } } });
     const seq = [20, 20, 5, 20, 20, 20, 20, 5, 20, 5, 5, 5];

@@ -2,7 +2,7 @@
 // series, a plain two-pass least squares on the window, and numerically hard cases.
 import { strict as assert } from 'node:assert';
 import { Ewma, EwmaRate } from '../../src/core/signals/ewma';
-import { SlidingRegression } from '../../src/core/signals/sliding-regression';
+import { RegressionPool, SlidingRegression } from '../../src/core/signals/sliding-regression';
 import { direction, forecast, iqrScore, quantile, timeToCross, timeToDrain, zScore } from '../../src/core/signals/trend-math';
 
 /** Ordinary least squares, two passes, on (seconds, value) pairs: the reference. */
@@ -36,6 +36,31 @@ describe('sliding regression', () => {
     assert.equal(res.n, 100);
     assert.equal(res.at, t0 + 99_000);
     close(forecast(res, 30_000), 3 + 2 * 129, 1e-12, 'forecast 30 s ahead');
+  });
+
+  it('lines of a pool, side by side in its blocks, each give what a line of its own gives, also in a lane used again', () => {
+    const pool = new RegressionPool(30_000, 50);
+    const t0 = 1_700_000_000_000;
+    const value = (line: number, i: number) => line * 1000 + ((i * (line + 3)) % 17) + (line % 2 ? i : -i);
+    const pooled = Array.from({ length: 40 }, () => pool.create());
+    const alone = pooled.map(() => new SlidingRegression(30_000, 50));
+    const step = (i: number) => pooled.forEach((r, line) => {
+      // Lines sampled at different rates, so their rings are not in step.
+      if (i % (1 + (line % 3))) return;
+      r.add(t0 + i * 500, value(line, i));
+      alone[line].add(t0 + i * 500, value(line, i));
+    });
+    for (let i = 0; i < 300; i++) step(i);
+    // A line released and its lane taken by a new one: the new line starts empty.
+    pool.release(pooled[5]);
+    pooled[5] = pool.create();
+    alone[5] = new SlidingRegression(30_000, 50);
+    assert.equal(pooled[5].result(), undefined);
+    for (let i = 300; i < 420; i++) step(i);
+    pooled.forEach((r, line) => {
+      assert.deepEqual(r.result(), alone[line].result(), `line ${line}`);
+      assert.deepEqual(r.values(), alone[line].values(), `line ${line} values`);
+    });
   });
 
   it('matches a two-pass least squares on the window after a million noisy samples slid through it', () => {

@@ -13,7 +13,7 @@ import { mostSpecific } from './glob';
 import { INITIAL, step, type HysteresisState, type Level } from './hysteresis';
 import type { HostObservation, Observation, PoolObservation, QueueObservation } from './observations';
 import { SeriesPool, type HistoryPoint, type SeriesHistory } from './series-history';
-import { SlidingRegression, type RegressionResult } from './sliding-regression';
+import { RegressionPool, type RegressionResult, type SlidingRegression } from './sliding-regression';
 import { tenantOfPool, tenantOfQueue } from './tenants';
 import { tenantParts, Z95, type TenantSample } from './tenant-shares';
 import { direction, timeToCross, timeToDrain, type Direction } from './trend-math';
@@ -123,6 +123,8 @@ export interface Evaluation {
   /** Rules kept (not all clear) after being evaluated in it. */
   kept: number;
   out: Finding[];
+  /** Where each finding of `out` goes in the list (its queue's order; other subjects after every queue). */
+  ranks: number[];
 }
 
 /** A rule's outcome before hysteresis; the message is built only for findings that are shown. */
@@ -159,6 +161,25 @@ interface RuleState {
   shown: { level: Level; value: number; limit: number; detail: string; finding: Finding } | undefined;
   /** Its last outcome, given again while the figures are the same. */
   outcome?: RawBreach;
+  /** The queue it belongs to (a steady queue's rules are evaluated without being looked at). */
+  queue?: QueueState;
+}
+
+/**
+ * What a queue's rules read of its signal, and the findings they gave, kept when every rule of
+ * the queue was steady at its last evaluation (each outcome and hysteresis state the same as the
+ * time before). While these figures stay the same, the next evaluation gives the same findings
+ * again without looking at a rule: most queues at most ticks.
+ */
+interface SteadyRules {
+  pending: number;
+  direction: Direction;
+  wait: number | null;
+  expectedWait: number | null;
+  failureRate: number | null;
+  consumers: number | null;
+  paused: boolean;
+  findings: Finding[];
 }
 
 interface QueueState {
@@ -171,6 +192,16 @@ interface QueueState {
   /** Names built once per queue, not per tick: its wait series and its system's flow scope. */
   waitSeries: string;
   systemKey: string;
+  /** Resolved once per queue (the config does not change while the engine lives): its rules, their keys, its tenant. */
+  rules: QueueRulesResolved;
+  ruleKeys: QueueRuleKeys;
+  tenant: string | undefined;
+  /** Its signal as last built, and at which tick: the sampler's tick gathers them from here. */
+  signal: QueueSignal | undefined;
+  signalAt: number;
+  /** The evaluation that last gave its steady findings again (without looking at its rules), and what they were. */
+  steadyIn: number;
+  steady: SteadyRules | undefined;
 }
 
 export class SignalsEngine {
@@ -179,6 +210,8 @@ export class SignalsEngine {
   private readonly series = new Map<string, { history: SeriesHistory; seen: number }>();
   /** Every series' history, side by side in blocks (a tick writes the same second of each). */
   private readonly histories = new SeriesPool();
+  /** Every queue's trend line, side by side in the same way. */
+  private readonly lines: RegressionPool;
   /** What finished, per queue or system (scopeKey). */
   private readonly flows = new Map<string, { window: FlowWindow; seen: number }>();
   private readonly flowUnknown = new Map<string, { why: string; seen: number }>();
@@ -197,9 +230,11 @@ export class SignalsEngine {
   constructor(
     private readonly thresholds: ThresholdsConfig,
     private readonly tenants: TenantsConfig,
-    private readonly signalsCfg: Pick<SignalsConfig, 'trendWindowMs'>,
+    signalsCfg: Pick<SignalsConfig, 'trendWindowMs'>,
     private readonly poolConfigs: readonly PoolConfig[] = [],
-  ) {}
+  ) {
+    this.lines = new RegressionPool(signalsCfg.trendWindowMs, 600);
+  }
 
   observe(now: number, o: Observation): void {
     this.at = now;
@@ -248,13 +283,14 @@ export class SignalsEngine {
       const s = this.queues.get(q[1]);
       if (!s) return;
       // The trend line takes samples in time order: rebuild it with the restored points first.
-      const line = new SlidingRegression(this.signalsCfg.trendWindowMs, 600);
+      const line = this.lines.create();
       for (const p of sorted) {
         if (p.t >= s.seen) continue;
         s.depthHistory.add(p.t, p.v);
         line.add(p.t, p.v);
       }
       line.add(s.seen, s.obs.pending);
+      this.lines.release(s.depth);
       s.depth = line;
       return;
     }
@@ -268,6 +304,20 @@ export class SignalsEngine {
   /** The keys of the queues observed, for a caller that builds their signals a slice at a time. */
   queueKeys(): string[] {
     return [...this.queues.keys()];
+  }
+
+  /** The queues whose signal was not built at `now` (not read at this tick: their connection failed). */
+  queueKeysNotBuilt(now: number): string[] {
+    const out: string[] = [];
+    for (const [k, s] of this.queues) if (s.signalAt !== now) out.push(k);
+    return out;
+  }
+
+  /** Every queue's signal as built at `now`, in the order the queues were first seen (built now where it was not). */
+  builtQueueSignals(now: number): QueueSignal[] {
+    const out: QueueSignal[] = [];
+    for (const s of this.queues.values()) out.push(s.signalAt === now && s.signal ? s.signal : this.queueSignal(s, now));
+    return out;
   }
 
   /** The signals of some queues (a slice of queueKeys()): the sampler spreads 1000 queues over turns of the loop. */
@@ -311,61 +361,117 @@ export class SignalsEngine {
    * what was not evaluated and returns the findings. evaluate() is the three at once.
    */
   beginEvaluation(now: number): Evaluation {
-    return { now, id: ++this.evaluations, kept: 0, out: [] };
+    return { now, id: ++this.evaluations, kept: 0, out: [], ranks: [] };
   }
 
   stepEvaluation(e: Evaluation, raw: readonly RawBreach[]): void {
-    const { breachAfter, clearAfter } = this.thresholds;
     for (const b of raw) {
-      let r = this.rules.get(b.key);
-      const next = step(r?.h ?? INITIAL, b.level, breachAfter, clearAfter);
-      // Only rules that differ from "all clear" are kept: the map holds what is breached or pending.
-      if (next.active === 'ok' && next.pending === 'ok') {
-        if (r) this.rules.delete(b.key);
+      if (b.subject.kind !== 'queue') {
+        this.stepRule(e, b, MAX_ORDER + 1 + e.out.length);
         continue;
       }
-      if (r) {
-        r.h = next;
-        r.evaluation = e.id;
-        r.outcome = b;
-      } else this.rules.set(b.key, (r = { h: next, evaluation: e.id, since: undefined, shown: undefined, outcome: b }));
-      e.kept++;
-      if (next.active === 'ok') {
-        r.since = r.shown = undefined;
-        continue;
-      }
-      r.since ??= e.now;
-      const out = e.out;
-      // The finding shown last is kept while its figures are the same (no new strings per tick).
-      const shown = r.shown;
-      const detail = b.detail ?? '';
-      if (shown && shown.level === next.active && shown.value === b.value && shown.limit === b.limit && shown.detail === detail) out.push(shown.finding);
-      else {
-        const finding = materialize(b, next.active, r.since);
-        r.shown = { level: next.active, value: b.value, limit: b.limit, detail, finding };
-        out.push(finding);
-      }
+      const q = this.queues.get(b.subject.id);
+      // Its rules moved on outside observeQueues: what it kept as steady may no longer be.
+      if (q) q.steady = undefined;
+      this.stepRule(e, b, q?.order ?? MAX_ORDER);
     }
+  }
+
+  /**
+   * Some queues' observations, each taken in one pass while its state is at hand: observed, its
+   * signal built and its rules stepped in `e` (what observe, queueSignalsOf, queueBreaches and
+   * stepEvaluation do one after the other). The sampler hands each part of the counts here as it arrives.
+   */
+  observeQueues(e: Evaluation, observed: readonly QueueObservation[]): QueueSignal[] {
+    this.at = e.now;
+    const sigs: QueueSignal[] = [];
+    const raw: RawBreach[] = [];
+    for (const q of observed) {
+      const s = this.observeQueue(e.now, q);
+      if (!s) continue;
+      const sig = this.queueSignal(s, e.now);
+      sigs.push(sig);
+      const kept = s.steady;
+      if (kept && sameRuleInputs(kept, sig)) {
+        s.steadyIn = e.id;
+        // The same findings as last time, in the same order: no rule, key or state is looked at.
+        for (const f of kept.findings) {
+          e.out.push(f);
+          e.ranks.push(s.order);
+        }
+        e.kept += kept.findings.length;
+        continue;
+      }
+      this.queueOutcomes(sig, raw, s);
+      const first = e.out.length;
+      let steady = true;
+      for (let i = 0; i < raw.length; i++) steady = this.stepRule(e, raw[i], s.order, s) && steady;
+      raw.length = 0;
+      // Kept only for a queue that is not rising (its depth message and forecast follow the trend line).
+      s.steady = steady && sig.direction !== 'rising' ? steadyRules(sig, e.out.slice(first)) : undefined;
+    }
+    return sigs;
+  }
+
+  /**
+   * One rule's hysteresis sample; its finding (if shown) goes to e.out at `rank`. True when the
+   * rule is steady: kept, with the same outcome, state and finding as at its last sample (or clear,
+   * as before, with nothing kept).
+   */
+  private stepRule(e: Evaluation, b: RawBreach, rank: number, queue?: QueueState): boolean {
+    const { breachAfter, clearAfter } = this.thresholds;
+    let r = this.rules.get(b.key);
+    const next = step(r?.h ?? INITIAL, b.level, breachAfter, clearAfter);
+    // Only rules that differ from "all clear" are kept: the map holds what is breached or pending.
+    if (next.active === 'ok' && next.pending === 'ok') {
+      if (r) this.rules.delete(b.key);
+      return !r;
+    }
+    const steady = r !== undefined && r.outcome === b && r.h === next;
+    if (r) {
+      r.h = next;
+      r.evaluation = e.id;
+      r.outcome = b;
+    } else this.rules.set(b.key, (r = { h: next, evaluation: e.id, since: undefined, shown: undefined, outcome: b }));
+    r.queue = queue;
+    e.kept++;
+    if (next.active === 'ok') {
+      r.since = r.shown = undefined;
+      return false;
+    }
+    r.since ??= e.now;
+    const out = e.out;
+    e.ranks.push(rank);
+    // The finding shown last is kept while its figures are the same (no new strings per tick).
+    const shown = r.shown;
+    const detail = b.detail ?? '';
+    if (shown && shown.level === next.active && shown.value === b.value && shown.limit === b.limit && shown.detail === detail) {
+      out.push(shown.finding);
+      return steady;
+    }
+    const finding = materialize(b, next.active, r.since);
+    r.shown = { level: next.active, value: b.value, limit: b.limit, detail, finding };
+    out.push(finding);
+    return false;
   }
 
   endEvaluation(e: Evaluation): Finding[] {
     // Queues' findings first, in the order the queues were first seen (a stable order for views
     // that compare lists item by item), then the pools', workers', host's and tenants'. Steps come
     // in about that order already (a part of the counts after another): sorted only when not.
-    const rank = (f: Finding, i: number): number => (f.subject.kind === 'queue' ? (this.queues.get(f.subject.id)?.order ?? MAX_ORDER) : MAX_ORDER + 1 + i);
+    const ranks = e.ranks;
     let sorted = true;
-    for (let i = 1, prev = e.out.length ? rank(e.out[0], 0) : 0; sorted && i < e.out.length; i++) {
-      const r = rank(e.out[i], i);
-      sorted = r >= prev;
-      prev = r;
-    }
-    if (!sorted) e.out = e.out.map((f, i) => ({ f, r: rank(f, i), i })).sort((a, b) => a.r - b.r || a.i - b.i).map((x) => x.f);
+    for (let i = 1; sorted && i < ranks.length; i++) sorted = ranks[i] >= ranks[i - 1];
+    if (!sorted) e.out = e.out.map((f, i) => ({ f, r: ranks[i], i })).sort((a, b) => a.r - b.r || a.i - b.i).map((x) => x.f);
     // A rule no longer evaluated (its subject is gone) counts as clear. Most ticks every kept rule
     // was evaluated, and nothing needs looking at.
     if (e.kept < this.rules.size) {
       for (const [key, r] of this.rules) {
-        if (r.evaluation === e.id) continue;
+        // A steady queue's rules were evaluated through their queue (observeQueues). Any other
+        // rule of a queue ends its steadiness here: it is stepped below while its queue's are not.
+        if (r.evaluation === e.id || r.queue?.steadyIn === e.id) continue;
         const next = step(r.h, 'ok', this.thresholds.breachAfter, this.thresholds.clearAfter);
+        if (r.queue) r.queue.steady = undefined;
         if (next.active === 'ok' && next.count === 0) this.rules.delete(key);
         else {
           r.h = next;
@@ -378,15 +484,17 @@ export class SignalsEngine {
 
   // ---- observation ----
 
-  private observeQueue(now: number, q: QueueObservation): void {
+  private observeQueue(now: number, q: QueueObservation): QueueState | undefined {
     let s = this.queues.get(q.key);
     if (!s) {
-      if (this.queues.size >= MAX_QUEUE_SERIES) return;
+      if (this.queues.size >= MAX_QUEUE_SERIES) return undefined;
       s = {
         order: this.queueOrder++, obs: q, seen: now,
-        depth: new SlidingRegression(this.signalsCfg.trendWindowMs, 600),
+        depth: this.lines.create(),
         depthHistory: this.histories.create(),
         waitSeries: `queue:${q.key}:wait`, systemKey: `${q.connection}/${q.ref.system}`,
+        rules: this.rulesFor(q.id), ruleKeys: this.ruleKeysOf(q.key), tenant: tenantOfQueue(q, this.tenants),
+        signal: undefined, signalAt: NaN, steadyIn: 0, steady: undefined,
       };
       this.queues.set(q.key, s);
     }
@@ -402,6 +510,7 @@ export class SignalsEngine {
       this.record(waitSeries, now, wait);
       if (!had && this.series.has(waitSeries)) this.waitSeries++;
     }
+    return s;
   }
 
   private observeFlow(now: number, r: FlowReading): void {
@@ -470,6 +579,7 @@ export class SignalsEngine {
       if (now - s.seen <= FORGET_AFTER_MS) continue;
       this.queues.delete(k);
       this.histories.release(s.depthHistory);
+      this.lines.release(s.depth);
     }
     for (const [k, s] of this.pools) if (now - s.seen > FORGET_AFTER_MS) this.pools.delete(k);
     for (const [k, s] of this.series) {
@@ -502,7 +612,7 @@ export class SignalsEngine {
     // The arrow follows the fitted slope over the trend window (the same line the view and `trends` show).
     const dir = trend ? direction(trend, { horizonMs: 60_000 }) : 'stable';
     const signal: QueueSignal = {
-      ref: q.ref, key: q.key, id: q.id, connection: q.connection, tenant: tenantOfQueue(q, this.tenants),
+      ref: q.ref, key: q.key, id: q.id, connection: q.connection, tenant: s.tenant,
       pending: q.pending, delayed: q.delayed, active: q.active, failed: q.failed, paused: q.paused, consumers: q.consumers,
       wait, throughput: flow.throughput, failureRate: flow.failureRate, runtimeP50: flow.runtimeP50, runtimeP95: flow.runtimeP95, runtime, expectedWait, finished: flow.totals, lastHour: flow.lastHour,
       trend, direction: dir, slopePerMin: (trend?.slope ?? 0) * 60,
@@ -510,6 +620,8 @@ export class SignalsEngine {
     };
     // Set after, not spread in: a spread in the literal gives every signal a slow, one-off shape.
     if (q.tenantSample) signal.tenantSample = q.tenantSample;
+    s.signal = signal;
+    s.signalAt = now;
     return signal;
   }
 
@@ -620,12 +732,12 @@ export class SignalsEngine {
    * and nothing pending) is left out: it would change nothing, and most rules of most queues are
    * clear at most ticks. Keys and subjects are built once per queue.
    */
-  private queueOutcomes(q: QueueSignal, out: RawBreach[]): void {
+  private queueOutcomes(q: QueueSignal, out: RawBreach[], s = this.queues.get(q.key)): void {
     // No closure is made here, whatever the outcome: a closure over this function's variables
     // would cost an allocation per queue and rule at every tick. Messages are built by the
     // describe* functions, and only for a finding shown anew.
-    const rules = this.rulesFor(q.id);
-    const k = this.ruleKeysOf(q.key);
+    const rules = s?.rules ?? this.rulesFor(q.id);
+    const k = s?.ruleKeys ?? this.ruleKeysOf(q.key);
     const related = rules.related.length ? rules.related : undefined;
     const depth = rules.depth;
     if (depth) {
@@ -650,7 +762,10 @@ export class SignalsEngine {
     if (q.consumers !== null) {
       const zc = rules.zeroConsumers;
       const level = q.pending > 0 && q.consumers === 0 && !q.paused ? severityOf(zc?.severity, RULE_DEFAULTS.zeroConsumers) : 'ok';
-      if (level !== 'ok' || this.rules.has(k.zeroConsumers)) out.push(zeroConsumersOutcome(q, level, k, zc?.range, related));
+      const last = this.rules.get(k.zeroConsumers)?.outcome;
+      // The last outcome again while it says the same (its queue can then be steady).
+      if (last && last.level === level && last.value === q.pending && last.range === zc?.range && last.related === related) out.push(last);
+      else if (level !== 'ok' || last) out.push(zeroConsumersOutcome(q, level, k, zc?.range, related));
     }
   }
 
@@ -894,6 +1009,15 @@ function forecastOutcome(q: QueueSignal, fc: NonNullable<QueueRules['forecast']>
 function zeroConsumersOutcome(q: QueueSignal, level: Level, k: QueueRuleKeys, range: SourceRange | undefined, related: Finding['related']): RawBreach {
   return { key: k.zeroConsumers, level, severity: level === 'ok' ? 'warning' : level, subject: k.subject, metric: 'zeroConsumers', value: q.pending, limit: 0, range, related,
     message: () => `${queueLabel(q)} has ${q.pending} pending job${q.pending === 1 ? '' : 's'} and no consumer` };
+}
+
+function steadyRules(q: QueueSignal, findings: Finding[]): SteadyRules {
+  return { pending: q.pending, direction: q.direction, wait: q.wait.value, expectedWait: q.expectedWait.value, failureRate: q.failureRate.value, consumers: q.consumers, paused: q.paused, findings };
+}
+
+/** Whether a queue's rules would read the same figures as when it was steady. */
+function sameRuleInputs(k: SteadyRules, q: QueueSignal): boolean {
+  return k.pending === q.pending && k.direction === q.direction && k.wait === q.wait.value && k.expectedWait === q.expectedWait.value && k.failureRate === q.failureRate.value && k.consumers === q.consumers && k.paused === q.paused;
 }
 
 function materialize(b: RawBreach, severity: Severity, since: number): Finding {

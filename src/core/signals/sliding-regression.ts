@@ -23,8 +23,15 @@ export interface RegressionResult {
 }
 
 export class SlidingRegression {
-  private readonly xs: Float64Array;
-  private readonly ys: Float64Array;
+  /**
+   * Sample i's time at base + i * stride and its value just after: a sample added and the oldest
+   * one dropped touch one place each, not two. A tick adds to a thousand of these, and memory, not
+   * arithmetic, is what that costs; lines made by one RegressionPool lie side by side, so lines
+   * sampled at the same ticks write the same few cache lines.
+   */
+  private readonly xy: Float64Array;
+  private readonly base: number;
+  private readonly stride: number;
   private head = 0; // index of the oldest sample
   private size = 0;
   private origin = NaN; // ms of the first sample ever: x = (t - origin) / 1000
@@ -35,15 +42,23 @@ export class SlidingRegression {
   private cyy = 0;
   private removals = 0;
 
-  /** windowMs: how far back samples count; capacity: at most this many samples are kept. */
+  /** windowMs: how far back samples count; capacity: at most this many samples are kept; lane: its place in a pool's block. */
   constructor(
     readonly windowMs: number,
     readonly capacity = 600,
+    /** @internal a RegressionPool's block and this line's lane in it */
+    readonly lane?: { block: Float64Array; index: number; lanes: number },
   ) {
     if (!(windowMs > 0)) throw new RangeError(`windowMs must be > 0, got ${windowMs}`);
     if (!Number.isInteger(capacity) || capacity < 2) throw new RangeError(`capacity must be an integer >= 2, got ${capacity}`);
-    this.xs = new Float64Array(capacity);
-    this.ys = new Float64Array(capacity);
+    this.xy = lane?.block ?? new Float64Array(2 * capacity);
+    this.base = 2 * (lane?.index ?? 0);
+    this.stride = 2 * (lane?.lanes ?? 1);
+  }
+
+  /** Where sample slot i (0..capacity-1) keeps its time; its value is at the next index. */
+  private at(i: number): number {
+    return this.base + (i % this.capacity) * this.stride;
   }
 
   get length(): number {
@@ -55,11 +70,12 @@ export class SlidingRegression {
     if (!Number.isFinite(t) || !Number.isFinite(y)) return;
     if (Number.isNaN(this.origin)) this.origin = t;
     const x = (t - this.origin) / 1000;
-    if (this.size > 0 && x < this.xs[(this.head + this.size - 1) % this.capacity]) return;
+    if (this.size > 0 && x < this.xy[this.at(this.head + this.size - 1)]) return;
     this.expire(t);
     if (this.size === this.capacity) this.removeOldest();
-    this.xs[(this.head + this.size) % this.capacity] = x;
-    this.ys[(this.head + this.size) % this.capacity] = y;
+    const at = this.at(this.head + this.size);
+    this.xy[at] = x;
+    this.xy[at + 1] = y;
     this.size++;
     const n = this.size;
     const dx = x - this.mx;
@@ -75,14 +91,14 @@ export class SlidingRegression {
   expire(now: number): void {
     if (Number.isNaN(this.origin)) return;
     const cutoff = (now - this.windowMs - this.origin) / 1000;
-    while (this.size > 0 && this.xs[this.head] < cutoff) this.removeOldest();
+    while (this.size > 0 && this.xy[this.at(this.head)] < cutoff) this.removeOldest();
   }
 
   result(): RegressionResult | undefined {
     if (this.size === 0) return undefined;
     const n = this.size;
-    const lastIndex = (this.head + n - 1) % this.capacity;
-    const lastX = this.xs[lastIndex];
+    const lastAt = this.at(this.head + n - 1);
+    const lastX = this.xy[lastAt];
     // A slope needs spread in time; otherwise the best line is flat.
     const slope = n >= 2 && this.cxx > 1e-12 * Math.max(1, this.mx * this.mx) ? this.cxy / this.cxx : 0;
     const varY = Math.max(0, this.cyy);
@@ -95,20 +111,21 @@ export class SlidingRegression {
       mean: this.my,
       stddev: n >= 2 ? Math.sqrt(varY / (n - 1)) : 0,
       at: this.origin + lastX * 1000,
-      last: this.ys[lastIndex],
+      last: this.xy[lastAt + 1],
     };
   }
 
   /** The values in the window, oldest first (for quantiles, on demand only). */
   values(): number[] {
     const out: number[] = new Array(this.size);
-    for (let i = 0; i < this.size; i++) out[i] = this.ys[(this.head + i) % this.capacity];
+    for (let i = 0; i < this.size; i++) out[i] = this.xy[this.at(this.head + i) + 1];
     return out;
   }
 
   private removeOldest(): void {
-    const x = this.xs[this.head];
-    const y = this.ys[this.head];
+    const oldest = this.at(this.head);
+    const x = this.xy[oldest];
+    const y = this.xy[oldest + 1];
     this.head = (this.head + 1) % this.capacity;
     this.size--;
     if (this.size === 0) {
@@ -133,18 +150,50 @@ export class SlidingRegression {
     let sx = 0;
     let sy = 0;
     for (let i = 0; i < n; i++) {
-      sx += this.xs[(this.head + i) % this.capacity];
-      sy += this.ys[(this.head + i) % this.capacity];
+      const at = this.at(this.head + i);
+      sx += this.xy[at];
+      sy += this.xy[at + 1];
     }
     this.mx = sx / n;
     this.my = sy / n;
     this.cxx = this.cxy = this.cyy = 0;
     for (let i = 0; i < n; i++) {
-      const dx = this.xs[(this.head + i) % this.capacity] - this.mx;
-      const dy = this.ys[(this.head + i) % this.capacity] - this.my;
+      const at = this.at(this.head + i);
+      const dx = this.xy[at] - this.mx;
+      const dy = this.xy[at + 1] - this.my;
       this.cxx += dx * dx;
       this.cxy += dx * dy;
       this.cyy += dy * dy;
     }
+  }
+}
+
+/** Lines per block of a RegressionPool. */
+const REGRESSION_LANES = 16;
+
+/**
+ * Makes lines whose samples lie side by side in blocks of 16 (slot i of every lane together), as
+ * SeriesPool does for histories: a thousand queues sampled at the same ticks then write a few
+ * hundred cache lines a tick rather than thousands. A released line's lane goes to the next one made.
+ */
+export class RegressionPool {
+  private readonly blocks: { buffer: Float64Array; free: number[] }[] = [];
+
+  constructor(
+    private readonly windowMs: number,
+    private readonly capacity = 600,
+  ) {}
+
+  create(): SlidingRegression {
+    let block = this.blocks.find((b) => b.free.length > 0);
+    if (!block) this.blocks.push((block = { buffer: new Float64Array(2 * this.capacity * REGRESSION_LANES), free: Array.from({ length: REGRESSION_LANES }, (_, i) => REGRESSION_LANES - 1 - i) }));
+    return new SlidingRegression(this.windowMs, this.capacity, { block: block.buffer, index: block.free.pop() ?? 0, lanes: REGRESSION_LANES });
+  }
+
+  /** Takes a line back: its lane goes to the next line made (which overwrites its samples as it adds its own). */
+  release(line: SlidingRegression): void {
+    const lane = line.lane;
+    const block = lane && this.blocks.find((b) => b.buffer === lane.block);
+    if (lane && block && !block.free.includes(lane.index)) block.free.push(lane.index);
   }
 }

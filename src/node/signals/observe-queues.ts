@@ -31,6 +31,12 @@ export class QueueObserver {
   /** Registry readings under way (one per adapter at a time). */
   private readonly refreshing = new Map<QueueAdapter, Promise<Map<string, number> | undefined>>();
   private readonly tenants = new Map<string, { at: number; sample?: TenantSample }>();
+  /**
+   * Each queue's key, made once per ref (discovery keeps a queue's ref from one reading to the
+   * next): the engine finds its state by this key a few times a tick, and the same string object
+   * compares at once where a string made anew each tick is hashed and compared character by character.
+   */
+  private readonly keys = new WeakMap<QueueRef, string>();
   /** The last error per connection/system, for the status line (cleared on success). */
   readonly errors = new Map<string, string>();
 
@@ -81,7 +87,8 @@ export class QueueObserver {
     const own = connection === 'default' ? supervised.get(q.queue.id) : undefined;
     const theirs = registry?.get(q.queue.id);
     const consumers = own === undefined && theirs === undefined ? (registry ? 0 : null) : Math.max(own ?? 0, theirs ?? 0);
-    const key = queueKey(q.queue);
+    let key = this.keys.get(q.queue);
+    if (key === undefined) this.keys.set(q.queue, (key = queueKey(q.queue)));
     const o: QueueObservation = {
       ref: q.queue, key, id: q.queue.id, connection,
       pending: q.counts.pending, delayed: q.counts.delayed, active: q.counts.active, failed: q.counts.failed,

@@ -5,7 +5,7 @@ import type { CancelTimer, Clock, Logger } from '../../core/ports';
 import { Emitter } from '../../core/emitter';
 import type { Finding } from '../../core/signals/findings';
 import type { HostObservation, PoolObservation, QueueObservation } from '../../core/signals/observations';
-import type { QueueSignal, Signals, SignalsEngine } from '../../core/signals/signals-engine';
+import type { Signals, SignalsEngine } from '../../core/signals/signals-engine';
 import type { HostSampler } from '../host-sampler';
 import type { ObservationSink, QueueObserver } from './observe-queues';
 import { inTimeSlices, TimeSlicedQueue, yieldToLoop } from '../time-slices';
@@ -62,20 +62,12 @@ export class SignalsSampler {
       const now = this.deps.clock.now();
       const engine = this.deps.engine;
       const evaluation = engine.beginEvaluation(now);
-      const built = new Map<string, QueueSignal>();
-      // A slice of queues: observed, figured and held to their rules (hysteresis included).
-      const take = (keys: readonly string[]) => {
-        const sigs = engine.queueSignalsOf(now, keys);
-        for (const q of sigs) built.set(q.key, q);
-        engine.stepEvaluation(evaluation, engine.queueBreaches(sigs));
-      };
+      // A slice of queues known but not read: figured and held to their rules (hysteresis included).
+      const take = (keys: readonly string[]) => engine.stepEvaluation(evaluation, engine.queueBreaches(engine.queueSignalsOf(now, keys)));
       // Each system's queues are worked on as their counts arrive (other systems and connections
       // may still be counting), in turns of the event loop of about a millisecond each (the editor
       // shares this loop).
-      const work = new TimeSlicedQueue<QueueObservation>((batch) => {
-        engine.observe(now, { queues: batch, pools: [] });
-        take(batch.map((q) => q.key));
-      });
+      const work = new TimeSlicedQueue<QueueObservation>((batch) => engine.observeQueues(evaluation, batch));
       const sink: ObservationSink = {
         // An adapter's flows come before its queues, and go in at once: the queues' figures are
         // built with them.
@@ -93,10 +85,10 @@ export class SignalsSampler {
       await yieldToLoop();
       engine.observe(now, { queues: [], pools: this.deps.pools(), host });
       // Queues known but not read this tick (their connection failed): their last figures, as before.
-      const unread = engine.queueKeys().filter((k) => !built.has(k));
+      const unread = engine.queueKeysNotBuilt(now);
       if (unread.length) await inTimeSlices(unread, take);
       await yieldToLoop();
-      const signals = engine.signals(now, engine.queueKeys().flatMap((k) => built.get(k) ?? []));
+      const signals = engine.signals(now, engine.builtQueueSignals(now));
       engine.recordDerived(signals);
       engine.stepEvaluation(evaluation, engine.breachesOf(signals, [], true));
       await yieldToLoop();

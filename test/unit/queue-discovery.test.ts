@@ -1,0 +1,22 @@
+// Queue discovery keeps a queue's identity: the same queue found again is the same ref object
+// (what is cached per ref, such as the signals' key of a queue, stays valid across discoveries).
+import { strict as assert } from 'node:assert';
+import { QueueDiscovery } from '../../src/queues/queue-discovery';
+
+describe('queue discovery', () => {
+  it('a queue found again keeps its ref; a new one gets its own; a gone one is gone; names sorted and once each', async () => {
+    let names = ['mail', 'sms', 'mail'];
+    const d = new QueueDiscovery('bullmq', 'default', () => Promise.resolve(names));
+    const first = await d.discover(true);
+    assert.deepEqual(first.map((r) => r.id), ['bullmq:mail', 'bullmq:sms']);
+    names = ['sms', 'reports'];
+    const second = await d.discover(true);
+    assert.deepEqual(second.map((r) => r.id), ['bullmq:reports', 'bullmq:sms']);
+    assert.equal(second[1], first[1], 'sms is the same object');
+    assert.equal(second[0].connection, 'default');
+    names = ['mail', 'sms'];
+    const third = await d.discover(true);
+    assert.notEqual(third[0], first[0], 'mail came back after it was gone: a new ref');
+    assert.equal(third[1], first[1]);
+  });
+});
