@@ -230,8 +230,10 @@ export class Engine {
     return !!this.controlPlane?.connected;
   }
 
+  /** Pools or workers changed, or their usage was sampled: what the views show. */
   onPoolsChanged(fn: () => void): Disposable {
-    return this.supervisor.changed.on(fn);
+    const subs = [this.supervisor.changed.on(fn), this.supervisor.sampled.on(fn)];
+    return { dispose: () => subs.forEach((d) => d.dispose()) };
   }
 
   onTick(fn: (t: { at: number; findings: Finding[] }) => void): Disposable {

@@ -38,7 +38,10 @@ export interface SupervisorIdentity {
 }
 
 export class Supervisor {
+  /** Pools or workers changed: their state, count, pids, restarts (what a successor takes over). */
   readonly changed = new Emitter<void>();
+  /** The workers' usage was sampled (CPU, memory): what views show moved on, what a successor needs did not. */
+  readonly sampled = new Emitter<void>();
   readonly logged = new Emitter<{ pool: string; line: LogLine }>();
   readonly pools = new Map<string, Pool>();
   readonly startedAt: number;
@@ -373,7 +376,7 @@ export class Supervisor {
           p.replaceInBackground(w, reason);
         }
       }
-      this.changed.emit();
+      this.sampled.emit();
     } catch (err) {
       this.deps.logger.warn(`usage sampling failed: ${err instanceof Error ? err.message : String(err)}`);
     }
