@@ -129,6 +129,16 @@ describe('Laravel adapter: oldest job age from newer payloads', function () {
       const listed = await adapter.list(counts.get('horizon')?.queue ?? assert.fail(), 'pending', 5, now);
       assert.deepEqual(listed.map((j) => j.id), ['h1', 'h2']);
       assert.ok(Math.abs((listed[0].ageMs ?? 0) - 90_000) < 50);
+      // A queue whose oldest job had no enqueue time has it read again only every 5 s; stamped
+      // queues are read every time.
+      await conn.lpop('laravel_database_queues:old');
+      await conn.rpush('laravel_database_queues:old', job('o2', { createdAt: Math.floor((now - 20_000) / 1000) }));
+      const later = async (ms: number) => new Map((await adapter.counts(await adapter.discover(), now + ms)).map((c) => [c.queue.name, c.oldestPendingAgeMs]));
+      const soon = await later(1000);
+      assert.equal(soon.get('old'), null, 'not read again within 5 s: unknown, as before');
+      assert.ok(Math.abs((soon.get('horizon') ?? 0) - 91_000) < 50, `horizon ${soon.get('horizon')}`);
+      const after5s = await later(5000);
+      assert.ok(Math.abs((after5s.get('old') ?? 0) - 25_000) < 1000, `old after 5 s: ${after5s.get('old')}`);
     } finally {
       conn.disconnect();
       await redis.stop();

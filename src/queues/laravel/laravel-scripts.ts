@@ -3,17 +3,23 @@
 // (attempts + 1) and the reserved copy differs byte for byte from the pending one.
 
 // KEYS[1] = a key of the first queue, only to route the call to its node on a Cluster.
-// ARGV[1] = prefix ("laravel_database_"), ARGV[2] = now (ms), ARGV[3..] = queue names.
-// Returns one string per queue: "pending,delayed,reserved,oldestAgeMs" (-1: unknown).
+// ARGV[1] = prefix ("laravel_database_"), ARGV[2] = now (ms), ARGV[3] = one character per queue:
+// '1' to read its oldest job's enqueue time, '0' not to (its oldest job had none a moment ago),
+// ARGV[4..] = queue names.
+// Returns one string per queue: "pending,delayed,reserved,oldestAgeMs"; the age is -1 where the
+// oldest job records no enqueue time (or nothing is pending), -2 where it was not read.
 export const LARAVEL_COUNTS_LUA = `
 local prefix = ARGV[1]
 local now = tonumber(ARGV[2])
+local reads = ARGV[3]
 local out = {}
-for i = 3, #ARGV do
+for i = 4, #ARGV do
   local key = prefix .. 'queues:' .. ARGV[i]
   local pending = redis.call('LLEN', key)
   local age = -1
-  if pending > 0 then
+  if pending > 0 and string.byte(reads, i - 3) ~= 49 then
+    age = -2
+  elseif pending > 0 then
     -- Horizon stamps pushedAt (seconds, float, as a string); Laravel 12.11+ createdAt (seconds).
     -- A pattern match, not a JSON decode: at 1000 queues decoding every oldest payload dominates.
     local oldest = redis.call('LINDEX', key, 0)
