@@ -3,6 +3,7 @@
 import { parseQueueId, queueRef } from '../../src/core/queue-ref';
 import { strict as assert } from 'node:assert';
 import { parseConfigText } from '../../src/core/config/parse-config';
+import type { FlowReading } from '../../src/core/signals/flow';
 import type { Observation, QueueObservation } from '../../src/core/signals/observations';
 import { SignalsEngine } from '../../src/core/signals/signals-engine';
 import { step, INITIAL } from '../../src/core/signals/hysteresis';
@@ -57,7 +58,7 @@ describe('signals engine', () => {
     // them as the sampler does, where a queue whose rules read the same figures as at its last,
     // steady, evaluation gives its findings again without looking at its rules. Queues stand
     // still, jump, rise, lose their consumers, and some are not read at some ticks.
-    const config = { thresholds: { hysteresis: { breachAfter: 2, clearAfter: 3 }, queues: { '*': { depth: { warning: 10, critical: 50 }, wait: { warning: '1m' }, forecast: { within: '10m', warning: 100 } } } } };
+    const config = { thresholds: { hysteresis: { breachAfter: 2, clearAfter: 3 }, queues: { '*': { depth: { warning: 10, critical: 50 }, wait: { warning: '1m' }, forecast: { within: '10m', warning: 100 }, failureRate: { warning: 20 } } } } };
     const whole = engineFor(config).engine;
     const parts = engineFor(config).engine;
     let seed = 7;
@@ -77,15 +78,34 @@ describe('signals engine', () => {
         if (q.pending > 150) q.rising = 0;
       });
       const read = ids.map((id, n) => queue({ id, pending: state[n].pending, consumers: state[n].consumers, oldestAgeMs: state[n].age })).filter(() => rand() > 0.05);
-      whole.observe(t, obs(read));
+      // What finished: the system says why it keeps nothing (the reason changes now and then)
+      // until, from tick 150, the first queues get windows of their own, with failures.
+      const flows: FlowReading[] = [{ scope: { kind: 'system', system: 'bullmq', connection: 'default' }, kind: 'unknown', why: `nothing kept (${Math.floor(i / 90)})` }];
+      const windowed = (n: number) => (n < 3 && i >= 150) || (n < 6 && i >= 300);
+      for (const q of read) {
+        const n = ids.indexOf(q.id);
+        if (!windowed(n)) continue;
+        const first = i === (n < 3 ? 150 : 300);
+        flows.push(first ? { scope: { kind: 'queue', ref: q.ref }, source: 'test', kind: 'baseline' } : { scope: { kind: 'queue', ref: q.ref }, source: 'test', kind: 'delta', counts: { completed: 3, failed: n % 3 === 0 ? 2 : 0, runtimesMs: [] } });
+      }
+      whole.observe(t, obs(read, { flows }));
       const expected = whole.evaluate(t);
       const e = parts.beginEvaluation(t);
+      parts.observe(t, obs([], { flows }));
       for (let k = 0; k < read.length; k += 5) parts.observeQueues(e, read.slice(k, k + 5));
       parts.observe(t, obs([]));
       parts.stepEvaluation(e, parts.queueBreaches(parts.queueSignalsOf(t, parts.queueKeysNotBuilt(t))));
       parts.stepEvaluation(e, parts.breachesOf(parts.signals(t, parts.builtQueueSignals(t)), [], true));
       const got = parts.endEvaluation(e);
       assert.deepEqual(got.map(seen), expected.map(seen), `tick ${i}`);
+      const figures = (x: SignalsEngine) => x.signals(t).queues.map((q) => `${q.key} ${q.pending} ${q.direction} ${q.throughput.value ?? q.throughput.source} ${q.failureRate.value ?? q.failureRate.source}`);
+      assert.deepEqual(figures(parts), figures(whole), `tick ${i} figures`);
+      // And as they should be: from a window where the queue has one, else the system's reason of the moment.
+      for (const q of parts.signals(t).queues) {
+        const n = ids.indexOf(q.id);
+        if (windowed(n) && i >= (n < 3 ? 170 : 320)) assert.ok((q.throughput.value ?? 0) > 100, `tick ${i} ${q.id} throughput ${q.throughput.value ?? q.throughput.source}`);
+        if (!windowed(n)) assert.equal(q.throughput.source, `nothing kept (${Math.floor(i / 90)})`, `tick ${i} ${q.id}`);
+      }
     }
   });
 

@@ -24,6 +24,8 @@ const FORGET_AFTER_MS = 10 * 60_000;
 export const MAX_QUEUE_SERIES = 5000;
 /** Findings of subjects other than known queues rank after every queue. */
 const MAX_ORDER = Number.MAX_SAFE_INTEGER / 2;
+/** A queue's arrow: where its trend line goes over the next minute. */
+const ARROW_OVER = { horizonMs: 60_000 } as const;
 /** Queues whose wait has a history (43 KB each): the dashboard draws the deepest few. */
 const MAX_WAIT_SERIES = 200;
 
@@ -199,6 +201,10 @@ interface QueueState {
   /** Its signal as last built, and at which tick: the sampler's tick gathers them from here. */
   signal: QueueSignal | undefined;
   signalAt: number;
+  /** Where its flow figures come from, as found at flowScopes = flowVersion: its own window, or figures that stay as they are. */
+  flowVersion: number;
+  flowWindow: FlowWindow | undefined;
+  flowFixed: FlowFigures | undefined;
   /** The evaluation that last gave its steady findings again (without looking at its rules), and what they were. */
   steadyIn: number;
   steady: SteadyRules | undefined;
@@ -215,6 +221,8 @@ export class SignalsEngine {
   /** What finished, per queue or system (scopeKey). */
   private readonly flows = new Map<string, { window: FlowWindow; seen: number }>();
   private readonly flowUnknown = new Map<string, { why: string; seen: number }>();
+  /** Moves on whenever a scope gets or loses a window or a reason, or its reason changes: a queue's flow source holds while it stays. */
+  private flowScopes = 0;
   private host: HostObservation | undefined;
   /** Per rule (finding key) not all clear: its hysteresis, since when it is active, the finding last shown. */
   private readonly rules = new Map<string, RuleState>();
@@ -494,7 +502,7 @@ export class SignalsEngine {
         depthHistory: this.histories.create(),
         waitSeries: `queue:${q.key}:wait`, systemKey: `${q.connection}/${q.ref.system}`,
         rules: this.rulesFor(q.id), ruleKeys: this.ruleKeysOf(q.key), tenant: tenantOfQueue(q, this.tenants),
-        signal: undefined, signalAt: NaN, steadyIn: 0, steady: undefined,
+        signal: undefined, signalAt: NaN, steadyIn: 0, steady: undefined, flowVersion: -1, flowWindow: undefined, flowFixed: undefined,
       };
       this.queues.set(q.key, s);
     }
@@ -517,30 +525,44 @@ export class SignalsEngine {
     const key = scopeKey(r.scope);
     // A scope the system keeps nothing for (1000 plain Laravel queues) gets no window: its reason only.
     if (r.kind === 'unknown' && !this.flows.has(key)) {
-      if (this.flowUnknown.size < MAX_QUEUE_SERIES || this.flowUnknown.has(key)) this.flowUnknown.set(key, { why: r.why, seen: now });
+      const u = this.flowUnknown.get(key);
+      if (u && u.why === r.why) u.seen = now;
+      else if (u || this.flowUnknown.size < MAX_QUEUE_SERIES) {
+        this.flowUnknown.set(key, { why: r.why, seen: now });
+        this.flowScopes++;
+      }
       return;
     }
-    this.flowUnknown.delete(key);
+    if (this.flowUnknown.delete(key)) this.flowScopes++;
     let f = this.flows.get(key);
     if (!f) {
       if (this.flows.size >= MAX_QUEUE_SERIES) return;
       this.flows.set(key, (f = { window: new FlowWindow(), seen: now }));
+      this.flowScopes++;
     }
     f.seen = now;
     f.window.add(now, r);
   }
 
-  /** The flow figures of a scope; unknown (with the reason) where nothing was read. */
   /** A queue's flow: its own window; else why not (its own reason, or its system's: counted system-wide, or nothing kept). */
   private flowOf(st: QueueState, now: number): FlowFigures {
+    // Where the figures come from is looked up again only after the scopes changed (a few map
+    // lookups per queue and tick, otherwise).
+    if (st.flowVersion !== this.flowScopes) {
+      st.flowVersion = this.flowScopes;
+      st.flowWindow = this.flows.get(st.obs.key)?.window;
+      st.flowFixed = st.flowWindow ? undefined : this.unknownFlowOf(st);
+    }
+    return st.flowWindow ? st.flowWindow.figures(now) : (st.flowFixed as FlowFigures);
+  }
+
+  /** Why a queue without a window of its own has no flow figures: its own reason, or its system's (counted system-wide, or nothing kept). */
+  private unknownFlowOf(st: QueueState): FlowFigures {
     const q = st.obs;
-    const f = this.flows.get(q.key);
-    if (f) return f.window.figures(now);
     const own = this.flowUnknown.get(q.key);
     if (own) return unknownFlow(own.why);
-    const systemKey = st.systemKey;
-    if (this.flows.has(systemKey)) return unknownFlow(SYSTEM_WIDE[q.ref.system]);
-    return unknownFlow(this.flowUnknown.get(systemKey)?.why ?? 'not read yet');
+    if (this.flows.has(st.systemKey)) return unknownFlow(SYSTEM_WIDE[q.ref.system]);
+    return unknownFlow(this.flowUnknown.get(st.systemKey)?.why ?? 'not read yet');
   }
 
   private observePool(now: number, p: PoolObservation): void {
@@ -588,8 +610,16 @@ export class SignalsEngine {
       this.histories.release(s.history);
       if (k.endsWith(':wait')) this.waitSeries--;
     }
-    for (const [k, s] of this.flows) if (now - s.seen > FORGET_AFTER_MS) this.flows.delete(k);
-    for (const [k, s] of this.flowUnknown) if (now - s.seen > FORGET_AFTER_MS) this.flowUnknown.delete(k);
+    for (const [k, s] of this.flows) {
+      if (now - s.seen <= FORGET_AFTER_MS) continue;
+      this.flows.delete(k);
+      this.flowScopes++;
+    }
+    for (const [k, s] of this.flowUnknown) {
+      if (now - s.seen <= FORGET_AFTER_MS) continue;
+      this.flowUnknown.delete(k);
+      this.flowScopes++;
+    }
   }
 
   // ---- derived figures ----
@@ -610,7 +640,7 @@ export class SignalsEngine {
     else if (q.consumers === 0) expectedWait = unknownOnce('no consumer');
     else expectedWait = known((q.pending * rt) / q.consumers, 'estimate', `pending ${q.pending} x runtime ${formatDuration(rt)} / ${q.consumers} consumer${q.consumers === 1 ? '' : 's'}`);
     // The arrow follows the fitted slope over the trend window (the same line the view and `trends` show).
-    const dir = trend ? direction(trend, { horizonMs: 60_000 }) : 'stable';
+    const dir = trend ? direction(trend, ARROW_OVER) : 'stable';
     const signal: QueueSignal = {
       ref: q.ref, key: q.key, id: q.id, connection: q.connection, tenant: s.tenant,
       pending: q.pending, delayed: q.delayed, active: q.active, failed: q.failed, paused: q.paused, consumers: q.consumers,

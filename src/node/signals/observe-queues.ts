@@ -95,7 +95,7 @@ export class QueueObserver {
       oldestAgeMs: q.oldestPendingAgeMs, runtimeMs: q.runtimeMs, consumers, paused: q.paused,
     };
     // Set after, not spread in: one object shape for every queue keeps the engine's reads fast.
-    const tenantSample = this.tenants.get(key)?.sample;
+    const tenantSample = this.tenantField ? this.tenants.get(key)?.sample : undefined;
     if (tenantSample) o.tenantSample = tenantSample;
     return o;
   }
