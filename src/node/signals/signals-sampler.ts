@@ -83,15 +83,15 @@ export class SignalsSampler {
       ]);
       await work.done();
       await yieldToLoop();
-      engine.observe(now, { queues: [], pools: this.deps.pools(), host });
       // Queues known but not read this tick (their connection failed): their last figures, as before.
       const unread = engine.queueKeysNotBuilt(now);
-      if (unread.length) await inTimeSlices(unread, take);
-      await yieldToLoop();
+      if (unread.length) await inTimeSlices(unread, take, { firstTurnNow: true });
+      // The rest in one turn: the pools, workers and host, the totals and the end of the
+      // evaluation take ~0.5 ms together for 1000 queues (a turn each cost more than they did).
+      engine.observe(now, { queues: [], pools: this.deps.pools(), host });
       const signals = engine.signals(now, engine.builtQueueSignals(now));
       engine.recordDerived(signals);
       engine.stepEvaluation(evaluation, engine.breachesOf(signals, [], true));
-      await yieldToLoop();
       const findings = engine.endEvaluation(evaluation);
       // Published together, so readers never see this tick's figures with the last tick's findings.
       this.lastSignals = signals;
