@@ -388,17 +388,16 @@ export class SignalsEngine {
   /**
    * Some queues' observations, each taken in one pass while its state is at hand: observed, its
    * signal built and its rules stepped in `e` (what observe, queueSignalsOf, queueBreaches and
-   * stepEvaluation do one after the other). The sampler hands each part of the counts here as it arrives.
+   * stepEvaluation do one after the other). The sampler hands each part of the counts here as it
+   * arrives, and gathers the signals built at the end (builtQueueSignals).
    */
-  observeQueues(e: Evaluation, observed: readonly QueueObservation[]): QueueSignal[] {
+  observeQueues(e: Evaluation, observed: readonly QueueObservation[]): void {
     this.at = e.now;
-    const sigs: QueueSignal[] = [];
     const raw: RawBreach[] = [];
     for (const q of observed) {
       const s = this.observeQueue(e.now, q);
       if (!s) continue;
       const sig = this.queueSignal(s, e.now);
-      sigs.push(sig);
       const kept = s.steady;
       if (kept && sameRuleInputs(kept, sig)) {
         s.steadyIn = e.id;
@@ -418,7 +417,6 @@ export class SignalsEngine {
       // Kept only for a queue that is not rising (its depth message and forecast follow the trend line).
       s.steady = steady && sig.direction !== 'rising' ? steadyRules(sig, e.out.slice(first)) : undefined;
     }
-    return sigs;
   }
 
   /**
