@@ -11,6 +11,8 @@
 // writes a few hundred cache lines rather than thousands scattered over 43 MB, which made adding
 // samples the largest part of a signals tick.
 
+import { freeLanes, takeLane } from './lane-blocks';
+
 export interface TierSpec {
   resolutionMs: number;
   slots: number;
@@ -139,7 +141,7 @@ class Block {
 
   constructor(specs: readonly TierSpec[], readonly lanes: number) {
     this.tiers = specs.map((spec, i) => new Tier(spec, lanes, i === 0 && spec.resolutionMs <= 1000));
-    this.free = Array.from({ length: lanes }, (_, i) => lanes - 1 - i);
+    this.free = freeLanes(lanes);
   }
 }
 
@@ -211,9 +213,8 @@ export class SeriesPool {
   ) {}
 
   create(): SeriesHistory {
-    let block = this.blocks.find((b) => b.free.length > 0);
-    if (!block) this.blocks.push((block = newBlock(this.tiers, this.lanes)));
-    return new SeriesHistory(this.tiers, block, block.free.pop() ?? 0);
+    const { block, lane } = takeLane(this.blocks, () => newBlock(this.tiers, this.lanes));
+    return new SeriesHistory(this.tiers, block, lane);
   }
 
   /** Takes a series back: it is emptied, and its lane goes to the next series made. */

@@ -4,6 +4,8 @@
 // Removing samples lets rounding error creep in; the moments are recomputed from the window after
 // every `capacity` removals, which keeps the cost amortized O(1).
 
+import { freeLanes, takeLane, type LaneBlock } from './lane-blocks';
+
 export interface RegressionResult {
   /** Samples in the window. */
   n: number;
@@ -47,11 +49,11 @@ export class SlidingRegression {
     readonly windowMs: number,
     readonly capacity = 600,
     /** @internal a RegressionPool's block and this line's lane in it */
-    readonly lane?: { block: Float64Array; index: number; lanes: number },
+    readonly lane?: { block: RegressionBlock; index: number; lanes: number },
   ) {
     if (!(windowMs > 0)) throw new RangeError(`windowMs must be > 0, got ${windowMs}`);
     if (!Number.isInteger(capacity) || capacity < 2) throw new RangeError(`capacity must be an integer >= 2, got ${capacity}`);
-    this.xy = lane?.block ?? new Float64Array(2 * capacity);
+    this.xy = lane?.block.buffer ?? new Float64Array(2 * capacity);
     this.base = 2 * (lane?.index ?? 0);
     this.stride = 2 * (lane?.lanes ?? 1);
   }
@@ -176,8 +178,13 @@ const REGRESSION_LANES = 16;
  * SeriesPool does for histories: a thousand queues sampled at the same ticks then write a few
  * hundred cache lines a tick rather than thousands. A released line's lane goes to the next one made.
  */
+/** @internal a block of a RegressionPool: the samples of its lanes, side by side. */
+export interface RegressionBlock extends LaneBlock {
+  readonly buffer: Float64Array;
+}
+
 export class RegressionPool {
-  private readonly blocks: { buffer: Float64Array; free: number[] }[] = [];
+  private readonly blocks: RegressionBlock[] = [];
 
   constructor(
     private readonly windowMs: number,
@@ -185,15 +192,13 @@ export class RegressionPool {
   ) {}
 
   create(): SlidingRegression {
-    let block = this.blocks.find((b) => b.free.length > 0);
-    if (!block) this.blocks.push((block = { buffer: new Float64Array(2 * this.capacity * REGRESSION_LANES), free: Array.from({ length: REGRESSION_LANES }, (_, i) => REGRESSION_LANES - 1 - i) }));
-    return new SlidingRegression(this.windowMs, this.capacity, { block: block.buffer, index: block.free.pop() ?? 0, lanes: REGRESSION_LANES });
+    const { block, lane } = takeLane(this.blocks, () => ({ buffer: new Float64Array(2 * this.capacity * REGRESSION_LANES), free: freeLanes(REGRESSION_LANES) }));
+    return new SlidingRegression(this.windowMs, this.capacity, { block, index: lane, lanes: REGRESSION_LANES });
   }
 
   /** Takes a line back: its lane goes to the next line made (which overwrites its samples as it adds its own). */
   release(line: SlidingRegression): void {
     const lane = line.lane;
-    const block = lane && this.blocks.find((b) => b.buffer === lane.block);
-    if (lane && block && !block.free.includes(lane.index)) block.free.push(lane.index);
+    if (lane && !lane.block.free.includes(lane.index)) lane.block.free.push(lane.index);
   }
 }
