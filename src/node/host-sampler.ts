@@ -1,9 +1,11 @@
 // Host figures per tick from cheap sources, all asynchronous: CPU from /proc/stat deltas (os.cpus()
 // elsewhere), memory from /proc/meminfo (MemAvailable; os.freemem() elsewhere), load per core from
-// os.loadavg(), disk use per mount from statfs, network from /proc/net/dev. The mount list is re-read
-// at most every 30 s. No process is spawned and nothing blocks the event loop: os.cpus() reads
-// /proc synchronously, so it is not called per tick on Linux, and each /proc file stays open and is
-// read again from its start (one read a tick, not open, stat, read and close).
+// /proc/loadavg (os.loadavg() elsewhere), disk use per mount from statfs, network from
+// /proc/net/dev. The mount list and the number of cores are re-read at most every 30 s. No process
+// is spawned and nothing blocks the event loop: os.cpus() and os.loadavg() read /proc
+// synchronously (libuv opens, reads and closes the file on the loop's thread), so neither is
+// called per tick on Linux, and each /proc file stays open and is read again from its start (one
+// read a tick, not open, stat, read and close).
 import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import type { DiskObservation, HostObservation } from '../core/signals/observations';
@@ -16,14 +18,22 @@ export class HostSampler {
   private lastCpu: { idle: number; total: number } | undefined;
   private lastNet: { at: number; rx: number; tx: number } | undefined;
   private mounts: { at: number; list: string[] } | undefined;
+  private cores: { at: number; n: number } | undefined;
 
   constructor(private readonly platform = process.platform) {}
 
   private readonly files = new ProcFiles();
 
   async sample(now = Date.now()): Promise<HostObservation> {
-    const [cpuPct, memoryPct, disks, net] = await Promise.all([this.cpu(), this.memory(), this.disks(now), this.network(now)]);
-    return { cpuPct, memoryPct, loadPerCore: os.loadavg()[0] / Math.max(1, os.availableParallelism()), disks, ...net };
+    const [cpuPct, memoryPct, load, disks, net] = await Promise.all([this.cpu(), this.memory(), this.load(), this.disks(now), this.network(now)]);
+    if (!this.cores || now - this.cores.at >= MOUNTS_EVERY_MS) this.cores = { at: now, n: Math.max(1, os.availableParallelism()) };
+    return { cpuPct, memoryPct, loadPerCore: load / this.cores.n, disks, ...net };
+  }
+
+  /** The 1-minute load average. */
+  private async load(): Promise<number> {
+    const text = this.platform === 'linux' ? await this.files.read('/proc/loadavg') : undefined;
+    return (text !== undefined ? loadOf(text) : undefined) ?? os.loadavg()[0];
   }
 
   /** Closes the /proc files it keeps open. */
@@ -129,6 +139,12 @@ export class HostSampler {
       return {};
     }
   }
+}
+
+/** The 1-minute load average of /proc/loadavg ("0.52 0.58 0.59 1/467 12345"), or undefined. */
+export function loadOf(text: string): number | undefined {
+  const one = Number(text.slice(0, text.indexOf(' ')));
+  return text.includes(' ') && Number.isFinite(one) && one >= 0 ? one : undefined;
 }
 
 /**
