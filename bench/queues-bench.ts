@@ -18,6 +18,7 @@ interface Figure {
   wallMs: number;
   cpuMs: number;
   roundTrips: number;
+  writes: number;
 }
 
 const median = (xs: number[]): number => {
@@ -25,24 +26,37 @@ const median = (xs: number[]): number => {
   return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
 };
 
-/** Socket writes during one call, on every connection given: a pipeline or a script call is one round trip. */
-async function roundTrips(clients: readonly Redis[], fn: () => Promise<unknown>): Promise<number> {
+/**
+ * The round trips and socket writes of one call, on every connection given. Writes sent before any
+ * reply came back share one round trip (a pipeline, or calls sent one after another without
+ * waiting); a write after a reply has come back starts another.
+ */
+async function roundTrips(clients: readonly Redis[], fn: () => Promise<unknown>): Promise<{ roundTrips: number; writes: number }> {
   let writes = 0;
+  let trips = 0;
+  let replied = true;
+  const onData = () => (replied = true);
   const restore = clients.map((redis) => {
-    const stream = (redis as unknown as { stream: { write: (...a: unknown[]) => boolean } }).stream;
+    const stream = (redis as unknown as { stream: NodeJS.EventEmitter & { write: (...a: unknown[]) => boolean } }).stream;
     const orig = stream.write.bind(stream);
     stream.write = (...a: unknown[]) => {
       writes++;
+      if (replied) trips++;
+      replied = false;
       return orig(...a);
     };
-    return () => (stream.write = orig);
+    stream.on('data', onData);
+    return () => {
+      stream.write = orig;
+      stream.off('data', onData);
+    };
   });
   try {
     await fn();
   } finally {
     for (const r of restore) r();
   }
-  return writes;
+  return { roundTrips: trips, writes };
 }
 
 /**
@@ -66,7 +80,7 @@ async function measureInterleaved(clients: readonly Redis[], fns: Record<string,
     }
   }
   const out: Record<string, Figure> = {};
-  for (const n of names) out[n] = { wallMs: median(walls[n]), cpuMs: median(cpus[n]), roundTrips: await roundTrips(clients, fns[n]) };
+  for (const n of names) out[n] = { wallMs: median(walls[n]), cpuMs: median(cpus[n]), ...(await roundTrips(clients, fns[n])) };
   return out;
 }
 
@@ -131,10 +145,10 @@ async function main(): Promise<void> {
     if (a[0].counts.pending !== b.waiting || a[0].counts.delayed !== b.delayed) throw new Error('adapter and getJobCounts disagree');
 
     const row = (name: string, f: Figure, ratio: string, target: string) =>
-      `| ${name.padEnd(44)} | ${f.wallMs.toFixed(2).padStart(7)} ms | ${f.cpuMs.toFixed(2).padStart(7)} ms | ${String(f.roundTrips).padStart(11)} | ${ratio.padEnd(14)} | ${target.padEnd(9)} |`;
+      `| ${name.padEnd(44)} | ${f.wallMs.toFixed(2).padStart(7)} ms | ${f.cpuMs.toFixed(2).padStart(7)} ms | ${String(f.roundTrips).padStart(11)} | ${String(f.writes).padStart(6)} | ${ratio.padEnd(14)} | ${target.padEnd(9)} |`;
     console.log(`queue counts benchmark: medians of ${ITER} rounds, contenders alternating, node ${process.version}, ${new Date().toISOString()}`);
-    console.log(`| ${'counts of 100 BullMQ queues'.padEnd(44)} | ${'wall'.padStart(10)} | ${'client CPU'.padStart(10)} | round trips | ratio          | target    |`);
-    console.log(`|${'-'.repeat(46)}|${'-'.repeat(12)}|${'-'.repeat(12)}|-------------|----------------|-----------|`);
+    console.log(`| ${'counts of 100 BullMQ queues'.padEnd(44)} | ${'wall'.padStart(10)} | ${'client CPU'.padStart(10)} | round trips | writes | ratio          | target    |`);
+    console.log(`|${'-'.repeat(46)}|${'-'.repeat(12)}|${'-'.repeat(12)}|-------------|--------|----------------|-----------|`);
     console.log(row('Chaperone adapter, steady queues', ours, `${(ours.wallMs / theirs.wallMs).toFixed(2)}x getJobCounts`, '<= 0.55x'));
     console.log(row('bullmq getJobCounts x100 under Promise.all', theirs, '1.00x', ''));
     console.log(row('plain pipeline (LLEN/ZCARD, no oldest age)', pipeline, `${(pipeline.wallMs / theirs.wallMs).toFixed(2)}x getJobCounts`, ''));
@@ -181,8 +195,8 @@ async function main(): Promise<void> {
     const evalStat = (await conn.info('commandstats')).split('\n').find((l) => /^cmdstat_evalsha?:/.test(l)) ?? '';
     const perCall = Number(/usec_per_call=([\d.]+)/.exec(evalStat)?.[1] ?? NaN) / 1000;
     console.log('');
-    console.log(`| ${'counts of 1000 Laravel queues'.padEnd(44)} | ${'wall'.padStart(10)} | ${'client CPU'.padStart(10)} | round trips | ratio          | target    |`);
-    console.log(`|${'-'.repeat(46)}|${'-'.repeat(12)}|${'-'.repeat(12)}|-------------|----------------|-----------|`);
+    console.log(`| ${'counts of 1000 Laravel queues'.padEnd(44)} | ${'wall'.padStart(10)} | ${'client CPU'.padStart(10)} | round trips | writes | ratio          | target    |`);
+    console.log(`|${'-'.repeat(46)}|${'-'.repeat(12)}|${'-'.repeat(12)}|-------------|--------|----------------|-----------|`);
     console.log(row('Chaperone adapter (Lua, 100 queues a call)', lf.ours, `${(lf.ours.wallMs / lf.pipeline.wallMs).toFixed(2)}x pipeline`, '<= 10 ms, <= 5 ms CPU, 1 RT'));
     console.log(row('sequential LLEN/ZCARD/ZCARD', lf.sequential, `${(lf.ours.wallMs / lf.sequential.wallMs).toFixed(3)}x (ours/it)`, ''));
     console.log(row('plain pipeline (no oldest age)', lf.pipeline, '1.00x', ''));
@@ -192,8 +206,8 @@ async function main(): Promise<void> {
     const others = await otherSystems(conn);
     for (const o of others) {
       console.log('');
-      console.log(`| ${`counts of 100 ${o.system} queues`.padEnd(44)} | ${'wall'.padStart(10)} | ${'client CPU'.padStart(10)} | round trips | ratio          | target    |`);
-      console.log(`|${'-'.repeat(46)}|${'-'.repeat(12)}|${'-'.repeat(12)}|-------------|----------------|-----------|`);
+      console.log(`| ${`counts of 100 ${o.system} queues`.padEnd(44)} | ${'wall'.padStart(10)} | ${'client CPU'.padStart(10)} | round trips | writes | ratio          | target    |`);
+      console.log(`|${'-'.repeat(46)}|${'-'.repeat(12)}|${'-'.repeat(12)}|-------------|--------|----------------|-----------|`);
       console.log(row(`Chaperone adapter (${o.what})`, o.figures.ours, `${(o.figures.ours.wallMs / o.figures.pipeline.wallMs).toFixed(2)}x pipeline`, ''));
       console.log(row('plain pipeline (LLEN per queue only)', o.figures.pipeline, '1.00x', ''));
     }

@@ -149,14 +149,21 @@ export interface ActionResult {
   message: string;
 }
 
+/** Where an adapter hands the counts of one of its calls as they arrive (see QueueAdapter.counts). */
+export type CountsPart = (counts: readonly QueueCounts[]) => void;
+
 export interface QueueAdapter {
   readonly system: SystemName;
   readonly connection: string;
   readonly capabilities: ReadonlySet<Capability>;
   /** Queues on this connection (SCAN, cached for a while). */
   discover(force?: boolean): Promise<QueueRef[]>;
-  /** Counts of the given queues in one round trip. */
-  counts(queues: readonly QueueRef[], now: number): Promise<QueueCounts[]>;
+  /**
+   * Counts of the given queues in one round trip. An adapter that reads them in several script
+   * calls hands each call's counts to `part` as its reply arrives (so that a reader works on them
+   * while Redis reads the rest), or never calls it; the result holds them all either way.
+   */
+  counts(queues: readonly QueueRef[], now: number, part?: CountsPart): Promise<QueueCounts[]>;
   list(queue: QueueRef, state: JobState, limit: number, now: number): Promise<JobSummary[]>;
   /**
    * What finished since the last call, from the system's own records (one reading per queue, or

@@ -65,3 +65,19 @@ export async function scriptsByNode<T>(client: RedisClient, items: readonly T[],
   return first.some((rs) => rs.some(([err]) => isNoScript(err))) ? pipelineByNode(client, items, keyOf, (pipe, item) => add(pipe, item, 'source')) : first;
 }
 
+/**
+ * One call of `script` per item, each sent the moment its arguments are built, and each reply
+ * handed to `take` as it arrives. Redis runs the first call while the client builds the next, and
+ * the client reads a reply while Redis runs the next call: the two overlap, where a pipeline
+ * sends nothing until every call is built and hands back nothing until every reply is in. Still
+ * one round trip: no call waits on another's reply. `build` gives EVAL's numKeys and its keys and
+ * arguments; a call is sent again with its source after a NOSCRIPT (`run`).
+ */
+export function runEach<T, R>(client: RedisClient, script: LuaScript, items: readonly T[], build: (item: T) => [numKeys: number, args: Arg[]], take: (item: T, reply: unknown) => R | PromiseLike<R>): Promise<R[]> {
+  return Promise.all(
+    items.map((item) => {
+      const [numKeys, args] = build(item);
+      return script.run(client, numKeys, ...args).then((reply) => take(item, reply));
+    }),
+  );
+}

@@ -24,7 +24,7 @@ export function readOnlyGate(inner: QueueAdapter): QueueAdapter {
       return filtered;
     },
     discover: (force) => inner.discover(force),
-    counts: (queues, now) => inner.counts(queues, now),
+    counts: (queues, now, part) => inner.counts(queues, now, part),
     list: (queue, state, limit, now) => inner.list(queue, state, limit, now),
     flow: (queues, now) => inner.flow(queues, now),
     workers: (queue) => inner.workers(queue),

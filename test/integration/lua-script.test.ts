@@ -1,7 +1,7 @@
 // The one way Lua is called: EVALSHA first, EVAL when Redis lacks the script (first use, a restart,
 // SCRIPT FLUSH), for single calls and for pipelines alike; counted with the server's own stats.
 import * as assert from 'node:assert/strict';
-import { LuaScript, execScripts, scriptsByNode } from '../../src/queues/lua-script';
+import { LuaScript, execScripts, runEach, scriptsByNode } from '../../src/queues/lua-script';
 import { TestRedis } from '../helpers/redis-server';
 
 describe('LuaScript: EVALSHA with a NOSCRIPT fallback', function () {
@@ -47,6 +47,58 @@ describe('LuaScript: EVALSHA with a NOSCRIPT fallback', function () {
       const byNode = await scriptsByNode(c, ['lua:a', 'lua:a'], (k) => k, (pipe, k, mode) => s.queue(pipe, c, mode, 1, k));
       assert.deepEqual(byNode, [[[null, 'A']], [[null, 'A']]]);
       assert.deepEqual(await calls(c), { eval: 0, evalsha: 2 }, 'cached after the first fallback');
+    } finally {
+      c.disconnect();
+    }
+  });
+
+  it('runEach: each call goes out as soon as it is built, all before any reply, and each reply is taken as it arrives', async () => {
+    const c = redis.client();
+    try {
+      const s = new LuaScript("return redis.call('INCRBY', KEYS[1], ARGV[1])");
+      await s.run(c, 1, 'lua:each', 0); // cached: every call below goes by SHA1
+      const events: string[] = [];
+      const stream = (c as unknown as { stream: NodeJS.EventEmitter & { write: (...a: unknown[]) => boolean } }).stream;
+      const write = stream.write.bind(stream);
+      stream.write = (...a: unknown[]) => {
+        events.push('write');
+        return write(...a);
+      };
+      const onData = () => events.push('reply');
+      stream.on('data', onData);
+      try {
+        const taken: number[] = [];
+        const res = runEach(c, s, [1, 2, 3], (n) => {
+          events.push(`build ${n}`);
+          return [1, ['lua:each', n]];
+        }, (n, reply) => {
+          taken.push(n);
+          return Number(reply) * 10;
+        });
+        // Sent before runEach returned: no call waited on a reply, and each went out before the next was built.
+        assert.deepEqual(events, ['build 1', 'write', 'build 2', 'write', 'build 3', 'write']);
+        assert.deepEqual(await res, [10, 30, 60]);
+        assert.deepEqual(taken, [1, 2, 3]);
+      } finally {
+        stream.write = write;
+        stream.off('data', onData);
+      }
+    } finally {
+      c.disconnect();
+    }
+  });
+
+  it('runEach: after SCRIPT FLUSH each call falls back to its source on its own', async () => {
+    const c = redis.client();
+    try {
+      const s = new LuaScript("return ARGV[1] .. '!'");
+      await c.script('FLUSH');
+      await c.config('RESETSTAT');
+      assert.deepEqual(await runEach(c, s, ['a', 'b'], (x) => [0, [x]], (_, reply) => String(reply)), ['a!', 'b!']);
+      assert.deepEqual(await calls(c), { eval: 2, evalsha: 2 });
+      await c.config('RESETSTAT');
+      assert.deepEqual(await runEach(c, s, ['c'], (x) => [0, [x]], (_, reply) => String(reply)), ['c!']);
+      assert.deepEqual(await calls(c), { eval: 0, evalsha: 1 }, 'cached by the fallback');
     } finally {
       c.disconnect();
     }

@@ -66,11 +66,34 @@ export class QueueObserver {
           this.errors.delete(where); // reached, and empty: not an error
           return [];
         }
-        const [counts, registry, flow] = await Promise.all([a.counts(refs, now), this.consumers(a, now), this.flow(a, refs, now)]);
-        flows.push(...flow);
-        sink?.flows(flow);
-        const observed = counts.map((q) => this.observation(c.config.name, q, supervised, registry));
-        sink?.queues(observed);
+        // The counts of an adapter that reads them in several calls arrive a call at a time: each
+        // part goes to the sink as it comes (the tick works on it while Redis reads the rest), once
+        // the registry and the flows it is observed with are in; parts before that wait for them.
+        const observed: QueueObservation[] = [];
+        let registry: Map<string, number> | undefined;
+        let ready = false;
+        let streamed = false;
+        const held: (readonly QueueCounts[])[] = [];
+        const take = (part: readonly QueueCounts[]) => {
+          const obs = part.map((q) => this.observation(c.config.name, q, supervised, registry));
+          observed.push(...obs);
+          sink?.queues(obs);
+        };
+        const [counts] = await Promise.all([
+          a.counts(refs, now, (part) => {
+            streamed = true;
+            if (ready) take(part);
+            else held.push(part);
+          }),
+          Promise.all([this.consumers(a, now), this.flow(a, refs, now)]).then(([reg, flow]) => {
+            registry = reg;
+            flows.push(...flow);
+            sink?.flows(flow);
+            ready = true;
+            for (const part of held.splice(0)) take(part);
+          }),
+        ]);
+        if (!streamed) take(counts);
         this.errors.delete(where);
         return observed;
       } catch (err) {

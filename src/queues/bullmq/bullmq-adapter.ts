@@ -3,16 +3,16 @@
 // bullmq-libraries.ts); never a Worker, never an add.
 import { BULLMQ_CLAIM_LUA } from './bullmq-cancel-script';
 import { duplicateClient, groupByNode, type RedisClient } from '../redis-client';
-import { done, jsonOrNull, notFound, preview, queueRef, refused, scalarFields, taken, type ActionResult, type JobDetail, type Capability, type JobState, type JobSummary, type QueueAdapter, type QueueCounts, type QueueRef, type WorkersResult } from '../contract';
+import { done, jsonOrNull, notFound, preview, queueRef, refused, scalarFields, taken, type ActionResult, type JobDetail, type Capability, type CountsPart, type JobState, type JobSummary, type QueueAdapter, type QueueCounts, type QueueRef, type WorkersResult } from '../contract';
 import { chunked, QueueDiscovery } from '../queue-discovery';
-import { BULLMQ_COUNTS_CHUNK, BULLMQ_COUNTS_LUA, BULLMQ_COUNTS_MAX_EVENTS, BULLMQ_FULL_COUNT_EVERY_MS, BULLMQ_RUNTIME_EVERY_MS } from './bullmq-counts-script';
+import { BULLMQ_COUNTS_CHUNK, BULLMQ_COUNTS_FIRST_CHUNK, BULLMQ_COUNTS_LUA, BULLMQ_COUNTS_MAX_EVENTS, BULLMQ_FULL_COUNT_EVERY_MS, BULLMQ_RUNTIME_EVERY_MS } from './bullmq-counts-script';
 import { BullmqKeys, nextStreamId } from './bullmq-keys';
 import { BullmqFlow } from './bullmq-flow';
 import type { FlowReading } from '../../core/signals/flow';
 import { errorOf, numOrNull, TRACE_KEPT } from '../job-detail';
 import { searchSources, type SearchHit, type SearchPage, type SearchQuery, type SearchSource } from '../job-search';
 import { BUNDLED_MAJORS, NEWEST_MAJOR, majorOf, openQueue, type BullQueue } from './bullmq-libraries';
-import { LuaScript, scriptsByNode } from '../lua-script';
+import { LuaScript, runEach } from '../lua-script';
 
 const BULLMQ_CLAIM = new LuaScript(BULLMQ_CLAIM_LUA);
 const BULLMQ_COUNTS = new LuaScript(BULLMQ_COUNTS_LUA, { crossSlot: true });
@@ -60,23 +60,32 @@ export class BullmqAdapter implements QueueAdapter {
   }
 
   /**
-   * Chunks of 100 queues, a script call each (see bullmq-counts-script.ts), all sent at once in one
-   * pipeline. A queue is read from its events since its cursor; now and then the states that change
-   * without an event are read again.
+   * A script call per chunk of queues (see bullmq-counts-script.ts), each sent as soon as it is
+   * built and read as soon as its reply is in (runEach), its counts handed to `part` then: the
+   * first chunk small, so that Redis starts at once, the others of 100. A queue is read from its
+   * events since its cursor; now and then the states that change without an event are read again.
    */
-  async counts(queues: readonly QueueRef[], now: number): Promise<QueueCounts[]> {
-    if (queues.length === 0) return [];
+  async counts(queues: readonly QueueRef[], now: number, part?: CountsPart): Promise<QueueCounts[]> {
     const anchor = (q: QueueRef) => this.keys.key(q.name, 'meta');
-    const chunks = groupByNode(this.redis, queues, anchor).flatMap((g) => chunked(g, BULLMQ_COUNTS_CHUNK));
-    const asked = chunks.map((c) => c.map((q) => this.ask(q, now)));
-    const args = chunks.map((c, ci) => this.scriptArgs(c, asked[ci]));
-    const res = await scriptsByNode(this.redis, chunks.map((_, ci) => ci), (ci) => anchor(chunks[ci][0]), (pipe, ci, mode) => BULLMQ_COUNTS.queue(pipe, this.redis, mode, 1, anchor(chunks[ci][0]), ...args[ci]));
-    return chunks.flatMap((chunk, ci) => {
-      const [[err, joined]] = res[ci];
-      if (err) throw err;
-      const rows = String(joined).split(';');
-      return chunk.map((queue, qi) => this.reading(queue, rows[qi] ?? '', now, asked[ci][qi]));
-    });
+    const calls = groupByNode(this.redis, queues, anchor)
+      .flatMap((g) => [g.slice(0, BULLMQ_COUNTS_FIRST_CHUNK), ...chunked(g.slice(BULLMQ_COUNTS_FIRST_CHUNK), BULLMQ_COUNTS_CHUNK)])
+      .map((chunk) => ({ chunk, asked: [] as Asked[] }));
+    const parts = await runEach(
+      this.redis,
+      BULLMQ_COUNTS,
+      calls,
+      (call) => {
+        call.asked = call.chunk.map((q) => this.ask(q, now));
+        return [1, [anchor(call.chunk[0]), ...this.scriptArgs(call.chunk, call.asked)]];
+      },
+      ({ chunk, asked }, joined) => {
+        const rows = String(joined).split(';');
+        const counts = chunk.map((queue, qi) => this.reading(queue, rows[qi] ?? '', now, asked[qi]));
+        part?.(counts);
+        return counts;
+      },
+    );
+    return parts.flat();
   }
 
   /** What a reading asks of the script for one queue: from its cursor, the states that move silently again, its runtime. */

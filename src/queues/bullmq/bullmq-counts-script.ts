@@ -225,6 +225,13 @@ return table.concat(out, ';')
 
 /** Queues per script call: keeps each call well under the 5 ms a single Redis command may block. */
 export const BULLMQ_COUNTS_CHUNK = 100;
+/**
+ * Queues in a node's first call. It is sent as soon as its arguments are built, so that Redis
+ * reads these while the client builds the next call (see runEach): a small first call starts
+ * Redis early. 10 of 100 queues: 0.59x getJobCounts where one call of 100 took 0.63x, every queue
+ * changed (A/B in one process on 2026-12-07).
+ */
+export const BULLMQ_COUNTS_FIRST_CHUNK = 10;
 /** A queue with more new events than this is counted in full (cheaper than reading them all). */
 export const BULLMQ_COUNTS_MAX_EVENTS = 32;
 /** Runtimes move slowly: measured at most this often per queue, cached in between. */

@@ -4,7 +4,7 @@
 // workers are the processes Chaperone supervises, plus Horizon's supervisors when Horizon runs.
 // Pause (12.40+) and queue:restart are flags in Laravel's cache store (see laravel-cache.ts).
 import { groupByNode, scanAll, type RedisClient } from '../redis-client';
-import { done, notFound, numbers, queueRef, preview, refused, scalarFields, taken, type ActionResult, type Capability, type JobDetail, type JobState, type JobSummary, type QueueAdapter, type QueueCounts, type QueueRef, type WorkersResult } from '../contract';
+import { done, notFound, numbers, queueRef, preview, refused, scalarFields, taken, type ActionResult, type Capability, type CountsPart, type JobDetail, type JobState, type JobSummary, type QueueAdapter, type QueueCounts, type QueueRef, type WorkersResult } from '../contract';
 import { chunked, QueueDiscovery } from '../queue-discovery';
 import { Horizon } from './horizon';
 import { HorizonKeys } from './horizon-keys';
@@ -12,8 +12,8 @@ import { HorizonFlow } from './horizon-flow';
 import type { FlowReading } from '../../core/signals/flow';
 import { LaravelCache, type LaravelCacheOptions } from './laravel-cache';
 import { LaravelKeys } from './laravel-keys';
-import { LARAVEL_CANCEL_LUA, LARAVEL_CLEAR_LUA, LARAVEL_COUNTS_CHUNK, LARAVEL_COUNTS_LUA, LARAVEL_PROMOTE_LUA } from './laravel-scripts';
-import { LuaScript, scriptsByNode } from '../lua-script';
+import { LARAVEL_CANCEL_LUA, LARAVEL_CLEAR_LUA, LARAVEL_COUNTS_CHUNK, LARAVEL_COUNTS_FIRST_CHUNK, LARAVEL_COUNTS_LUA, LARAVEL_PROMOTE_LUA } from './laravel-scripts';
+import { LuaScript, runEach } from '../lua-script';
 import { isJob, laravelJobDetail, type LaravelFound } from './laravel-job';
 import { findMember, searchSources, type SearchPage, type SearchQuery, type SearchSource } from '../job-search';
 
@@ -53,6 +53,15 @@ const PAUSE_FLAGS_EVERY_MS = 5000;
  * head of a thousand such queues every tick was a third of Redis's time for their counts.
  */
 const STAMPLESS_RECHECK_MS = 5000;
+
+/** One queue's row of the counts script (age: -1 none, -2 not read). */
+interface CountsRow {
+  queue: QueueRef;
+  pending: number;
+  delayed: number;
+  reserved: number;
+  age: number;
+}
 
 export class LaravelAdapter implements QueueAdapter {
   readonly system = 'laravel' as const;
@@ -107,34 +116,55 @@ export class LaravelAdapter implements QueueAdapter {
   }
 
   /**
-   * Chunks of 100 queues, each on one node (a single group on one server); each script call is
-   * routed by its first queue's key. The scripts, the cache flags and Horizon's metrics all go out
-   * at once: one round trip.
+   * Chunks of queues, each on one node (a single group on one server): the first small, the others
+   * of 100. Each script call is routed by its first queue's key, sent as soon as it is built and
+   * read as soon as its reply is in (runEach), its counts handed to `part` then; the cache flags
+   * and Horizon's metrics go out beside them. No call waits on another's reply: one round trip.
    */
-  async counts(queues: readonly QueueRef[], now: number): Promise<QueueCounts[]> {
+  async counts(queues: readonly QueueRef[], now: number, part?: CountsPart): Promise<QueueCounts[]> {
     if (queues.length === 0) return [];
     const anchor = (q: QueueRef) => this.keys.pending(q.name);
-    const chunks = groupByNode(this.redis, queues, anchor).flatMap((g) => chunked(g, LARAVEL_COUNTS_CHUNK));
+    const chunks = groupByNode(this.redis, queues, anchor).flatMap((g) => [g.slice(0, LARAVEL_COUNTS_FIRST_CHUNK), ...chunked(g.slice(LARAVEL_COUNTS_FIRST_CHUNK), LARAVEL_COUNTS_CHUNK)]);
     // Queues that are gone leave their entries: dropped once they have expired.
     if (this.stampless.size > 2 * queues.length + LARAVEL_COUNTS_CHUNK) for (const [name, until] of this.stampless) if (until <= now) this.stampless.delete(name);
-    const [res, { pausedOf, metrics, failed }] = await Promise.all([
-      scriptsByNode(this.redis, chunks, (c) => anchor(c[0]), (pipe, c, mode) => LARAVEL_COUNTS.queue(pipe, this.redis, mode, 1, anchor(c[0]), this.keys.prefix, String(now), this.headReads(c, now), ...c.map((q) => q.name))),
-      this.sharedCounts(queues, now),
-    ]);
-    return chunks.flatMap((chunk, ci) => {
-      const [[err, rows]] = res[ci];
-      if (err) throw err;
-      return chunk.map((queue, qi): QueueCounts => {
-        const [pending, delayed, reserved, age] = numbers((rows as string[])[qi], 4);
-        if (pending > 0 && age === -1) {
-          if (!this.stampless.has(queue.name)) this.stampless.set(queue.name, now + STAMPLESS_RECHECK_MS);
-        } else if (age !== -2) this.stampless.delete(queue.name);
-        const m = metrics?.get(queue.name);
-        // Without Horizon failed jobs are not in Redis (Laravel's failed-job store): 0, not "unknown".
-        const counts: QueueCounts['counts'] = { pending, delayed, active: reserved, failed: failed?.get(queue.name) ?? 0, reserved };
-        if (m) counts.throughput = m.throughput;
-        return { queue, counts, oldestPendingAgeMs: age >= 0 ? age : null, runtimeMs: m?.runtimeMs ?? null, paused: pausedOf.get(queue.name) ?? false };
-      });
+    const shared = this.sharedCounts(queues, now);
+    // Awaited by each call's reply; should every call fail, its own failure is not left unheard.
+    shared.catch(() => undefined);
+    const parts = await runEach(
+      this.redis,
+      LARAVEL_COUNTS,
+      chunks,
+      (c) => [1, [anchor(c[0]), this.keys.prefix, String(now), this.headReads(c, now), ...c.map((q) => q.name)]],
+      async (c, joined) => {
+        const rows = this.rowsOf(c, String(joined), now);
+        const counts = this.countsOf(rows, await shared);
+        part?.(counts);
+        return counts;
+      },
+    );
+    return parts.flat();
+  }
+
+  /** A chunk's counts: its rows with the pause flags and, under Horizon, failed jobs and metrics. */
+  private countsOf(rows: readonly CountsRow[], { pausedOf, metrics, failed }: Awaited<ReturnType<LaravelAdapter['sharedCounts']>>): QueueCounts[] {
+    return rows.map(({ queue, pending, delayed, reserved, age }) => {
+      const m = metrics?.get(queue.name);
+      // Without Horizon failed jobs are not in Redis (Laravel's failed-job store): 0, not "unknown".
+      const counts: QueueCounts['counts'] = { pending, delayed, active: reserved, failed: failed?.get(queue.name) ?? 0, reserved };
+      if (m) counts.throughput = m.throughput;
+      return { queue, counts, oldestPendingAgeMs: age >= 0 ? age : null, runtimeMs: m?.runtimeMs ?? null, paused: pausedOf.get(queue.name) ?? false };
+    });
+  }
+
+  /** A chunk's rows of the counts script, with the queues whose oldest job has no enqueue time noted (read again later, not every tick). */
+  private rowsOf(chunk: readonly QueueRef[], joined: string, now: number): CountsRow[] {
+    const rows = joined.split(';');
+    return chunk.map((queue, qi) => {
+      const [pending, delayed, reserved, age] = numbers(rows[qi] ?? '', 4);
+      if (pending > 0 && age === -1) {
+        if (!this.stampless.has(queue.name)) this.stampless.set(queue.name, now + STAMPLESS_RECHECK_MS);
+      } else if (age !== -2) this.stampless.delete(queue.name);
+      return { queue, pending, delayed, reserved, age };
     });
   }
 
