@@ -317,7 +317,8 @@ export class SignalsEngine {
   /** The queues whose signal was not built at `now` (not read at this tick: their connection failed). */
   queueKeysNotBuilt(now: number): string[] {
     const out: string[] = [];
-    for (const [k, s] of this.queues) if (s.signalAt !== now) out.push(k);
+    // Over the states, not the entries: an entry is an array made per queue and tick, for nothing.
+    for (const s of this.queues.values()) if (s.signalAt !== now) out.push(s.obs.key);
     return out;
   }
 
