@@ -1,7 +1,7 @@
 // The one way Lua is called: EVALSHA first, EVAL when Redis lacks the script (first use, a restart,
 // SCRIPT FLUSH), for single calls and for pipelines alike; counted with the server's own stats.
 import * as assert from 'node:assert/strict';
-import { LuaScript, execScripts, runEach, scriptsByNode } from '../../src/queues/lua-script';
+import { LuaScript, SEND_TURN_MS, execScripts, runEach, scriptsByNode } from '../../src/queues/lua-script';
 import { TestRedis } from '../helpers/redis-server';
 
 describe('LuaScript: EVALSHA with a NOSCRIPT fallback', function () {
@@ -52,7 +52,7 @@ describe('LuaScript: EVALSHA with a NOSCRIPT fallback', function () {
     }
   });
 
-  it('runEach: each call goes out as soon as it is built, all before any reply, and each reply is taken as it arrives', async () => {
+  it('runEach: each call goes out as soon as it is built, without waiting on a reply, and each reply is taken as it arrives', async () => {
     const c = redis.client();
     try {
       const s = new LuaScript("return redis.call('INCRBY', KEYS[1], ARGV[1])");
@@ -75,14 +75,41 @@ describe('LuaScript: EVALSHA with a NOSCRIPT fallback', function () {
           taken.push(n);
           return Number(reply) * 10;
         });
-        // Sent before runEach returned: no call waited on a reply, and each went out before the next was built.
-        assert.deepEqual(events, ['build 1', 'write', 'build 2', 'write', 'build 3', 'write']);
+        // Each goes out before the next is built, and none waits on a reply (calls this small go out
+        // in one turn; a reply could come between two only were the turn cut short by its budget).
+        assert.deepEqual(events.filter((e) => e !== 'reply'), ['build 1', 'write', 'build 2', 'write', 'build 3', 'write']);
         assert.deepEqual(await res, [10, 30, 60]);
         assert.deepEqual(taken, [1, 2, 3]);
       } finally {
         stream.write = write;
         stream.off('data', onData);
       }
+    } finally {
+      c.disconnect();
+    }
+  });
+
+  it('runEach: lets the event loop run once a turn has spent its budget building and sending', async () => {
+    const c = redis.client();
+    try {
+      const s = new LuaScript('return ARGV[1]');
+      await s.run(c, 0, 'warm');
+      const events: string[] = [];
+      setImmediate(() => events.push('loop'));
+      const busy = (ms: number) => {
+        const until = performance.now() + ms;
+        while (performance.now() < until); // a build that takes a while (arguments of many queues)
+      };
+      const items = Array.from({ length: 8 }, (_, i) => i);
+      const res = await runEach(c, s, items, (i) => {
+        busy(SEND_TURN_MS / 3);
+        events.push(`build ${i}`);
+        return [0, [i]];
+      }, (_, reply) => Number(reply));
+      assert.deepEqual(res, items);
+      const loop = events.indexOf('loop');
+      assert.ok(loop > 0 && loop < events.length - 1, `the loop ran between the calls: ${events.join(', ')}`);
+      assert.deepEqual(events.filter((e) => e !== 'loop'), items.map((i) => `build ${i}`));
     } finally {
       c.disconnect();
     }
