@@ -118,4 +118,26 @@ describe('counts in parts, as each call of the counts script replies', function 
     const pending = new Map(queues.map((o) => [o.id, o.pending]));
     for (let i = 0; i < N; i += 37) assert.equal(pending.get(`laravel:lq-${i}`), i % 7);
   });
+
+  it('a reading that fails hands nothing on after it: what its other calls bring later goes nowhere', async () => {
+    // A key in the queues' place that is not a list: the first call's script fails on it (WRONGTYPE),
+    // while Redis still counts the other calls' queues.
+    await conn.set('laravel_database_queues:a-broken', 'not a list');
+    try {
+      const { config } = parseConfigText(JSON.stringify({ queues: { laravel: {} } }), '/x/chaperone.json');
+      const service = new QueueService([{ config: config.connections[0], redis: conn, adapters: createAdapters(config.connections[0], conn) }], { record: () => undefined }, 'test');
+      const observer = new QueueObserver(service, () => new Map());
+      let calls = 0;
+      const sink = { flows: () => calls++, queues: () => calls++ };
+      const { queues } = await observer.observe(Date.now(), sink);
+      assert.deepEqual(queues, []);
+      assert.match(observer.errors.get('default/laravel') ?? '', /WRONGTYPE/);
+      const atEnd = calls;
+      await new Promise((r) => setTimeout(r, 200)); // the other calls' replies have come by now
+      assert.equal(calls, atEnd, 'nothing handed on after the reading failed');
+      assert.ok(await conn.ping());
+    } finally {
+      await conn.del('laravel_database_queues:a-broken');
+    }
+  });
 });

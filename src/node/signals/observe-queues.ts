@@ -69,31 +69,41 @@ export class QueueObserver {
         // The counts of an adapter that reads them in several calls arrive a call at a time: each
         // part goes to the sink as it comes (the tick works on it while Redis reads the rest), once
         // the registry and the flows it is observed with are in; parts before that wait for them.
+        // Once this adapter's reading has failed, what its other calls still bring goes nowhere:
+        // the tick has gone on without it.
         const observed: QueueObservation[] = [];
         let registry: Map<string, number> | undefined;
         let ready = false;
         let streamed = false;
+        let failed = false;
         const held: (readonly QueueCounts[])[] = [];
         const take = (part: readonly QueueCounts[]) => {
           const obs = part.map((q) => this.observation(c.config.name, q, supervised, registry));
           observed.push(...obs);
           sink?.queues(obs);
         };
-        const [counts] = await Promise.all([
-          a.counts(refs, now, (part) => {
-            streamed = true;
-            if (ready) take(part);
-            else held.push(part);
-          }),
-          Promise.all([this.consumers(a, now), this.flow(a, refs, now)]).then(([reg, flow]) => {
-            registry = reg;
-            flows.push(...flow);
-            sink?.flows(flow);
-            ready = true;
-            for (const part of held.splice(0)) take(part);
-          }),
-        ]);
-        if (!streamed) take(counts);
+        try {
+          const [counts] = await Promise.all([
+            a.counts(refs, now, (part) => {
+              streamed = true;
+              if (failed) return;
+              if (ready) take(part);
+              else held.push(part);
+            }),
+            Promise.all([this.consumers(a, now), this.flow(a, refs, now)]).then(([reg, flow]) => {
+              if (failed) return;
+              registry = reg;
+              flows.push(...flow);
+              sink?.flows(flow);
+              ready = true;
+              for (const part of held.splice(0)) take(part);
+            }),
+          ]);
+          if (!streamed) take(counts);
+        } catch (err) {
+          failed = true;
+          throw err;
+        }
         this.errors.delete(where);
         return observed;
       } catch (err) {
