@@ -2,9 +2,9 @@
 // long: the editor shares this loop, and a fixed count per turn is too much on a slow or busy
 // machine and needlessly many turns on a fast one. Items go in small batches; a turn ends once its
 // budget is spent, so no turn runs much past it (one batch at most).
+import { TURN_BUDGET_MS } from '../core/turn-budget';
 
 const BATCH = 8;
-export const TURN_BUDGET_MS = 1;
 
 export function yieldToLoop(): Promise<void> {
   return new Promise((resolve) => setImmediate(resolve));

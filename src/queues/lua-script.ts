@@ -3,6 +3,7 @@
 // which also caches it for the next call. On a Cluster the script carries the cross-slot flag
 // (each node has its own cache; the fallback works per node).
 import { createHash } from 'node:crypto';
+import { TURN_BUDGET_MS } from '../core/turn-budget';
 import { isCluster, pipelineByNode, type PipelineResult, type RedisClient } from './redis-client';
 
 type Pipeline = ReturnType<RedisClient['pipeline']>;
@@ -66,25 +67,19 @@ export async function scriptsByNode<T>(client: RedisClient, items: readonly T[],
 }
 
 /**
- * How long runEach builds and sends calls in one turn of the event loop before it lets the loop
- * run (the editor shares it); the same budget as the signals tick's turns (src/node/time-slices).
- */
-export const SEND_TURN_MS = 1;
-
-/**
  * One call of `script` per item, each sent the moment its arguments are built, and each reply
  * handed to `take` as it arrives. Redis runs the first call while the client builds the next, and
  * the client reads a reply while Redis runs the next call: the two overlap, where a pipeline
  * sends nothing until every call is built and hands back nothing until every reply is in. Still
  * one round trip: no call waits on another's reply. Building and sending yields to the loop after
- * SEND_TURN_MS (1000 queues' calls took 1.7-2.7 ms in one turn). `build` gives EVAL's numKeys and
+ * TURN_BUDGET_MS (1000 queues' calls took 1.7-2.7 ms in one turn). `build` gives EVAL's numKeys and
  * its keys and arguments; a call is sent again with its source after a NOSCRIPT (`run`).
  */
 export async function runEach<T, R>(client: RedisClient, script: LuaScript, items: readonly T[], build: (item: T) => [numKeys: number, args: Arg[]], take: (item: T, reply: unknown) => R | PromiseLike<R>): Promise<R[]> {
   const calls: Promise<R>[] = [];
   let turn = performance.now();
   for (const item of items) {
-    if (calls.length > 0 && performance.now() - turn >= SEND_TURN_MS) {
+    if (calls.length > 0 && performance.now() - turn >= TURN_BUDGET_MS) {
       await new Promise((resolve) => setImmediate(resolve));
       turn = performance.now();
     }

@@ -35,6 +35,15 @@ export class QueueDiscovery {
   }
 }
 
+/**
+ * Queues in a first chunk of `first` (a small first call that Redis starts on while the client
+ * builds the rest), then chunks of `size`.
+ */
+export function chunkedAfter<T>(items: readonly T[], first: number, size: number): T[][] {
+  if (items.length <= first) return items.length ? [[...items]] : [];
+  return [items.slice(0, first), ...chunked(items.slice(first), size)];
+}
+
 /** Splits queues into chunks of `size` (one counts-script call each). */
 export function chunked<T>(items: readonly T[], size: number): T[][] {
   const out: T[][] = [];

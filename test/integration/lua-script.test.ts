@@ -1,7 +1,8 @@
 // The one way Lua is called: EVALSHA first, EVAL when Redis lacks the script (first use, a restart,
 // SCRIPT FLUSH), for single calls and for pipelines alike; counted with the server's own stats.
 import * as assert from 'node:assert/strict';
-import { LuaScript, SEND_TURN_MS, execScripts, runEach, scriptsByNode } from '../../src/queues/lua-script';
+import { TURN_BUDGET_MS } from '../../src/core/turn-budget';
+import { LuaScript, execScripts, runEach, scriptsByNode } from '../../src/queues/lua-script';
 import { TestRedis } from '../helpers/redis-server';
 
 describe('LuaScript: EVALSHA with a NOSCRIPT fallback', function () {
@@ -102,7 +103,7 @@ describe('LuaScript: EVALSHA with a NOSCRIPT fallback', function () {
       };
       const items = Array.from({ length: 8 }, (_, i) => i);
       const res = await runEach(c, s, items, (i) => {
-        busy(SEND_TURN_MS / 3);
+        busy(TURN_BUDGET_MS / 3);
         events.push(`build ${i}`);
         return [0, [i]];
       }, (_, reply) => Number(reply));

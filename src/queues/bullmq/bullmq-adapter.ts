@@ -4,7 +4,7 @@
 import { BULLMQ_CLAIM_LUA } from './bullmq-cancel-script';
 import { duplicateClient, groupByNode, type RedisClient } from '../redis-client';
 import { done, jsonOrNull, notFound, preview, queueRef, refused, scalarFields, taken, type ActionResult, type JobDetail, type Capability, type CountsPart, type JobState, type JobSummary, type QueueAdapter, type QueueCounts, type QueueRef, type WorkersResult } from '../contract';
-import { chunked, QueueDiscovery } from '../queue-discovery';
+import { chunkedAfter, QueueDiscovery } from '../queue-discovery';
 import { BULLMQ_COUNTS_CHUNK, BULLMQ_COUNTS_FIRST_CHUNK, BULLMQ_COUNTS_LUA, BULLMQ_COUNTS_MAX_EVENTS, BULLMQ_FULL_COUNT_EVERY_MS, BULLMQ_RUNTIME_EVERY_MS } from './bullmq-counts-script';
 import { BullmqKeys, nextStreamId } from './bullmq-keys';
 import { BullmqFlow } from './bullmq-flow';
@@ -68,7 +68,7 @@ export class BullmqAdapter implements QueueAdapter {
   async counts(queues: readonly QueueRef[], now: number, part?: CountsPart): Promise<QueueCounts[]> {
     const anchor = (q: QueueRef) => this.keys.key(q.name, 'meta');
     const calls = groupByNode(this.redis, queues, anchor)
-      .flatMap((g) => [g.slice(0, BULLMQ_COUNTS_FIRST_CHUNK), ...chunked(g.slice(BULLMQ_COUNTS_FIRST_CHUNK), BULLMQ_COUNTS_CHUNK)])
+      .flatMap((g) => chunkedAfter(g, BULLMQ_COUNTS_FIRST_CHUNK, BULLMQ_COUNTS_CHUNK))
       .map((chunk) => ({ chunk, asked: [] as Asked[] }));
     const parts = await runEach(
       this.redis,

@@ -5,7 +5,7 @@
 // Pause (12.40+) and queue:restart are flags in Laravel's cache store (see laravel-cache.ts).
 import { groupByNode, scanAll, type RedisClient } from '../redis-client';
 import { done, notFound, numbers, queueRef, preview, refused, scalarFields, taken, type ActionResult, type Capability, type CountsPart, type JobDetail, type JobState, type JobSummary, type QueueAdapter, type QueueCounts, type QueueRef, type WorkersResult } from '../contract';
-import { chunked, QueueDiscovery } from '../queue-discovery';
+import { chunkedAfter, QueueDiscovery } from '../queue-discovery';
 import { Horizon } from './horizon';
 import { HorizonKeys } from './horizon-keys';
 import { HorizonFlow } from './horizon-flow';
@@ -124,7 +124,7 @@ export class LaravelAdapter implements QueueAdapter {
   async counts(queues: readonly QueueRef[], now: number, part?: CountsPart): Promise<QueueCounts[]> {
     if (queues.length === 0) return [];
     const anchor = (q: QueueRef) => this.keys.pending(q.name);
-    const chunks = groupByNode(this.redis, queues, anchor).flatMap((g) => [g.slice(0, LARAVEL_COUNTS_FIRST_CHUNK), ...chunked(g.slice(LARAVEL_COUNTS_FIRST_CHUNK), LARAVEL_COUNTS_CHUNK)]);
+    const chunks = groupByNode(this.redis, queues, anchor).flatMap((g) => chunkedAfter(g, LARAVEL_COUNTS_FIRST_CHUNK, LARAVEL_COUNTS_CHUNK));
     // Queues that are gone leave their entries: dropped once they have expired.
     if (this.stampless.size > 2 * queues.length + LARAVEL_COUNTS_CHUNK) for (const [name, until] of this.stampless) if (until <= now) this.stampless.delete(name);
     const shared = this.sharedCounts(queues, now);
