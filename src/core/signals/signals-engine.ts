@@ -12,11 +12,14 @@ import { levelOf, severityOf, type Finding, type SubjectKind } from './findings'
 import { mostSpecific } from './glob';
 import { INITIAL, step, type HysteresisState, type Level } from './hysteresis';
 import type { HostObservation, Observation, PoolObservation, QueueObservation } from './observations';
+import { QueueSignalOf, type QueueSignal } from './queue-signal';
 import { SeriesPool, type HistoryPoint, type SeriesHistory } from './series-history';
-import { RegressionPool, type RegressionResult, type SlidingRegression } from './sliding-regression';
+import { RegressionPool, type SlidingRegression } from './sliding-regression';
 import { tenantOfPool, tenantOfQueue } from './tenants';
-import { tenantParts, Z95, type TenantSample } from './tenant-shares';
+import { tenantParts, Z95 } from './tenant-shares';
 import { direction, timeToCross, timeToDrain, type Direction } from './trend-math';
+
+export type { QueueSignal } from './queue-signal';
 
 /** Series are dropped when unseen this long (a queue that was deleted, a worker that is gone). */
 const FORGET_AFTER_MS = 10 * 60_000;
@@ -28,45 +31,6 @@ const MAX_ORDER = Number.MAX_SAFE_INTEGER / 2;
 const ARROW_OVER = { horizonMs: 60_000 } as const;
 /** Queues whose wait has a history (43 KB each): the dashboard draws the deepest few. */
 const MAX_WAIT_SERIES = 200;
-
-export interface QueueSignal {
-  /** The queue itself: views and commands act on it as is. */
-  ref: QueueRef;
-  key: string;
-  id: string;
-  connection: string;
-  /** The tenant the whole queue belongs to (by connection or queue pattern). */
-  tenant?: string;
-  /** The split of its pending jobs by the payload field (tenants.payloadField), where sampled. */
-  tenantSample?: TenantSample;
-  pending: number;
-  delayed: number;
-  active: number;
-  failed: number;
-  paused: boolean;
-  consumers: number | null;
-  /** The age of the oldest pending job (ms): how long the head of the queue has waited. */
-  wait: Figure;
-  /** Finished jobs (completed + failed) per minute over the last minute, from the system's own records. */
-  throughput: Figure;
-  /** Failed among finished jobs over the last minute, percent. */
-  failureRate: Figure;
-  /** Runtime percentiles (ms) over the last 5 minutes, and the mean the system keeps. */
-  runtimeP50: Figure;
-  runtimeP95: Figure;
-  runtime: Figure;
-  /** The expected wait of a job enqueued now: pending x runtime / consumers (an estimate, named so). */
-  expectedWait: Figure;
-  /** Finished since the first reading (completed, failed): for reports and tests. */
-  finished: FlowFigures['totals'];
-  /** Runs and failures of the last hour (a lower bound until an hour has been read). */
-  lastHour: FlowFigures['lastHour'];
-  trend?: RegressionResult;
-  direction: Direction;
-  /** Pending jobs per minute along the trend line. */
-  slopePerMin: number;
-  drainMs?: number;
-}
 
 export interface PoolSignal {
   name: string;
@@ -640,15 +604,7 @@ export class SignalsEngine {
     else expectedWait = known((q.pending * rt) / q.consumers, 'estimate', `pending ${q.pending} x runtime ${formatDuration(rt)} / ${q.consumers} consumer${q.consumers === 1 ? '' : 's'}`);
     // The arrow follows the fitted slope over the trend window (the same line the view and `trends` show).
     const dir = trend ? direction(trend, ARROW_OVER) : 'stable';
-    const signal: QueueSignal = {
-      ref: q.ref, key: q.key, id: q.id, connection: q.connection, tenant: s.tenant,
-      pending: q.pending, delayed: q.delayed, active: q.active, failed: q.failed, paused: q.paused, consumers: q.consumers,
-      wait, throughput: flow.throughput, failureRate: flow.failureRate, runtimeP50: flow.runtimeP50, runtimeP95: flow.runtimeP95, runtime, expectedWait, finished: flow.totals, lastHour: flow.lastHour,
-      trend, direction: dir, slopePerMin: (trend?.slope ?? 0) * 60,
-      drainMs: trend && dir === 'falling' ? timeToDrain(trend) : undefined,
-    };
-    // Set after, not spread in: a spread in the literal gives every signal a slow, one-off shape.
-    if (q.tenantSample) signal.tenantSample = q.tenantSample;
+    const signal = new QueueSignalOf(q, s.tenant, wait, flow, runtime, expectedWait, trend, dir, trend && dir === 'falling' ? timeToDrain(trend) : undefined);
     s.signal = signal;
     s.signalAt = now;
     return signal;

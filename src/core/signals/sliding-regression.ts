@@ -6,22 +6,28 @@
 
 import { freeLanes, takeLane, type LaneBlock } from './lane-blocks';
 
-export interface RegressionResult {
-  /** Samples in the window. */
-  n: number;
-  /** Change per second. */
-  slope: number;
-  /** Value of the line at `at` (the newest sample's time). */
-  level: number;
-  /** Share of the variance the line explains, 0..1 (1 for a constant series: a flat line fits exactly). */
-  r2: number;
-  mean: number;
-  /** Sample standard deviation of the values (0 with fewer than two samples). */
-  stddev: number;
-  /** Time (ms) of the newest sample. */
-  at: number;
-  /** The newest value. */
-  last: number;
+/**
+ * The line at a moment. A class, not an object literal: a tick makes one per queue and keeps it for
+ * a tick, and V8 moves literals made that way to the old generation (see QueueSignalOf).
+ */
+export class RegressionResult {
+  constructor(
+    /** Samples in the window. */
+    readonly n: number,
+    /** Change per second. */
+    readonly slope: number,
+    /** Value of the line at `at` (the newest sample's time). */
+    readonly level: number,
+    /** Share of the variance the line explains, 0..1 (1 for a constant series: a flat line fits exactly). */
+    readonly r2: number,
+    readonly mean: number,
+    /** Sample standard deviation of the values (0 with fewer than two samples). */
+    readonly stddev: number,
+    /** Time (ms) of the newest sample. */
+    readonly at: number,
+    /** The newest value. */
+    readonly last: number,
+  ) {}
 }
 
 export class SlidingRegression {
@@ -105,16 +111,9 @@ export class SlidingRegression {
     const slope = n >= 2 && this.cxx > 1e-12 * Math.max(1, this.mx * this.mx) ? this.cxy / this.cxx : 0;
     const varY = Math.max(0, this.cyy);
     const r2 = n < 2 ? 0 : varY <= 1e-12 * Math.max(1, this.my * this.my) ? 1 : Math.min(1, Math.max(0, (this.cxy * this.cxy) / (this.cxx * varY)));
-    return {
-      n,
-      slope,
-      level: this.my + slope * (lastX - this.mx),
-      r2: slope === 0 && varY > 0 ? 0 : r2,
-      mean: this.my,
-      stddev: n >= 2 ? Math.sqrt(varY / (n - 1)) : 0,
-      at: this.origin + lastX * 1000,
-      last: this.xy[lastAt + 1],
-    };
+    const level = this.my + slope * (lastX - this.mx);
+    const stddev = n >= 2 ? Math.sqrt(varY / (n - 1)) : 0;
+    return new RegressionResult(n, slope, level, slope === 0 && varY > 0 ? 0 : r2, this.my, stddev, this.origin + lastX * 1000, this.xy[lastAt + 1]);
   }
 
   /** The values in the window, oldest first (for quantiles, on demand only). */
