@@ -11,6 +11,8 @@ import * as os from 'node:os';
 import type { DiskObservation, HostObservation } from '../core/signals/observations';
 
 const MOUNTS_EVERY_MS = 30_000;
+const MEM_TOTAL = /^MemTotal:\s+(\d+)/m;
+const MEM_AVAILABLE = /^MemAvailable:\s+(\d+)/m;
 /** Real filesystems worth watching; pseudo ones (proc, tmpfs, overlay lower layers...) are skipped. */
 const DISK_FS = /^(ext[234]|xfs|btrfs|zfs|f2fs|vfat|exfat|ntfs|ntfs3|apfs|hfs|jfs|reiserfs|overlay)$/;
 
@@ -68,9 +70,8 @@ export class HostSampler {
       try {
         const text = await this.files.read('/proc/meminfo');
         if (text === undefined) throw new Error('no /proc/meminfo');
-        const kb = (name: string) => Number(new RegExp(`^${name}:\\s+(\\d+)`, 'm').exec(text)?.[1]);
-        const total = kb('MemTotal');
-        const available = kb('MemAvailable');
+        const total = Number(MEM_TOTAL.exec(text)?.[1]);
+        const available = Number(MEM_AVAILABLE.exec(text)?.[1]);
         if (total > 0 && Number.isFinite(available)) return ((total - available) / total) * 100;
       } catch {
         // fall back to the os module

@@ -252,31 +252,46 @@ export function jsonOrNull(text: string): unknown {
 }
 
 /**
- * The first `n` comma-separated numbers of a script's row ("3,0,1,-1"), read without splitting it
- * into strings first: counts scripts answer a row per queue, a thousand per tick.
+ * The rows of a counts script's one-string reply ("3,0,1,-1;0,0,0,-1"), read row by row into an
+ * array the caller keeps: no string, array or object is made per row or field (a thousand rows a
+ * tick). Each field is read as Number would read it; a row with fewer fields reads 0 for the rest
+ * (as Number('') does), and fields beyond those asked for are skipped.
  */
-export function numbers(row: string, n: number): number[] {
-  const out: number[] = new Array(n);
-  let at = 0;
-  for (let i = 0; i < n; i++) {
-    let end = row.indexOf(',', at);
-    if (end < 0) end = row.length;
-    // Whole numbers (the common case) digit by digit, with no string made; anything else by Number.
-    let v = 0;
-    let sign = 1;
-    let k = at;
-    if (row.charCodeAt(k) === 45) {
-      sign = -1;
-      k++;
+export class ScriptRows {
+  private at = 0;
+
+  constructor(private readonly text: string) {}
+
+  /** The next row's first `into.length` fields, into `into`. */
+  next(into: number[]): void {
+    const text = this.text;
+    let rowEnd = text.indexOf(';', this.at);
+    if (rowEnd < 0) rowEnd = text.length;
+    let at = this.at;
+    for (let i = 0; i < into.length; i++) {
+      let end = at <= rowEnd ? text.indexOf(',', at) : -1;
+      if (end < 0 || end > rowEnd) end = rowEnd;
+      into[i] = at < end ? fieldOf(text, at, end) : 0;
+      at = end + 1;
     }
-    let whole = k < end;
-    for (; k < end && whole; k++) {
-      const c = row.charCodeAt(k) - 48;
-      if (c < 0 || c > 9) whole = false;
-      else v = v * 10 + c;
-    }
-    out[i] = whole ? sign * v : Number(row.slice(at, end));
-    at = end + 1;
+    this.at = rowEnd + 1;
   }
-  return out;
+}
+
+/** One field as Number reads it; whole numbers (the common case) digit by digit, with no string made. */
+function fieldOf(text: string, from: number, end: number): number {
+  let v = 0;
+  let sign = 1;
+  let k = from;
+  if (text.charCodeAt(k) === 45) {
+    sign = -1;
+    k++;
+  }
+  if (k === end) return Number(text.slice(from, end));
+  for (; k < end; k++) {
+    const c = text.charCodeAt(k) - 48;
+    if (c < 0 || c > 9) return Number(text.slice(from, end));
+    v = v * 10 + c;
+  }
+  return sign * v;
 }

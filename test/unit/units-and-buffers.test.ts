@@ -1,4 +1,4 @@
-import { numbers } from '../../src/queues/contract';
+import { ScriptRows } from '../../src/queues/contract';
 import { strict as assert } from 'node:assert';
 import { auditLine, sanitizeAudit } from '../../src/core/audit-text';
 import { commandFields, parseCommand, parseCommandResult } from '../../src/core/commands';
@@ -106,10 +106,24 @@ describe('redactUrl', () => {
   });
 });
 
-describe('numbers of a script row', () => {
-  it('reads a counts row as Number would each field, whole numbers without a string made', () => {
-    for (const row of ['3,0,1,-1', '12,,5,x', '1.5,2e3,-7,0', '0,-0,007,123456789']) {
-      assert.deepEqual(numbers(row, 4), row.split(',').map(Number), row);
+describe('rows of a counts script', () => {
+  it('reads each field as Number would, row by row, whole numbers without a string made', () => {
+    const rows = ['3,0,1,-1', '12,,5,x', '1.5,2e3,-7,0', '0,-0,007,123456789', '-,+4, 5,1e400'];
+    const reader = new ScriptRows(rows.join(';'));
+    const into = [0, 0, 0, 0];
+    for (const row of rows) {
+      reader.next(into);
+      assert.deepEqual(into, row.split(',').map(Number), row);
     }
+  });
+
+  it('reads 0 for the fields a short row lacks, skips those beyond, and 0 past the last row', () => {
+    const reader = new ScriptRows('5,6;1,2,3,4,99;;7');
+    const into = [9, 9, 9, 9];
+    const read = () => {
+      reader.next(into);
+      return [...into];
+    };
+    assert.deepEqual([read(), read(), read(), read(), read()], [[5, 6, 0, 0], [1, 2, 3, 4], [0, 0, 0, 0], [7, 0, 0, 0], [0, 0, 0, 0]]);
   });
 });

@@ -74,9 +74,11 @@ export class SignalsSampler {
         flows: (readings) => engine.observe(now, { queues: [], flows: [...readings], pools: [] }),
         queues: (part) => work.push(part),
       };
+      // The host is sampled a turn later, once the counts have gone out: its reads would otherwise
+      // go first, and Redis would start later (they are read while Redis counts).
       const [, host] = await Promise.all([
         this.deps.queues?.observe(now, sink),
-        this.deps.host?.sample(now).catch((err: unknown): HostObservation | undefined => {
+        this.deps.host && yieldToLoop().then(() => this.deps.host?.sample(now)).catch((err: unknown): HostObservation | undefined => {
           this.deps.logger.warn(`host sampling: ${err instanceof Error ? err.message : String(err)}`);
           return undefined;
         }),

@@ -4,7 +4,7 @@
 // workers are the processes Chaperone supervises, plus Horizon's supervisors when Horizon runs.
 // Pause (12.40+) and queue:restart are flags in Laravel's cache store (see laravel-cache.ts).
 import { groupByNode, scanAll, type RedisClient } from '../redis-client';
-import { done, notFound, numbers, queueRef, preview, refused, scalarFields, taken, type ActionResult, type Capability, type CountsPart, type JobDetail, type JobState, type JobSummary, type QueueAdapter, type QueueCounts, type QueueRef, type WorkersResult } from '../contract';
+import { done, notFound, queueRef, ScriptRows, preview, refused, scalarFields, taken, type ActionResult, type Capability, type CountsPart, type JobDetail, type JobState, type JobSummary, type QueueAdapter, type QueueCounts, type QueueRef, type WorkersResult } from '../contract';
 import { chunkedAfter, QueueDiscovery } from '../queue-discovery';
 import { Horizon } from './horizon';
 import { HorizonKeys } from './horizon-keys';
@@ -53,15 +53,6 @@ const PAUSE_FLAGS_EVERY_MS = 5000;
  * head of a thousand such queues every tick was a third of Redis's time for their counts.
  */
 const STAMPLESS_RECHECK_MS = 5000;
-
-/** One queue's row of the counts script (age: -1 none, -2 not read). */
-interface CountsRow {
-  queue: QueueRef;
-  pending: number;
-  delayed: number;
-  reserved: number;
-  age: number;
-}
 
 export class LaravelAdapter implements QueueAdapter {
   readonly system = 'laravel' as const;
@@ -136,8 +127,7 @@ export class LaravelAdapter implements QueueAdapter {
       chunks,
       (c) => [1, [anchor(c[0]), this.keys.prefix, String(now), this.headReads(c, now), ...c.map((q) => q.name)]],
       async (c, joined) => {
-        const rows = this.rowsOf(c, String(joined), now);
-        const counts = this.countsOf(rows, await shared);
+        const counts = this.countsOf(c, String(joined), await shared, now);
         part?.(counts);
         return counts;
       },
@@ -145,26 +135,28 @@ export class LaravelAdapter implements QueueAdapter {
     return parts.flat();
   }
 
-  /** A chunk's counts: its rows with the pause flags and, under Horizon, failed jobs and metrics. */
-  private countsOf(rows: readonly CountsRow[], { pausedOf, metrics, failed }: Awaited<ReturnType<LaravelAdapter['sharedCounts']>>): QueueCounts[] {
-    return rows.map(({ queue, pending, delayed, reserved, age }) => {
-      const m = metrics?.get(queue.name);
-      // Without Horizon failed jobs are not in Redis (Laravel's failed-job store): 0, not "unknown".
-      const counts: QueueCounts['counts'] = { pending, delayed, active: reserved, failed: failed?.get(queue.name) ?? 0, reserved };
-      if (m) counts.throughput = m.throughput;
-      return { queue, counts, oldestPendingAgeMs: age >= 0 ? age : null, runtimeMs: m?.runtimeMs ?? null, paused: pausedOf.get(queue.name) ?? false };
-    });
-  }
-
-  /** A chunk's rows of the counts script, with the queues whose oldest job has no enqueue time noted (read again later, not every tick). */
-  private rowsOf(chunk: readonly QueueRef[], joined: string, now: number): CountsRow[] {
-    const rows = joined.split(';');
-    return chunk.map((queue, qi) => {
-      const [pending, delayed, reserved, age] = numbers(rows[qi] ?? '', 4);
+  /**
+   * A chunk's counts from its rows, with the pause flags and, under Horizon, failed jobs and
+   * metrics. The queues whose oldest job has no enqueue time are noted (read again later, not every
+   * tick). Read straight from the reply: nothing is made per queue but its counts.
+   */
+  private countsOf(chunk: readonly QueueRef[], joined: string, { pausedOf, metrics, failed }: Awaited<ReturnType<LaravelAdapter['sharedCounts']>>, now: number): QueueCounts[] {
+    const rows = new ScriptRows(joined);
+    const row = [0, 0, 0, 0];
+    return chunk.map((queue) => {
+      // pending, delayed, reserved, age of the oldest (-1: no enqueue time or nothing pending, -2: not read).
+      rows.next(row);
+      const pending = row[0];
+      const reserved = row[2];
+      const age = row[3];
       if (pending > 0 && age === -1) {
         if (!this.stampless.has(queue.name)) this.stampless.set(queue.name, now + STAMPLESS_RECHECK_MS);
       } else if (age !== -2) this.stampless.delete(queue.name);
-      return { queue, pending, delayed, reserved, age };
+      const m = metrics?.get(queue.name);
+      // Without Horizon failed jobs are not in Redis (Laravel's failed-job store): 0, not "unknown".
+      const counts: QueueCounts['counts'] = { pending, delayed: row[1], active: reserved, failed: failed?.get(queue.name) ?? 0, reserved };
+      if (m) counts.throughput = m.throughput;
+      return { queue, counts, oldestPendingAgeMs: age >= 0 ? age : null, runtimeMs: m?.runtimeMs ?? null, paused: pausedOf.get(queue.name) ?? false };
     });
   }
 
