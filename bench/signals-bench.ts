@@ -1,6 +1,8 @@
 // npm run bench:signals — the trend calculator, the history store and a whole signals tick, each
 // beside its anchor, in one run. Not a test: prints figures and targets side by side.
 import Redis from 'ioredis';
+import { PerformanceObserver } from 'node:perf_hooks';
+import { getHeapSpaceStatistics } from 'node:v8';
 import { parseConfigText } from '../src/core/config/parse-config';
 import { SeriesHistory } from '../src/core/signals/series-history';
 import { SignalsEngine } from '../src/core/signals/signals-engine';
@@ -101,6 +103,9 @@ interface TickFigures {
   stepP99: number;
   stepMax: number;
   steps: string;
+  /** Heap allocated by a tick (medians over ticks with no collection in them), young and old generation. */
+  youngKb: number;
+  oldKb: number;
 }
 
 async function tick(): Promise<TickFigures> {
@@ -155,12 +160,36 @@ async function tick(): Promise<TickFigures> {
     // Then Chaperone's own synchronous steps (each engine call, the counts' and the observer's
     // synchronous parts), timed where they run, over ticks of their own: the timing itself reads
     // /proc at every step, which would slow the ticks measured above.
+    // What a tick allocates, young and old generation, over ticks with no collection in them: the
+    // tick's objects live for a tick, and V8 moves literals made that way to the old generation,
+    // which only a full collection frees (queue-signal.ts).
+    const young: number[] = [];
+    const old: number[] = [];
+    let collections = 0;
+    const gcs = new PerformanceObserver((list) => {
+      collections += list.getEntries().length;
+    });
+    gcs.observe({ entryTypes: ['gc'] });
+    const used = () => Object.fromEntries(getHeapSpaceStatistics().map((x) => [x.space_name, x.space_used_size]));
+    for (let i = 0; i < 40; i++) {
+      const seen = collections;
+      const before = used();
+      await sampler.tick();
+      const after = used();
+      // GC entries arrive a turn later: one is let in before a tick is taken as free of collections.
+      await new Promise((r) => setTimeout(r, 20));
+      if (collections !== seen) continue;
+      young.push(after.new_space - before.new_space);
+      old.push(after.old_space - before.old_space);
+    }
+    gcs.disconnect();
+    // Over 100 ticks, so that the p99 is not simply the largest of them.
     const turns = new TurnMeter();
     turns.wrap('engine', engine, ['observe', 'observeQueues', 'queueSignalsOf', 'queueBreaches', 'stepEvaluation', 'signals', 'recordDerived', 'breachesOf', 'endEvaluation']);
     turns.wrap('laravel', handle.adapters[0], ['counts', 'discover', 'flow']);
     turns.wrap('observer', observer, ['observe']);
     turns.wrap('host', host, ['sample']);
-    for (let i = 0; i < 30; i++) {
+    for (let i = 0; i < 100; i++) {
       await sampler.tick();
       await new Promise((r) => setTimeout(r, 20));
     }
@@ -179,6 +208,7 @@ async function tick(): Promise<TickFigures> {
     return {
       tickMs: median(walls), tickP95: [...walls].sort((a, b) => a - b)[Math.floor(walls.length * 0.95)], countsMs: median(countsOnly), engineSyncMs: median(syncMs), engineSyncMax: Math.max(...syncMs),
       maxBlockMs: block.maxBlockMs, typicalMaxBlockMs: block.typicalMaxBlockMs, maxDelayMs: block.maxDelayMs, maxGcMs: block.maxGcMs, findings: sampler.findings.length,
+      youngKb: young.length ? median(young) / 1024 : NaN, oldKb: old.length ? median(old) / 1024 : NaN,
       stepP99: steps[0]?.p99 ?? 0, stepMax: Math.max(0, ...steps.map((x) => x.max)), steps: steps.slice(0, 5).map((x) => `${x.step} ${x.p99.toFixed(2)}/${x.max.toFixed(2)}`).join(', '),
     };
   } finally {
@@ -220,6 +250,7 @@ async function main(): Promise<void> {
   row('largest synchronous step of Chaperone (p99)', `${k.stepP99.toFixed(2)} ms`, `max ${k.stepMax.toFixed(2)} ms`, '<= 2 ms');
   console.log(`  (p95 tick ${k.tickP95.toFixed(2)} ms; ${k.findings} findings active; largest loop block of each second, median ${k.typicalMaxBlockMs.toFixed(2)} ms)`);
   console.log(`  (steps p99/max: ${k.steps} ms)`);
+  console.log(`  (allocated by a tick, median: ${k.youngKb.toFixed(0)} KB in the young generation, ${k.oldKb.toFixed(0)} KB in the old)`);
   console.log(JSON.stringify({ trend: t, history: h, tick: k }));
 }
 
