@@ -41,16 +41,17 @@ describe('series history (typed-array tiers)', () => {
     assert.deepEqual(h.range(T0, T0 + 25_000).points.map((p) => p.avg), [99]);
   });
 
-  it('fixed memory: 43 200 bytes a series with the default tiers; min/max at 1 s appear only for faster sampling', () => {
+  it('fixed memory: 43 264 bytes a series with the default tiers; min/max at 1 s appear only for faster sampling', () => {
     const h = new SeriesHistory();
-    assert.equal(h.bytes(), 3600 * 4 + 1440 * 13 + 720 * 14);
+    // The minute and hour tiers also keep their newest slot open while it fills (sum, count, min, max).
+    assert.equal(h.bytes(), 3600 * 4 + 1440 * 13 + 720 * 14 + 2 * 32);
     for (let i = 0; i < 10_000; i++) h.add(T0 + i * 1000, i);
-    assert.equal(h.bytes(), 43_200, 'unchanged by use');
+    assert.equal(h.bytes(), 43_264, 'unchanged by use');
     h.add(T0 + 10_000_500, 1); // a second sample in one second
     h.add(T0 + 10_000_000, 3);
     const [p] = h.range(T0 + 10_000_000, T0 + 10_000_000).points;
     assert.deepEqual([p.min, p.max, p.avg], [1, 3, 2]);
-    assert.equal(h.bytes(), 43_200 + 3600 * 9);
+    assert.equal(h.bytes(), 43_264 + 3600 * 9);
   });
 
   it('a pool keeps series side by side: each reads back its own samples, gaps and rings as a series of its own would', () => {
@@ -77,6 +78,33 @@ describe('series history (typed-array tiers)', () => {
     const next = pool.create();
     assert.equal(next.lane, pooled[2].lane);
     assert.deepEqual(next.range(T0, T0 + 95_000).points, []);
+    assert.deepEqual(next.range(T0 - 600_000, T0 + 95_000, 5).points, [], 'nor its open minute');
     assert.deepEqual(pooled[3].range(T0, T0 + 95_000), alone[3].range(T0, T0 + 95_000), 'its neighbours keep theirs');
+  });
+
+  it('a minute is the same read while it fills and once the next has begun; a late sample still counts', () => {
+    const h = new SeriesHistory();
+    const minute = (m: number) => h.range(T0 + m * 60_000, T0 + m * 60_000 + 59_999, 1).points;
+    for (let i = 0; i < 60; i++) h.add(T0 + i * 1000, i);
+    const filling = minute(0);
+    assert.deepEqual(filling.map(f32), [[0, 59, 29.5]]);
+    h.add(T0 + 60_000, 1000);
+    assert.deepEqual(minute(0), filling, 'closed as it read while open');
+    assert.deepEqual(minute(1).map(f32), [[1000, 1000, 1000]]);
+    // A sample of the minute before, after the next one began: into the stored minute.
+    h.add(T0 + 30_500, 89.5);
+    assert.deepEqual(minute(0).map(f32), [[0, 89.5, Math.round(((29.5 * 60 + 89.5) / 61) * 1e4) / 1e4]]);
+    // And one earlier within the open minute: into the open one.
+    h.add(T0 + 65_000, 0);
+    h.add(T0 + 61_000, 500);
+    assert.deepEqual(minute(1).map(f32), [[0, 1000, 500]]);
+  });
+
+  it('a minute sampled faster than 4 Hz keeps its exact mean and its extremes', () => {
+    const h = new SeriesHistory();
+    for (let i = 0; i < 300; i++) h.add(T0 + i * 200, i); // 5 Hz for a minute
+    h.add(T0 + 60_000, 0); // the next minute closes it
+    const [p] = h.range(T0, T0 + 59_999, 1).points;
+    assert.deepEqual(f32(p), [0, 299, 149.5]);
   });
 });

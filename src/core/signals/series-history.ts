@@ -27,6 +27,9 @@ export const DEFAULT_TIERS: readonly TierSpec[] = [
 /** Series per block of a pool. */
 export const LANES = 16;
 
+/** An open slot's fields: sum, count, min, max. */
+const OPEN_FIELDS = 4;
+
 export interface HistoryPoint {
   /** Start of the slot (ms). */
   t: number;
@@ -43,6 +46,15 @@ class Tier {
   count: Uint8Array | Uint16Array | undefined;
   /** Per lane, the absolute slot number (floor(t / resolution)) of its newest slot; -1 before its first sample. */
   readonly head: Float64Array;
+  /**
+   * Each lane's newest slot while it fills (sum, count, min, max), written to the slot's arrays
+   * once, when a later slot's first sample arrives. A tick adding a sample to a thousand series
+   * then writes this one small array per block of a coarse tier, rather than a place in each of its
+   * avg, min, max and count arrays, pages apart (those four writes per tier were most of what
+   * adding to a history cost a signals tick). The finest tier has none: a value a second, written
+   * as it comes.
+   */
+  private readonly open: Float64Array | undefined;
 
   constructor(
     readonly spec: TierSpec,
@@ -52,6 +64,7 @@ class Tier {
   ) {
     this.avg = new Float32Array(spec.slots * lanes).fill(NaN);
     this.head = new Float64Array(lanes).fill(-1);
+    this.open = lazy ? undefined : new Float64Array(lanes * OPEN_FIELDS);
     if (!lazy) this.allocateSpread();
   }
 
@@ -76,11 +89,28 @@ class Tier {
     const n = this.spec.slots;
     const head = this.head[lane];
     if (head >= 0 && s <= head - n) return; // older than this tier keeps
+    const open = this.open;
+    const o = lane * OPEN_FIELDS;
     if (head < 0 || s > head) {
+      if (open && head >= 0) this.close(lane);
       // Clear the slots skipped since the head (a gap stays a gap).
       for (let k = head < 0 ? s : Math.max(head + 1, s - n + 1); k <= s; k++) this.clear(lane, k % n);
       this.head[lane] = s;
+      if (open) {
+        open[o] = v;
+        open[o + 1] = 1;
+        open[o + 2] = v;
+        open[o + 3] = v;
+        return;
+      }
+    } else if (open && s === head) {
+      open[o] += v;
+      open[o + 1]++;
+      if (v < open[o + 2]) open[o + 2] = v;
+      if (v > open[o + 3]) open[o + 3] = v;
+      return;
     }
+    // The finest tier's slot, or an older slot of a coarse tier (a sample out of order).
     const i = (s % n) * this.lanes + lane;
     const old = this.avg[i];
     if (Number.isNaN(old)) {
@@ -102,10 +132,26 @@ class Tier {
     if (v > max[i]) max[i] = v;
   }
 
+  /** Writes a lane's open slot (its head) to the slot's arrays: the mean of its samples, their min, max and count. */
+  private close(lane: number): void {
+    const open = this.open as Float64Array;
+    const o = lane * OPEN_FIELDS;
+    const c = open[o + 1];
+    if (c === 0) return;
+    const count = this.count as Uint8Array | Uint16Array;
+    const i = (this.head[lane] % this.spec.slots) * this.lanes + lane;
+    this.avg[i] = open[o] / c;
+    (this.min as Float32Array)[i] = open[o + 2];
+    (this.max as Float32Array)[i] = open[o + 3];
+    count[i] = Math.min(c, count instanceof Uint8Array ? 255 : 65535);
+    open[o + 1] = 0;
+  }
+
   /** Forgets a lane (its series was released): every slot empty, no head. */
   reset(lane: number): void {
     for (let k = 0; k < this.spec.slots; k++) this.clear(lane, k);
     this.head[lane] = -1;
+    if (this.open) this.open[lane * OPEN_FIELDS + 1] = 0;
   }
 
   private clear(lane: number, slot: number): void {
@@ -121,6 +167,13 @@ class Tier {
   point(lane: number, s: number): HistoryPoint | undefined {
     const head = this.head[lane];
     if (head < 0 || s > head || s <= head - this.spec.slots) return undefined;
+    const open = this.open;
+    if (open && s === head) {
+      // The slot still filling, as it will be stored (float32).
+      const o = lane * OPEN_FIELDS;
+      const c = open[o + 1];
+      return c === 0 ? undefined : { t: s * this.spec.resolutionMs, avg: Math.fround(open[o] / c), min: Math.fround(open[o + 2]), max: Math.fround(open[o + 3]) };
+    }
     const i = (s % this.spec.slots) * this.lanes + lane;
     const avg = this.avg[i];
     if (Number.isNaN(avg)) return undefined;
@@ -130,7 +183,7 @@ class Tier {
   /** Bytes a lane holds of this tier's typed arrays. */
   laneBytes(): number {
     const slots = this.spec.slots;
-    return (this.avg.BYTES_PER_ELEMENT + (this.min ? 4 : 0) + (this.max ? 4 : 0) + (this.count?.BYTES_PER_ELEMENT ?? 0)) * slots;
+    return (this.avg.BYTES_PER_ELEMENT + (this.min ? 4 : 0) + (this.max ? 4 : 0) + (this.count?.BYTES_PER_ELEMENT ?? 0)) * slots + (this.open ? OPEN_FIELDS * 8 : 0);
   }
 }
 
