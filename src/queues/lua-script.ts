@@ -71,12 +71,13 @@ export async function scriptsByNode<T>(client: RedisClient, items: readonly T[],
  * handed to `take` as it arrives. Redis runs the first call while the client builds the next, and
  * the client reads a reply while Redis runs the next call: the two overlap, where a pipeline
  * sends nothing until every call is built and hands back nothing until every reply is in. Still
- * one round trip: no call waits on another's reply. Building and sending yields to the loop after
+ * one round trip: no call waits on another's reply (only its taking waits on the calls before it). Building and sending yields to the loop after
  * TURN_BUDGET_MS (1000 queues' calls took 1.7-2.7 ms in one turn). `build` gives EVAL's numKeys and
  * its keys and arguments; a call is sent again with its source after a NOSCRIPT (`run`).
  */
 export async function runEach<T, R>(client: RedisClient, script: LuaScript, items: readonly T[], build: (item: T) => [numKeys: number, args: Arg[]], take: (item: T, reply: unknown) => R | PromiseLike<R>): Promise<R[]> {
   const calls: Promise<R>[] = [];
+  let previous: Promise<unknown> = Promise.resolve();
   let turn = performance.now();
   for (const item of items) {
     if (calls.length > 0 && performance.now() - turn >= TURN_BUDGET_MS) {
@@ -84,9 +85,14 @@ export async function runEach<T, R>(client: RedisClient, script: LuaScript, item
       turn = performance.now();
     }
     const [numKeys, args] = build(item);
-    const call = script.run(client, numKeys, ...args).then((reply) => take(item, reply));
+    // Taken in the calls' order: a reply can overtake an earlier call's when that call found the
+    // script missing (the first reading after a start or a SCRIPT FLUSH) and went again with its
+    // source, while a later call found it cached by then. It waits for the earlier one to be taken,
+    // so the parts of a reading come in order (the queues are first seen, and listed, in it).
+    const call = Promise.all([script.run(client, numKeys, ...args), previous]).then(([reply]) => take(item, reply));
     // Awaited below with the others; a failure while later calls are still being sent is not left unheard.
     call.catch(() => undefined);
+    previous = call;
     calls.push(call);
   }
   return Promise.all(calls);

@@ -131,4 +131,29 @@ describe('LuaScript: EVALSHA with a NOSCRIPT fallback', function () {
       c.disconnect();
     }
   });
+
+  it('runEach: replies are taken in the calls\' order, also when a later call overtakes one that went again with its source', async () => {
+    const c = redis.client();
+    try {
+      const s = new LuaScript("return ARGV[1] .. '?'");
+      await c.script('FLUSH');
+      await c.config('RESETSTAT');
+      const taken: string[] = [];
+      const items = ['a', 'b', 'c'];
+      const res = await runEach(c, s, items, (x) => {
+        // Between the first call and the second, the script is loaded on the same connection: the
+        // first finds it missing and goes again with its source, after the second has run by SHA1.
+        if (x === 'b') void c.script('LOAD', "return ARGV[1] .. '?'");
+        return [0, [x]];
+      }, (_, reply) => {
+        taken.push(String(reply));
+        return String(reply);
+      });
+      assert.deepEqual(await calls(c), { eval: 1, evalsha: 3 }, 'the first call went again with its source, the others ran by SHA1');
+      assert.deepEqual(res, ['a?', 'b?', 'c?']);
+      assert.deepEqual(taken, ['a?', 'b?', 'c?']);
+    } finally {
+      c.disconnect();
+    }
+  });
 });

@@ -4,7 +4,8 @@
 //
 // Default tiers: 1 s for 1 h, 1 min for 24 h, 1 h for 30 d. The 1 s tier keeps the mean of each
 // second (min and max arrays appear only if a series is ever sampled faster than 1 Hz); the coarser
-// tiers keep min, max and mean with a sample count. 43 KB per series with the defaults.
+// tiers keep min, max and mean with a sample count, their newest slot open (in a small array of
+// sums) until it is complete. 43 KB per series with the defaults.
 //
 // Series made by one SeriesPool share blocks: their slots lie side by side ("lanes"), so the same
 // second of 16 series is one run of memory. A tick that adds a sample to a thousand series then
