@@ -27,22 +27,28 @@ const median = (xs: number[]): number => {
 };
 
 /**
- * The round trips and socket writes of one call, on every connection given. Writes sent before any
- * reply came back share one round trip (a pipeline, or calls sent one after another without
- * waiting); a write after a reply has come back starts another.
+ * The round trips and socket writes of one call, on every connection given. A write starts a round
+ * trip when everything sent before it had been answered (the client waited); writes sent while
+ * earlier ones are still unanswered share theirs (a pipeline, or calls sent one after another
+ * without waiting, even where a reply came back in between). What is unanswered is ioredis's own
+ * queue of commands awaiting a reply, looked at once each reply has been read.
  */
 async function roundTrips(clients: readonly Redis[], fn: () => Promise<unknown>): Promise<{ roundTrips: number; writes: number }> {
   let writes = 0;
   let trips = 0;
-  let replied = true;
-  const onData = () => (replied = true);
+  let answered = true;
+  const queues = clients.map((redis) => (redis as unknown as { commandQueue: { length: number } }).commandQueue);
+  const onData = () => {
+    // Listened to after ioredis's own reader: the replies of this chunk have been taken off.
+    answered = queues.every((q) => q.length === 0);
+  };
   const restore = clients.map((redis) => {
     const stream = (redis as unknown as { stream: NodeJS.EventEmitter & { write: (...a: unknown[]) => boolean } }).stream;
     const orig = stream.write.bind(stream);
     stream.write = (...a: unknown[]) => {
       writes++;
-      if (replied) trips++;
-      replied = false;
+      if (answered) trips++;
+      answered = false;
       return orig(...a);
     };
     stream.on('data', onData);
