@@ -1,7 +1,7 @@
 // Reading a pool's log files back (`chaperone logs POOL --files`): the last N lines across the
 // current file and its rotated ones, and a follow that survives rotations. Reads go backwards from
 // the end in bounded chunks, so a 10 GB history costs what the lines asked for.
-import { open, readFile, stat, type FileHandle } from 'node:fs/promises';
+import { open, stat, type FileHandle } from 'node:fs/promises';
 import { logFileOf, parseLogFileLine, type FileLogLine, type LogFileSpec } from '../../core/log-file-format';
 import { rotatedFiles } from './rotating-log-file';
 
@@ -105,14 +105,16 @@ export function followLogFile(file: string, keep: number, onLine: (line: string)
       await readToEnd();
       const st = await stat(file).catch(() => undefined);
       if (st && st.ino !== ino) {
+        // Rotated, maybe more than once since the last look. The rest of ours first (its handle
+        // still reads it); then the current file is opened, and only then are the files between
+        // the two found and read whole, oldest first. Found before the current file was opened, a
+        // rotation in between moved a whole file past the follower: its lines were lost.
         await readToEnd();
         if (partial) onLine(partial);
         partial = '';
-        // Rotated, maybe more than once since the last look: the files between ours and the
-        // current one are read whole, newest last.
-        const ours = await rotatedIndex(file, keep, ino);
-        for (let i = ours - 1; i >= 1; i--) for (const l of await wholeLines(`${file}.${i}`)) onLine(l);
+        const ours = ino;
         await reopen(false);
+        if (h) for (const l of await linesBetween(file, keep, ours, ino)) onLine(l);
         await readToEnd();
       } else if (st && st.size < offset) await reopen(false); // truncated in place
     } catch (err) {
@@ -128,18 +130,43 @@ export function followLogFile(file: string, keep: number, onLine: (line: string)
   };
 }
 
-/** Which rotated file (1..keep) now holds the inode; 0 when it fell off (or was never rotated). */
-async function rotatedIndex(file: string, keep: number, ino: number): Promise<number> {
-  for (let i = 1; i <= keep; i++) {
-    const st = await stat(`${file}.${i}`).catch(() => undefined);
-    if (st?.ino === ino) return i;
+/**
+ * The lines of the rotated files between two, by inode (`older` was followed to its end, `newer` is
+ * open), oldest first. The numbered files shift at every rotation: they are listed until two
+ * listings agree, and each is read through a handle that is checked to hold the file listed; should
+ * a rotation move them meanwhile, the whole is done again.
+ */
+async function linesBetween(file: string, keep: number, older: number, newer: number): Promise<string[]> {
+  const list = (): Promise<number[]> => Promise.all(Array.from({ length: keep }, (_, i) => stat(`${file}.${i + 1}`).then((s) => s.ino, () => -1)));
+  for (let attempt = 0; attempt < 10; attempt++) {
+    const inos = await list();
+    if ((await list()).some((x, i) => x !== inos[i])) continue;
+    // Places 1..keep; the newer one still current is at 0, an older one gone from the list is past the last.
+    const newerAt = inos.indexOf(newer) + 1;
+    const olderAt = inos.indexOf(older) + 1 || keep + 1;
+    const out: string[] = [];
+    let moved = false;
+    for (let i = olderAt - 1; i > newerAt && !moved; i--) {
+      const h = await open(`${file}.${i}`, 'r').catch(() => undefined);
+      if (!h) {
+        moved = true;
+        break;
+      }
+      try {
+        if ((await h.stat()).ino !== inos[i - 1]) moved = true;
+        else out.push(...linesOf(await h.readFile('utf8')));
+      } finally {
+        await h.close();
+      }
+    }
+    if (!moved) return out;
   }
-  return 0;
+  return [];
 }
 
-async function wholeLines(file: string): Promise<string[]> {
-  const text = await readFile(file, 'utf8').catch(() => '');
+function linesOf(text: string): string[] {
   const lines = text.split('\n');
   if (lines.at(-1) === '') lines.pop();
   return lines;
 }
+
