@@ -110,6 +110,38 @@ interface TickFigures {
   oldKb: number;
 }
 
+/**
+ * What a tick allocates, young and old generation (medians, KB), over 40 ticks with no collection in
+ * them: the tick's objects live for a tick, and V8 moves literals made that way to the old
+ * generation, which only a full collection frees (queue-signal.ts).
+ */
+async function allocationPerTick(tick: () => Promise<unknown>): Promise<{ youngKb: number; oldKb: number }> {
+  const young: number[] = [];
+  const old: number[] = [];
+  let collections = 0;
+  const gcs = new PerformanceObserver((list) => {
+    collections += list.getEntries().length;
+  });
+  gcs.observe({ entryTypes: ['gc'] });
+  const used = () => Object.fromEntries(getHeapSpaceStatistics().map((x) => [x.space_name, x.space_used_size]));
+  try {
+    for (let i = 0; i < 40; i++) {
+      const seen = collections;
+      const before = used();
+      await tick();
+      const after = used();
+      // GC entries arrive a turn later: one is let in before a tick is taken as free of collections.
+      await new Promise((r) => setTimeout(r, 20));
+      if (collections !== seen) continue;
+      young.push(after.new_space - before.new_space);
+      old.push(after.old_space - before.old_space);
+    }
+  } finally {
+    gcs.disconnect();
+  }
+  return { youngKb: young.length ? median(young) / 1024 : NaN, oldKb: old.length ? median(old) / 1024 : NaN };
+}
+
 async function tick(): Promise<TickFigures> {
   const server = await TestRedis.start();
   const conn = new Redis(server.port, '127.0.0.1', { maxRetriesPerRequest: 1 });
@@ -169,29 +201,7 @@ async function tick(): Promise<TickFigures> {
       await new Promise((r) => setTimeout(r, 20));
     }
     const floor = await control.stop();
-    // What a tick allocates, young and old generation, over ticks with no collection in them: the
-    // tick's objects live for a tick, and V8 moves literals made that way to the old generation,
-    // which only a full collection frees (queue-signal.ts).
-    const young: number[] = [];
-    const old: number[] = [];
-    let collections = 0;
-    const gcs = new PerformanceObserver((list) => {
-      collections += list.getEntries().length;
-    });
-    gcs.observe({ entryTypes: ['gc'] });
-    const used = () => Object.fromEntries(getHeapSpaceStatistics().map((x) => [x.space_name, x.space_used_size]));
-    for (let i = 0; i < 40; i++) {
-      const seen = collections;
-      const before = used();
-      await sampler.tick();
-      const after = used();
-      // GC entries arrive a turn later: one is let in before a tick is taken as free of collections.
-      await new Promise((r) => setTimeout(r, 20));
-      if (collections !== seen) continue;
-      young.push(after.new_space - before.new_space);
-      old.push(after.old_space - before.old_space);
-    }
-    gcs.disconnect();
+    const allocated = await allocationPerTick(() => sampler.tick());
     // Then Chaperone's own synchronous steps (each engine call, the counts' and the observer's
     // synchronous parts), timed where they run, over ticks of their own (the timing itself reads
     // /proc at every step, which would slow the ticks measured above); over 200 ticks, so that the
@@ -220,7 +230,7 @@ async function tick(): Promise<TickFigures> {
     return {
       tickMs: median(walls), tickP95: [...walls].sort((a, b) => a - b)[Math.floor(walls.length * 0.95)], countsMs: median(countsOnly), engineSyncMs: median(syncMs), engineSyncMax: Math.max(...syncMs),
       maxBlockMs: block.maxBlockMs, typicalMaxBlockMs: block.typicalMaxBlockMs, countsMaxBlockMs: floor.maxBlockMs, maxDelayMs: block.maxDelayMs, maxGcMs: block.maxGcMs, findings: sampler.findings.length,
-      youngKb: young.length ? median(young) / 1024 : NaN, oldKb: old.length ? median(old) / 1024 : NaN,
+      youngKb: allocated.youngKb, oldKb: allocated.oldKb,
       stepP99: steps[0]?.p99 ?? 0, stepMax: Math.max(0, ...steps.map((x) => x.max)), steps: steps.slice(0, 5).map((x) => `${x.step} ${x.p99.toFixed(2)}/${x.max.toFixed(2)}`).join(', '),
     };
   } finally {
