@@ -48,9 +48,7 @@ async function lastLines(file: string, count: number): Promise<string[]> {
       tail = Buffer.concat([b, tail]);
       end = start;
       // Cut at a newline so a multi-byte character is never split; the first piece may be partial.
-      const text = tail.toString('utf8');
-      lines = text.split('\n');
-      if (lines[lines.length - 1] === '') lines.pop();
+      lines = linesOf(tail.toString('utf8'));
       if (lines.length > count) break;
     }
     return lines.slice(-count);
@@ -97,11 +95,21 @@ export function followLogFile(file: string, keep: number, onLine: (line: string)
       if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
     }
   };
+  /** The file followed to its end before a rotation, while the current one could not be opened yet. */
+  let rotatedFrom: number | undefined;
+  /** After a rotation, once the current file is open: the rotated files between it and ours. */
+  const catchUp = async (): Promise<void> => {
+    if (!h || rotatedFrom === undefined) return;
+    const from = rotatedFrom;
+    rotatedFrom = undefined;
+    for (const l of await linesBetween(file, keep, from, ino)) onLine(l);
+  };
   const tick = async (): Promise<void> => {
     try {
       // Only the file as it is now is skipped: one that appears later is read from its start.
       if (!h) await reopen(first);
       first = false;
+      await catchUp();
       await readToEnd();
       const st = await stat(file).catch(() => undefined);
       if (st && st.ino !== ino) {
@@ -112,9 +120,11 @@ export function followLogFile(file: string, keep: number, onLine: (line: string)
         await readToEnd();
         if (partial) onLine(partial);
         partial = '';
-        const ours = ino;
+        // Between the writer's rename and its new file there is no current file: the catch-up
+        // then waits for the next look.
+        rotatedFrom = ino;
         await reopen(false);
-        if (h) for (const l of await linesBetween(file, keep, ours, ino)) onLine(l);
+        await catchUp();
         await readToEnd();
       } else if (st && st.size < offset) await reopen(false); // truncated in place
     } catch (err) {
@@ -134,11 +144,14 @@ export function followLogFile(file: string, keep: number, onLine: (line: string)
  * The lines of the rotated files between two, by inode (`older` was followed to its end, `newer` is
  * open), oldest first. The numbered files shift at every rotation: they are listed until two
  * listings agree, and each is read through a handle that is checked to hold the file listed; should
- * a rotation move them meanwhile, the whole is done again.
+ * a rotation move them meanwhile, the whole is done again (a failure is said, never a silent gap).
  */
 async function linesBetween(file: string, keep: number, older: number, newer: number): Promise<string[]> {
   const list = (): Promise<number[]> => Promise.all(Array.from({ length: keep }, (_, i) => stat(`${file}.${i + 1}`).then((s) => s.ino, () => -1)));
-  for (let attempt = 0; attempt < 10; attempt++) {
+  for (let attempt = 0; attempt < 100; attempt++) {
+    // While the writer is still rotating, the look waits a moment before it is taken again (taken
+    // back to back, ten looks could all fall within one burst of rotations).
+    if (attempt > 0) await new Promise((r) => setTimeout(r, 5));
     const inos = await list();
     if ((await list()).some((x, i) => x !== inos[i])) continue;
     // Places 1..keep; the newer one still current is at 0, an older one gone from the list is past the last.
@@ -161,7 +174,7 @@ async function linesBetween(file: string, keep: number, older: number, newer: nu
     }
     if (!moved) return out;
   }
-  return [];
+  throw new Error(`its rotated files kept moving for 0.5 s; the lines between two of them are not shown`);
 }
 
 function linesOf(text: string): string[] {
