@@ -107,6 +107,11 @@ describe('pool log files', function () {
     const out = path.join(dir, 'a', 'b', 'out.log');
     const err = path.join(dir, 'a', 'b', 'err.log');
     await waitFor(() => existsSync(out) && readFileSync(out, 'utf8').split('flood done').length === 3, 'both workers done', 20_000);
+    // stderr is a pipe of its own, drained and written on its own: its last lines can reach
+    // err.log after stdout's "flood done" reached out.log. Wait for them, then check each line.
+    const linesIn = (file: string): string[] => (existsSync(file) ? readFileSync(file, 'utf8').split('\n').filter((l) => l !== '') : []);
+    await waitFor(() => linesIn(err).length >= 2 * 20, 'both workers\' stderr', 10_000)
+      .catch(() => assert.fail(`err.log holds ${linesIn(err).length} lines of 40`));
     const o = readFileSync(out, 'utf8').trim().split('\n');
     const e = readFileSync(err, 'utf8').trim().split('\n');
     assert.equal(o.length, 2 * 180 + 2, 'stdout of both workers, each line once');
