@@ -5,6 +5,7 @@ import { strict as assert } from 'node:assert';
 import { parseConfigText } from '../../src/core/config/parse-config';
 import type { FlowReading } from '../../src/core/signals/flow';
 import type { Observation, QueueObservation } from '../../src/core/signals/observations';
+import type { Finding } from '../../src/core/signals/findings';
 import { SignalsEngine } from '../../src/core/signals/signals-engine';
 import { step, INITIAL } from '../../src/core/signals/hysteresis';
 
@@ -53,12 +54,12 @@ describe('signals engine', () => {
     second.forEach((f, i) => assert.equal(f, first[i], 'the same finding object while its figures stay'));
   });
 
-  it('a tick taken a part at a time (observeQueues, as the sampler does) gives the findings evaluate() gives, tick after tick', () => {
-    // Two engines, one config, the same observations: one evaluates whole ticks, the other takes
-    // them as the sampler does, where a queue whose rules read the same figures as at its last,
-    // steady, evaluation gives its findings again without looking at its rules. Queues stand
-    // still, jump, rise, lose their consumers, and some are not read at some ticks.
-    const config = { thresholds: { hysteresis: { breachAfter: 2, clearAfter: 3 }, queues: { '*': { depth: { warning: 10, critical: 50 }, wait: { warning: '1m' }, forecast: { within: '10m', warning: 100 }, failureRate: { warning: 20 } } } } };
+  // Two engines, one config, the same observations: one evaluates whole ticks, the other takes
+  // them as the sampler does, where a queue whose rules read the same figures as at its last,
+  // steady, evaluation gives its findings again without looking at its rules. Queues stand
+  // still, jump, rise, lose their consumers, their oldest jobs age, and some are not read at some
+  // ticks. With rules on every figure, and with rules that read neither the wait nor the failures.
+  const partsLikeWhole = (config: object) => {
     const whole = engineFor(config).engine;
     const parts = engineFor(config).engine;
     let seed = 7;
@@ -73,7 +74,8 @@ describe('signals engine', () => {
         if (r < 0.03) q.pending = Math.floor(rand() * 80);
         else if (r < 0.04) q.rising = q.rising ? 0 : 1 + Math.floor(rand() * 3);
         else if (r < 0.05) q.consumers = [null, 0, 2][Math.floor(rand() * 3)];
-        else if (r < 0.06) q.age = q.age === null ? 90_000 + n : null;
+        else if (r < 0.06) q.age = q.age === null ? 50_000 + n * 1000 : null;
+        if (q.age !== null && r > 0.5) q.age += 1000;
         if (q.rising) q.pending += q.rising;
         if (q.pending > 150) q.rising = 0;
       });
@@ -107,6 +109,43 @@ describe('signals engine', () => {
         if (!windowed(n)) assert.equal(q.throughput.source, `nothing kept (${Math.floor(i / 90)})`, `tick ${i} ${q.id}`);
       }
     }
+  };
+
+  it('a tick taken a part at a time (observeQueues, as the sampler does) gives the findings evaluate() gives, tick after tick', () => {
+    partsLikeWhole({ thresholds: { hysteresis: { breachAfter: 2, clearAfter: 3 }, queues: { '*': { depth: { warning: 10, critical: 50 }, wait: { warning: '1m' }, forecast: { within: '10m', warning: 100 }, failureRate: { warning: 20 } } } } });
+    partsLikeWhole({ thresholds: { hysteresis: { breachAfter: 2, clearAfter: 3 }, queues: { '*': { depth: { warning: 10, critical: 50 }, forecast: { within: '10m', warning: 100 } } } } });
+  });
+
+  it('a queue whose oldest job ages stays steady where no rule reads its wait (the same finding objects); a wait rule follows the age', () => {
+    const { engine } = engineFor({ thresholds: { hysteresis: { breachAfter: 1 }, queues: { 'bullmq:mail': { depth: { warning: 10 } }, 'bullmq:sms': { depth: { warning: 10 }, wait: { warning: '1m' } } } } });
+    const tick = (i: number) => {
+      const t = T0 + i * 1000;
+      const e = engine.beginEvaluation(t);
+      engine.observeQueues(e, [queue({ id: 'bullmq:mail', pending: 20, oldestAgeMs: 120_000 + i * 1000 }), queue({ id: 'bullmq:sms', pending: 20, oldestAgeMs: 120_000 + i * 1000 })]);
+      engine.stepEvaluation(e, engine.breachesOf(engine.signals(t, engine.builtQueueSignals(t)), [], true));
+      return engine.endEvaluation(e);
+    };
+    const byKey = (fs: Finding[]) => new Map(fs.map((f) => [f.key, f]));
+    // Which queues had their rules looked at: the engine's private step, counted from outside.
+    const looked: string[] = [];
+    const inner = engine as unknown as { queueOutcomes: (q: { key: string }, ...rest: unknown[]) => void };
+    const outcomes = inner.queueOutcomes.bind(engine);
+    inner.queueOutcomes = (q, ...rest) => {
+      looked.push(q.key);
+      outcomes(q, ...rest);
+    };
+    const first = byKey(tick(0));
+    for (let i = 1; i <= 5; i++) {
+      const now = byKey(tick(i));
+      assert.equal(now.get('queue:default/bullmq:mail:depth'), first.get('queue:default/bullmq:mail:depth'), `tick ${i}: mail's depth finding, the same object`);
+      const wait = now.get('queue:default/bullmq:sms:wait');
+      assert.ok(wait, `tick ${i}: sms's wait finding`);
+      assert.equal(wait.value, 120_000 + i * 1000, `tick ${i}: sms's wait finding follows the age`);
+      assert.match(wait.message, /oldest pending job has waited 2m/);
+    }
+    // mail: looked at on its first two ticks (new, then its rules settle), then steady.
+    assert.deepEqual(looked.filter((k) => k === 'default/bullmq:mail').length, 2, looked.join(' '));
+    assert.deepEqual(looked.filter((k) => k === 'default/bullmq:sms').length, 6);
   });
 
   it('hysteresis: raised after N samples over, cleared after M under, no flapping in between', () => {

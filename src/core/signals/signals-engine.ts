@@ -140,9 +140,12 @@ interface RuleState {
 interface SteadyRules {
   pending: number;
   direction: Direction;
-  wait: number | null;
-  expectedWait: number | null;
-  failureRate: number | null;
+  // A figure no rule of the queue reads is left out (undefined): the age of the oldest job grows
+  // every tick, and compared anyway it made every queue with a stamped job unsteady at every tick,
+  // its rules all looked at again for the same findings.
+  wait: number | null | undefined;
+  expectedWait: number | null | undefined;
+  failureRate: number | null | undefined;
   consumers: number | null;
   paused: boolean;
   findings: Finding[];
@@ -380,7 +383,7 @@ export class SignalsEngine {
       for (let i = 0; i < raw.length; i++) steady = this.stepRule(e, raw[i], s.order, s) && steady;
       raw.length = 0;
       // Kept only for a queue that is not rising (its depth message and forecast follow the trend line).
-      s.steady = steady && sig.direction !== 'rising' ? steadyRules(sig, e.out.slice(first)) : undefined;
+      s.steady = steady && sig.direction !== 'rising' ? steadyRules(sig, s.rules, e.out.slice(first)) : undefined;
     }
   }
 
@@ -996,13 +999,22 @@ function zeroConsumersOutcome(q: QueueSignal, level: Level, k: QueueRuleKeys, ra
     message: () => `${queueLabel(q)} has ${q.pending} pending job${q.pending === 1 ? '' : 's'} and no consumer` };
 }
 
-function steadyRules(q: QueueSignal, findings: Finding[]): SteadyRules {
-  return { pending: q.pending, direction: q.direction, wait: q.wait.value, expectedWait: q.expectedWait.value, failureRate: q.failureRate.value, consumers: q.consumers, paused: q.paused, findings };
+function steadyRules(q: QueueSignal, rules: QueueRulesResolved, findings: Finding[]): SteadyRules {
+  return {
+    pending: q.pending, direction: q.direction,
+    wait: rules.wait ? q.wait.value : undefined,
+    expectedWait: rules.expectedWait ? q.expectedWait.value : undefined,
+    failureRate: rules.failureRate ? q.failureRate.value : undefined,
+    consumers: q.consumers, paused: q.paused, findings,
+  };
 }
 
 /** Whether a queue's rules would read the same figures as when it was steady. */
 function sameRuleInputs(k: SteadyRules, q: QueueSignal): boolean {
-  return k.pending === q.pending && k.direction === q.direction && k.wait === q.wait.value && k.expectedWait === q.expectedWait.value && k.failureRate === q.failureRate.value && k.consumers === q.consumers && k.paused === q.paused;
+  return k.pending === q.pending && k.direction === q.direction && k.consumers === q.consumers && k.paused === q.paused
+    && (k.wait === undefined || k.wait === q.wait.value)
+    && (k.expectedWait === undefined || k.expectedWait === q.expectedWait.value)
+    && (k.failureRate === undefined || k.failureRate === q.failureRate.value);
 }
 
 function materialize(b: RawBreach, severity: Severity, since: number): Finding {
