@@ -1,7 +1,7 @@
-// Counts in parts: Laravel and BullMQ read many queues in several script calls, each sent as soon
+// Counts in parts: Laravel, BullMQ and RQ read many queues in several script calls, each sent as soon
 // as it is built, and hand each call's counts over as its reply arrives; the observer passes them
 // to the signals tick (after the flows they are figured with). Against real queues written by
-// bullmq itself and in Laravel's layout, on a private redis-server.
+// bullmq itself and in Laravel's and RQ's layouts, on a private redis-server.
 import { strict as assert } from 'node:assert';
 import { Queue } from 'bullmq';
 import Redis from 'ioredis';
@@ -15,6 +15,9 @@ import { LaravelAdapter } from '../../src/queues/laravel/laravel-adapter';
 import { LaravelKeys } from '../../src/queues/laravel/laravel-keys';
 import { LARAVEL_COUNTS_CHUNK, LARAVEL_COUNTS_FIRST_CHUNK } from '../../src/queues/laravel/laravel-scripts';
 import { QueueService } from '../../src/queues/queue-service';
+import { RqAdapter } from '../../src/queues/rq/rq-adapter';
+import { RqKeys } from '../../src/queues/rq/rq-keys';
+import { RQ_COUNTS_CHUNK, RQ_COUNTS_FIRST_CHUNK } from '../../src/queues/rq/rq-scripts';
 import { createAdapters } from '../../src/queues/registry';
 import { TestRedis } from '../helpers/redis-server';
 
@@ -98,6 +101,48 @@ describe('counts in parts, as each call of the counts script replies', function 
     } finally {
       await Promise.all(queues.map((q) => q.close()));
     }
+  });
+
+  it('RQ: the parts come in the calls\' sizes, make up the result in order, each queue counts as its keys do, the oldest job\'s age from its enqueued_at', async () => {
+    // RQ's layout as RQ 1.x writes it: rq:queues, a list of job ids per queue, a hash per job with
+    // its enqueued_at (RQ's own format), the scheduled registry. Queue i holds i % 5 pending jobs,
+    // the oldest enqueued i seconds before `now`, and i % 4 scheduled ones.
+    const rk = new RqKeys();
+    const now = Date.UTC(2026, 11, 7, 18, 0, 0);
+    const rqFormat = (ms: number) => new Date(ms).toISOString().replace('Z', '000Z');
+    const fill = conn.pipeline();
+    for (let i = 0; i < N; i++) {
+      const name = `rqq-${i}`;
+      fill.sadd(rk.queues(), rk.queue(name));
+      for (let n = 0; n < i % 5; n++) {
+        const id = `rj-${i}-${n}`;
+        fill.rpush(rk.queue(name), id);
+        fill.hset(rk.job(id), 'status', 'queued', 'origin', name, 'enqueued_at', rqFormat(now - i * 1000 + n), 'description', 'tasks.mail()');
+      }
+      for (let n = 0; n < i % 4; n++) fill.zadd(rk.registry('scheduled', name), String(now / 1000 + 3600), `rs-${i}-${n}`);
+    }
+    await fill.exec();
+    const adapter = new RqAdapter('default', conn);
+    const refs = (await adapter.discover(true)).filter((r) => r.name.startsWith('rqq-'));
+    refs.sort((a, b) => Number(a.name.slice(4)) - Number(b.name.slice(4)));
+    assert.equal(refs.length, N);
+    for (const suspended of [false, true]) {
+      if (suspended) await conn.set(`${rk.prefix}suspended`, '1');
+      const parts: (readonly QueueCounts[])[] = [];
+      const all = await adapter.counts(refs, now, (p) => parts.push(p));
+      assert.deepEqual(parts.map((p) => p.length), partSizes(RQ_COUNTS_FIRST_CHUNK, RQ_COUNTS_CHUNK));
+      assert.deepEqual(parts.flat(), all);
+      assert.deepEqual(all.map((c) => c.queue), refs);
+      const truth = conn.pipeline();
+      for (const r of refs) truth.llen(rk.queue(r.name)).zcard(rk.registry('scheduled', r.name));
+      const sizes = ((await truth.exec()) ?? []).map(([, v]) => Number(v));
+      all.forEach((c, i) => {
+        assert.deepEqual([c.counts.pending, c.counts.delayed], sizes.slice(2 * i, 2 * i + 2), c.queue.id);
+        assert.equal(c.oldestPendingAgeMs, i % 5 ? i * 1000 : null, `${c.queue.id}: the age of its oldest job`);
+        assert.equal(c.paused, suspended, `${c.queue.id}: RQ suspended or not`);
+      });
+    }
+    await conn.del(`${rk.prefix}suspended`);
   });
 
   it('the observer hands the parts over after the flows, and they are the observations of the whole reading', async () => {

@@ -6,16 +6,16 @@ import { randomUUID } from 'node:crypto';
 import { promisify } from 'node:util';
 import * as zlib from 'node:zlib';
 import { decodeRqData } from './rq-data';
-import { done, jsonOrNull, queueRef, notFound, preview, refused, taken, type ActionResult, type JobDetail, type Capability, type JobState, type JobSummary, type LiveWorker, type QueueAdapter, type QueueCounts, type QueueRef, type WorkersResult } from '../contract';
-import { QueueDiscovery } from '../queue-discovery';
+import { done, jsonOrNull, queueRef, notFound, preview, refused, taken, type ActionResult, type CountsPart, type JobDetail, type Capability, type JobState, type JobSummary, type LiveWorker, type QueueAdapter, type QueueCounts, type QueueRef, type WorkersResult } from '../contract';
+import { chunkedAfter, QueueDiscovery } from '../queue-discovery';
 import { errorOf, numOrNull, TRACE_KEPT } from '../job-detail';
 import type { RedisClient } from '../redis-client';
 import { RqKeys, rqTime, type RqRegistry } from './rq-keys';
 import { RqFlow } from './rq-flow';
 import type { FlowReading } from '../../core/signals/flow';
-import { RQ_CANCEL_LUA, RQ_COUNTS_LUA, RQ_DELETE_JOB_LUA, RQ_EMPTY_LUA, RQ_REPLAY_LUA, RQ_REQUEUE_LUA } from './rq-scripts';
+import { RQ_CANCEL_LUA, RQ_COUNTS_CHUNK, RQ_COUNTS_FIRST_CHUNK, RQ_COUNTS_LUA, RQ_DELETE_JOB_LUA, RQ_EMPTY_LUA, RQ_REPLAY_LUA, RQ_REQUEUE_LUA } from './rq-scripts';
 import { asciiLower, parseCursor, searchSources, type SearchPage, type SearchQuery, type SearchSource } from '../job-search';
-import { LuaScript } from '../lua-script';
+import { LuaScript, runEach } from '../lua-script';
 
 const RQ_CANCEL = new LuaScript(RQ_CANCEL_LUA);
 const RQ_COUNTS = new LuaScript(RQ_COUNTS_LUA);
@@ -76,9 +76,30 @@ export class RqAdapter implements QueueAdapter {
     return this.discovery.discover(force);
   }
 
-  async counts(queues: readonly QueueRef[], now: number): Promise<QueueCounts[]> {
+  /**
+   * Chunks of queues, one script call each, sent as each is built and read as its reply comes in
+   * (runEach), its counts handed to `part` then: Redis serves other clients between two chunks,
+   * where one call for a thousand queues held it for their whole count. Still one round trip.
+   */
+  async counts(queues: readonly QueueRef[], now: number, part?: CountsPart): Promise<QueueCounts[]> {
     if (queues.length === 0) return [];
-    const [suspended, ...rows] = (await RQ_COUNTS.run(this.redis, 0, this.keys.prefix, String(now / 1000), ...queues.map((q) => q.name))) as [number, ...string[]];
+    const at = String(now / 1000);
+    const parts = await runEach(
+      this.redis,
+      RQ_COUNTS,
+      chunkedAfter(queues, RQ_COUNTS_FIRST_CHUNK, RQ_COUNTS_CHUNK),
+      (c) => [0, [this.keys.prefix, at, ...c.map((q) => q.name)]],
+      (c, reply) => {
+        const counts = this.countsOf(c, reply as [number, ...string[]], now);
+        part?.(counts);
+        return counts;
+      },
+    );
+    return parts.flat();
+  }
+
+  /** A chunk's counts from its reply: RQ's suspend flag, then a row per queue. */
+  private countsOf(queues: readonly QueueRef[], [suspended, ...rows]: [number, ...string[]], now: number): QueueCounts[] {
     return queues.map((queue, i) => {
       const [nums, oldest] = rows[i].split('|');
       const [pending, started, finished, failed, scheduled, deferred, canceled] = nums.split(',').map(Number);

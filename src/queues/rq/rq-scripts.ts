@@ -1,7 +1,12 @@
 // Lua for RQ. Reads take the time as an argument; writes are the exact writes RQ's own Python makes,
 // done atomically.
 
-// ARGV[1] = prefix ("rq:"), ARGV[2] = now (s), ARGV[3..] = queue names.
+/** Queues in one call of the counts script. */
+export const RQ_COUNTS_CHUNK = 100;
+/** Queues in the first call, sent as soon as it is built so that Redis starts while the rest are (see runEach). */
+export const RQ_COUNTS_FIRST_CHUNK = 25;
+
+// ARGV[1] = prefix ("rq:"), ARGV[2] = now (s), ARGV[3..] = queue names (a chunk of them).
 // Returns 1 or 0 (suspended) first, then per queue
 // "pending,started,finished,failed,scheduled,deferred,canceled|oldestEnqueuedAt".
 // Started counts live entries only (score = expiry); 1.15+ intermediate lists count as started.
