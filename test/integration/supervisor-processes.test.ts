@@ -86,7 +86,9 @@ describe('supervisor with real processes', function () {
     h = await startEngine({ pools: { stubborn: { command: node(W('stubborn.js')), env: { PIDS_FILE: pidsFile }, processes: 1, stop: { timeout: '700ms' } } } }, { dir });
     const [pid, grandchild] = await waitFor(() => {
       try {
-        return readFileSync(pidsFile, 'utf8').split(' ').map(Number);
+        // Read between the fixture's open and its write, the file is empty: wait for both pids.
+        const pids = readFileSync(pidsFile, 'utf8').split(' ').map(Number);
+        return pids.length === 2 && pids.every((p) => p > 0) ? pids : undefined;
       } catch {
         return undefined;
       }
