@@ -1,14 +1,14 @@
 // Failure groups as diagnostics in the source: at the innermost frame in the project's own code of
 // each group that failed in the last hour, "37 failures in the last hour on bullmq:emails: SMTP 550
 // mailbox unavailable", a warning, or an error from FAILURES_ERROR_AT on; the sample jobs as
-// related information; quick fixes in failure-fixes.ts. A queue's failures are read again only when
-// its failed count moved at a tick, or every REREAD_MS while it has diagnostics (so that a group
-// that stops failing clears once its last failure is an hour old), a few queues per pass.
+// related information; quick fixes in failure-fixes.ts. Which queues' failures are read again, and
+// when, is FailureReadSchedule's; a few queues per pass.
 import * as vscode from 'vscode';
 import { queueLabel, type QueueRef } from '../core/queue-ref';
 import type { QueueSignal } from '../core/signals/signals-engine';
 import { handlerMatches, type NamedHandler } from '../core/handlers-in-source';
 import { topOwnFrame, type FileExists } from '../core/source-paths';
+import { FailureReadSchedule } from '../core/failure-read-schedule';
 import { groupFailures, idsByGroup, type FailureGroup } from '../queues/failure-groups';
 import { projectRoot } from './config-file';
 import type { EngineHost } from './engine-host';
@@ -23,7 +23,6 @@ export const FAILURE_CODE = 'failure-group';
 export const FAILURE_WINDOW_MS = 3_600_000;
 /** This many failures of one group in the window make it an error, fewer a warning. */
 export const FAILURES_ERROR_AT = 10;
-const REREAD_MS = 60_000;
 /** The newest failed jobs read per queue (the last hour's, nearly always). */
 const MAX_READ = 1000;
 /** Queues read per pass: the rest wait for the next tick. */
@@ -43,11 +42,12 @@ const exists: FileExists = (p) => isFile(vscode.Uri.file(p));
 export class FailureDiagnostics implements vscode.Disposable {
   readonly collection = vscode.languages.createDiagnosticCollection('chaperone-failures');
   /**
-   * Per queue (its key): the failed count last read, when, the spots it gave, and when each job name
-   * of the window failed (the code lenses count a handler's: a few names, not a thousand jobs, are
-   * matched per tick), with whether the read held all of them.
+   * Per queue (its key): the spots the last read gave, and when each job name of the window failed
+   * (the code lenses count a handler's: a few names, not a thousand jobs, are matched per tick), with
+   * whether the read held all of them.
    */
-  private readonly read = new Map<string, { failed: number; at: number; spots: { uri: vscode.Uri; diagnostic: vscode.Diagnostic; spot: FailureSpot }[]; byName: Map<string, number[]>; complete: boolean }>();
+  private readonly read = new Map<string, { spots: { uri: vscode.Uri; diagnostic: vscode.Diagnostic; spot: FailureSpot }[]; byName: Map<string, number[]>; complete: boolean }>();
+  private readonly schedule = new FailureReadSchedule();
   private running = false;
 
   constructor(private readonly host: EngineHost) {}
@@ -62,22 +62,18 @@ export class FailureDiagnostics implements vscode.Disposable {
 
   /** After a tick: the queues whose failures need reading, a few at a time, off the tick. */
   update(): void {
-    const signals = this.host.engine?.lastSignals()?.queues ?? [];
-    if (this.running || !this.host.engine?.queues) return;
-    const now = Date.now();
-    const due = signals.filter((q) => {
-      const r = this.read.get(q.key);
-      if (!r) return q.failed > 0;
-      return r.failed !== q.failed || (r.byName.size > 0 && now - r.at >= REREAD_MS);
-    }).slice(0, QUEUES_PER_PASS);
+    const last = this.host.engine?.lastSignals();
+    if (this.running || !this.host.engine?.queues || !last) return;
+    const due = this.schedule.due(last.queues, Date.now(), QUEUES_PER_PASS);
     if (due.length === 0) return;
     this.running = true;
-    void this.readQueues(due).finally(() => {
+    void this.readQueues(due, last.at).finally(() => {
       this.running = false;
     });
   }
 
-  private async readQueues(queues: readonly QueueSignal[]): Promise<void> {
+  /** `countedAt`: when the tick whose failed counts `queues` carry counted. */
+  private async readQueues(queues: readonly QueueSignal[], countedAt: number): Promise<void> {
     const service = this.host.engine?.queues;
     const root = projectRoot();
     if (!service || !root) return;
@@ -110,14 +106,16 @@ export class FailureDiagnostics implements vscode.Disposable {
           const spot: FailureSpot = { ref: f.ref, group, ids: ids.get(group.key) ?? [] };
           return { uri: vscode.Uri.file(place.absolute), diagnostic: this.diagnostic(spot, place.line), spot };
         }))).filter((s): s is NonNullable<typeof s> => s !== undefined);
+        this.schedule.record(q.key, { failed: q.failed, countedAt, readAt: now, failedAts: f.jobs.map((j) => j.failedAt), found: byName.size > 0 });
       } catch {
         // An unreachable Redis or a vanished queue: what was read before stays until it answers.
         const before = this.read.get(q.key);
         spots = before?.spots ?? [];
         byName = before?.byName ?? new Map();
         complete = before?.complete ?? false;
+        this.schedule.keep(q.key, q.failed, now);
       }
-      this.read.set(q.key, { failed: q.failed, at: now, spots, byName, complete });
+      this.read.set(q.key, { spots, byName, complete });
     }
     this.publish();
   }
