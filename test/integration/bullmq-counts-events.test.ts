@@ -55,14 +55,14 @@ for (const [label, lib] of LIBS) {
     });
 
     /** The adapter's counts beside bullmq's own, and how the adapter read them. */
-    async function check(what: string, expect: 'events' | 'full' | 'again' | 'unchanged' | 'either', at = now): Promise<void> {
-      const before = { ...adapter.readings };
-      const [ours] = await adapter.counts([ref], at);
+    async function check(what: string, expect: 'events' | 'full' | 'again' | 'unchanged' | 'either', at = now, by = adapter): Promise<void> {
+      const before = { ...by.readings };
+      const [ours] = await by.counts([ref], at);
       const theirs = await queue.getJobCounts();
       const system = { pending: theirs.waiting + (theirs.paused ?? 0), delayed: theirs.delayed, active: theirs.active, failed: theirs.failed, prioritized: theirs.prioritized, completed: theirs.completed, 'waiting-children': theirs['waiting-children'] };
       assert.deepEqual(ours.counts, system, `${what}: counts`);
       assert.equal(ours.paused, await queue.isPaused(), `${what}: paused`);
-      const way = (['events', 'full', 'again', 'unchanged'] as const).find((k) => adapter.readings[k] > before[k]);
+      const way = (['events', 'full', 'again', 'unchanged'] as const).find((k) => by.readings[k] > before[k]);
       if (expect !== 'either') assert.equal(way, expect, `${what}: read ${way}, expected ${expect}`);
     }
 
@@ -192,6 +192,26 @@ for (const [label, lib] of LIBS) {
           } finally {
             await fresh.close();
           }
+        }
+      }
+    });
+
+    it('reads a moving queue newest first down to its cursor: up to MAX_EVENTS new events from them, one more in full, none as unchanged', async () => {
+      // Each progress report is one event that changes no count. A queue whose last reading had
+      // new events is read newest first, down to its cursor: its bounds, on real events.
+      for (const extra of [0, 1]) {
+        await redis.client().flushall();
+        const fresh = new BullmqAdapter('default', conn);
+        try {
+          const [job] = await queue.addBulk([{ name: 'a', data: {} }]);
+          await check(`+${extra}: first reading`, 'full', now, fresh);
+          await job.updateProgress(1);
+          await check(`+${extra}: one event (the queue is moving now)`, 'events', now, fresh);
+          for (let i = 0; i < BULLMQ_COUNTS_MAX_EVENTS + extra; i++) await job.updateProgress(i + 2);
+          await check(`${BULLMQ_COUNTS_MAX_EVENTS + extra} new events, newest first`, extra ? 'full' : 'events', now, fresh);
+          if (!extra) await check('nothing new since, newest first', 'unchanged', now, fresh);
+        } finally {
+          await fresh.close();
         }
       }
     });
