@@ -7,7 +7,11 @@
 // next tick would keep that read's groups until REREAD_MS.
 
 export const REREAD_MS = 60_000;
-/** A failure this close before the tick's counts may not be in them (the counts are read first). */
+/**
+ * A failure this close before the tick's counts may not be in them (the counts are read first). A
+ * worker whose clock runs ahead makes its newest failures look newer than the tick: its queue is read
+ * again at each tick for as long as it is ahead, never less often.
+ */
 export const COUNTS_SLACK_MS = 1_000;
 
 export interface CountedQueue {
