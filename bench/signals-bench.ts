@@ -105,6 +105,9 @@ interface TickFigures {
   stepP99: number;
   stepMax: number;
   steps: string;
+  /** The same meter's p99 and largest of a step of fixed work (CONTROL_STEP_MS when the machine is quiet), in the same rounds. */
+  controlP99: number;
+  controlMax: number;
   /** Heap allocated by a tick (medians over ticks with no collection in them), young and old generation. */
   youngKb: number;
   oldKb: number;
@@ -140,6 +143,30 @@ async function allocationPerTick(tick: () => Promise<unknown>): Promise<{ youngK
     gcs.disconnect();
   }
   return { youngKb: young.length ? median(young) / 1024 : NaN, oldKb: old.length ? median(old) / 1024 : NaN };
+}
+
+/** The control step's work on a quiet machine (ms): about what the counts' largest step takes. */
+const CONTROL_STEP_MS = 1;
+
+/**
+ * A step of fixed work: as many rounds of a small loop as took `ms` at the quickest of 20 tries
+ * (the machine at its quietest), so that any later run that takes longer was slowed by the machine.
+ */
+function fixedStep(ms: number): { run: () => number } {
+  const spin = (rounds: number): number => {
+    let x = 0;
+    for (let i = 0; i < rounds; i++) x = (x * 31 + i) % 1_000_003;
+    return x;
+  };
+  const rounds = 200_000;
+  let quickest = Infinity;
+  for (let i = 0; i < 20; i++) {
+    const t = performance.now();
+    spin(rounds);
+    quickest = Math.min(quickest, performance.now() - t);
+  }
+  const n = Math.round((rounds * ms) / quickest);
+  return { run: () => spin(n) };
 }
 
 async function tick(): Promise<TickFigures> {
@@ -206,17 +233,27 @@ async function tick(): Promise<TickFigures> {
     // synchronous parts), timed where they run, over ticks of their own (the timing itself reads
     // /proc at every step, which would slow the ticks measured above); over 200 ticks, so that the
     // p99 of a step taken once a tick is not simply the largest of them.
+    // The anchor: a step of fixed work (CONTROL_STEP_MS on this machine when it is quiet), timed by
+    // the same meter once a tick, in the same rounds. What the machine adds to a step that the
+    // meter cannot take out (the hypervisor's pauses, a slowed CPU) shows as this step's p99 over its
+    // quiet time.
+    const fixed = fixedStep(CONTROL_STEP_MS);
     const turns = new TurnMeter();
     turns.wrap('engine', engine, ['observe', 'observeQueues', 'queueSignalsOf', 'queueBreaches', 'stepEvaluation', 'signals', 'recordDerived', 'breachesOf', 'endEvaluation']);
     turns.wrap('laravel', handle.adapters[0], ['counts', 'discover', 'flow']);
     turns.wrap('observer', observer, ['observe']);
     turns.wrap('host', host, ['sample']);
+    turns.wrap('control', fixed, ['run']);
     for (let i = 0; i < 200; i++) {
       await sampler.tick();
-      await new Promise((r) => setTimeout(r, 20));
+      await new Promise((r) => setTimeout(r, 10));
+      fixed.run();
+      await new Promise((r) => setTimeout(r, 10));
     }
-    const steps = await turns.largest();
+    const measured = await turns.largest();
     turns.unwrap();
+    const controlStep = measured.find((x) => x.step === 'control.run');
+    const steps = measured.filter((x) => x !== controlStep);
     // The engine's own synchronous part (observe + evaluate), measured alone, outside the meter.
     const obs = { queues: engine.signals().queues.map((q) => ({ ref: q.ref, key: q.key, id: q.id, connection: q.connection, pending: q.pending, delayed: q.delayed, active: q.active, failed: q.failed, oldestAgeMs: q.wait.value, runtimeMs: q.runtime.value, consumers: q.consumers, paused: q.paused })), pools };
     for (let i = 0; i < 60; i++) {
@@ -232,6 +269,7 @@ async function tick(): Promise<TickFigures> {
       maxBlockMs: block.maxBlockMs, typicalMaxBlockMs: block.typicalMaxBlockMs, countsMaxBlockMs: floor.maxBlockMs, maxDelayMs: block.maxDelayMs, maxGcMs: block.maxGcMs, findings: sampler.findings.length,
       youngKb: allocated.youngKb, oldKb: allocated.oldKb,
       stepP99: steps[0]?.p99 ?? 0, stepMax: Math.max(0, ...steps.map((x) => x.max)), steps: steps.slice(0, 5).map((x) => `${x.step} ${x.p99.toFixed(2)}/${x.max.toFixed(2)}`).join(', '),
+      controlP99: controlStep?.p99 ?? NaN, controlMax: controlStep?.max ?? NaN,
     };
   } finally {
     conn.disconnect();
@@ -271,6 +309,7 @@ async function main(): Promise<void> {
   row('largest event-loop block (less preemption and GC)', `${k.maxBlockMs.toFixed(2)} ms`, `GC max ${k.maxGcMs.toFixed(1)} ms`, '<= 5 ms');
   row('  the same, counts alone (anchor: the machine)', `${k.countsMaxBlockMs.toFixed(2)} ms`, '', '');
   row('largest synchronous step of Chaperone (p99)', `${k.stepP99.toFixed(2)} ms`, `max ${k.stepMax.toFixed(2)} ms`, '<= 2 ms');
+  row(`  a fixed ${CONTROL_STEP_MS} ms step, same meter (anchor: the machine)`, `${k.controlP99.toFixed(2)} ms`, `max ${k.controlMax.toFixed(2)} ms`, '');
   console.log(`  (p95 tick ${k.tickP95.toFixed(2)} ms; ${k.findings} findings active; largest loop block of each second, median ${k.typicalMaxBlockMs.toFixed(2)} ms)`);
   console.log(`  (steps p99/max: ${k.steps} ms)`);
   console.log(`  (allocated by a tick, median: ${k.youngKb.toFixed(0)} KB in the young generation, ${k.oldKb.toFixed(0)} KB in the old)`);

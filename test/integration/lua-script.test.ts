@@ -90,27 +90,43 @@ describe('LuaScript: EVALSHA with a NOSCRIPT fallback', function () {
     }
   });
 
-  it('runEach: lets the event loop run once a turn has spent its budget building and sending', async () => {
+  it('runEach: lets the event loop run before a call that would take its turn past the budget', async () => {
     const c = redis.client();
     try {
       const s = new LuaScript('return ARGV[1]');
       await s.run(c, 0, 'warm');
       const events: string[] = [];
-      setImmediate(() => events.push('loop'));
+      // A mark at every turn of the loop while the calls are sent.
+      let sending = true;
+      const mark = () => {
+        events.push('loop');
+        if (sending) setImmediate(mark);
+      };
+      setImmediate(mark);
       const busy = (ms: number) => {
         const until = performance.now() + ms;
         while (performance.now() < until); // a build that takes a while (arguments of many queues)
       };
       const items = Array.from({ length: 8 }, (_, i) => i);
-      const res = await runEach(c, s, items, (i) => {
-        busy(TURN_BUDGET_MS / 3);
+      const res = runEach(c, s, items, (i) => {
+        busy(TURN_BUDGET_MS * 0.4);
         events.push(`build ${i}`);
         return [0, [i]];
       }, (_, reply) => Number(reply));
-      assert.deepEqual(res, items);
-      const loop = events.indexOf('loop');
-      assert.ok(loop > 0 && loop < events.length - 1, `the loop ran between the calls: ${events.join(', ')}`);
+      const sent = new Promise<void>((resolve) => {
+        const check = () => (events.includes(`build ${items.length - 1}`) ? resolve() : setImmediate(check));
+        check();
+      });
+      await sent;
+      sending = false;
+      assert.deepEqual(await res, items);
       assert.deepEqual(events.filter((e) => e !== 'loop'), items.map((i) => `build ${i}`));
+      // Builds of 0.4 budget each: a third would end the turn past its budget (at 1.2), so no turn
+      // has more than two (slower builds only make turns shorter). Under the rule "yield once the
+      // budget is spent", the third went in the same turn.
+      const turns = events.join(',').split('loop').map((t) => t.split(',').filter(Boolean).length);
+      assert.ok(turns.filter((n) => n > 0).length >= 4, `the loop ran between the calls: ${events.join(', ')}`);
+      assert.ok(Math.max(...turns) <= 2, `at most two builds a turn: ${events.join(', ')}`);
     } finally {
       c.disconnect();
     }
