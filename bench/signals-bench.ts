@@ -309,7 +309,7 @@ async function main(): Promise<void> {
   row('largest event-loop block (less preemption and GC)', `${k.maxBlockMs.toFixed(2)} ms`, `GC max ${k.maxGcMs.toFixed(1)} ms`, '<= 5 ms');
   row('  the same, counts alone (anchor: the machine)', `${k.countsMaxBlockMs.toFixed(2)} ms`, '', '');
   row('largest synchronous step of Chaperone (p99)', `${k.stepP99.toFixed(2)} ms`, `max ${k.stepMax.toFixed(2)} ms`, '<= 2 ms');
-  row(`  a fixed ${CONTROL_STEP_MS} ms step, same meter (anchor: the machine)`, `${k.controlP99.toFixed(2)} ms`, `max ${k.controlMax.toFixed(2)} ms`, '');
+  row(`  a fixed ${CONTROL_STEP_MS} ms step (anchor: the machine)`, `${k.controlP99.toFixed(2)} ms`, `max ${k.controlMax.toFixed(2)} ms`, '');
   console.log(`  (p95 tick ${k.tickP95.toFixed(2)} ms; ${k.findings} findings active; largest loop block of each second, median ${k.typicalMaxBlockMs.toFixed(2)} ms)`);
   console.log(`  (steps p99/max: ${k.steps} ms)`);
   console.log(`  (allocated by a tick, median: ${k.youngKb.toFixed(0)} KB in the young generation, ${k.oldKb.toFixed(0)} KB in the old)`);
