@@ -57,6 +57,9 @@ export async function reloadKeepsWorkers(page: Page, redis: Redis, runCommand: (
   const counts = new Set<number>();
   const texts = new Set<string>();
   let after: { id: string; pids: number[] } | undefined;
+  // When the new supervisor first published its pool: it had taken the spawner over by then (an
+  // upper bound of the handover, against supervisor.handoverGrace); the status bar comes later.
+  let handedOver: number | undefined;
   const t0 = Date.now();
   while (Date.now() - t0 < 90_000) {
     const live = await workerPids(POOL_QUEUE);
@@ -65,6 +68,7 @@ export async function reloadKeepsWorkers(page: Page, redis: Redis, runCommand: (
     const text = await statusText(page);
     if (text) texts.add(text);
     const now = await published(redis);
+    if (now && now.id !== before.id && handedOver === undefined) handedOver = Date.now() - t0;
     if (now && now.id !== before.id && now.pids.length === 2 && text && /2 workers/.test(text)) {
       after = now;
       break;
@@ -75,7 +79,7 @@ export async function reloadKeepsWorkers(page: Page, redis: Redis, runCommand: (
   assert.deepEqual(after.pids, before.pids, 'the new supervisor reports the same pids');
   const zero = [...texts].filter((t) => /Chaperone: 0 workers/.test(t));
   assert.deepEqual(zero, [], 'the status bar never says 0 workers during the reload');
-  return `pids ${before.pids.join(', ')} kept through the reload (${Date.now() - t0} ms; live count always ${[...counts].join('/')}); status bar: ${[...texts].join(' → ')}`;
+  return `pids ${before.pids.join(', ')} kept through the reload (the new supervisor published them at ${handedOver} ms, the status bar at ${Date.now() - t0} ms; live count always ${[...counts].join('/')}); status bar: ${[...texts].join(' → ')}`;
 }
 
 /** A broken edit while the pool runs: one notice that the previous configuration keeps running; the workers stay. */
