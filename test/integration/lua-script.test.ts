@@ -58,6 +58,10 @@ describe('LuaScript: EVALSHA with a NOSCRIPT fallback', function () {
     try {
       const s = new LuaScript("return redis.call('INCRBY', KEYS[1], ARGV[1])");
       await s.run(c, 1, 'lua:each', 0); // cached: every call below goes by SHA1
+      // Redis is kept busy for 200 ms first, on the same connection: no reply can come before it
+      // ends, whatever the turns of the client's loop, so a call sent after a reply came would be
+      // one that waited for it.
+      const busy = c.eval("local s = redis.call('TIME') repeat local n = redis.call('TIME') until (n[1] - s[1]) * 1000000 + (n[2] - s[2]) >= 200000 return 1", 0);
       const events: string[] = [];
       const stream = (c as unknown as { stream: NodeJS.EventEmitter & { write: (...a: unknown[]) => boolean } }).stream;
       const write = stream.write.bind(stream);
@@ -76,10 +80,12 @@ describe('LuaScript: EVALSHA with a NOSCRIPT fallback', function () {
           taken.push(n);
           return Number(reply) * 10;
         });
-        // Each goes out before the next is built, and none waits on a reply (calls this small go out
-        // in one turn; a reply could come between two only were the turn cut short by its budget).
-        assert.deepEqual(events.filter((e) => e !== 'reply'), ['build 1', 'write', 'build 2', 'write', 'build 3', 'write']);
         assert.deepEqual(await res, [10, 30, 60]);
+        assert.equal(await busy, 1);
+        // Each went out before the next was built (the budget may let the loop run between two),
+        // and all before any reply came.
+        assert.deepEqual(events.filter((e) => e !== 'reply'), ['build 1', 'write', 'build 2', 'write', 'build 3', 'write']);
+        assert.ok(events.indexOf('reply') > events.lastIndexOf('write'), `every call went out before a reply came: ${events.join(', ')}`);
         assert.deepEqual(taken, [1, 2, 3]);
       } finally {
         stream.write = write;
