@@ -72,6 +72,11 @@ export interface HandedProcess {
 export interface Handover {
   processes: HandedProcess[];
   state: unknown;
+  /**
+   * How long the workers waited for this supervisor since the last one left, and the grace they had
+   * (supervisor.handoverGrace): how close a handover came to losing them. Null when none had left.
+   */
+  waited: { ms: number; graceMs: number } | null;
 }
 
 export interface ProcessUsage {

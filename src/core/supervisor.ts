@@ -85,7 +85,8 @@ export class Supervisor {
     }
     const adopted = handover?.processes.filter((p) => this.pools.has(p.pool)).length ?? 0;
     if (handover && (adopted || kept)) {
-      this.deps.logger.info(`took over ${adopted} worker(s) from the previous supervisor of this config`);
+      const waited = handover.waited ? ` ${formatDuration(handover.waited.ms)} after it left (they were kept for up to ${formatDuration(handover.waited.graceMs)}, supervisor.handoverGrace)` : '';
+      this.deps.logger.info(`took over ${adopted} worker(s) from the previous supervisor of this config${waited}`);
       this.deps.audit.record({ at: this.deps.clock.now(), actor: 'supervisor', verb: 'adopt', target: '*', outcome: 'ok', detail: `${adopted} worker(s) taken over` });
     }
     for (const [name, procs] of byPool) if (!this.pools.has(name)) for (const proc of procs) this.stopForeign(proc);

@@ -161,7 +161,7 @@ describe('pool log files', function () {
     };
     c.on('data', onData);
     await new Promise<void>((r) => c.once('connect', () => r()));
-    c.write(`${JSON.stringify({ type: 'hello', pid: process.pid, startTime: 'unknown' })}\n`);
+    c.write(`${JSON.stringify({ type: 'hello', pid: process.pid, startTime: 'unknown', graceMs: 0 })}\n`);
     await waitFor(() => seen.some((m) => m.type === 'ready'), 'ready');
     const lines = 2_000_000; // 200 MB if nothing held it back
     c.write(`${JSON.stringify({ type: 'spawn', ref: 1, argv: [process.execPath, FLOOD], cwd: dir, env: { FLOOD_LINES: String(lines), FLOOD_BYTES: '100' }, workerId: 'f-1', pool: 'f', stopSignal: 'SIGTERM', stopTimeoutMs: 1000 })}\n`);

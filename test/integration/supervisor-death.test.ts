@@ -151,6 +151,30 @@ describe('no worker lost or doubled when the supervising processes die', functio
     assert.equal(started(s).length, 3, 'no worker was started');
   });
 
+  it('the grace is the supervisor in control\'s own: an edited handoverGrace holds from the next takeover, not only for a new spawner', async () => {
+    // The first supervise forks the spawner with a 30 s grace; the second, with 1 s, takes it over.
+    const s = setup(2, { grace: '30s', stopTimeout: '2s' });
+    const first = supervise(s);
+    track(s, first);
+    await waitFor(() => alive(s).length === 2, '2 workers');
+    const before = alive(s).sort();
+    const { spawner } = await spawnerOf(s);
+    process.kill(first.pid as number, 'SIGKILL');
+    await sleep(300);
+    writeFileSync(s.config, readFileSync(s.config, 'utf8').replace('"30s"', '"1s"'));
+    const second = supervise(s);
+    track(s, second);
+    await waitFor(async () => {
+      const st = await readRuntimeState(runtimePaths(s.config, s.runtime).state);
+      return st && st !== 'invalid' && st.spawner.pid === spawner && st.controller?.pid === second.pid;
+    }, 'the second supervise in control of the same spawner');
+    assert.deepEqual(alive(s).sort(), before, 'the second supervise took the same workers over');
+    killGroup(second.pid as number, 'SIGKILL');
+    // Well inside the 30 s the spawner was forked with: only the second supervise's 1 s stops them this soon.
+    await waitFor(() => alive(s).length === 0, 'every worker stopped after the second supervise\'s 1 s grace', 10_000);
+    assert.equal(started(s).length, 2, 'no worker was started');
+  });
+
   it('everything killed (supervise, spawner, reaper): the next supervise stops the leftovers first, never two sets', async () => {
     const s = setup(3, { grace: '20s', stopTimeout: '3s', stopDelayMs: 800 });
     const first = supervise(s);
@@ -237,9 +261,18 @@ describe('no worker lost or doubled when the supervising processes die', functio
     const sample = (): void => void (low = Math.min(low, alive(s).length));
     const t = setInterval(sample, 5);
     await a.engine.detach();
+    const detachedAt = Date.now();
     sample();
+    await sleep(300);
     const b = await startEngine(cfg, { dir: s.dir, runtimeDir: s.runtime });
+    const waitedAtMost = Date.now() - detachedAt;
     sample();
+    // The new engine says how long the workers waited for it, against the grace they had.
+    const said = b.logs.find((l) => l.includes('took over 3 worker(s)')) ?? b.logs.join('\n');
+    const m = /took over 3 worker\(s\) from the previous supervisor of this config ([\d.]+)(ms|s) after it left \(they were kept for up to 20s, supervisor\.handoverGrace\)/.exec(said);
+    assert.ok(m, said);
+    const waited = Number(m[1]) * (m[2] === 's' ? 1000 : 1);
+    assert.ok(waited >= 250 && waited <= waitedAtMost + 100, `waited ${waited} ms: between the 300 ms slept and the ${waitedAtMost} ms from detach to start`);
     cleanup.push(() => void b.engine.shutdown(1000));
     await waitFor(() => b.running('counted').length === 3, '3 running in the new engine');
     sample();

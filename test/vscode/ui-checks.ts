@@ -184,7 +184,7 @@ export async function uiChecks(url: string, prodUrl: string, vsix?: string): Pro
     const minute = (t: number) => Math.floor(t / 60_000) * 60_000;
     if (minute(Date.now()) === minute(firstFiguresAt)) await new Promise((r) => setTimeout(r, minute(firstFiguresAt) + 60_500 - Date.now()));
     const reloadedAt = Date.now();
-    await check('Reload Window keeps the same workers: never 0, never doubled', () => reloadKeepsWorkers(page, redis, runCommand));
+    await check('Reload Window keeps the same workers: never 0, never doubled', () => reloadKeepsWorkers(page, redis, runCommand, userData));
 
     await check('an invalid edit while the pool runs says the previous configuration keeps running', () => invalidEditKeepsRunning(page, ws));
 

@@ -48,7 +48,7 @@ async function statusText(page: Page): Promise<string | undefined> {
 }
 
 /** Reload Window with a running pool: the same pids before, all through, and after; never 0, never doubled. */
-export async function reloadKeepsWorkers(page: Page, redis: Redis, runCommand: (page: Page, title: string) => Promise<void>): Promise<string> {
+export async function reloadKeepsWorkers(page: Page, redis: Redis, runCommand: (page: Page, title: string) => Promise<void>, userData: string): Promise<string> {
   let before = await published(redis);
   for (const end = Date.now() + 30_000; (!before || before.pids.length !== 2) && Date.now() < end; await sleep(200)) before = await published(redis);
   assert.ok(before && before.pids.length === 2, `2 running workers before the reload (${JSON.stringify(before)}; ${JSON.stringify((await new ControlClient(redis).supervisors()).map((s) => s.snapshot?.pools))})`);
@@ -57,8 +57,7 @@ export async function reloadKeepsWorkers(page: Page, redis: Redis, runCommand: (
   const counts = new Set<number>();
   const texts = new Set<string>();
   let after: { id: string; pids: number[] } | undefined;
-  // When the new supervisor first published its pool: it had taken the spawner over by then (an
-  // upper bound of the handover, against supervisor.handoverGrace); the status bar comes later.
+  // When the new supervisor first published its pool; the status bar comes later.
   let handedOver: number | undefined;
   const t0 = Date.now();
   while (Date.now() - t0 < 90_000) {
@@ -79,7 +78,11 @@ export async function reloadKeepsWorkers(page: Page, redis: Redis, runCommand: (
   assert.deepEqual(after.pids, before.pids, 'the new supervisor reports the same pids');
   const zero = [...texts].filter((t) => /Chaperone: 0 workers/.test(t));
   assert.deepEqual(zero, [], 'the status bar never says 0 workers during the reload');
-  return `pids ${before.pids.join(', ')} kept through the reload (the new supervisor published them at ${handedOver} ms, the status bar at ${Date.now() - t0} ms; live count always ${[...counts].join('/')}); status bar: ${[...texts].join(' → ')}`;
+  // The handover itself, as the new supervisor says it: how long the workers waited, against the grace.
+  const said = (await channelLines(userData)).filter((l) => /took over 2 worker\(s\) from the previous supervisor/.test(l)).pop();
+  const waited = said && / (\S+) after it left \(they were kept for up to (\S+),/.exec(said);
+  assert.ok(waited, `the new supervisor says how long the workers waited for it (${said ?? 'no "took over" line in the channel'})`);
+  return `pids ${before.pids.join(', ')} kept through the reload: taken over ${waited[1]} after the old supervisor let go (handoverGrace ${waited[2]}); the new supervisor published them at ${handedOver} ms after the command, the status bar at ${Date.now() - t0} ms; live count always ${[...counts].join('/')}; status bar: ${[...texts].join(' → ')}`;
 }
 
 /** A broken edit while the pool runs: one notice that the previous configuration keeps running; the workers stay. */

@@ -225,7 +225,7 @@ function buildConfig(raw: RawConfig, doc: ConfigDocument): ChaperoneConfig {
   if (heartbeatMs < 100 || heartbeatMs > 2000) problem(['supervisor', 'heartbeat'], 'must be between 100ms and 2s');
   const sampleIntervalMs = dur(raw.supervisor?.sampleInterval, 1000);
   if (sampleIntervalMs < 100) problem(['supervisor', 'sampleInterval'], 'must be at least 100ms');
-  const handoverGraceMs = dur(raw.supervisor?.handoverGrace, 10_000);
+  const handoverGraceMs = dur(raw.supervisor?.handoverGrace, 30_000);
   if (handoverGraceMs > 3_600_000) problem(['supervisor', 'handoverGrace'], 'must be between 0 and 1h');
 
   const pools: PoolConfig[] = [];

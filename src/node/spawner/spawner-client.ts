@@ -73,7 +73,7 @@ export class SpawnerClient implements ProcessRunner, UsageSampler {
    */
   async connect(): Promise<Handover> {
     await this.ensure(true);
-    return this.handover ?? { processes: [], state: null };
+    return this.handover ?? { processes: [], state: null, waited: null };
   }
 
   async start(spec: ProcessSpec, handlers: ProcessHandlers): Promise<StartResult> {
@@ -227,7 +227,7 @@ export class SpawnerClient implements ProcessRunner, UsageSampler {
         }
         this.socket = socket;
         this.spawnerPid = m.pid;
-        this.handover = { processes: m.children, state: m.kept };
+        this.handover = { processes: m.children, state: m.kept, waited: m.waited };
         for (const c of m.children) this.unclaimed.set(c.pid, []);
         this.lastKept = JSON.stringify(m.kept);
         socket.once('close', () => this.onSpawnerGone(socket));
@@ -239,7 +239,7 @@ export class SpawnerClient implements ProcessRunner, UsageSampler {
           resolve(undefined);
         }
       });
-      void processStartTime(process.pid).then((startTime) => this.send(socket, { type: 'hello', pid: process.pid, startTime: startTime ?? 'unknown' }));
+      void processStartTime(process.pid).then((startTime) => this.send(socket, { type: 'hello', pid: process.pid, startTime: startTime ?? 'unknown', graceMs: this.opts.graceMs }));
     });
   }
 

@@ -12,7 +12,7 @@ import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { isWindows, processStartTime, signalGroupPosix, windowsKillArgv } from '../platform';
 import { removeRuntimeState, writeRuntimeState, type RuntimeChild, type RuntimeState } from './runtime-state';
-import { parseToSpawner, readLines, writeLine, type FromSpawner, type SpawnRequest } from './spawner-protocol';
+import { isGraceMs, MAX_GRACE_MS, parseToSpawner, readLines, writeLine, type FromSpawner, type SpawnRequest } from './spawner-protocol';
 import type { ReaperMessage } from './reaper-protocol';
 import { createUsageSource, type UsageSource } from './usage-sampling';
 import { WorkerLogSinks, type WorkerLog } from '../logs/worker-log-sinks';
@@ -20,13 +20,16 @@ import { holdPipe, releasePipe } from '../logs/pipe-holds';
 import type { Readable } from 'node:stream';
 
 const { values: args } = parseArgs({ options: { socket: { type: 'string' }, state: { type: 'string' }, grace: { type: 'string' } } });
-if (!args.socket || !args.state) {
-  process.stderr.write('usage: spawner.js --socket PATH --state FILE [--grace MS]\n');
+// --grace is required: its default lives in one place, the config parser (supervisor.handoverGrace).
+const graceArg = args.grace === undefined ? undefined : Number(args.grace);
+if (!args.socket || !args.state || !isGraceMs(graceArg)) {
+  process.stderr.write(`usage: spawner.js --socket PATH --state FILE --grace MS (0 to ${MAX_GRACE_MS})\n`);
   process.exit(2);
 }
 const SOCKET = args.socket;
 const STATE_FILE = args.state;
-const GRACE_MS = Math.max(0, Math.min(3_600_000, Number(args.grace ?? 10_000) || 0));
+/** How long the workers wait for a successor: the forking supervisor's, then each controller's own (its hello). */
+let graceMs = graceArg;
 /** Output kept while no supervisor is connected, handed to the next one; exits are always kept. */
 const MAX_BACKLOG_BYTES = 4 * 1024 * 1024;
 const HELLO_TIMEOUT_MS = 5000;
@@ -40,6 +43,8 @@ let controller: Socket | undefined;
 let controllerInfo: { pid: number; startTime: string } | null = null;
 let kept: unknown = null;
 let graceTimer: NodeJS.Timeout | undefined;
+/** When the last controller left with workers kept for a successor, and the grace it gave them. */
+let left: { at: number; graceMs: number } | undefined;
 let backlog: FromSpawner[] = [];
 let backlogBytes = 0;
 let shuttingDown = false;
@@ -273,8 +278,10 @@ function onControllerGone(socket: Socket, why: string): void {
     shutdownAll(why);
     return;
   }
-  log('info', `${why}: keeping ${children.size} worker(s) for ${GRACE_MS}ms for the next supervisor of this config`);
-  graceTimer = setTimeout(() => shutdownAll(`no supervisor came back within ${GRACE_MS}ms`), GRACE_MS);
+  const grace = graceMs;
+  left = { at: Date.now(), graceMs: grace };
+  log('info', `${why}: keeping ${children.size} worker(s) for ${grace}ms for the next supervisor of this config`);
+  graceTimer = setTimeout(() => shutdownAll(`no supervisor came back within ${grace}ms`), grace);
 }
 
 function onConnection(socket: Socket): void {
@@ -305,10 +312,13 @@ function onConnection(socket: Socket): void {
       graceTimer = undefined;
       controller = socket;
       controllerInfo = { pid: m.pid, startTime: m.startTime };
+      graceMs = m.graceMs;
       tellReaper({ type: 'controller', controller: controllerInfo });
       void saveState();
       const handed = [...children.values()].map((c) => ({ pid: c.entry.pid, workerId: c.entry.workerId, pool: c.entry.pool, startedAt: c.entry.startedAt }));
-      writeLine(socket, { type: 'ready', pid: process.pid, children: handed, kept });
+      const waited = left ? { ms: Date.now() - left.at, graceMs: left.graceMs } : null;
+      left = undefined;
+      writeLine(socket, { type: 'ready', pid: process.pid, children: handed, kept, waited });
       const missed = backlog;
       backlog = [];
       backlogBytes = 0;
@@ -383,7 +393,7 @@ async function main(): Promise<void> {
     process.disconnect();
   }
   // Nobody connected within the hello window: nothing to do here.
-  graceTimer = setTimeout(() => !controller && children.size === 0 && shutdownAll('no supervisor connected'), Math.max(GRACE_MS, HELLO_TIMEOUT_MS));
+  graceTimer = setTimeout(() => !controller && children.size === 0 && shutdownAll('no supervisor connected'), Math.max(graceMs, HELLO_TIMEOUT_MS));
 }
 
 process.on('SIGTERM', () => shutdownAll('SIGTERM'));

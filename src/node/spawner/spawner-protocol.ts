@@ -20,7 +20,11 @@ export interface SpawnRequest {
 }
 
 export type ToSpawner =
-  | { type: 'hello'; pid: number; startTime: string }
+  /**
+   * graceMs: this controller's supervisor.handoverGrace, how long the spawner keeps the workers for
+   * a successor once it goes; each hello sets it, so an edited value holds from the next takeover.
+   */
+  | { type: 'hello'; pid: number; startTime: string; graceMs: number }
   | SpawnRequest
   | { type: 'signal'; pid: number; signal: string; group: boolean }
   /** No signal: each worker gets its own pool's stop signal and timeout. */
@@ -40,7 +44,8 @@ export interface HandedChild {
 }
 
 export type FromSpawner =
-  | { type: 'ready'; pid: number; children: HandedChild[]; kept: unknown }
+  /** waited: since the last controller left, and the grace it left them (null: none had left). */
+  | { type: 'ready'; pid: number; children: HandedChild[]; kept: unknown; waited: { ms: number; graceMs: number } | null }
   /** Another supervisor controls this spawner (or it is shutting down): this one must not start workers. */
   | { type: 'busy'; controller: number | null; reason: string }
   | { type: 'spawned'; ref: number; pid: number }
@@ -57,6 +62,9 @@ const isPid = (v: unknown): v is number => typeof v === 'number' && Number.isInt
 const isRef = (v: unknown): v is number => typeof v === 'number' && Number.isInteger(v) && v >= 0;
 const isStr = (v: unknown, max = 4096): v is string => typeof v === 'string' && v.length <= max;
 const SIGNAL = /^SIG[A-Z0-9]{2,8}$/;
+/** supervisor.handoverGrace's range (0 to 1h). */
+export const MAX_GRACE_MS = 3_600_000;
+export const isGraceMs = (v: unknown): v is number => typeof v === 'number' && Number.isInteger(v) && v >= 0 && v <= MAX_GRACE_MS;
 
 function isEnv(v: unknown): v is Record<string, string> {
   return isObj(v) && Object.values(v).every((x) => typeof x === 'string');
@@ -74,12 +82,18 @@ function parseLogSpec(v: unknown): LogFileSpec | undefined {
   return { file, maxBytes, keep, timestamps, ...(stderrFile !== undefined ? { stderrFile } : {}) };
 }
 
+function parseWaited(v: unknown): { ms: number; graceMs: number } | null {
+  if (!isObj(v)) return null;
+  const { ms, graceMs } = v;
+  return typeof ms === 'number' && Number.isInteger(ms) && ms >= 0 && ms <= 2 ** 31 && isGraceMs(graceMs) ? { ms, graceMs } : null;
+}
+
 /** The spawner's parser: anything else is dropped (and logged by the caller). */
 export function parseToSpawner(v: unknown): ToSpawner | undefined {
   if (!isObj(v)) return undefined;
   switch (v.type) {
     case 'hello':
-      return isPid(v.pid) && isStr(v.startTime, 40) ? { type: 'hello', pid: v.pid, startTime: v.startTime } : undefined;
+      return isPid(v.pid) && isStr(v.startTime, 40) && isGraceMs(v.graceMs) ? { type: 'hello', pid: v.pid, startTime: v.startTime, graceMs: v.graceMs } : undefined;
     case 'spawn': {
       const { ref, argv, cwd, env, workerId, pool, stopSignal, stopTimeoutMs } = v;
       if (!isRef(ref) || !Array.isArray(argv) || argv.length === 0 || !argv.every((a) => isStr(a, 65536)) || !isStr(cwd) || !isEnv(env)) return undefined;
@@ -131,7 +145,7 @@ export function parseFromSpawner(v: unknown): FromSpawner | undefined {
       if (!isPid(v.pid) || !Array.isArray(v.children)) return undefined;
       const children = v.children.map(parseHanded);
       if (children.some((c) => !c)) return undefined;
-      return { type: 'ready', pid: v.pid, children: children as HandedChild[], kept: v.kept ?? null };
+      return { type: 'ready', pid: v.pid, children: children as HandedChild[], kept: v.kept ?? null, waited: parseWaited(v.waited) };
     }
     case 'busy':
       return { type: 'busy', controller: isPid(v.controller) ? v.controller : null, reason: isStr(v.reason) ? v.reason : 'busy' };
