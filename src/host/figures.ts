@@ -1,5 +1,6 @@
 // The sums every surface shows (status bar, dashboard, trees), written once (pure: no vscode).
 import { sumFigures, type Figure } from '../core/signals/figure';
+import { poolUsage } from '../core/signals/pool-usage';
 
 interface WorkerFigures {
   state: string;
@@ -29,12 +30,13 @@ export function throughputTotal(systems: readonly { throughput: Figure }[]): Fig
 }
 
 /** CPU % summed over a pool's workers. */
-export function cpuTotal(workers: readonly WorkerFigures[]): number {
-  return workers.reduce((n, w) => n + (w.cpu ?? 0), 0);
+export function cpuTotal(workers: readonly WorkerFigures[]): Figure {
+  return poolUsage(workers, 'cpu');
 }
 
-export function memoryTotal(workers: readonly WorkerFigures[]): number {
-  return workers.reduce((n, w) => n + (w.memoryBytes ?? 0), 0);
+/** Memory in bytes summed over a pool's workers (see poolUsage). */
+export function memoryTotal(workers: readonly WorkerFigures[]): Figure {
+  return poolUsage(workers, 'memoryBytes');
 }
 
 /**

@@ -109,6 +109,20 @@ describe('editor: dashboard data', () => {
     }
   });
 
+  it('a pool with a running worker not sampled yet gets no CPU or memory point (a gap), never a 0', () => {
+    const now = 4_000_000_000;
+    const pool = (workers: { id: string; state: string; cpu?: number; memoryBytes?: number }[]) => ({ name: 'p', running: workers.length, restartsPerMin: 0, workers });
+    let s: Signals = { at: now, queues: [], pools: [pool([{ id: 'w1', state: 'running' }, { id: 'w2', state: 'running' }])], systems: [], tenants: [] };
+    const data = make(() => s);
+    data.snapshot('15m', now);
+    const points = (d: ReturnType<typeof data.delta>) => d?.points.filter((p) => p.chart === 'workerCpu' || p.chart === 'workerMemory').map((p) => [p.chart, p.point[1]]);
+    assert.deepEqual(points(data.delta('15m')), [], 'none sampled: no point');
+    s = { ...s, at: now + 1000, pools: [pool([{ id: 'w1', state: 'running', cpu: 12, memoryBytes: 2 * 1048576 }, { id: 'w2', state: 'running' }])] };
+    assert.deepEqual(points(data.delta('15m')), [], 'one of two sampled: a lower bound is no point either');
+    s = { ...s, at: now + 2000, pools: [pool([{ id: 'w1', state: 'running', cpu: 12, memoryBytes: 2 * 1048576 }, { id: 'w2', state: 'running', cpu: 3, memoryBytes: 1048576 }])] };
+    assert.deepEqual(points(data.delta('15m')), [['workerCpu', 15], ['workerMemory', 3]]);
+  });
+
   it('its series stay bounded whatever the number of pools', () => {
     const now = 3_000_000_000;
     const pools = Array.from({ length: MAX_POOLS * 3 }, (_, i) => ({ name: `p${i}`, running: 1, restartsPerMin: 0, workers: [{ id: 'w', state: 'running', cpu: 1, memoryBytes: 1 }] }));

@@ -7,6 +7,7 @@ import type { SourceRange } from '../config/source-range';
 import type { PoolConfig } from '../config/types';
 import { formatBytes, formatDuration, formatEta, formatSize } from '../units';
 import { known, sumFigures, unknown, valueOf, type Figure, type Precision } from './figure';
+import { poolUsage } from './pool-usage';
 import { FlowWindow, scopeKey, type FlowFigures, type FlowReading } from './flow';
 import { levelOf, severityOf, type Finding, type SubjectKind } from './findings';
 import { mostSpecific } from './glob';
@@ -548,8 +549,11 @@ export class SignalsEngine {
     s.obs = p;
     s.seen = now;
     this.record(`pool:${p.name}:running`, now, p.running);
-    this.record(`pool:${p.name}:cpu`, now, p.workers.reduce((a, w) => a + (w.cpu ?? 0), 0));
-    this.record(`pool:${p.name}:memory`, now, p.workers.reduce((a, w) => a + (w.memoryBytes ?? 0), 0));
+    // A gap in the pool's history while a running worker has no sample yet: a partial sum is no point.
+    for (const [what, series] of [['cpu', 'cpu'], ['memoryBytes', 'memory']] as const) {
+      const total = poolUsage(p.workers, what);
+      if (total.value !== null && total.precision !== 'lower-bound') this.record(`pool:${p.name}:${series}`, now, total.value);
+    }
   }
 
   private record(name: string, now: number, v: number): void {

@@ -88,8 +88,11 @@ export class DashboardData {
     for (const q of queues) if (q.wait.value !== null) points.push({ chart: 'wait', id: q.key, point: [at, round(q.wait.value / 1000)] });
     for (const x of s.systems) if (x.throughput.value !== null) points.push({ chart: 'throughput', id: x.key, point: [at, round(x.throughput.value)] });
     for (const p of s.pools.slice(0, MAX_POOLS)) {
-      points.push({ chart: 'workerCpu', id: p.name, point: [at, round(cpuTotal(p.workers))] });
-      points.push({ chart: 'workerMemory', id: p.name, point: [at, round(memoryTotal(p.workers) / 1048576)] });
+      // Only a whole figure is a point: a pool with a worker not sampled yet leaves a gap.
+      const cpu = cpuTotal(p.workers);
+      const memory = memoryTotal(p.workers);
+      if (cpu.value !== null && cpu.precision !== 'lower-bound') points.push({ chart: 'workerCpu', id: p.name, point: [at, round(cpu.value)] });
+      if (memory.value !== null && memory.precision !== 'lower-bound') points.push({ chart: 'workerMemory', id: p.name, point: [at, round(memory.value / 1048576)] });
     }
     if (s.host) {
       points.push({ chart: 'host', id: 'cpu', point: [at, round(s.host.cpuPct)] });

@@ -3,6 +3,7 @@ import { contextValue, treeId } from './tree-ids';
 import * as vscode from 'vscode';
 import type { PoolSnapshot, SupervisorSnapshot, WorkerSnapshot, WorkerState } from '../../core/snapshot';
 import { formatBytes, formatDuration } from '../../core/units';
+import { explainFigure, showFigure } from '../../core/signals/figure';
 import type { EngineHost } from '../engine-host';
 import * as os from 'node:os';
 import type { SystemName } from '../../core/queue-ref';
@@ -206,7 +207,9 @@ export class WorkersTree extends VisibleTree<WorkerNode> {
         const mem = memoryTotal(p.workers);
         const owner = p.scaling?.by === 'autoscaler' ? ` · auto (${p.scaling.strategy})` : p.scaling?.by === 'pinned' ? ` · pinned until ${new Date(p.scaling.until).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' })}` : '';
         // The counts first (a narrow sidebar shows a description's first characters): "2/2 running", "1/2 draining".
-        item.description = `${running}/${p.desired} ${p.state}${debugging ? ` · ${debugging} debug` : ''}${owner}${running ? ` · cpu ${cpu.toFixed(0)}% · ${formatBytes(mem)}` : ''}${p.queues.length ? ` · ${p.queues.join(', ')}` : ''}`;
+        // Unknown until the supervisor has sampled a running worker ("≥" while only some are).
+        const usage = cpu.value === null && mem.value === null ? 'cpu, memory unknown' : `cpu ${showFigure(cpu, (v) => `${v.toFixed(0)}%`)} · ${mem.value === null ? 'memory unknown' : showFigure(mem, formatBytes)}`;
+        item.description = `${running}/${p.desired} ${p.state}${debugging ? ` · ${debugging} debug` : ''}${owner}${running ? ` · ${usage}` : ''}${p.queues.length ? ` · ${p.queues.join(', ')}` : ''}`;
         item.iconPath = new vscode.ThemeIcon(
           p.state === 'running' ? 'server-process' : p.state === 'degraded' ? 'warning' : p.state === 'stopped' ? 'circle-slash' : 'loading~spin',
           p.state === 'degraded' ? new vscode.ThemeColor('charts.yellow') : undefined,
@@ -215,7 +218,7 @@ export class WorkersTree extends VisibleTree<WorkerNode> {
         const scaling = p.scaling?.by === 'autoscaler' ? `the autoscaler (${p.scaling.strategy}) sets the count; a manual scale pins it for a while (scale.pin)`
           : p.scaling?.by === 'pinned' ? `a manual scale holds the count until ${new Date(p.scaling.until).toLocaleTimeString()}; then the autoscaler (${p.scaling.strategy}) owns it again`
           : 'the count is set by hand';
-        item.tooltip = new vscode.MarkdownString(`**${p.name}** — ${p.state}, ${p.desired} desired (min ${p.min}, max ${p.max})\n\n${scaling}\n\nqueues: ${p.queues.join(', ') || 'none'}`);
+        item.tooltip = new vscode.MarkdownString(`**${p.name}** — ${p.state}, ${p.desired} desired (min ${p.min}, max ${p.max})\n\n${scaling}\n\nqueues: ${p.queues.join(', ') || 'none'}${running ? `\n\ncpu: ${explainFigure(cpu, (v) => `${v.toFixed(0)}%`)}\n\nmemory: ${explainFigure(mem, formatBytes)}` : ''}`);
         return item;
       }
       case 'registry': {

@@ -96,6 +96,11 @@ describe('Chaperone in a real VS Code', function () {
     assert.equal(poolItem.label, POOL);
     assert.equal(poolItem.contextValue, 'pool.own.running');
     assert.match(String(poolItem.description), /^\d\/2 running/, 'the counts first: a narrow sidebar cuts the end');
+    // CPU and memory: unknown until the supervisor has sampled the running workers, never "0B".
+    assert.match(String(poolItem.description), /^\d\/2 running · (cpu, memory unknown|cpu ≥?\d+% · ≥?[\d.]+(KiB|MiB|GiB)) · /, String(poolItem.description));
+    await waitFor('both workers sampled', () => api.host.engine?.snapshot().pools[0]?.workers.every((x) => x.state === 'running' && x.memoryBytes !== null && x.memoryBytes > 0));
+    const sampled = api.workers.getTreeItem((api.workers.getChildren(sup) as WorkerNode[])[0]);
+    assert.match(String(sampled.description), /^2\/2 running · cpu \d+% · [\d.]+(KiB|MiB|GiB) · /, String(sampled.description));
     assert.equal(poolItem.id, `pool:${api.host.engine?.id}/${POOL}`, 'stable ids');
     const workers = api.workers.getChildren(pool) as WorkerNode[];
     assert.equal(workers.length, 2);
