@@ -312,7 +312,7 @@ function onConnection(socket: Socket): void {
       graceTimer = undefined;
       controller = socket;
       controllerInfo = { pid: m.pid, startTime: m.startTime };
-      graceMs = m.graceMs;
+      if (m.graceMs !== null) graceMs = m.graceMs;
       tellReaper({ type: 'controller', controller: controllerInfo });
       void saveState();
       const handed = [...children.values()].map((c) => ({ pid: c.entry.pid, workerId: c.entry.workerId, pool: c.entry.pool, startedAt: c.entry.startedAt }));

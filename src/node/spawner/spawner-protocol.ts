@@ -23,8 +23,10 @@ export type ToSpawner =
   /**
    * graceMs: this controller's supervisor.handoverGrace, how long the spawner keeps the workers for
    * a successor once it goes; each hello sets it, so an edited value holds from the next takeover.
+   * null from a supervisor of an older Chaperone, which does not send it: the spawner keeps its own
+   * (a downgraded editor still takes its workers over).
    */
-  | { type: 'hello'; pid: number; startTime: string; graceMs: number }
+  | { type: 'hello'; pid: number; startTime: string; graceMs: number | null }
   | SpawnRequest
   | { type: 'signal'; pid: number; signal: string; group: boolean }
   /** No signal: each worker gets its own pool's stop signal and timeout. */
@@ -93,7 +95,8 @@ export function parseToSpawner(v: unknown): ToSpawner | undefined {
   if (!isObj(v)) return undefined;
   switch (v.type) {
     case 'hello':
-      return isPid(v.pid) && isStr(v.startTime, 40) && isGraceMs(v.graceMs) ? { type: 'hello', pid: v.pid, startTime: v.startTime, graceMs: v.graceMs } : undefined;
+      if (!isPid(v.pid) || !isStr(v.startTime, 40) || (v.graceMs !== undefined && !isGraceMs(v.graceMs))) return undefined;
+      return { type: 'hello', pid: v.pid, startTime: v.startTime, graceMs: v.graceMs ?? null };
     case 'spawn': {
       const { ref, argv, cwd, env, workerId, pool, stopSignal, stopTimeoutMs } = v;
       if (!isRef(ref) || !Array.isArray(argv) || argv.length === 0 || !argv.every((a) => isStr(a, 65536)) || !isStr(cwd) || !isEnv(env)) return undefined;
