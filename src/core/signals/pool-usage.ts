@@ -23,3 +23,8 @@ export function poolUsage(workers: readonly UsageOf[], what: 'cpu' | 'memoryByte
   }
   return parts.length ? sumFigures(parts, SOURCE) : known(0, 'exact', 'no worker runs');
 }
+
+/** The figure as a point of a chart or a history: only a whole one (a partial sum is a gap, not a point). */
+export function usagePoint(f: Figure): number | undefined {
+  return f.value !== null && f.precision !== 'lower-bound' ? f.value : undefined;
+}

@@ -7,7 +7,7 @@ import type { SourceRange } from '../config/source-range';
 import type { PoolConfig } from '../config/types';
 import { formatBytes, formatDuration, formatEta, formatSize } from '../units';
 import { known, sumFigures, unknown, valueOf, type Figure, type Precision } from './figure';
-import { poolUsage } from './pool-usage';
+import { poolUsage, usagePoint } from './pool-usage';
 import { FlowWindow, scopeKey, type FlowFigures, type FlowReading } from './flow';
 import { levelOf, severityOf, type Finding, type SubjectKind } from './findings';
 import { mostSpecific } from './glob';
@@ -551,8 +551,8 @@ export class SignalsEngine {
     this.record(`pool:${p.name}:running`, now, p.running);
     // A gap in the pool's history while a running worker has no sample yet: a partial sum is no point.
     for (const [what, series] of [['cpu', 'cpu'], ['memoryBytes', 'memory']] as const) {
-      const total = poolUsage(p.workers, what);
-      if (total.value !== null && total.precision !== 'lower-bound') this.record(`pool:${p.name}:${series}`, now, total.value);
+      const total = usagePoint(poolUsage(p.workers, what));
+      if (total !== undefined) this.record(`pool:${p.name}:${series}`, now, total);
     }
   }
 

@@ -5,6 +5,7 @@ import { queueLabel } from '../../core/queue-ref';
 import type { QueueSignal, Signals, SystemSignal } from '../../core/signals/signals-engine';
 import { alerting, type Finding } from '../../core/signals/findings';
 import { cpuTotal, deepestQueues, memoryTotal, queuedTotal } from '../figures';
+import { usagePoint } from '../../core/signals/pool-usage';
 import { RANGE_MS, type ChartMark, type DashboardDelta, type DashboardSnapshot, type DashboardSummary, type Point, type QueueSeries, type RangeKey, type Series } from '../../protocol/dashboard';
 
 export const MAX_QUEUES = 6;
@@ -89,10 +90,10 @@ export class DashboardData {
     for (const x of s.systems) if (x.throughput.value !== null) points.push({ chart: 'throughput', id: x.key, point: [at, round(x.throughput.value)] });
     for (const p of s.pools.slice(0, MAX_POOLS)) {
       // Only a whole figure is a point: a pool with a worker not sampled yet leaves a gap.
-      const cpu = cpuTotal(p.workers);
-      const memory = memoryTotal(p.workers);
-      if (cpu.value !== null && cpu.precision !== 'lower-bound') points.push({ chart: 'workerCpu', id: p.name, point: [at, round(cpu.value)] });
-      if (memory.value !== null && memory.precision !== 'lower-bound') points.push({ chart: 'workerMemory', id: p.name, point: [at, round(memory.value / 1048576)] });
+      const cpu = usagePoint(cpuTotal(p.workers));
+      const memory = usagePoint(memoryTotal(p.workers));
+      if (cpu !== undefined) points.push({ chart: 'workerCpu', id: p.name, point: [at, round(cpu)] });
+      if (memory !== undefined) points.push({ chart: 'workerMemory', id: p.name, point: [at, round(memory / 1048576)] });
     }
     if (s.host) {
       points.push({ chart: 'host', id: 'cpu', point: [at, round(s.host.cpuPct)] });
