@@ -7,7 +7,7 @@ import * as bullmq6 from 'bullmq';
 import * as bullmq5 from 'bullmq-v5';
 import Redis from 'ioredis';
 import { BullmqAdapter } from '../../src/queues/bullmq/bullmq-adapter';
-import { BULLMQ_COUNTS_MAX_EVENTS, BULLMQ_FULL_COUNT_EVERY_MS } from '../../src/queues/bullmq/bullmq-counts-script';
+import { BULLMQ_COUNTS_MAX_EVENTS, BULLMQ_FULL_COUNT_EVERY_MS, BULLMQ_RUNTIME_CHECK_EVERY_MS, BULLMQ_RUNTIME_EVERY_MS } from '../../src/queues/bullmq/bullmq-counts-script';
 import { queueRef } from '../../src/queues/contract';
 import { TestRedis } from '../helpers/redis-server';
 import { sleep, waitFor } from '../helpers/wait';
@@ -241,6 +241,31 @@ for (const [label, lib] of LIBS) {
       const [stale] = await adapter.counts([ref], now);
       assert.equal(stale.counts.prioritized, 1, 'until the periodic full count, the old split stands');
       await check('the periodic re-read of what moves without an event', 'again', now + BULLMQ_FULL_COUNT_EVERY_MS);
+    });
+
+    it('measures the runtime again where the completed jobs moved, and at the longer check otherwise', async () => {
+      // Start and end times set by hand on real completed jobs, so that each average is known.
+      const times = (id: string | undefined, started: number, finished: number) => conn.hset(`bull:${name}:${id}`, 'processedOn', String(started), 'finishedOn', String(finished));
+      await queue.add('a', {});
+      const a = await worker.getNextJob(token);
+      assert.ok(a);
+      await a.moveToCompleted('ok', token, false);
+      await times(a.id, 1000, 1100);
+      const runtimeAt = async (at: number) => (await adapter.counts([ref], at))[0].runtimeMs;
+      assert.equal(await runtimeAt(now), 100, 'first reading: measured');
+      // Changed behind BullMQ's back (no event): the cached figure stands until the longer check.
+      await times(a.id, 1000, 1300);
+      assert.equal(await runtimeAt(now + BULLMQ_RUNTIME_EVERY_MS + 1000), 100, 'nothing completed since: not measured again');
+      const checked = now + BULLMQ_RUNTIME_CHECK_EVERY_MS + 1000;
+      assert.equal(await runtimeAt(checked), 300, 'the longer check measures it all the same');
+      // A completion (an event): measured again once the shorter period has passed.
+      await queue.add('b', {});
+      const b = await worker.getNextJob(token);
+      assert.ok(b);
+      await b.moveToCompleted('ok', token, false);
+      await times(b.id, 2000, 2500);
+      assert.equal(await runtimeAt(checked + 1000), 300, 'within the period: the cached figure');
+      assert.equal(await runtimeAt(checked + BULLMQ_RUNTIME_EVERY_MS), 400, 'a job completed since: measured again (300 and 500)');
     });
 
     it('matches getJobCounts once real workers under load settle, having followed them by events', async () => {

@@ -5,7 +5,7 @@ import { BULLMQ_CLAIM_LUA } from './bullmq-cancel-script';
 import { duplicateClient, groupByNode, type RedisClient } from '../redis-client';
 import { done, jsonOrNull, notFound, preview, queueRef, refused, scalarFields, taken, type ActionResult, type JobDetail, type Capability, type CountsPart, type JobState, type JobSummary, type QueueAdapter, type QueueCounts, type QueueRef, type WorkersResult } from '../contract';
 import { chunkedAfter, QueueDiscovery } from '../queue-discovery';
-import { BULLMQ_COUNTS_CHUNK, BULLMQ_COUNTS_FIRST_CHUNK, BULLMQ_COUNTS_LUA, BULLMQ_COUNTS_MAX_EVENTS, BULLMQ_FULL_COUNT_EVERY_MS, BULLMQ_RUNTIME_EVERY_MS } from './bullmq-counts-script';
+import { BULLMQ_COUNTS_CHUNK, BULLMQ_COUNTS_FIRST_CHUNK, BULLMQ_COUNTS_LUA, BULLMQ_COUNTS_MAX_EVENTS, BULLMQ_FULL_COUNT_EVERY_MS, BULLMQ_RUNTIME_CHECK_EVERY_MS, BULLMQ_RUNTIME_EVERY_MS } from './bullmq-counts-script';
 import { BullmqKeys, nextStreamId } from './bullmq-keys';
 import { BullmqFlow } from './bullmq-flow';
 import type { FlowReading } from '../../core/signals/flow';
@@ -37,8 +37,8 @@ export class BullmqAdapter implements QueueAdapter {
   readonly readings = { full: 0, events: 0, again: 0, unchanged: 0 };
   /** Per queue: how many writes of ours that emit no event (the states they move are read again next). */
   private readonly writes = new Map<string, number>();
-  /** Last measured average runtime per queue, and when. */
-  private readonly runtimes = new Map<string, { at: number; ms: number | null }>();
+  /** Last measured average runtime per queue, when, and whether its completed jobs moved since. */
+  private readonly runtimes = new Map<string, { at: number; ms: number | null; moved: boolean }>();
   private readonly flowReader: BullmqFlow;
   /** The connection bullmq's own Queue objects use (opened with the first of them). */
   private libraryRedis: RedisClient | undefined;
@@ -94,7 +94,8 @@ export class BullmqAdapter implements QueueAdapter {
     // Followed from its cursor, unless it is counted in full for a while (or has no cursor yet).
     const seen = known && now >= known.busyUntil && known.eventId !== '' ? known : undefined;
     const again = seen !== undefined && now - seen.fullAt >= BULLMQ_FULL_COUNT_EVERY_MS;
-    const runtime = now - (this.runtimes.get(queue.name)?.at ?? -Infinity) >= BULLMQ_RUNTIME_EVERY_MS;
+    const last = this.runtimes.get(queue.name);
+    const runtime = last === undefined || now - last.at >= (last.moved ? BULLMQ_RUNTIME_EVERY_MS : BULLMQ_RUNTIME_CHECK_EVERY_MS);
     // Our own writes that emit no event (a cancel's claim, Queue.drain) until the reply is in.
     return { seen, again, runtime, writes: this.writes.get(queue.name) ?? 0 };
   }
@@ -165,7 +166,13 @@ export class BullmqAdapter implements QueueAdapter {
         const ms = Number(f[10]);
         // Like the full counts, the first measurement is dated back by a share of the period.
         const at = this.runtimes.has(queue.name) ? now : now - (nameHash(queue.name) % BULLMQ_RUNTIME_EVERY_MS);
-        this.runtimes.set(queue.name, { at, ms: ms >= 0 ? ms : null });
+        // Measured in the same script as the counts: whatever moved the completed jobs is in it.
+        this.runtimes.set(queue.name, { at, ms: ms >= 0 ? ms : null, moved: false });
+      } else if (f[5] !== '') {
+        // The completed count was read again (events touched it, or a full count): the jobs the
+        // average is of may have changed.
+        const last = this.runtimes.get(queue.name);
+        if (last) last.moved = true;
       }
     }
     if (!seen) throw new Error(`bullmq counts of ${queue.id}: no full count to build on`);

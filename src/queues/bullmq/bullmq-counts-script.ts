@@ -234,7 +234,16 @@ export const BULLMQ_COUNTS_CHUNK = 100;
 export const BULLMQ_COUNTS_FIRST_CHUNK = 10;
 /** A queue with more new events than this is counted in full (cheaper than reading them all). */
 export const BULLMQ_COUNTS_MAX_EVENTS = 32;
-/** Runtimes move slowly: measured at most this often per queue, cached in between. */
+/**
+ * Runtimes move slowly: measured at most this often per queue, cached in between, and only where
+ * the completed jobs moved since (the average is of the last completed jobs, and every change to
+ * that set comes with an event that has the script read the completed count again).
+ */
 export const BULLMQ_RUNTIME_EVERY_MS = 10_000;
+/**
+ * Measured again at least this often all the same: a job hash changed or evicted behind BullMQ's
+ * back (no event) shows within this.
+ */
+export const BULLMQ_RUNTIME_CHECK_EVERY_MS = 60_000;
 /** The states that change without an event are read again at least this often, whatever the events say. */
 export const BULLMQ_FULL_COUNT_EVERY_MS = 5_000;
